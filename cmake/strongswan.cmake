@@ -1,0 +1,37 @@
+# Pinned strongSwan 5.9.8 from Debian's source package, built once into
+# ${TUNNELD_STRONGSWAN_DIR}/prefix by scripts/build-strongswan.sh and reused.
+# tunneld links this libcharon; the controller plugin compiles against the
+# same configured source tree (libcharon headers, config.h).
+
+set(SS_DIR "${TUNNELD_STRONGSWAN_DIR}")
+message(STATUS "strongSwan: building or reusing ${SS_DIR}/prefix")
+execute_process(
+  COMMAND bash "${CMAKE_SOURCE_DIR}/scripts/build-strongswan.sh" "${SS_DIR}"
+  RESULT_VARIABLE _ss_rc)
+if(NOT _ss_rc EQUAL 0)
+  message(FATAL_ERROR "building the pinned strongSwan failed (see ${SS_DIR}/*.log)")
+endif()
+
+set(SS_PREFIX "${SS_DIR}/prefix")
+set(SS_SRC "${SS_DIR}/src/strongswan-5.9.8")
+set(SS_LIBDIR "${SS_PREFIX}/lib/ipsec")
+set(SS_PLUGINDIR "${SS_LIBDIR}/plugins")
+set(SS_SWANCTL "${SS_PREFIX}/sbin/swanctl")
+
+# Interface target carrying the configured tree's include paths and config.h
+add_library(strongswan_headers INTERFACE)
+target_include_directories(strongswan_headers SYSTEM INTERFACE
+  "${SS_SRC}/src/libstrongswan"
+  "${SS_SRC}/src/libcharon"
+  "${SS_SRC}/src/libcharon/plugins/vici")
+target_compile_options(strongswan_headers INTERFACE
+  -include "${SS_SRC}/config.h" -Wno-sign-compare -Wno-pointer-sign)
+
+foreach(_lib strongswan charon vici)
+  add_library(strongswan::${_lib} SHARED IMPORTED)
+  set_target_properties(strongswan::${_lib} PROPERTIES
+    IMPORTED_LOCATION "${SS_LIBDIR}/lib${_lib}.so"
+    INTERFACE_LINK_LIBRARIES strongswan_headers)
+endforeach()
+
+set(CMAKE_BUILD_RPATH "${SS_LIBDIR}")

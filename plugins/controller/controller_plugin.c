@@ -1,0 +1,54 @@
+/* controller_plugin: see controller_plugin.h. */
+#include "controller_plugin.h"
+
+#include <daemon.h>
+
+#include "controller_listener.h"
+#include "controller_stats.h"
+
+static struct {
+    sa_table_t *table;
+    controller_listener_t *listener;
+    controller_stats_t *stats;
+} ctl;
+
+sa_table_t *controller_table(void)
+{
+    return ctl.table;
+}
+
+static bool controller_register(plugin_t *plugin, plugin_feature_t *feature, bool reg,
+                                void *data)
+{
+    if (reg) {
+        ctl.table = sa_table_create();
+        if (!ctl.table)
+            return FALSE;
+        ctl.listener = controller_listener_create(ctl.table);
+        charon->bus->add_listener(charon->bus, &ctl.listener->listener);
+        ctl.stats = controller_stats_create(
+            ctl.table,
+            lib->settings->get_time(lib->settings, "%s.stats_interval", 1, lib->ns) * 1000);
+        DBG1(DBG_CFG, "tunneld controller: SA table ready");
+    } else {
+        controller_stats_destroy(ctl.stats);
+        charon->bus->remove_listener(charon->bus, &ctl.listener->listener);
+        ctl.listener->destroy(ctl.listener);
+        sa_table_destroy(ctl.table);
+        ctl.table = NULL;
+        ctl.listener = NULL;
+        ctl.stats = NULL;
+    }
+    return TRUE;
+}
+
+plugin_feature_t *controller_plugin_features(int *count)
+{
+    static plugin_feature_t features[] = {
+        PLUGIN_CALLBACK(controller_register, NULL),
+        PLUGIN_PROVIDE(CUSTOM, CONTROLLER_PLUGIN_NAME),
+        PLUGIN_SDEPEND(CUSTOM, "kernel-ipsec"),
+    };
+    *count = countof(features);
+    return features;
+}

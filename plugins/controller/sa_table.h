@@ -1,0 +1,158 @@
+/*
+ * sa_table: the controller's table of every IKE_SA and CHILD_SA tunneld knows.
+ *
+ * Pure C (no strongSwan types) so that tests and tunnelctl's renderers can use
+ * it without libcharon. One mutex guards the whole table; every call holds it
+ * only for a copy, so callers on charon's bus (under its lock) never wait on
+ * anything slow.
+ *
+ * Threads: written by charon's worker threads (the listener, the stats job)
+ * and by the config loader; read by the control socket's threads through
+ * sa_table_snapshot(). All functions are thread-safe.
+ *
+ * Rows persist after an SA goes down so that the table can say why; a row is
+ * keyed by connection name (and child name), and carries the unique id of the
+ * SA currently behind it. Events that name a stale unique id (an SA already
+ * replaced by a rekey or a new attempt) are ignored.
+ */
+#ifndef TUNNELD_SA_TABLE_H
+#define TUNNELD_SA_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define SA_NAME_MAX 64
+#define SA_ADDR_MAX 64
+#define SA_ID_MAX   128
+#define SA_TS_MAX   256
+#define SA_TEXT_MAX 256
+
+typedef enum {
+    SA_STATE_NONE = 0,     /* loaded, never tried */
+    SA_STATE_CONNECTING,   /* IKE_SA_INIT / IKE_AUTH, or CHILD being created */
+    SA_STATE_ESTABLISHED,  /* IKE up / CHILD installed */
+    SA_STATE_REKEYING,
+    SA_STATE_DELETING,
+    SA_STATE_DOWN,         /* went down or failed: see reason */
+    SA_STATE_CONFIG_ERROR, /* the connection could not be loaded */
+    SA_STATE_MAX
+} sa_state_t;
+
+typedef enum {
+    SA_REASON_NONE = 0,
+    SA_REASON_DPD_TIMEOUT,       /* established SA stopped answering */
+    SA_REASON_AUTH_FAILED,       /* local or peer authentication failed */
+    SA_REASON_PROPOSAL_MISMATCH, /* no acceptable IKE or ESP proposal */
+    SA_REASON_TS_MISMATCH,       /* traffic selectors unacceptable */
+    SA_REASON_DELETED_BY_PEER,   /* the peer sent a DELETE */
+    SA_REASON_UNREACHABLE,       /* initiation got no answer */
+    SA_REASON_DELETED_LOCALLY,   /* terminated here (admin, unload, reload) */
+    SA_REASON_EXPIRED,           /* hard lifetime reached without rekey */
+    SA_REASON_INSTALL_FAILED,    /* the kernel refused the SA or its policies */
+    SA_REASON_SHUTDOWN,          /* tunneld is stopping */
+    SA_REASON_CONFIG,            /* the configuration was rejected */
+    SA_REASON_MAX
+} sa_reason_t;
+
+typedef struct {
+    uint64_t bytes_in, bytes_out;
+    uint64_t packets_in, packets_out;
+} sa_counters_t;
+
+typedef struct {
+    char name[SA_NAME_MAX];
+    uint32_t unique_id;
+    sa_state_t state;
+    uint32_t reqid;
+    uint32_t if_id_in, if_id_out;
+    uint32_t spi_in, spi_out; /* host byte order */
+    char local_ts[SA_TS_MAX];
+    char remote_ts[SA_TS_MAX];
+    char proposal[SA_TEXT_MAX];
+    time_t established; /* wall clock, 0 if never */
+    uint32_t rekeys;
+    sa_counters_t counters;
+    sa_reason_t last_down;
+    char last_down_detail[SA_TEXT_MAX];
+    time_t last_down_time;
+} sa_child_rec_t;
+
+typedef struct {
+    char name[SA_NAME_MAX];
+    uint32_t unique_id;
+    sa_state_t state;
+    char local_addr[SA_ADDR_MAX];
+    char remote_addr[SA_ADDR_MAX];
+    char local_id[SA_ID_MAX];
+    char remote_id[SA_ID_MAX];
+    char proposal[SA_TEXT_MAX];
+    time_t established;
+    uint32_t rekeys;
+    sa_reason_t last_down;
+    char last_down_detail[SA_TEXT_MAX];
+    time_t last_down_time;
+    size_t n_children;
+    sa_child_rec_t *children;
+} sa_ike_rec_t;
+
+typedef struct sa_table sa_table_t;
+
+sa_table_t *sa_table_create(void);
+void sa_table_destroy(sa_table_t *t);
+
+/*
+ * A connection was loaded: adds a row (and one per configured child) if
+ * missing, and clears a previous configuration error.
+ */
+void sa_table_conn_loaded(sa_table_t *t, const char *conn, const char *const *children,
+                          size_t n_children);
+/* A connection failed to load: its row says CONFIG_ERROR with detail. */
+void sa_table_conn_error(sa_table_t *t, const char *conn, const char *detail);
+/* A connection was unloaded: its row is removed. */
+void sa_table_conn_removed(sa_table_t *t, const char *conn);
+
+/*
+ * Upsert the IKE fields of rec (children ignored). If rec->unique_id differs
+ * from the row's, the row now follows the new SA (a new attempt or rekey).
+ */
+void sa_table_ike_update(sa_table_t *t, const sa_ike_rec_t *rec);
+/* Remember why the IKE_SA uid may go down; used by the next ike_down. */
+void sa_table_ike_pending_reason(sa_table_t *t, const char *conn, uint32_t uid,
+                                 sa_reason_t reason, const char *detail);
+/*
+ * Children of conn that are not established failed to come up (a CHILD
+ * proposal or TS mismatch in IKE_AUTH has no CHILD_SA to report on).
+ */
+void sa_table_children_failed(sa_table_t *t, const char *conn, sa_reason_t reason,
+                              const char *detail);
+/*
+ * IKE_SA uid of conn is gone. reason NONE uses the pending reason or
+ * DELETED_LOCALLY. Children of the row go DOWN with the same reason. If the
+ * row already follows another uid, only the reason is recorded.
+ */
+void sa_table_ike_down(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_t reason,
+                       const char *detail);
+/* IKE_SA old_uid was rekeyed into new_uid. */
+void sa_table_ike_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid, uint32_t new_uid);
+
+void sa_table_child_update(sa_table_t *t, const char *conn, const sa_child_rec_t *rec);
+/* CHILD_SA uid (of IKE_SA ike_uid) is gone; reason NONE as for ike_down. */
+void sa_table_child_down(sa_table_t *t, const char *conn, uint32_t ike_uid, const char *child,
+                         uint32_t uid, sa_reason_t reason, const char *detail);
+/* CHILD_SA old_uid was rekeyed into rec (which carries the new uid). */
+void sa_table_child_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid,
+                            const sa_child_rec_t *rec);
+/* Counters of CHILD_SA uid (ignored if the row follows another SA). */
+void sa_table_child_counters(sa_table_t *t, const char *conn, const char *child, uint32_t uid,
+                             const sa_counters_t *c);
+
+/* Deep copy of every row; free with sa_table_snapshot_free. */
+size_t sa_table_snapshot(sa_table_t *t, sa_ike_rec_t **out);
+void sa_table_snapshot_free(sa_ike_rec_t *rows, size_t n);
+
+const char *sa_state_name(sa_state_t s);
+const char *sa_reason_name(sa_reason_t r);
+
+#endif

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the pinned strongSwan 5.9.8 (Debian bookworm source package, Debian's
+# patches applied) into a private prefix, once. Later calls reuse it.
+#
+#   build-strongswan.sh <workdir>
+#
+# Result: <workdir>/prefix (libcharon, libstrongswan, libvici, plugins, swanctl,
+# installed dev headers) and <workdir>/src/strongswan-5.9.8 (the configured tree
+# whose libcharon headers and config.h the project's plugins compile against).
+# <workdir>/prefix/.stamp records the configure line; a different line rebuilds.
+set -euo pipefail
+
+work=${1:?usage: build-strongswan.sh <workdir>}
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+prefix=$work/prefix
+srcdir=$work/src
+version=5.9.8
+suite=bookworm
+
+# One configure line: tunneld links this libcharon and its plugins compile
+# against this tree. Mediation stays off (it changes ike_sa_t's layout).
+conf=(
+  --prefix="$prefix" --sysconfdir="$prefix/etc"
+  --with-dev-headers="$prefix/include/strongswan"
+  --disable-defaults --disable-mediation
+  --enable-charon --enable-swanctl --enable-vici --enable-ikev2 --disable-ikev1
+  --enable-openssl --enable-random --enable-nonce --enable-pem --enable-pkcs1
+  --enable-x509 --enable-pubkey --enable-kdf --enable-constraints --enable-revocation
+  --enable-kernel-netlink --enable-kernel-libipsec --enable-socket-default
+  --enable-updown --enable-curve25519
+)
+stamp_text="$version ${conf[*]}"
+
+if [ -f "$prefix/.stamp" ] && [ "$(cat "$prefix/.stamp")" = "$stamp_text" ] \
+   && [ -f "$prefix/lib/ipsec/libcharon.so" ]; then
+  echo "build-strongswan: reusing $prefix"
+  exit 0
+fi
+
+if [ ! -d "$srcdir/strongswan-$version" ]; then
+  rm -rf "$srcdir.tmp" && mkdir -p "$srcdir.tmp"
+  (
+    cd "$srcdir.tmp"
+    # deb-src must be enabled (scripts/install-deps.sh does it)
+    apt-get source --download-only "strongswan/$suite"
+    dsc=$(ls strongswan_${version}-*.dsc | head -n1)
+    # unpack and apply Debian's patch series (dpkg-source applies quilt patches)
+    dpkg-source -x "$dsc" "strongswan-$version"
+  )
+  rm -rf "$srcdir" && mv "$srcdir.tmp" "$srcdir"
+fi
+
+cd "$srcdir/strongswan-$version"
+if [ ! -f Makefile ] || [ ! -f .tunneld-conf ] || [ "$(cat .tunneld-conf)" != "$stamp_text" ]; then
+  [ -f Makefile ] && make distclean >/dev/null 2>&1 || true
+  ./configure "${conf[@]}" > "$work/configure.log" 2>&1 || {
+    echo "build-strongswan: configure failed, see $work/configure.log" >&2
+    tail -20 "$work/configure.log" >&2
+    exit 1
+  }
+  echo "$stamp_text" > .tunneld-conf
+fi
+make -j"$(nproc)" > "$work/make.log" 2>&1 || {
+  echo "build-strongswan: make failed, see $work/make.log" >&2
+  tail -30 "$work/make.log" >&2
+  exit 1
+}
+make install > "$work/install.log" 2>&1
+# the configured tree's config.h sits beside the installed headers
+cp config.h "$prefix/include/strongswan/config.h"
+echo "$stamp_text" > "$prefix/.stamp"
+echo "build-strongswan: installed strongSwan $version into $prefix"
