@@ -20,8 +20,7 @@ static capture_t *active;
 METHOD(logger_t, cap_log, void, capture_t *this, debug_t group, level_t level, int thread,
        ike_sa_t *ike_sa, const char *message)
 {
-    if (group == DBG_CFG && level <= LEVEL_CTRL && (u_int)thread == this->thread &&
-        !this->first[0])
+    if (group == DBG_CFG && level <= LEVEL_CTRL && (u_int)thread == this->thread && !this->first[0])
         snprintf(this->first, sizeof(this->first), "%s", message);
 }
 

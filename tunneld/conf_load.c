@@ -48,14 +48,31 @@ static void add_value(vici_req_t *req, const char *key, const char *value)
     vici_end_list(req);
 }
 
+/*
+ * settings_t expands printf arguments within one key segment, so a dotted
+ * path must be the format itself; '%' in names is escaped.
+ */
+static char *key_fmt(char *buf, size_t len, const char *path)
+{
+    size_t o = 0;
+
+    for (const char *p = path; *p && o + 2 < len; p++) {
+        if (*p == '%')
+            buf[o++] = '%';
+        buf[o++] = *p;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 /* adds the keys and sub-sections of section `path` (a settings key) */
 static void add_section(vici_req_t *req, settings_t *cfg, const char *path, bool top,
                         bool force_encap)
 {
     enumerator_t *e;
-    char *key, *value, sub[512];
+    char *key, *value, sub[512], fmt[1024];
 
-    e = cfg->create_key_value_enumerator(cfg, "%s", path);
+    e = cfg->create_key_value_enumerator(cfg, key_fmt(fmt, sizeof(fmt), path));
     while (e->enumerate(e, &key, &value)) {
         if (top && force_encap && streq(key, "encap"))
             continue;
@@ -65,7 +82,7 @@ static void add_section(vici_req_t *req, settings_t *cfg, const char *path, bool
     if (top && force_encap)
         vici_add_key_valuef(req, "encap", "%s", "yes");
 
-    e = cfg->create_section_enumerator(cfg, "%s", path);
+    e = cfg->create_section_enumerator(cfg, key_fmt(fmt, sizeof(fmt), path));
     while (e->enumerate(e, &key)) {
         snprintf(sub, sizeof(sub), "%s.%s", path, key);
         vici_begin_section(req, key);
@@ -76,8 +93,7 @@ static void add_section(vici_req_t *req, settings_t *cfg, const char *path, bool
 }
 
 /* sends req; true on success, else errmsg (or the transport error) in err */
-static bool submit(vici_conn_t *conn, vici_req_t *req, const char *what, char *err,
-                   size_t errlen)
+static bool submit(vici_conn_t *conn, vici_req_t *req, const char *what, char *err, size_t errlen)
 {
     vici_res_t *res = vici_submit(req, conn);
 
@@ -128,7 +144,8 @@ static bool name_in(linked_list_t *names, const char *name)
 static linked_list_t *section_names(settings_t *cfg, const char *path)
 {
     linked_list_t *names = linked_list_create();
-    enumerator_t *e = cfg->create_section_enumerator(cfg, "%s", path);
+    char fmt[1024];
+    enumerator_t *e = cfg->create_section_enumerator(cfg, key_fmt(fmt, sizeof(fmt), path));
     char *name;
 
     while (e->enumerate(e, &name))
@@ -189,8 +206,10 @@ static void load_secret(vici_conn_t *conn, settings_t *cfg, const char *name,
     chunk_t data;
 
     if (!type) {
-        DBG1(DBG_CFG, "%s: secret 'secrets.%s' ignored: expected a name starting with ike, "
-             "eap, xauth, ntlm or ppk", opts->path, name);
+        DBG1(DBG_CFG,
+             "%s: secret 'secrets.%s' ignored: expected a name starting with ike, "
+             "eap, xauth, ntlm or ppk",
+             opts->path, name);
         res->secrets_failed++;
         return;
     }
@@ -275,8 +294,7 @@ bool conf_load_apply(const conf_load_opts_t *opts, conf_load_result_t *res, char
         return FALSE;
     conn = vici_connect((char *)opts->vici_uri);
     if (!conn) {
-        snprintf(err, errlen, "cannot connect to vici at %s: %s", opts->vici_uri,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot connect to vici at %s: %s", opts->vici_uri, strerror(errno));
         cfg->destroy(cfg);
         return FALSE;
     }

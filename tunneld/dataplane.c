@@ -11,7 +11,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/xfrmi.h>
 
-#define COMMON_PLUGINS                                                                       \
+#define COMMON_PLUGINS                                                                             \
     "random nonce openssl pem pkcs1 x509 revocation constraints pubkey kdf curve25519"
 #define IKE_PLUGINS "socket-default vici updown"
 
@@ -34,9 +34,9 @@ const char *dataplane_name(dataplane_kind_t kind)
 const char *dataplane_default_plugins(dataplane_kind_t kind)
 {
     /* kernel-libipsec must come before kernel-netlink */
-    return kind == DATAPLANE_LIBIPSEC
-               ? COMMON_PLUGINS " kernel-libipsec kernel-netlink " IKE_PLUGINS
-               : COMMON_PLUGINS " kernel-netlink " IKE_PLUGINS;
+    return kind == DATAPLANE_LIBIPSEC ? COMMON_PLUGINS
+               " kernel-libipsec kernel-netlink " IKE_PLUGINS
+                                      : COMMON_PLUGINS " kernel-netlink " IKE_PLUGINS;
 }
 
 static void explain(int nlerr, const char *name, uint32_t if_id, char *err, size_t errlen)
@@ -50,8 +50,7 @@ static void explain(int nlerr, const char *name, uint32_t if_id, char *err, size
                  "this host",
                  name, if_id, nl_geterror(nlerr));
     else
-        snprintf(err, errlen, "XFRM interface %s (if_id %u): %s", name, if_id,
-                 nl_geterror(nlerr));
+        snprintf(err, errlen, "XFRM interface %s (if_id %u): %s", name, if_id, nl_geterror(nlerr));
 }
 
 static void remove_links(struct nl_sock *sk, const xfrm_if_t *ifs, size_t n)

@@ -21,9 +21,9 @@
 typedef enum { DATAPLANE_XFRM = 0, DATAPLANE_LIBIPSEC } dataplane_kind_t;
 
 typedef struct {
-    char name[16];    /* interface name, e.g. xfrm-azure */
-    uint32_t if_id;   /* matches the children's if_id_in/if_id_out */
-    char dev[16];     /* optional underlying device */
+    char name[16];  /* interface name, e.g. xfrm-azure */
+    uint32_t if_id; /* matches the children's if_id_in/if_id_out */
+    char dev[16];   /* optional underlying device */
 } xfrm_if_t;
 
 /* "xfrm" or "libipsec"; false if neither */

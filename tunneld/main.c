@@ -60,9 +60,12 @@ static void usage(FILE *out)
 static bool parse_args(int argc, char *argv[])
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'f'}, {"check", no_argument, NULL, 'n'},
-        {"debug", required_argument, NULL, 'd'},  {"syslog", no_argument, NULL, 'S'},
-        {"pidfile", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
+        {"config", required_argument, NULL, 'f'},
+        {"check", no_argument, NULL, 'n'},
+        {"debug", required_argument, NULL, 'd'},
+        {"syslog", no_argument, NULL, 'S'},
+        {"pidfile", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -105,9 +108,13 @@ static bool parse_args(int argc, char *argv[])
     return true;
 }
 
+/* key may be dotted: settings_t splits the format, not the arguments */
 static const char *setting(const char *key, const char *def)
 {
-    return lib->settings->get_str(lib->settings, "%s.%s", (char *)def, NS, key);
+    char fmt[128];
+
+    snprintf(fmt, sizeof(fmt), NS ".%s", key);
+    return lib->settings->get_str(lib->settings, fmt, (char *)def);
 }
 
 /* makes the directory of a unix:// socket or of a file path */
@@ -148,30 +155,33 @@ static bool check_settings_file(char *err, size_t len)
 
 static bool read_xfrm_ifs(xfrm_if_t *ifs, size_t max, size_t *n, char *err, size_t len)
 {
-    enumerator_t *e = lib->settings->create_section_enumerator(lib->settings,
-                                                               "%s.xfrm.interfaces", NS);
+    enumerator_t *e =
+        lib->settings->create_section_enumerator(lib->settings, "%s.xfrm.interfaces", NS);
     char *name;
     bool ok = true;
 
     *n = 0;
     while (ok && e->enumerate(e, &name)) {
         if (*n == max || strlen(name) >= sizeof(ifs[0].name)) {
-            snprintf(err, len, "%s.xfrm.interfaces.%s: too many interfaces or name too long "
-                     "(at most %zu, names under 16 characters)", NS, name, max);
+            snprintf(err, len,
+                     "%s.xfrm.interfaces.%s: too many interfaces or name too long "
+                     "(at most %zu, names under 16 characters)",
+                     NS, name, max);
             ok = false;
             break;
         }
         xfrm_if_t *x = &ifs[(*n)++];
         memset(x, 0, sizeof(*x));
         snprintf(x->name, sizeof(x->name), "%s", name);
-        x->if_id = lib->settings->get_int(lib->settings, "%s.xfrm.interfaces.%s.if_id", 0, NS,
-                                          name);
+        x->if_id =
+            lib->settings->get_int(lib->settings, "%s.xfrm.interfaces.%s.if_id", 0, NS, name);
         snprintf(x->dev, sizeof(x->dev), "%s",
-                 lib->settings->get_str(lib->settings, "%s.xfrm.interfaces.%s.dev", "", NS,
-                                        name));
+                 lib->settings->get_str(lib->settings, "%s.xfrm.interfaces.%s.dev", "", NS, name));
         if (!x->if_id) {
-            snprintf(err, len, "%s.xfrm.interfaces.%s.if_id: expected a number from 1 to "
-                     "4294967295", NS, name);
+            snprintf(err, len,
+                     "%s.xfrm.interfaces.%s.if_id: expected a number from 1 to "
+                     "4294967295",
+                     NS, name);
             ok = false;
         }
     }
@@ -184,8 +194,8 @@ static bool load_dataplane(dataplane_kind_t *kind, char *err, size_t len)
     const char *text = setting("dataplane", "xfrm");
 
     if (!dataplane_parse(text, kind)) {
-        snprintf(err, len, "%s: %s.dataplane: expected 'xfrm' or 'libipsec', got '%s'",
-                 opts.config, NS, text);
+        snprintf(err, len, "%s: %s.dataplane: expected 'xfrm' or 'libipsec', got '%s'", opts.config,
+                 NS, text);
         return false;
     }
     return true;
@@ -325,8 +335,8 @@ int main(int argc, char *argv[])
         charon->set_default_loggers(charon, levels, !opts.syslog_only);
         charon->load_loggers(charon);
     }
-    DBG1(DBG_DMN, "tunneld %s starting (strongSwan %s, data plane %s)", TUNNELD_VERSION,
-         VERSION, dataplane_name(kind));
+    DBG1(DBG_DMN, "tunneld %s starting (strongSwan %s, data plane %s)", TUNNELD_VERSION, VERSION,
+         dataplane_name(kind));
 
     if (kind == DATAPLANE_XFRM) {
         xfrm_if_t ifs[64];
@@ -339,8 +349,8 @@ int main(int argc, char *argv[])
     }
 
     plugin_feature_t *features = controller_plugin_features(&count);
-    lib->plugins->add_static_features(lib->plugins, CONTROLLER_PLUGIN_NAME, features, count,
-                                      TRUE, NULL, NULL);
+    lib->plugins->add_static_features(lib->plugins, CONTROLLER_PLUGIN_NAME, features, count, TRUE,
+                                      NULL, NULL);
     if (!charon->initialize(charon, (char *)setting("load", dataplane_default_plugins(kind)))) {
         DBG1(DBG_DMN, "charon initialization failed (plugins: %s)",
              setting("load", dataplane_default_plugins(kind)));

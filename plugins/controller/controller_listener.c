@@ -102,8 +102,7 @@ METHOD(listener_t, ike_state_change, bool, private_listener_t *this, ike_sa_t *i
         break;
     case IKE_DESTROYING:
         /* every IKE_SA passes here, also those that never came up */
-        sa_table_ike_down(this->table, name, ike_sa->get_unique_id(ike_sa), SA_REASON_NONE,
-                          NULL);
+        sa_table_ike_down(this->table, name, ike_sa->get_unique_id(ike_sa), SA_REASON_NONE, NULL);
         break;
     default:
         break;
@@ -120,8 +119,7 @@ METHOD(listener_t, ike_updown, bool, private_listener_t *this, ike_sa_t *ike_sa,
     if (up)
         update_ike(this, ike_sa, SA_STATE_ESTABLISHED);
     else
-        sa_table_ike_down(this->table, name, ike_sa->get_unique_id(ike_sa), SA_REASON_NONE,
-                          NULL);
+        sa_table_ike_down(this->table, name, ike_sa->get_unique_id(ike_sa), SA_REASON_NONE, NULL);
     return TRUE;
 }
 
@@ -130,8 +128,7 @@ METHOD(listener_t, ike_rekey, bool, private_listener_t *this, ike_sa_t *old, ike
     const char *name = conn_name(new);
 
     if (name)
-        sa_table_ike_rekeyed(this->table, name, old->get_unique_id(old),
-                             new->get_unique_id(new));
+        sa_table_ike_rekeyed(this->table, name, old->get_unique_id(old), new->get_unique_id(new));
     return TRUE;
 }
 
@@ -199,8 +196,8 @@ METHOD(listener_t, child_updown, bool, private_listener_t *this, ike_sa_t *ike_s
     return TRUE;
 }
 
-METHOD(listener_t, child_rekey, bool, private_listener_t *this, ike_sa_t *ike_sa,
-       child_sa_t *old, child_sa_t *new)
+METHOD(listener_t, child_rekey, bool, private_listener_t *this, ike_sa_t *ike_sa, child_sa_t *old,
+       child_sa_t *new)
 {
     const char *name = conn_name(ike_sa);
     sa_child_rec_t rec;
@@ -215,8 +212,19 @@ METHOD(listener_t, child_rekey, bool, private_listener_t *this, ike_sa_t *ike_sa
 static void pending(private_listener_t *this, ike_sa_t *ike_sa, sa_reason_t reason,
                     const char *detail)
 {
+    /* one line per failure naming the connection; logging never blocks the bus */
+    DBG1(DBG_CFG, "tunneld: connection '%s': %s (%s)", conn_name(ike_sa), sa_reason_name(reason),
+         detail);
     sa_table_ike_pending_reason(this->table, conn_name(ike_sa), ike_sa->get_unique_id(ike_sa),
                                 reason, detail);
+}
+
+static void children_failed(private_listener_t *this, ike_sa_t *ike_sa, sa_reason_t reason,
+                            const char *detail)
+{
+    DBG1(DBG_CFG, "tunneld: connection '%s': CHILD_SA failed: %s (%s)", conn_name(ike_sa),
+         sa_reason_name(reason), detail);
+    sa_table_children_failed(this->table, conn_name(ike_sa), reason, detail);
 }
 
 METHOD(listener_t, alert, bool, private_listener_t *this, ike_sa_t *ike_sa, alert_t alert,
@@ -237,17 +245,15 @@ METHOD(listener_t, alert, bool, private_listener_t *this, ike_sa_t *ike_sa, aler
         pending(this, ike_sa, SA_REASON_PROPOSAL_MISMATCH, "no acceptable IKE proposal");
         break;
     case ALERT_PROPOSAL_MISMATCH_CHILD:
-        sa_table_children_failed(this->table, conn_name(ike_sa), SA_REASON_PROPOSAL_MISMATCH,
-                                 "no acceptable ESP proposal");
+        children_failed(this, ike_sa, SA_REASON_PROPOSAL_MISMATCH, "no acceptable ESP proposal");
         break;
     case ALERT_TS_MISMATCH:
-        sa_table_children_failed(this->table, conn_name(ike_sa), SA_REASON_TS_MISMATCH,
-                                 "traffic selectors unacceptable");
+        children_failed(this, ike_sa, SA_REASON_TS_MISMATCH, "traffic selectors unacceptable");
         break;
     case ALERT_INSTALL_CHILD_SA_FAILED:
     case ALERT_INSTALL_CHILD_POLICY_FAILED:
-        sa_table_children_failed(this->table, conn_name(ike_sa), SA_REASON_INSTALL_FAILED,
-                                 "the kernel refused the CHILD_SA or its policies");
+        children_failed(this, ike_sa, SA_REASON_INSTALL_FAILED,
+                        "the kernel refused the CHILD_SA or its policies");
         break;
     case ALERT_RETRANSMIT_SEND_TIMEOUT:
         if (ike_sa->get_state(ike_sa) == IKE_CONNECTING)
@@ -318,22 +324,22 @@ controller_listener_t *controller_listener_create(sa_table_t *table)
     private_listener_t *this;
 
     INIT(this,
-        .public = {
-            .listener = {
-                .alert = _alert,
-                .ike_state_change = _ike_state_change,
-                .ike_updown = _ike_updown,
-                .ike_rekey = _ike_rekey,
-                .ike_update = _ike_update,
-                .child_state_change = _child_state_change,
-                .child_updown = _child_updown,
-                .child_rekey = _child_rekey,
-                .message = _message_hook,
-            },
-            .destroy = _destroy,
-        },
-        .table = table,
-        .lock = mutex_create(MUTEX_TYPE_DEFAULT),
-    );
+         .public =
+             {
+                 .listener =
+                     {
+                         .alert = _alert,
+                         .ike_state_change = _ike_state_change,
+                         .ike_updown = _ike_updown,
+                         .ike_rekey = _ike_rekey,
+                         .ike_update = _ike_update,
+                         .child_state_change = _child_state_change,
+                         .child_updown = _child_updown,
+                         .child_rekey = _child_rekey,
+                         .message = _message_hook,
+                     },
+                 .destroy = _destroy,
+             },
+         .table = table, .lock = mutex_create(MUTEX_TYPE_DEFAULT), );
     return &this->public;
 }

@@ -17,8 +17,7 @@ sa_table_t *controller_table(void)
     return ctl.table;
 }
 
-static bool controller_register(plugin_t *plugin, plugin_feature_t *feature, bool reg,
-                                void *data)
+static bool controller_register(plugin_t *plugin, plugin_feature_t *feature, bool reg, void *data)
 {
     if (reg) {
         ctl.table = sa_table_create();

@@ -68,10 +68,10 @@ controller_stats_t *controller_stats_create(sa_table_t *table, unsigned interval
 
     INIT(this, .table = table, .interval_ms = interval_ms ? interval_ms : 1000,
          .lock = mutex_create(MUTEX_TYPE_DEFAULT), .refs = 2, );
-    lib->scheduler->schedule_job_ms(lib->scheduler,
-                                    (job_t *)callback_job_create((callback_job_cb_t)refresh_job,
-                                                                 this, (void *)release, NULL),
-                                    this->interval_ms);
+    lib->scheduler->schedule_job_ms(
+        lib->scheduler,
+        (job_t *)callback_job_create((callback_job_cb_t)refresh_job, this, (void *)release, NULL),
+        this->interval_ms);
     return this;
 }
 

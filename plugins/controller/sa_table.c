@@ -24,9 +24,12 @@ struct sa_table {
 };
 
 static const char *state_names[SA_STATE_MAX] = {
-    [SA_STATE_NONE] = "idle",           [SA_STATE_CONNECTING] = "connecting",
-    [SA_STATE_ESTABLISHED] = "up",      [SA_STATE_REKEYING] = "rekeying",
-    [SA_STATE_DELETING] = "deleting",   [SA_STATE_DOWN] = "down",
+    [SA_STATE_NONE] = "idle",
+    [SA_STATE_CONNECTING] = "connecting",
+    [SA_STATE_ESTABLISHED] = "up",
+    [SA_STATE_REKEYING] = "rekeying",
+    [SA_STATE_DELETING] = "deleting",
+    [SA_STATE_DOWN] = "down",
     [SA_STATE_CONFIG_ERROR] = "config-error",
 };
 
@@ -134,8 +137,7 @@ static sa_child_rec_t *get_child(ike_row_t *row, const char *child)
     return c;
 }
 
-static void set_down(sa_reason_t *reason, char *detail, time_t *when, sa_reason_t r,
-                     const char *d)
+static void set_down(sa_reason_t *reason, char *detail, time_t *when, sa_reason_t r, const char *d)
 {
     *reason = r;
     copy_str(detail, SA_TEXT_MAX, d);
@@ -220,8 +222,8 @@ void sa_table_ike_update(sa_table_t *t, const sa_ike_rec_t *rec)
     pthread_mutex_unlock(&t->lock);
 }
 
-void sa_table_ike_pending_reason(sa_table_t *t, const char *conn, uint32_t uid,
-                                 sa_reason_t reason, const char *detail)
+void sa_table_ike_pending_reason(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_t reason,
+                                 const char *detail)
 {
     pthread_mutex_lock(&t->lock);
     ike_row_t *row = get_ike(t, conn);

@@ -30,9 +30,9 @@
 #define SA_TEXT_MAX 256
 
 typedef enum {
-    SA_STATE_NONE = 0,     /* loaded, never tried */
-    SA_STATE_CONNECTING,   /* IKE_SA_INIT / IKE_AUTH, or CHILD being created */
-    SA_STATE_ESTABLISHED,  /* IKE up / CHILD installed */
+    SA_STATE_NONE = 0,    /* loaded, never tried */
+    SA_STATE_CONNECTING,  /* IKE_SA_INIT / IKE_AUTH, or CHILD being created */
+    SA_STATE_ESTABLISHED, /* IKE up / CHILD installed */
     SA_STATE_REKEYING,
     SA_STATE_DELETING,
     SA_STATE_DOWN,         /* went down or failed: see reason */
@@ -119,8 +119,8 @@ void sa_table_conn_removed(sa_table_t *t, const char *conn);
  */
 void sa_table_ike_update(sa_table_t *t, const sa_ike_rec_t *rec);
 /* Remember why the IKE_SA uid may go down; used by the next ike_down. */
-void sa_table_ike_pending_reason(sa_table_t *t, const char *conn, uint32_t uid,
-                                 sa_reason_t reason, const char *detail);
+void sa_table_ike_pending_reason(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_t reason,
+                                 const char *detail);
 /*
  * Children of conn that are not established failed to come up (a CHILD
  * proposal or TS mismatch in IKE_AUTH has no CHILD_SA to report on).

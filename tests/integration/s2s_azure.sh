@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# tunneld brings up a site-to-site tunnel to Debian's stock charon standing in
+# for an Azure VPN gateway (Azure preset proposals and lifetimes), IKEv2 PSK,
+# ESP-in-UDP through kernel-libipsec. Checks traffic, the SA table and its
+# counters, swanctl against tunneld's vici, DPD down with its reason when the
+# peer's packets are dropped, and recovery when the drop is lifted.
+#
+#   s2s_azure.sh TUNNELD TUNNELCTL REPO_DIR
+TEST=${TEST:-s2saz}
+TUNNELD=$1 TUNNELCTL=$2 REPO=$3
+. "$REPO/tests/lib/common.sh"
+. "$REPO/tests/lib/peers.sh"
+. "$REPO/tests/integration/tunneld_env.sh"
+
+DPD=2          # dpd_delay on tunneld's side (s)
+RT=1 RTRIES=2 RBASE=1.5   # retransmits: 1 + 1.5 + 2.25 s before giving up
+DPD_BUDGET=$(python3 -c "print($DPD + sum($RT*$RBASE**i for i in range($RTRIES+1)) + 3)")
+
+netns_new gw
+netns_new az
+veth_pair gw eth0 198.51.100.1/24 az eth0 198.51.100.2/24
+nsx gw ip addr add 100.64.1.1/32 dev lo
+nsx az ip addr add 100.64.2.1/32 dev lo
+
+# the Azure side: default Azure VPN gateway policy, as responder
+cat > "$T_DIR/peer-swanctl.conf" <<CONF
+connections {
+  azure-gw {
+    version = 2
+    local_addrs = 198.51.100.2
+    proposals = aes256-sha1-modp1024, aes256-sha256-modp1024, aes128-sha1-modp1024, aes128-sha256-modp1024
+    dpd_delay = 45s
+    mobike = no
+    encap = yes
+    local {
+      auth = psk
+      id = 198.51.100.2
+    }
+    remote {
+      auth = psk
+      id = 198.51.100.1
+    }
+    children {
+      vnet {
+        local_ts = 100.64.2.0/24
+        remote_ts = 100.64.1.0/24
+        esp_proposals = aes256gcm16, aes256-sha256, aes256-sha1
+        life_time = 27000s
+      }
+    }
+  }
+}
+secrets {
+  ike-gw {
+    id-1 = 198.51.100.1
+    id-2 = 198.51.100.2
+    secret = 0sc2Vuc29ycy10by1henVyZS10ZXN0LXNlY3JldA==
+  }
+}
+CONF
+
+# tunneld's side: the shipped Azure preset, two keys overridden for the test
+cat > "$T_DIR/swanctl.conf" <<CONF
+include $REPO/conf/presets/*.conf
+connections {
+  azure : presets.azure {
+    local_addrs = 198.51.100.1
+    remote_addrs = 198.51.100.2
+    dpd_delay = ${DPD}s
+    local {
+      id = 198.51.100.1
+    }
+    remote {
+      id = 198.51.100.2
+    }
+    children {
+      sensors : presets.azure-child {
+        local_ts = 100.64.1.0/24
+        remote_ts = 100.64.2.0/24
+      }
+    }
+  }
+}
+secrets {
+  ike-azure {
+    id-1 = 198.51.100.1
+    id-2 = 198.51.100.2
+    secret = 0sc2Vuc29ycy10by1henVyZS10ZXN0LXNlY3JldA==
+  }
+}
+CONF
+
+charon_peer_start az "$T_DIR/peer-swanctl.conf"
+tunneld_write_conf gw "$T_DIR/swanctl.conf" "retransmit_timeout = $RT" \
+  "retransmit_tries = $RTRIES" "retransmit_base = $RBASE"
+tunneld_start gw
+
+wait_for 30 "child up" child_is gw azure sensors up || {
+  tctl gw sa; die "the tunnel did not come up: see $T_DIR/gw/tunneld.log"; }
+check "SA table shows CHILD_SA sensors up" child_is gw azure sensors up
+check "IKE_SA azure established" [ "$(sa_ike gw azure state)" = up ]
+prop=$(sa_ike gw azure proposal)
+log "IKE proposal: $prop"
+check "IKE proposal from the Azure preset (AES/SHA/MODP_1024)" grep -q "MODP_1024" <<<"$prop"
+check "ESP proposal AES-GCM-256 (Azure's first offer)" grep -q "AES_GCM_16_256" <<<"$(sa_child gw azure sensors proposal)"
+
+check "ping between the protected subnets gets through" \
+  nsx gw ping -c 3 -i 0.2 -W 2 -I 100.64.1.1 100.64.2.1
+
+b1=$(sa_child gw azure sensors bytes_in)
+nsx gw ping -c 5 -i 0.2 -W 2 -I 100.64.1.1 100.64.2.1 >/dev/null
+bytes_grew() { b2=$(sa_child gw azure sensors bytes_in); [ "$b2" -gt "$b1" ]; }
+check "CHILD_SA counters grow with traffic" wait_for 5 "bytes_in grows" bytes_grew
+log "bytes_in $b1 -> $(sa_child gw azure sensors bytes_in)"
+check "packets_out counted" [ "$(sa_child gw azure sensors packets_out)" -gt 0 ]
+
+tunneld_swanctl gw --list-sas > "$T_DIR/list-sas.txt" 2>&1
+check "swanctl --list-sas on tunneld's vici lists the IKE_SA" grep -q "azure: #.*ESTABLISHED" "$T_DIR/list-sas.txt"
+check "swanctl --list-sas lists the CHILD_SA installed" grep -q "sensors: #.*INSTALLED" "$T_DIR/list-sas.txt"
+tunneld_swanctl gw --list-conns > "$T_DIR/list-conns.txt" 2>&1
+check "swanctl --list-conns shows the preset's values" grep -q "azure: IKEv2" "$T_DIR/list-conns.txt"
+tunneld_swanctl gw --stats > "$T_DIR/stats.txt" 2>&1
+check "swanctl --stats answers" grep -q "IKE_SAs: 1 total" "$T_DIR/stats.txt"
+tctl gw sa > "$T_DIR/table.txt"; cat "$T_DIR/table.txt"
+check "tunnelctl sa prints the table" grep -q "^azure .*up" "$T_DIR/table.txt"
+
+# --- DPD: drop everything the peer receives on IKE/NAT-T ports ---
+nsx az nft -f - <<NFT
+table inet s2sdrop {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    udp dport { 500, 4500 } drop
+  }
+}
+NFT
+t0=$(date +%s.%N)
+seen=""
+wait_for 30 "child down by DPD" child_is gw azure sensors down dpd-timeout && seen=1
+t1=$(date +%s.%N)
+elapsed=$(python3 -c "print(round($t1 - $t0, 1))")
+log "SA down after ${elapsed}s (budget ${DPD_BUDGET}s: dpd_delay + retransmits + 3 s)"
+check "CHILD_SA goes down with reason dpd-timeout" [ -n "$seen" ]
+check "within the configured DPD time" python3 -c "import sys; sys.exit(0 if $elapsed <= $DPD_BUDGET else 1)"
+check "IKE_SA last_down is dpd-timeout" [ "$(sa_ike gw azure last_down.reason)" = dpd-timeout ]
+check "the log names the connection and the reason" grep -q "connection 'azure'.*dpd" "$T_DIR/gw/tunneld.log"
+
+nsx az nft delete table inet s2sdrop
+check "tunnel comes back by itself when the drop is lifted" \
+  wait_for 60 "child up again" child_is gw azure sensors up
+check "ping gets through again" nsx gw ping -c 3 -i 0.2 -W 2 -I 100.64.1.1 100.64.2.1
+
+check "tunneld is still running" kill -0 "$TUNNELD_PID_gw"
+finish

@@ -1,0 +1,82 @@
+# Starting tunneld itself in a test netns. Source after common.sh.
+# Needs TUNNELD and TUNNELCTL (paths of the built binaries); TUNNELD_WRAP may
+# hold a command prefix (e.g. valgrind) to run tunneld under.
+
+# tunneld_write_conf NAME SWANCTL_FILE [extra settings lines...]
+tunneld_write_conf() {
+  local name=$1 swconf=$2; shift 2
+  local dir="$T_DIR/$name"
+  mkdir -p "$dir"
+  {
+    echo "tunneld {"
+    echo "  dataplane = libipsec"
+    echo "  swanctl_conf = $swconf"
+    echo "  pidfile = $dir/tunneld.pid"
+    echo "  control_socket = unix://$dir/ctl"
+    echo "  stats_interval = 1s"
+    # swanctl/strongswan.conf values run to the end of the line: one key per line
+    printf '  plugins {\n    vici {\n      socket = unix://%s/vici\n    }\n  }\n' "$dir"
+    printf '  filelog {\n    main {\n      path = %s/tunneld.log\n      default = 1\n      cfg = 2\n      ike = 2\n      time_format = %%H:%%M:%%S\n    }\n  }\n' "$dir"
+    local kv
+    for kv in "$@"; do echo "  $kv"; done
+    echo "}"
+  } > "$dir/tunneld.conf"
+}
+
+# tunneld_start NAME -> tunneld in netns "$TEST-NAME" with $T_DIR/NAME/tunneld.conf
+tunneld_start() {
+  local name=$1 dir="$T_DIR/$1"
+  spawn "$dir/stderr.log" ip netns exec "$TEST-$name" ${TUNNELD_WRAP:-} "$TUNNELD" \
+    -f "$dir/tunneld.conf" -d 1
+  eval "TUNNELD_PID_$name=$LAST_PID"
+  wait_for 60 "tunneld $name control socket" test -S "$dir/ctl" || {
+    tail -20 "$dir/stderr.log" >&2; die "tunneld $name did not start"; }
+}
+
+# tctl NAME args... -> tunnelctl against that instance
+tctl() { local name=$1; shift; "$TUNNELCTL" -s "$T_DIR/$name/ctl" "$@"; }
+
+# tunneld_swanctl NAME args... -> Debian's swanctl against tunneld's vici socket
+tunneld_swanctl() { local name=$1; shift; /usr/sbin/swanctl --uri "unix://$T_DIR/$name/vici" "$@"; }
+
+# sa_field NAME JQ-LIKE-PATH: prints a field of the SA table via python3's json
+# e.g. sa_get gw 'azure' 'sensors' state
+sa_child() {
+  local name=$1 conn=$2 child=$3 field=$4
+  tctl "$name" -j sa | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+for s in d["sas"]:
+    if s["name"]==sys.argv[1]:
+        for c in s["children"]:
+            if c["name"]==sys.argv[2]:
+                v=c
+                for k in sys.argv[3].split("."):
+                    v=v[k] if v is not None else None
+                print(v); sys.exit(0)
+sys.exit(1)' "$conn" "$child" "$field"
+}
+sa_ike() {
+  local name=$1 conn=$2 field=$3
+  tctl "$name" -j sa | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+for s in d["sas"]:
+    if s["name"]==sys.argv[1]:
+        v=s
+        for k in sys.argv[2].split("."):
+            v=v[k] if v is not None else None
+        print(v); sys.exit(0)
+sys.exit(1)' "$conn" "$field"
+}
+
+# child_is NAME CONN CHILD STATE [REASON] -> true if the table says so
+child_is() {
+  [ "$(sa_child "$1" "$2" "$3" state 2>/dev/null)" = "$4" ] || return 1
+  [ -z "${5:-}" ] || [ "$(sa_child "$1" "$2" "$3" last_down.reason 2>/dev/null)" = "$5" ]
+}
+# ike_is NAME CONN STATE [REASON]
+ike_is() {
+  [ "$(sa_ike "$1" "$2" state 2>/dev/null)" = "$3" ] || return 1
+  [ -z "${4:-}" ] || [ "$(sa_ike "$1" "$2" last_down.reason 2>/dev/null)" = "$4" ]
+}
