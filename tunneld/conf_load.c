@@ -272,7 +272,14 @@ static settings_t *parse(const char *path, char *err, size_t errlen)
     bool ok = cfg->load_files(cfg, (char *)path, FALSE);
     capture_end(cap, first, sizeof(first));
     if (!ok) {
-        snprintf(err, errlen, "%s: %s", path, first[0] ? first : "invalid (parse error)");
+        char file[256];
+        int line;
+        /* the parser names file:line, except for errors at the end of the file */
+        if (sscanf(first, "%255[^:]:%d:", file, &line) == 2)
+            snprintf(err, errlen, "%s", first);
+        else
+            snprintf(err, errlen, "%s: %s (at the end of the file: a '}' is missing?)", path,
+                     first[0] ? first : "invalid");
         cfg->destroy(cfg);
         return NULL;
     }

@@ -149,5 +149,29 @@ check "tunnel comes back by itself when the drop is lifted" \
   wait_for 60 "child up again" child_is gw azure sensors up
 check "ping gets through again" nsx gw ping -c 3 -i 0.2 -W 2 -I 100.64.1.1 100.64.2.1
 
+# swanctl's control commands against tunneld
+tunneld_swanctl gw --terminate --ike azure > "$T_DIR/terminate.txt" 2>&1
+check "swanctl --terminate: table says deleted-locally" \
+  wait_for 10 "child down locally" child_is gw azure sensors down deleted-locally
+tunneld_swanctl gw --initiate --child sensors --ike azure --timeout 20 > "$T_DIR/initiate.txt" 2>&1
+check "swanctl --initiate brings the CHILD_SA up" wait_for 20 "child up" child_is gw azure sensors up
+cat > "$T_DIR/extra.conf" <<CONF
+connections {
+  azure-standby {
+    remote_addrs = 198.51.100.2
+    children {
+      standby {
+        start_action = none
+      }
+    }
+  }
+}
+CONF
+tunneld_swanctl gw --load-all --file "$T_DIR/extra.conf" > "$T_DIR/load-all.txt" 2>&1
+tunneld_swanctl gw --list-conns > "$T_DIR/list-conns2.txt" 2>&1
+check "swanctl --load-all loads into tunneld" grep -q "azure-standby: IKEv" "$T_DIR/list-conns2.txt"
+
 check "tunneld is still running" kill -0 "$TUNNELD_PID_gw"
+check "tunneld stops cleanly on SIGTERM (no sanitizer report)" tunneld_stop gw
+check "pid file removed on exit" test ! -e "$T_DIR/gw/tunneld.pid"
 finish

@@ -16,7 +16,7 @@ tunneld_write_conf() {
     echo "  stats_interval = 1s"
     # swanctl/strongswan.conf values run to the end of the line: one key per line
     printf '  plugins {\n    vici {\n      socket = unix://%s/vici\n    }\n  }\n' "$dir"
-    printf '  filelog {\n    main {\n      path = %s/tunneld.log\n      default = 1\n      cfg = 2\n      ike = 2\n      time_format = %%H:%%M:%%S\n    }\n  }\n' "$dir"
+    printf '  filelog {\n    main {\n      path = %s/tunneld.log\n      flush_line = yes\n      default = 1\n      cfg = 2\n      ike = 2\n      time_format = %%H:%%M:%%S\n    }\n  }\n' "$dir"
     local kv
     for kv in "$@"; do echo "  $kv"; done
     echo "}"
@@ -26,8 +26,10 @@ tunneld_write_conf() {
 # tunneld_start NAME -> tunneld in netns "$TEST-NAME" with $T_DIR/NAME/tunneld.conf
 tunneld_start() {
   local name=$1 dir="$T_DIR/$1"
-  spawn "$dir/stderr.log" ip netns exec "$TEST-$name" ${TUNNELD_WRAP:-} "$TUNNELD" \
-    -f "$dir/tunneld.conf" -d 1
+  # under ASan/UBSan (a sanitized build), reports go to files beside the logs
+  spawn "$dir/stderr.log" env ASAN_OPTIONS="log_path=$dir/asan:detect_leaks=1" \
+    UBSAN_OPTIONS="log_path=$dir/ubsan:print_stacktrace=1:halt_on_error=1" \
+    ip netns exec "$TEST-$name" "$TUNNELD" -f "$dir/tunneld.conf" -d 1
   eval "TUNNELD_PID_$name=$LAST_PID"
   wait_for 60 "tunneld $name control socket" test -S "$dir/ctl" || {
     tail -20 "$dir/stderr.log" >&2; die "tunneld $name did not start"; }
@@ -37,7 +39,8 @@ tunneld_start() {
 tctl() { local name=$1; shift; "$TUNNELCTL" -s "$T_DIR/$name/ctl" "$@"; }
 
 # tunneld_swanctl NAME args... -> Debian's swanctl against tunneld's vici socket
-tunneld_swanctl() { local name=$1; shift; /usr/sbin/swanctl --uri "unix://$T_DIR/$name/vici" "$@"; }
+# the command word must come first, then --uri
+tunneld_swanctl() { local name=$1 cmd=$2; shift 2; /usr/sbin/swanctl "$cmd" --uri "unix://$T_DIR/$name/vici" "$@"; }
 
 # sa_field NAME JQ-LIKE-PATH: prints a field of the SA table via python3's json
 # e.g. sa_get gw 'azure' 'sensors' state
@@ -79,4 +82,21 @@ child_is() {
 ike_is() {
   [ "$(sa_ike "$1" "$2" state 2>/dev/null)" = "$3" ] || return 1
   [ -z "${4:-}" ] || [ "$(sa_ike "$1" "$2" last_down.reason 2>/dev/null)" = "$4" ]
+}
+
+# tunneld_stop NAME -> SIGTERM, wait; true if it exited 0 within 30 s with no
+# sanitizer report (a sanitized build exits non-zero on errors and leaks)
+tunneld_stop() {
+  local name=$1 pid rc
+  eval "pid=\$TUNNELD_PID_$name"
+  kill -TERM "$pid" 2>/dev/null || return 1
+  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$pid" 2>/dev/null; then log "tunneld $name did not stop on SIGTERM"; return 1; fi
+  wait "$pid"; rc=$?
+  if ls "$T_DIR/$name"/asan* "$T_DIR/$name"/ubsan* >/dev/null 2>&1; then
+    cat "$T_DIR/$name"/asan* "$T_DIR/$name"/ubsan* 2>/dev/null | head -60 >&2
+    return 1
+  fi
+  [ "$rc" = 0 ] || { log "tunneld $name exited with $rc"; tail -5 "$T_DIR/$name/stderr.log"; }
+  [ "$rc" = 0 ]
 }

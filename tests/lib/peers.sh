@@ -37,5 +37,6 @@ charon_peer_start() {
 # peer_swanctl NAME args... -> Debian swanctl against that peer
 peer_swanctl() {
   local name=$1; shift
-  STRONGSWAN_CONF="$T_DIR/$name/strongswan.conf" "$STOCK_SWANCTL" --uri "unix://$T_DIR/$name/vici" "$@"
+  local cmd=$1; shift
+  STRONGSWAN_CONF="$T_DIR/$name/strongswan.conf" "$STOCK_SWANCTL" "$cmd" --uri "unix://$T_DIR/$name/vici" "$@"
 }
