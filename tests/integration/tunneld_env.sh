@@ -28,6 +28,7 @@ tunneld_start() {
   local name=$1 dir="$T_DIR/$1"
   # under ASan/UBSan (a sanitized build), reports go to files beside the logs
   spawn "$dir/stderr.log" env ASAN_OPTIONS="log_path=$dir/asan:detect_leaks=1" \
+    LSAN_OPTIONS="suppressions=$REPO/tests/lib/lsan.supp:print_suppressions=0" \
     UBSAN_OPTIONS="log_path=$dir/ubsan:print_stacktrace=1:halt_on_error=1" \
     ip netns exec "$TEST-$name" "$TUNNELD" -f "$dir/tunneld.conf" -d 1
   eval "TUNNELD_PID_$name=$LAST_PID"

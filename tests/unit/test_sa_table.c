@@ -282,7 +282,8 @@ static void test_json_round_trip(void **state)
     sa_table_t *t = sa_table_create();
     sa_ike_rec_t r = ike("azure", 4, SA_STATE_ESTABLISHED), *rows, *back;
     sa_child_rec_t c = child("sensors", 6, SA_STATE_ESTABLISHED);
-    sa_counters_t cnt = {.bytes_in = 5000000000ULL, .bytes_out = 7, .packets_in = 3, .packets_out = 4};
+    sa_counters_t cnt = {
+        .bytes_in = 5000000000ULL, .bytes_out = 7, .packets_in = 3, .packets_out = 4};
 
     c.spi_in = 0xc1e2315d;
     snprintf(c.local_ts, sizeof(c.local_ts), "100.64.1.0/24");
