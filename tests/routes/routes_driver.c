@@ -62,7 +62,8 @@ static void print_result(const char *what, int rc, const struct routes_result *r
            r->nexthops_added, r->groups_changed, r->nexthops_deleted, r->sites_applied,
            r->sites_failed);
     for (size_t i = 0; i < r->n_errors; i++)
-        printf("error site=%s path=%s prefix=%s :: %s\n", r->errors[i].site[0] ? r->errors[i].site : "-",
+        printf("error site=%s path=%s prefix=%s :: %s\n",
+               r->errors[i].site[0] ? r->errors[i].site : "-",
                r->errors[i].path[0] ? r->errors[i].path : "-",
                r->errors[i].prefix[0] ? r->errors[i].prefix : "-", r->errors[i].message);
 }
@@ -72,8 +73,8 @@ static struct routes_state *load_state(struct drv *d, bool with_opts)
 {
     struct routes_state *st = NULL;
     char err[512];
-    if (routes_load_json_file(d->state_path, with_opts ? &d->opts : NULL, &st, err,
-                              sizeof(err)) < 0) {
+    if (routes_load_json_file(d->state_path, with_opts ? &d->opts : NULL, &st, err, sizeof(err)) <
+        0) {
         printf("config-error :: %s\n", err);
         return NULL;
     }

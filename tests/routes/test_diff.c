@@ -32,17 +32,24 @@ static void build_site(struct fx *f, const char *name, unsigned n, uint8_t third
 {
     char err[256];
     int s = routes_state_add_site(f->st, name, err, sizeof(err));
-    struct routes_path_spec p1 = {.name = "er1", .dev = "er1", .gateway4 = "198.51.100.1",
-                                  .gateway6 = "2001:db8:1::1", .priority = 10};
-    struct routes_path_spec p2 = {.name = "er2", .dev = "er2", .gateway4 = "198.51.100.5",
-                                  .gateway6 = "2001:db8:2::1", .priority = 20};
+    struct routes_path_spec p1 = {.name = "er1",
+                                  .dev = "er1",
+                                  .gateway4 = "198.51.100.1",
+                                  .gateway6 = "2001:db8:1::1",
+                                  .priority = 10};
+    struct routes_path_spec p2 = {.name = "er2",
+                                  .dev = "er2",
+                                  .gateway4 = "198.51.100.5",
+                                  .gateway6 = "2001:db8:2::1",
+                                  .priority = 20};
     char v6[64];
     assert_true(s >= 0);
     assert_int_equal(routes_state_add_path(f->st, s, &p1, err, sizeof(err)), 0);
     assert_int_equal(routes_state_add_path(f->st, s, &p2, err, sizeof(err)), 0);
     for (unsigned i = 0; i < n; i++) {
         uint8_t a[4] = {100, 64, third, (uint8_t)i};
-        assert_int_equal(routes_state_add_prefix_raw(f->st, s, AF_INET, a, 32, err, sizeof(err)), 0);
+        assert_int_equal(routes_state_add_prefix_raw(f->st, s, AF_INET, a, 32, err, sizeof(err)),
+                         0);
     }
     snprintf(v6, sizeof(v6), "2001:db8:%x::/48", 0x100 + third);
     assert_int_equal(routes_state_add_prefix(f->st, s, v6, err, sizeof(err)), 0);
@@ -138,9 +145,8 @@ static void test_first_install_then_idempotent(void **state)
     assert_int_equal(plan.ph[RT_PH_NH].n, 6);
     assert_int_equal(plan.ph[RT_PH_GROUP].n, 2);
     assert_int_equal(plan.ph[RT_PH_ROUTE].n, 201);
-    assert_int_equal(plan.ph[RT_PH_ROUTE_DEL].n + plan.ph[RT_PH_GROUP_DEL].n +
-                         plan.ph[RT_PH_NH_DEL].n,
-                     0);
+    assert_int_equal(
+        plan.ph[RT_PH_ROUTE_DEL].n + plan.ph[RT_PH_GROUP_DEL].n + plan.ph[RT_PH_NH_DEL].n, 0);
     /* every id comes from the configured base */
     for (size_t i = 0; i < plan.n_nh; i++)
         assert_true(plan.nh[i].id >= BASE);
@@ -302,17 +308,14 @@ static void test_json(void **state)
     routes_options_free_rules(&o);
 
     st = NULL;
-    assert_int_not_equal(
-        routes_load_json_string("{\"sites\": [{\"name\": \"x\", \"prefix\": []}]}", NULL, &st,
-                                err, sizeof(err)),
-        0);
+    assert_int_not_equal(routes_load_json_string("{\"sites\": [{\"name\": \"x\", \"prefix\": []}]}",
+                                                 NULL, &st, err, sizeof(err)),
+                         0);
     assert_non_null(strstr(err, "sites[0]: unknown key 'prefix'"));
-    assert_int_not_equal(routes_load_json_string("{\"table\": \"main\"}", &o, NULL, err,
-                                                 sizeof(err)),
-                         0);
+    assert_int_not_equal(
+        routes_load_json_string("{\"table\": \"main\"}", &o, NULL, err, sizeof(err)), 0);
     assert_non_null(strstr(err, "'table' must be an integer"));
-    assert_int_not_equal(routes_load_json_string("{\"sites\": [", NULL, &st, err, sizeof(err)),
-                         0);
+    assert_int_not_equal(routes_load_json_string("{\"sites\": [", NULL, &st, err, sizeof(err)), 0);
     assert_non_null(strstr(err, "invalid JSON"));
 }
 

@@ -1,0 +1,257 @@
+/*
+ * apply.c - executes a plan: phase by phase, each phase as batched
+ * requests; every acknowledgement updates the mirror, every refusal is
+ * mapped back to the site, path or prefix that caused it and fails that site
+ * (its later requests are not sent). The caller (engine.c) rolls failed
+ * sites back.
+ *
+ * Threading: runs with the engine mutex held.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+
+#include "internal.h"
+
+#define RT_ERRORS_PER_SITE 3
+
+struct exec {
+    struct routes_engine *eng;
+    struct rt_plan *plan;
+    struct rt_oplist *list;
+    size_t *sel; /* indices into list->ops sent in this phase */
+    struct routes_result *res;
+    unsigned *site_errors; /* per site, to cap the error list */
+    unsigned shared_errors;
+};
+
+static struct nl_msg *build_op(void *ctx, size_t i)
+{
+    struct exec *x = ctx;
+    const struct rt_op *op = &x->list->ops[x->sel[i]];
+    const struct routes_options *o = &x->eng->opts;
+    switch (op->kind) {
+    case RT_OP_NH_ADD:
+    case RT_OP_GRP_ADD:
+        return rt_msg_nh_new(&x->plan->nh[op->nh], o->protocol, NLM_F_CREATE | NLM_F_EXCL);
+    case RT_OP_GRP_REPLACE:
+        return rt_msg_nh_new(&x->plan->nh[op->nh], o->protocol, NLM_F_CREATE | NLM_F_REPLACE);
+    case RT_OP_ROUTE_SET:
+        return rt_msg_route_set(&op->pfx, o->table, o->protocol, op->nhid);
+    case RT_OP_ROUTE_DEL:
+        return rt_msg_route_del(&op->pfx, o->table, o->protocol);
+    default:
+        return rt_msg_nh_del(op->nhid);
+    }
+}
+
+static void fail_site(struct exec *x, size_t s, const char *path, const struct rt_prefix *pfx,
+                      int err, const char *what, const char *extack)
+{
+    struct rt_tsite *site = &x->eng->sites[s];
+    site->failed = true;
+    if (x->site_errors[s]++ >= RT_ERRORS_PER_SITE)
+        return;
+    rt_result_add(
+        x->res, site->spec.name, path, pfx, err, "site '%s'%s%s%s%s: %s: %s%s%s%s", site->spec.name,
+        path ? " path '" : "", path ? path : "", path ? "'" : "",
+        x->site_errors[s] == RT_ERRORS_PER_SITE ? " (further errors of this site omitted)" : "",
+        what, rt_strerror(err), extack ? " (" : "", extack ? extack : "", extack ? ")" : "");
+}
+
+static void describe_op(struct exec *x, const struct rt_op *op, char *buf, size_t len)
+{
+    char p[64];
+    switch (op->kind) {
+    case RT_OP_NH_ADD:
+    case RT_OP_GRP_ADD:
+    case RT_OP_GRP_REPLACE: {
+        char d[200];
+        rt_nh_describe(&x->plan->nh[op->nh], &x->eng->m, d, sizeof(d));
+        snprintf(buf, len, "kernel refused %s %s",
+                 op->kind == RT_OP_GRP_REPLACE ? "replacing" : "creating", d);
+        break;
+    }
+    case RT_OP_ROUTE_SET:
+        rt_prefix_format(&op->pfx, p, sizeof(p));
+        snprintf(buf, len, "kernel refused route %s table %u nexthop group %u", p,
+                 x->eng->opts.table, op->nhid);
+        break;
+    case RT_OP_ROUTE_DEL:
+        rt_prefix_format(&op->pfx, p, sizeof(p));
+        snprintf(buf, len, "kernel refused deleting route %s table %u", p, x->eng->opts.table);
+        break;
+    default:
+        snprintf(buf, len, "kernel refused deleting nexthop %u", op->nhid);
+        break;
+    }
+}
+
+static void on_failure(struct exec *x, const struct rt_op *op, int err, const char *extack)
+{
+    char what[300];
+    describe_op(x, op, what, sizeof(what));
+    if (op->kind == RT_OP_NH_ADD) {
+        /* a shared nexthop: every site whose group needs it fails */
+        bool any = false;
+        for (size_t s = 0; s < x->plan->n_sites; s++) {
+            for (int f = 0; f < RT_NFAM; f++) {
+                int32_t g = x->plan->grp[s][f];
+                if (g < 0)
+                    continue;
+                for (size_t k = 0; k < x->plan->nh[g].n_members; k++) {
+                    if (x->plan->nh[g].members[k].id != op->nhid || x->eng->sites[s].failed)
+                        continue;
+                    const char *path = op->site == (int32_t)s && op->path >= 0
+                                           ? x->eng->sites[s].spec.paths[op->path].name
+                                           : NULL;
+                    fail_site(x, s, path, NULL, err, what, extack);
+                    any = true;
+                }
+            }
+        }
+        if (any)
+            return;
+    } else if (op->site >= 0) {
+        bool has_pfx = op->kind == RT_OP_ROUTE_SET || op->kind == RT_OP_ROUTE_DEL;
+        fail_site(x, (size_t)op->site, NULL, has_pfx ? &op->pfx : NULL, err, what, extack);
+        return;
+    }
+    if (x->shared_errors++ < RT_ERRORS_PER_SITE)
+        rt_result_add(x->res, NULL, NULL, op->kind == RT_OP_ROUTE_DEL ? &op->pfx : NULL, err,
+                      "%s: %s%s%s%s", what, rt_strerror(err), extack ? " (" : "",
+                      extack ? extack : "", extack ? ")" : "");
+}
+
+static void on_ack(void *ctx, size_t i, int err, const char *extack)
+{
+    struct exec *x = ctx;
+    const struct rt_op *op = &x->list->ops[x->sel[i]];
+    struct rt_mirror *m = &x->eng->m;
+    bool deletion =
+        op->kind == RT_OP_ROUTE_DEL || op->kind == RT_OP_GRP_DEL || op->kind == RT_OP_NH_DEL;
+
+    /* already gone is what a deletion wanted */
+    if (err && !(deletion && (err == -ENOENT || err == -ESRCH))) {
+        if (err == -ENOBUFS || err == -ETIMEDOUT || err == -EIO)
+            x->eng->resync_needed = true; /* outcome unknown: ask the kernel */
+        on_failure(x, op, err, extack);
+        return;
+    }
+    switch (op->kind) {
+    case RT_OP_NH_ADD:
+        rt_mirror_nh_put(m, &x->plan->nh[op->nh]);
+        x->res->nexthops_added++;
+        break;
+    case RT_OP_GRP_ADD:
+    case RT_OP_GRP_REPLACE:
+        rt_mirror_nh_put(m, &x->plan->nh[op->nh]);
+        x->res->groups_changed++;
+        break;
+    case RT_OP_ROUTE_SET:
+        if (rt_rtable_set(&m->routes, &op->pfx, op->nhid) < 0)
+            x->eng->resync_needed = true;
+        x->res->routes_set++;
+        break;
+    case RT_OP_ROUTE_DEL:
+        rt_rtable_del(&m->routes, &op->pfx);
+        x->res->routes_deleted++;
+        break;
+    case RT_OP_GRP_DEL:
+        /* the kernel removed every route using the group */
+        rt_rtable_del_nhid(&m->routes, op->nhid);
+        rt_mirror_nh_del(m, op->nhid);
+        x->res->nexthops_deleted++;
+        break;
+    case RT_OP_NH_DEL:
+        rt_mirror_nh_del(m, op->nhid);
+        x->res->nexthops_deleted++;
+        break;
+    }
+}
+
+static void on_idle(void *ctx)
+{
+    struct exec *x = ctx;
+    rt_monitor_drain(x->eng);
+}
+
+/* A nexthop still in an owned group (of a site that failed) must stay. */
+static bool nh_still_used(const struct rt_mirror *m, uint32_t id)
+{
+    for (size_t i = 0; i < m->n_nh; i++) {
+        if (m->nh[i].kind != RT_NH_GROUP)
+            continue;
+        for (size_t k = 0; k < m->nh[i].n_members; k++)
+            if (m->nh[i].members[k].id == id)
+                return true;
+    }
+    return false;
+}
+
+int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_result *res)
+{
+    struct rt_plan_cfg cfg = {.nh_id_base = eng->opts.nh_id_base, .groups_only = groups_only};
+    struct exec x = {.eng = eng, .res = res};
+    struct rt_plan plan;
+    uint64_t sent0 = eng->nl.sent;
+    int rc = 0;
+
+    for (size_t s = 0; s < eng->n_sites; s++)
+        eng->sites[s].failed = false;
+    rc = rt_plan_build(&plan, eng->sites, eng->n_sites, &eng->m, &cfg);
+    if (rc < 0) {
+        rt_result_add(res, NULL, NULL, NULL, rc, "cannot plan the changes: %s%s", rt_strerror(rc),
+                      rc == -ENOSPC ? " (no free nexthop id above nh_id_base)" : "");
+        rt_plan_free(&plan);
+        return rc;
+    }
+    x.plan = &plan;
+    x.site_errors = calloc(eng->n_sites ? eng->n_sites : 1, sizeof(unsigned));
+    if (!x.site_errors) {
+        rt_plan_free(&plan);
+        return -ENOMEM;
+    }
+    for (int ph = 0; ph < RT_NPHASES && rc == 0; ph++) {
+        struct rt_oplist *l = &plan.ph[ph];
+        size_t n = 0;
+        if (!l->n)
+            continue;
+        x.list = l;
+        x.sel = malloc(l->n * sizeof(size_t));
+        if (!x.sel) {
+            rc = -ENOMEM;
+            break;
+        }
+        for (size_t i = 0; i < l->n; i++) {
+            const struct rt_op *op = &l->ops[i];
+            if (op->site >= 0 && eng->sites[op->site].failed)
+                continue;
+            if (op->kind == RT_OP_NH_DEL && nh_still_used(&eng->m, op->nhid))
+                continue;
+            x.sel[n++] = i;
+        }
+        if (n)
+            rc = rt_nl_batch(&eng->nl, n, build_op, on_ack, on_idle, &x);
+        free(x.sel);
+        x.sel = NULL;
+    }
+    for (size_t s = 0; s < eng->n_sites; s++)
+        if (!eng->sites[s].failed)
+            memcpy(eng->sites[s].gid, plan.gid[s], sizeof(eng->sites[s].gid));
+    res->messages += eng->nl.sent - sent0;
+    free(x.site_errors);
+    rt_plan_free(&plan);
+    if (rc < 0)
+        return rc;
+    for (size_t s = 0; s < eng->n_sites; s++)
+        if (eng->sites[s].failed)
+            return -1;
+    return 0;
+}

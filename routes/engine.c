@@ -1,0 +1,390 @@
+/*
+ * engine.c - engine lifetime (open with adoption, close with or without
+ * withdrawal), the event loop entry points (fd, timeout, process), repairs,
+ * and the deferred delivery of log messages and events.
+ *
+ * Threading: every public function takes eng->lock for its work, then
+ * releases it and delivers queued logs/events in the calling thread, so
+ * callbacks may re-enter the engine. The engine starts no thread.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <netlink/socket.h>
+
+#include "internal.h"
+
+#define RT_REPAIR_RETRY_MS     1000
+#define RT_REPAIR_RETRY_MAX_MS 10000
+
+const struct routes_rule_spec rt_default_rules[] = {
+    {.family = AF_INET, .priority = ROUTES_DEFAULT_RULE_PRIORITY},
+    {.family = AF_INET6, .priority = ROUTES_DEFAULT_RULE_PRIORITY},
+};
+
+void routes_options_init(struct routes_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->table = ROUTES_DEFAULT_TABLE;
+    o->protocol = ROUTES_DEFAULT_PROTOCOL;
+    o->nh_id_base = ROUTES_DEFAULT_NH_ID_BASE;
+    o->rules = rt_default_rules;
+    o->n_rules = RT_N_DEFAULT_RULES;
+    o->repair_delay_ms = ROUTES_DEFAULT_REPAIR_MS;
+    o->log_level = ROUTES_LOG_INFO;
+}
+
+uint64_t rt_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + 1;
+}
+
+void rt_schedule_repair(struct routes_engine *eng, unsigned delay_ms)
+{
+    uint64_t due = rt_now_ms() + delay_ms;
+    if (!eng->repair_due_ms || due < eng->repair_due_ms)
+        eng->repair_due_ms = due;
+}
+
+/* ---- deferred callbacks ---------------------------------------------------- */
+
+void rt_log(struct routes_engine *eng, enum routes_log_level lvl, const char *fmt, ...)
+{
+    va_list ap;
+    if ((int)lvl > (int)eng->opts.log_level)
+        return;
+    if (eng->n_logq == eng->cap_logq) {
+        size_t cap = eng->cap_logq ? eng->cap_logq * 2 : 16;
+        void *n = realloc(eng->logq, cap * sizeof(*eng->logq));
+        if (!n)
+            return;
+        eng->logq = n;
+        eng->cap_logq = cap;
+    }
+    eng->logq[eng->n_logq].level = (int)lvl;
+    va_start(ap, fmt);
+    vsnprintf(eng->logq[eng->n_logq].msg, sizeof(eng->logq[0].msg), fmt, ap);
+    va_end(ap);
+    eng->n_logq++;
+}
+
+void rt_event(struct routes_engine *eng, enum routes_event_type type, const char *site,
+              const char *path, const char *ifname, const char *fmt, ...)
+{
+    struct rt_event_q *q;
+    va_list ap;
+    if (eng->n_evq == eng->cap_evq) {
+        size_t cap = eng->cap_evq ? eng->cap_evq * 2 : 8;
+        struct rt_event_q *n = realloc(eng->evq, cap * sizeof(*n));
+        if (!n)
+            return;
+        eng->evq = n;
+        eng->cap_evq = cap;
+    }
+    q = &eng->evq[eng->n_evq++];
+    memset(q, 0, sizeof(*q));
+    snprintf(q->site, sizeof(q->site), "%s", site ? site : "");
+    snprintf(q->path, sizeof(q->path), "%s", path ? path : "");
+    snprintf(q->ifname, sizeof(q->ifname), "%s", ifname ? ifname : "");
+    va_start(ap, fmt);
+    vsnprintf(q->detail, sizeof(q->detail), fmt, ap);
+    va_end(ap);
+    q->ev.type = type;
+}
+
+static void lock(struct routes_engine *eng)
+{
+    pthread_mutex_lock(&eng->lock);
+}
+
+/* Releases the lock, then delivers what was queued under it. */
+static void unlock_dispatch(struct routes_engine *eng)
+{
+    struct rt_event_q *evq = eng->evq;
+    size_t n_ev = eng->n_evq;
+    __typeof__(eng->logq) logq = eng->logq;
+    size_t n_log = eng->n_logq;
+    routes_event_fn on_event = eng->opts.on_event;
+    routes_log_fn logfn = eng->opts.log;
+    void *ectx = eng->opts.event_ctx, *lctx = eng->opts.log_ctx;
+
+    eng->evq = NULL;
+    eng->n_evq = eng->cap_evq = 0;
+    eng->logq = NULL;
+    eng->n_logq = eng->cap_logq = 0;
+    pthread_mutex_unlock(&eng->lock);
+
+    for (size_t i = 0; i < n_log; i++) {
+        static const char *names[] = {"error", "warning", "info", "debug"};
+        if (logfn)
+            logfn((enum routes_log_level)logq[i].level, logq[i].msg, lctx);
+        else
+            fprintf(stderr, "routes %s: %s\n", names[logq[i].level], logq[i].msg);
+    }
+    for (size_t i = 0; i < n_ev && on_event; i++) {
+        struct rt_event_q *q = &evq[i];
+        q->ev.site = q->site[0] ? q->site : NULL;
+        q->ev.path = q->path[0] ? q->path : NULL;
+        q->ev.ifname = q->ifname[0] ? q->ifname : NULL;
+        q->ev.detail = q->detail;
+        on_event(&q->ev, ectx);
+    }
+    free(evq);
+    free(logq);
+}
+
+/* ---- open / close ------------------------------------------------------------ */
+
+static void engine_free(struct routes_engine *eng)
+{
+    rt_monitor_close(eng);
+    rt_nl_close(&eng->nl);
+    for (size_t s = 0; s < eng->n_sites; s++)
+        rt_site_clear(&eng->sites[s].spec);
+    free(eng->sites);
+    rt_mirror_free(&eng->m);
+    free(eng->want_rules);
+    free(eng->evq);
+    free(eng->logq);
+    pthread_mutex_destroy(&eng->lock);
+    free(eng);
+}
+
+int routes_open(struct routes_engine **out, const struct routes_options *opts, char *err,
+                size_t errlen)
+{
+    struct routes_engine *eng = calloc(1, sizeof(*eng));
+    struct routes_result res = {0};
+    int rc;
+
+    *out = NULL;
+    if (!eng) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&eng->lock, NULL);
+    rt_mirror_init(&eng->m);
+    eng->opts = *opts;
+    eng->opts.rules = NULL;
+    eng->opts.n_rules = 0;
+    if (!eng->opts.table || eng->opts.table == 253 || eng->opts.table == 254 ||
+        eng->opts.table == 255) {
+        snprintf(err, errlen,
+                 "table %u is reserved (expected a dedicated table, not 0/default/main/local)",
+                 eng->opts.table);
+        goto fail;
+    }
+    if (eng->opts.protocol <= 4) {
+        snprintf(err, errlen,
+                 "protocol %u is reserved for the kernel (expected a number above 4, e.g. %u)",
+                 eng->opts.protocol, ROUTES_DEFAULT_PROTOCOL);
+        goto fail;
+    }
+    if (!eng->opts.nh_id_base) {
+        snprintf(err, errlen, "nh_id_base must be above 0");
+        goto fail;
+    }
+    if (opts->n_rules) {
+        eng->want_rules = calloc(opts->n_rules, sizeof(*eng->want_rules));
+        if (!eng->want_rules) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; i < opts->n_rules; i++)
+            if (rt_rule_from_spec(&opts->rules[i], eng->opts.table, &eng->want_rules[i], err,
+                                  errlen) < 0)
+                goto fail;
+        eng->n_want_rules = opts->n_rules;
+    }
+    if (rt_nl_open(&eng->nl, err, errlen) < 0)
+        goto fail;
+    /* subscribe before dumping, so nothing changes unseen in between */
+    if (rt_monitor_open(eng, err, errlen) < 0)
+        goto fail;
+    rc = rt_sync_links(eng);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot dump links and addresses: %s", rt_strerror(rc));
+        goto fail;
+    }
+    if (rt_check_conflicts(eng, err, errlen) < 0)
+        goto fail;
+    rc = rt_sync_owned(eng);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot dump owned nexthops and routes: %s", rt_strerror(rc));
+        goto fail;
+    }
+    eng->stats.resyncs = 0;
+    eng->rules_active = true;
+    lock(eng);
+    rc = rt_rules_reconcile(eng, false, &res);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s",
+                 res.n_errors ? res.errors[0].message : "cannot install the policy rules");
+        routes_result_free(&res);
+        unlock_dispatch(eng);
+        goto fail;
+    }
+    routes_result_free(&res);
+    rt_log(eng, ROUTES_LOG_INFO,
+           "table %u protocol %u: adopted %zu routes and %zu nexthops left by a previous run",
+           eng->opts.table, eng->opts.protocol, eng->m.routes.count, eng->m.n_nh);
+    unlock_dispatch(eng);
+    *out = eng;
+    return 0;
+fail:
+    engine_free(eng);
+    return -1;
+}
+
+void routes_close(struct routes_engine *eng)
+{
+    if (!eng)
+        return;
+    if (eng->opts.flush_on_exit)
+        routes_withdraw_all(eng);
+    lock(eng);
+    if (!eng->opts.flush_on_exit)
+        rt_log(eng, ROUTES_LOG_INFO, "keeping %zu routes and %zu nexthops for the next run",
+               eng->m.routes.count, eng->m.n_nh);
+    unlock_dispatch(eng);
+    engine_free(eng);
+}
+
+/* ---- event loop ---------------------------------------------------------------- */
+
+int routes_get_fd(struct routes_engine *eng)
+{
+    return nl_socket_get_fd(eng->mon);
+}
+
+int routes_timeout_ms(struct routes_engine *eng)
+{
+    uint64_t now, due;
+    lock(eng);
+    due = eng->repair_due_ms;
+    pthread_mutex_unlock(&eng->lock);
+    if (!due)
+        return -1;
+    now = rt_now_ms();
+    return due <= now ? 0 : (int)(due - now);
+}
+
+/* Brings the mirror up to date after overflows or silent kernel flushes. */
+int rt_refresh_mirror(struct routes_engine *eng)
+{
+    int rc;
+    if (eng->links_resync) {
+        rc = rt_sync_links(eng);
+        if (rc < 0)
+            return rc;
+        eng->links_resync = false;
+        rt_event(eng, ROUTES_EVENT_RESYNC, NULL, NULL, NULL,
+                 "notifications were lost: full dump of links, addresses, nexthops and routes");
+    }
+    rt_paths_refresh(eng);
+    if (eng->resync_needed) {
+        eng->resync_needed = false;
+        rc = rt_sync_owned(eng);
+        if (rc < 0) {
+            eng->resync_needed = true;
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void log_errors(struct routes_engine *eng, const struct routes_result *res)
+{
+    for (size_t i = 0; i < res->n_errors; i++)
+        rt_log(eng, ROUTES_LOG_ERROR, "%s", res->errors[i].message);
+}
+
+static int repair(struct routes_engine *eng)
+{
+    struct routes_result res = {0};
+    int rc;
+
+    eng->repair_due_ms = 0;
+    rc = rt_refresh_mirror(eng);
+    if (rc == 0 && eng->rules_dirty) {
+        eng->rules_dirty = false;
+        rc = rt_rules_reconcile(eng, !eng->rules_active, &res);
+        if (rc > 0) {
+            eng->stats.repairs++;
+            rt_event(eng, ROUTES_EVENT_REPAIRED, NULL, NULL, NULL, "restored %d policy rule(s)",
+                     rc);
+            rc = 0;
+        }
+        if (rc < 0)
+            eng->rules_dirty = true;
+    }
+    if (rc == 0) {
+        uint64_t before = res.messages;
+        rc = rt_converge(eng, false, &res);
+        if (res.messages > before) {
+            eng->stats.repairs++;
+            rt_log(eng, ROUTES_LOG_WARN,
+                   "repaired: %u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) "
+                   "changed, %u nexthop(s) deleted (%llu requests)",
+                   res.routes_set, res.routes_deleted, res.nexthops_added, res.groups_changed,
+                   res.nexthops_deleted, (unsigned long long)(res.messages - before));
+            rt_event(eng, ROUTES_EVENT_REPAIRED, NULL, NULL, NULL,
+                     "%u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) changed",
+                     res.routes_set, res.routes_deleted, res.nexthops_added, res.groups_changed);
+        }
+    }
+    eng->tamper_logs = 0;
+    if (rc < 0 || res.n_errors) {
+        unsigned delay;
+        log_errors(eng, &res);
+        if (rc < 0 && !res.n_errors)
+            rt_log(eng, ROUTES_LOG_ERROR, "repair failed: %s", rt_strerror(rc));
+        eng->repair_failures++;
+        delay = RT_REPAIR_RETRY_MS * eng->repair_failures;
+        rt_schedule_repair(eng, delay > RT_REPAIR_RETRY_MAX_MS ? RT_REPAIR_RETRY_MAX_MS : delay);
+        rc = -1;
+    } else {
+        eng->repair_failures = 0;
+    }
+    routes_result_free(&res);
+    return rc;
+}
+
+int routes_process_events(struct routes_engine *eng)
+{
+    int rc = 0;
+    lock(eng);
+    rt_monitor_drain(eng);
+    if (eng->repair_due_ms && rt_now_ms() >= eng->repair_due_ms)
+        rc = repair(eng);
+    unlock_dispatch(eng);
+    return rc;
+}
+
+void routes_get_stats(struct routes_engine *eng, struct routes_stats *stats)
+{
+    lock(eng);
+    *stats = eng->stats;
+    stats->messages_sent = eng->nl.sent;
+    stats->routes_owned = eng->m.routes.count;
+    stats->nexthops_owned = eng->m.n_nh;
+    pthread_mutex_unlock(&eng->lock);
+}
+
+/* Exposed to target.c, which implements the state-changing entry points. */
+void rt_lock(struct routes_engine *eng)
+{
+    lock(eng);
+}
+
+void rt_unlock_dispatch(struct routes_engine *eng)
+{
+    unlock_dispatch(eng);
+}

@@ -1,0 +1,443 @@
+/*
+ * internal.h - private types shared by the routes/ modules.
+ *
+ * Threading: nothing here is thread-safe on its own; every function declared
+ * below runs with the engine mutex held (engine.c takes it in each public
+ * entry point), except the pure helpers (prefix, model, rtable, diff) which
+ * work only on the data they are given.
+ */
+#ifndef TUNNELD_ROUTES_INTERNAL_H
+#define TUNNELD_ROUTES_INTERNAL_H
+
+#include <net/if.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "routes.h"
+
+struct nl_msg;
+struct nl_sock;
+struct nlmsghdr;
+
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000 /* linux/if.h; not in net/if.h */
+#endif
+
+#define RT_FAM_V4 0
+#define RT_FAM_V6 1
+#define RT_NFAM   2
+
+/* ---- prefix.c ----------------------------------------------------------- */
+
+struct rt_prefix {
+    uint8_t family; /* AF_INET / AF_INET6 */
+    uint8_t plen;
+    uint8_t addr[16];
+};
+
+int rt_fam_index(int family); /* AF_INET -> 0, AF_INET6 -> 1, else -1 */
+int rt_fam_af(int idx);
+size_t rt_addr_len(int family);
+/* Parses "addr/len" (or a bare address); rejects host bits with a hint. */
+int rt_prefix_parse(const char *s, struct rt_prefix *p, char *err, size_t errlen);
+int rt_prefix_make(int family, const void *addr, unsigned plen, struct rt_prefix *p, char *err,
+                   size_t errlen);
+void rt_prefix_format(const struct rt_prefix *p, char *buf, size_t len);
+int rt_addr_parse(int family, const char *s, uint8_t out[16]);
+void rt_addr_format(int family, const uint8_t *addr, char *buf, size_t len);
+int rt_prefix_cmp(const struct rt_prefix *a, const struct rt_prefix *b);
+bool rt_prefix_eq(const struct rt_prefix *a, const struct rt_prefix *b);
+/* true when outer contains inner (same family, outer->plen <= inner->plen) */
+bool rt_prefix_contains(const struct rt_prefix *outer, const struct rt_prefix *inner);
+/* true when addr (family's length) is inside the subnet addr0/plen */
+bool rt_addr_in_subnet(int family, const uint8_t *addr, const uint8_t *net, unsigned plen);
+uint64_t rt_prefix_hash(const struct rt_prefix *p);
+
+/* ---- model.c: desired state -------------------------------------------- */
+
+struct rt_path {
+    char *name;
+    char *dev;
+    bool has_gw[RT_NFAM];
+    uint8_t gw[RT_NFAM][16];
+    unsigned priority;
+    unsigned weight;
+};
+
+struct rt_site {
+    char *name;
+    struct rt_path paths[ROUTES_MAX_PATHS];
+    size_t n_paths;
+    struct rt_prefix *pfx;
+    size_t n_pfx, cap_pfx;
+    size_t n_fam[RT_NFAM];
+};
+
+struct routes_state {
+    struct rt_site *sites;
+    size_t n_sites, cap_sites;
+};
+
+/* A path carries family f when it has a gateway of f or no gateway at all. */
+bool rt_path_carries(const struct rt_path *p, int fam);
+int rt_site_copy(struct rt_site *dst, const struct rt_site *src);
+void rt_site_clear(struct rt_site *s);
+int rt_site_find_path(const struct rt_site *s, const char *name);
+
+/* One validation problem found in a desired state. */
+struct rt_issue {
+    size_t site;
+    int path; /* -1 when not tied to a path */
+    struct rt_prefix prefix;
+    bool has_prefix;
+    char message[384];
+};
+
+/* Checks a state on its own: duplicate prefixes in a site, prefixes
+ * overlapping another site's (the later site is reported), families without
+ * any path able to carry them. Returns the number of issues written into
+ * *issues (malloc'ed, caller frees), or -1 on allocation failure. */
+long rt_state_validate(const struct routes_state *st, struct rt_issue **issues);
+
+/* ---- rtable.c: prefix -> nexthop id hash table ------------------------- */
+
+struct rt_rentry {
+    struct rt_prefix key;
+    uint8_t used;
+    uint32_t nhid;
+    uint32_t mark;
+};
+
+struct rt_rtable {
+    struct rt_rentry *slots;
+    size_t cap; /* power of two */
+    size_t count;
+};
+
+void rt_rtable_init(struct rt_rtable *t);
+void rt_rtable_free(struct rt_rtable *t);
+struct rt_rentry *rt_rtable_get(const struct rt_rtable *t, const struct rt_prefix *p);
+int rt_rtable_set(struct rt_rtable *t, const struct rt_prefix *p, uint32_t nhid);
+bool rt_rtable_del(struct rt_rtable *t, const struct rt_prefix *p);
+size_t rt_rtable_del_nhid(struct rt_rtable *t, uint32_t nhid);
+void rt_rtable_clear(struct rt_rtable *t);
+
+/* ---- mirror.c: what the kernel holds ------------------------------------ */
+
+enum rt_nh_kind { RT_NH_GW, RT_NH_DEV, RT_NH_BLACKHOLE, RT_NH_GROUP };
+
+struct rt_member {
+    uint32_t id;
+    uint16_t weight; /* 1..256 */
+};
+
+struct rt_nh {
+    uint32_t id;
+    uint8_t kind;
+    uint8_t family; /* AF_INET/AF_INET6; AF_UNSPEC for groups */
+    uint8_t protocol;
+    uint32_t oif;
+    uint8_t gw[16];
+    uint8_t n_members;
+    struct rt_member members[ROUTES_MAX_PATHS];
+};
+
+struct rt_link {
+    int ifindex;
+    unsigned flags;
+    char name[IF_NAMESIZE];
+};
+
+struct rt_addr {
+    int ifindex;
+    uint8_t family;
+    uint8_t plen;
+    uint8_t addr[16];
+};
+
+struct rt_rule {
+    uint8_t family;
+    uint8_t src_len;
+    uint8_t src[16];
+    uint32_t priority, table, fwmark, fwmask;
+    bool has_fwmark;
+};
+
+struct rt_mirror {
+    struct rt_nh *nh; /* owned nexthops (protocol == ours) */
+    size_t n_nh, cap_nh;
+    uint32_t *foreign; /* ids >= nh_id_base used by others */
+    size_t n_foreign, cap_foreign;
+    struct rt_rtable routes; /* owned routes in our table */
+    struct rt_link *links;
+    size_t n_links, cap_links;
+    struct rt_addr *addrs;
+    size_t n_addrs, cap_addrs;
+    struct rt_rule *rules; /* owned rules */
+    size_t n_rules, cap_rules;
+    uint32_t epoch; /* last mark used by the planner */
+};
+
+void rt_mirror_init(struct rt_mirror *m);
+void rt_mirror_free(struct rt_mirror *m);
+struct rt_nh *rt_mirror_nh(const struct rt_mirror *m, uint32_t id);
+int rt_mirror_nh_put(struct rt_mirror *m, const struct rt_nh *nh);
+bool rt_mirror_nh_del(struct rt_mirror *m, uint32_t id);
+bool rt_mirror_is_foreign(const struct rt_mirror *m, uint32_t id);
+int rt_mirror_foreign_add(struct rt_mirror *m, uint32_t id);
+void rt_mirror_foreign_del(struct rt_mirror *m, uint32_t id);
+const struct rt_link *rt_mirror_link_by_name(const struct rt_mirror *m, const char *name);
+const struct rt_link *rt_mirror_link_by_index(const struct rt_mirror *m, int ifindex);
+int rt_mirror_link_put(struct rt_mirror *m, int ifindex, unsigned flags, const char *name);
+void rt_mirror_link_del(struct rt_mirror *m, int ifindex);
+int rt_mirror_addr_put(struct rt_mirror *m, const struct rt_addr *a);
+void rt_mirror_addr_del(struct rt_mirror *m, const struct rt_addr *a);
+/* Writes the connected subnets of ifindex/family ("a/len, b/len") to buf;
+ * returns true when gw is inside one of them (IPv6 link-local always is). */
+bool rt_mirror_gw_connected(const struct rt_mirror *m, int ifindex, int family, const uint8_t *gw,
+                            char *subnets, size_t len);
+bool rt_nh_same_target(const struct rt_nh *a, const struct rt_nh *b);
+bool rt_nh_same_members(const struct rt_nh *a, const struct rt_nh *b);
+void rt_nh_describe(const struct rt_nh *nh, const struct rt_mirror *m, char *buf, size_t len);
+bool rt_link_usable(const struct rt_link *l);
+
+/* ---- nexthop.c / route.c / rule.c: message build and parse ------------- */
+
+struct nl_msg *rt_msg_nh_new(const struct rt_nh *nh, uint8_t protocol, int nlflags);
+struct nl_msg *rt_msg_nh_del(uint32_t id);
+struct nl_msg *rt_msg_nh_dump(void);
+/* 1 parsed, 0 not a nexthop message we understand, <0 malformed */
+int rt_parse_nh(struct nlmsghdr *hdr, struct rt_nh *nh);
+
+struct rt_route_msg {
+    struct rt_prefix dst;
+    uint32_t table;
+    uint8_t protocol;
+    uint8_t type;
+    uint32_t nhid;
+    bool has_nhid;
+};
+
+struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                uint32_t nhid);
+struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
+/* table/protocol 0: no filter */
+struct nl_msg *rt_msg_route_dump(int family, uint32_t table, uint8_t protocol);
+int rt_parse_route(struct nlmsghdr *hdr, struct rt_route_msg *r);
+
+struct nl_msg *rt_msg_rule(int type, const struct rt_rule *r, uint8_t protocol, int nlflags);
+struct nl_msg *rt_msg_rule_dump(int family);
+/* Parses a rule; *protocol receives FRA_PROTOCOL (0 when absent). */
+int rt_parse_rule(struct nlmsghdr *hdr, struct rt_rule *r, uint8_t *protocol);
+bool rt_rule_eq(const struct rt_rule *a, const struct rt_rule *b);
+void rt_rule_describe(const struct rt_rule *r, char *buf, size_t len);
+int rt_rule_from_spec(const struct routes_rule_spec *spec, uint32_t table, struct rt_rule *r,
+                      char *err, size_t errlen);
+
+struct nl_msg *rt_msg_link_dump(void);
+struct nl_msg *rt_msg_addr_dump(void);
+int rt_parse_link(struct nlmsghdr *hdr, int *ifindex, unsigned *flags, char *name);
+int rt_parse_addr(struct nlmsghdr *hdr, struct rt_addr *a);
+
+/* ---- netlink.c: request socket ----------------------------------------- */
+
+struct rt_nl {
+    struct nl_sock *sk;
+    uint32_t portid;
+    uint32_t seq;
+    unsigned char *out;
+    size_t out_len, out_cap;
+    uint64_t sent;  /* change requests sent, all time */
+    uint64_t dumps; /* dump requests sent */
+};
+
+int rt_nl_open(struct rt_nl *nl, char *err, size_t errlen);
+void rt_nl_close(struct rt_nl *nl);
+
+/* Builds request idx (the callee sets type/flags/payload; the transport sets
+ * sequence number, NLM_F_REQUEST and NLM_F_ACK). */
+typedef struct nl_msg *(*rt_build_fn)(void *ctx, size_t idx);
+/* err is 0 or a negative errno; extack is the kernel's message or NULL. */
+typedef void (*rt_ack_fn)(void *ctx, size_t idx, int err, const char *extack);
+/* Called between windows of the batch (monitor draining). */
+typedef void (*rt_idle_fn)(void *ctx);
+
+/* Sends n requests, many per sendmsg, and hands every acknowledgement to
+ * ack(). Returns 0, or a negative errno when the socket failed (requests
+ * whose ack was lost are reported with that error). */
+int rt_nl_batch(struct rt_nl *nl, size_t n, rt_build_fn build, rt_ack_fn ack, rt_idle_fn idle,
+                void *ctx);
+
+typedef int (*rt_dump_fn)(void *ctx, struct nlmsghdr *hdr);
+/* Sends a dump request (consumed) and feeds every reply to cb. Returns 0,
+ * -ENOENT for a missing table, or another negative errno. */
+int rt_nl_dump(struct rt_nl *nl, struct nl_msg *req, rt_dump_fn cb, void *ctx);
+
+/* ---- diff.c: plan ------------------------------------------------------- */
+
+enum rt_op_kind {
+    RT_OP_NH_ADD,
+    RT_OP_GRP_ADD,
+    RT_OP_GRP_REPLACE,
+    RT_OP_ROUTE_SET,
+    RT_OP_ROUTE_DEL,
+    RT_OP_GRP_DEL,
+    RT_OP_NH_DEL,
+};
+
+/* Execution phases, in order. */
+enum rt_phase {
+    RT_PH_NH,
+    RT_PH_GROUP,
+    RT_PH_ROUTE,
+    RT_PH_ROUTE_DEL,
+    RT_PH_GROUP_DEL,
+    RT_PH_NH_DEL,
+    RT_NPHASES
+};
+
+struct rt_op {
+    uint8_t kind;
+    int32_t site; /* index into the target, -1 when shared */
+    int32_t path; /* path index for NH_ADD of a single site, else -1 */
+    uint32_t nh;  /* index into plan->nh for NH/GRP add/replace */
+    uint32_t nhid;
+    struct rt_prefix pfx;
+};
+
+struct rt_oplist {
+    struct rt_op *ops;
+    size_t n, cap;
+};
+
+/* Per-site input of the planner. */
+struct rt_tsite {
+    struct rt_site spec;
+    uint32_t gid[RT_NFAM];         /* committed group ids (0: none yet) */
+    bool health[ROUTES_MAX_PATHS]; /* caller verdict */
+    bool valid[ROUTES_MAX_PATHS];  /* kernel would accept its nexthop now */
+    bool usable[ROUTES_MAX_PATHS]; /* valid and healthy: may carry traffic */
+    int oif[ROUTES_MAX_PATHS];     /* 0 when the interface is unknown */
+    bool reported_up[ROUTES_MAX_PATHS];
+    bool failed; /* set by the executor */
+    /* A frozen site is one whose spec is unknown to this process (adopted
+     * from the kernel, then rejected or failed): its groups, as found in
+     * the kernel, are kept or put back as they were, and so are the routes
+     * pointing at them. */
+    bool frozen;
+    struct rt_nh frozen_grp[RT_NFAM];
+    struct rt_nh frozen_members[RT_NFAM][ROUTES_MAX_PATHS];
+};
+
+struct rt_plan {
+    struct rt_oplist ph[RT_NPHASES];
+    struct rt_nh *nh; /* new single nexthops and every site's final group */
+    size_t n_nh, cap_nh;
+    uint32_t (*gid)[RT_NFAM]; /* planned group id per site and family */
+    int32_t (*grp)[RT_NFAM];  /* index of that group in nh[], -1 if none */
+    size_t n_sites;
+    size_t n_ops;
+};
+
+struct rt_plan_cfg {
+    uint32_t nh_id_base;
+    /* only path selection changed and the mirror is current: plan nexthops
+     * and groups, skip the walk over every prefix */
+    bool groups_only;
+};
+
+/* Computes what to send so that the kernel (m) matches the sites. Marks in
+ * m->routes are updated (mark field). Returns 0 or -ENOMEM / -ENOSPC. */
+int rt_plan_build(struct rt_plan *plan, const struct rt_tsite *sites, size_t n_sites,
+                  struct rt_mirror *m, const struct rt_plan_cfg *cfg);
+void rt_plan_free(struct rt_plan *plan);
+/* Members a site gets for a family from its usable paths (blackhole: n=0). */
+size_t rt_select_members(const struct rt_tsite *s, int fam, int *paths);
+
+/* ---- errors.c ------------------------------------------------------------ */
+
+int rt_result_add(struct routes_result *res, const char *site, const char *path,
+                  const struct rt_prefix *pfx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void rt_result_merge(struct routes_result *dst, struct routes_result *src);
+const char *rt_strerror(int negerr);
+
+/* ---- engine.c ------------------------------------------------------------ */
+
+struct rt_event_q {
+    struct routes_event ev;
+    char site[ROUTES_NAME_MAX], path[ROUTES_NAME_MAX], ifname[IF_NAMESIZE];
+    char detail[256];
+};
+
+struct routes_engine {
+    pthread_mutex_t lock;
+    struct routes_options opts;
+    struct rt_rule *want_rules;
+    size_t n_want_rules;
+    struct rt_nl nl;
+    struct nl_sock *mon;
+    struct rt_mirror m;
+    struct rt_tsite *sites;
+    size_t n_sites;
+    bool rules_dirty, resync_needed, links_resync;
+    bool rules_active;      /* false after routes_withdraw_all() until the next apply */
+    uint64_t repair_due_ms; /* 0: nothing scheduled */
+    unsigned repair_failures;
+    unsigned tamper_logs; /* per repair pass */
+    struct rt_event_q *evq;
+    size_t n_evq, cap_evq;
+    struct {
+        int level;
+        char msg[512];
+    } * logq;
+    size_t n_logq, cap_logq;
+    struct routes_stats stats;
+};
+
+void rt_log(struct routes_engine *eng, enum routes_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void rt_event(struct routes_engine *eng, enum routes_event_type type, const char *site,
+              const char *path, const char *ifname, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+uint64_t rt_now_ms(void);
+void rt_schedule_repair(struct routes_engine *eng, unsigned delay_ms);
+
+#define RT_N_DEFAULT_RULES 2
+extern const struct routes_rule_spec rt_default_rules[RT_N_DEFAULT_RULES];
+
+void rt_lock(struct routes_engine *eng);
+void rt_unlock_dispatch(struct routes_engine *eng);
+/* Re-dumps what notifications could not tell (overflow, silent flushes). */
+int rt_refresh_mirror(struct routes_engine *eng);
+
+/* ---- target.c ------------------------------------------------------------ */
+
+/* Recomputes valid[]/usable[]/oif[] of every site; emits PATH_DOWN/UP. */
+void rt_paths_refresh(struct routes_engine *eng);
+
+/* ---- sync.c: dumps into the mirror -------------------------------------- */
+
+int rt_sync_links(struct routes_engine *eng);
+int rt_sync_owned(struct routes_engine *eng); /* nexthops + routes of our table */
+int rt_sync_rules(struct routes_engine *eng);
+int rt_check_conflicts(struct routes_engine *eng, char *err, size_t errlen);
+/* Makes owned rules match the wanted ones. */
+int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes_result *res);
+
+/* ---- apply.c ------------------------------------------------------------- */
+
+/* Plans and executes for eng->sites; marks failed sites (tsite.failed) and
+ * records errors. Commits planned group ids of successful sites. */
+int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_result *res);
+
+/* ---- monitor.c ----------------------------------------------------------- */
+
+int rt_monitor_open(struct routes_engine *eng, char *err, size_t errlen);
+void rt_monitor_close(struct routes_engine *eng);
+/* Reads every pending notification (non-blocking) into the mirror. */
+void rt_monitor_drain(struct routes_engine *eng);
+
+#endif /* TUNNELD_ROUTES_INTERNAL_H */

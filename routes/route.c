@@ -1,0 +1,106 @@
+/*
+ * route.c - RTM_*ROUTE messages for owned routes (RTA_NH_ID), route dumps
+ * and parsing of route notifications.
+ *
+ * Threading: pure message construction/parsing; any thread.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/rtnetlink.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include "internal.h"
+
+static struct nl_msg *route_msg(int type, int flags, const struct rt_prefix *p, uint32_t table,
+                                uint8_t protocol)
+{
+    struct nl_msg *msg = nlmsg_alloc_size(128);
+    struct rtmsg rtm = {
+        .rtm_family = p->family,
+        .rtm_dst_len = p->plen,
+        .rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC,
+        .rtm_protocol = protocol,
+        .rtm_scope = type == RTM_DELROUTE ? RT_SCOPE_NOWHERE : RT_SCOPE_UNIVERSE,
+        .rtm_type = type == RTM_DELROUTE ? RTN_UNSPEC : RTN_UNICAST,
+    };
+    if (!msg)
+        return NULL;
+    if (!nlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, type, 0, flags) ||
+        nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+        nla_put(msg, RTA_DST, (int)rt_addr_len(p->family), p->addr) < 0 ||
+        nla_put_u32(msg, RTA_TABLE, table) < 0) {
+        nlmsg_free(msg);
+        return NULL;
+    }
+    return msg;
+}
+
+struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                uint32_t nhid)
+{
+    struct nl_msg *msg = route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, p, table, protocol);
+    if (msg && nla_put_u32(msg, RTA_NH_ID, nhid) < 0) {
+        nlmsg_free(msg);
+        return NULL;
+    }
+    return msg;
+}
+
+struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
+{
+    return route_msg(RTM_DELROUTE, 0, p, table, protocol);
+}
+
+struct nl_msg *rt_msg_route_dump(int family, uint32_t table, uint8_t protocol)
+{
+    struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
+    struct rtmsg rtm = {
+        .rtm_family = (uint8_t)family,
+        .rtm_table = table && table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC,
+        .rtm_protocol = protocol,
+    };
+    if (!msg)
+        return NULL;
+    if (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+        (table && nla_put_u32(msg, RTA_TABLE, table) < 0)) {
+        nlmsg_free(msg);
+        return NULL;
+    }
+    return msg;
+}
+
+int rt_parse_route(struct nlmsghdr *hdr, struct rt_route_msg *r)
+{
+    struct nlattr *tb[RTA_MAX + 1];
+    struct rtmsg *rtm;
+    size_t alen;
+
+    if (hdr->nlmsg_type != RTM_NEWROUTE && hdr->nlmsg_type != RTM_DELROUTE)
+        return 0;
+    if (nlmsg_parse(hdr, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+        return -EINVAL;
+    rtm = nlmsg_data(hdr);
+    if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+        return 0;
+    memset(r, 0, sizeof(*r));
+    alen = rt_addr_len(rtm->rtm_family);
+    r->dst.family = rtm->rtm_family;
+    r->dst.plen = rtm->rtm_dst_len;
+    if (tb[RTA_DST]) {
+        if ((size_t)nla_len(tb[RTA_DST]) != alen)
+            return -EINVAL;
+        memcpy(r->dst.addr, nla_data(tb[RTA_DST]), alen);
+    }
+    r->table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+    r->protocol = rtm->rtm_protocol;
+    r->type = rtm->rtm_type;
+    if (tb[RTA_NH_ID]) {
+        r->nhid = nla_get_u32(tb[RTA_NH_ID]);
+        r->has_nhid = true;
+    }
+    return 1;
+}

@@ -1,0 +1,209 @@
+/*
+ * routes.h - public API of the tunneld route engine (library tunneld_routes).
+ *
+ * The engine installs, for each site, a set of IPv4/IPv6 prefixes in its own
+ * routing table. Every prefix of a site points at one kernel nexthop group per
+ * address family; the group's members are the kernel nexthop objects of the
+ * site's best usable paths (ECMP with weights when several share the lowest
+ * priority value, a blackhole nexthop when none is usable). Moving a site to
+ * another path is therefore one RTM_NEWNEXTHOP request per family, whatever
+ * the prefix count.
+ *
+ * Threading: an engine is protected by an internal mutex, so its functions may
+ * be called from any thread, one call at a time per engine being serialised.
+ * The engine owns two netlink sockets; it never starts threads. The caller
+ * polls routes_get_fd() for POLLIN, with routes_timeout_ms() as the timeout,
+ * and calls routes_process_events() when either fires. Event and log
+ * callbacks run in the thread that made the call that produced them
+ * (routes_process_events(), routes_apply(), routes_set_path_health(),
+ * routes_open(), routes_close()), after the engine mutex has been released, so
+ * they may call back into the engine.
+ *
+ * The engine knows nothing of IPsec: a "tunnel" path is a next hop that is
+ * just an interface (e.g. ipsec0 or an XFRM interface).
+ */
+#ifndef TUNNELD_ROUTES_H
+#define TUNNELD_ROUTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ROUTES_DEFAULT_TABLE         1160
+#define ROUTES_DEFAULT_PROTOCOL      116
+#define ROUTES_DEFAULT_RULE_PRIORITY 1160
+#define ROUTES_DEFAULT_NH_ID_BASE    1160000000u
+#define ROUTES_DEFAULT_REPAIR_MS     50
+#define ROUTES_MAX_PATHS             16
+#define ROUTES_NAME_MAX              64
+
+/* ---- desired state ------------------------------------------------------ */
+
+struct routes_state;
+
+/* One candidate path of a site. */
+struct routes_path_spec {
+    const char *name;     /* unique within the site */
+    const char *dev;      /* interface, required */
+    const char *gateway4; /* IPv4 next hop on dev, NULL if none */
+    const char *gateway6; /* IPv6 next hop on dev, NULL if none */
+    /* Lower is preferred; usable paths sharing the lowest value form an ECMP
+     * group. A path without any gateway is a tunnel device path and carries
+     * both families; a path with gateways carries only those families. */
+    unsigned priority;
+    unsigned weight; /* 1..255, 0 means 1 */
+};
+
+struct routes_state *routes_state_new(void);
+void routes_state_free(struct routes_state *st);
+/* Returns the site index (>= 0) or -1 (duplicate or invalid name, see err). */
+int routes_state_add_site(struct routes_state *st, const char *name, char *err, size_t errlen);
+int routes_state_add_path(struct routes_state *st, int site, const struct routes_path_spec *path,
+                          char *err, size_t errlen);
+/* cidr: "203.0.113.0/24", "2001:db8:100::/48"; a bare address is a host route. */
+int routes_state_add_prefix(struct routes_state *st, int site, const char *cidr, char *err,
+                            size_t errlen);
+/* Binary form for bulk callers; addr is 4 or 16 bytes in network order. */
+int routes_state_add_prefix_raw(struct routes_state *st, int site, int family, const void *addr,
+                                unsigned plen, char *err, size_t errlen);
+size_t routes_state_site_count(const struct routes_state *st);
+
+/* ---- engine options ----------------------------------------------------- */
+
+/* A policy rule "lookup <table>", owned by the engine (same protocol). */
+struct routes_rule_spec {
+    int family;        /* AF_INET or AF_INET6 */
+    uint32_t priority; /* rule preference */
+    const char *from;  /* source prefix, NULL for all */
+    uint32_t fwmark;   /* 0: no fwmark match */
+    uint32_t fwmask;   /* 0 with fwmark set: exact match (0xffffffff) */
+};
+
+enum routes_event_type {
+    ROUTES_EVENT_PATH_DOWN, /* a path became unusable (link down, health, address) */
+    ROUTES_EVENT_PATH_UP,   /* a path became usable again */
+    ROUTES_EVENT_REPAIRED,  /* owned routes/nexthops/rules changed by others were restored */
+    ROUTES_EVENT_RESYNC,    /* full dump after notification overflow or silent kernel flush */
+};
+
+struct routes_event {
+    enum routes_event_type type;
+    const char *site;   /* PATH_*: site name; else NULL */
+    const char *path;   /* PATH_*: path name; else NULL */
+    const char *ifname; /* PATH_*: the path's interface */
+    const char *detail; /* human-readable reason / summary */
+};
+
+typedef void (*routes_event_fn)(const struct routes_event *ev, void *ctx);
+
+enum routes_log_level { ROUTES_LOG_ERROR, ROUTES_LOG_WARN, ROUTES_LOG_INFO, ROUTES_LOG_DEBUG };
+typedef void (*routes_log_fn)(enum routes_log_level level, const char *msg, void *ctx);
+
+struct routes_options {
+    uint32_t table;      /* default ROUTES_DEFAULT_TABLE */
+    uint8_t protocol;    /* default ROUTES_DEFAULT_PROTOCOL; marks every owned object */
+    uint32_t nh_id_base; /* first nexthop id the engine allocates from */
+    bool flush_on_exit;  /* routes_close() withdraws everything it owns */
+    /* Policy rules. routes_options_init() sets one "from all lookup <table>"
+     * rule per family at ROUTES_DEFAULT_RULE_PRIORITY; set n_rules = 0 for
+     * none. The array is copied by routes_open(). */
+    const struct routes_rule_spec *rules;
+    size_t n_rules;
+    unsigned repair_delay_ms; /* debounce before repairing tampering */
+    routes_event_fn on_event;
+    void *event_ctx;
+    routes_log_fn log; /* NULL: messages at INFO and above go to stderr */
+    void *log_ctx;
+    enum routes_log_level log_level;
+};
+
+void routes_options_init(struct routes_options *opts);
+
+/* Loads {"table":..,"protocol":..,"rules":[..],"sites":[..]} (see
+ * docs/routes.md). Either out pointer may be NULL. Engine keys found in the
+ * document override *opts; the rule array is allocated and must be released
+ * with routes_options_free_rules(). */
+int routes_load_json_file(const char *path, struct routes_options *opts, struct routes_state **st,
+                          char *err, size_t errlen);
+int routes_load_json_string(const char *text, struct routes_options *opts, struct routes_state **st,
+                            char *err, size_t errlen);
+void routes_options_free_rules(struct routes_options *opts);
+
+/* ---- engine ------------------------------------------------------------- */
+
+struct routes_engine;
+
+/* Opens the sockets, dumps links, addresses, owned nexthops, routes and rules
+ * (adopting them, never flushing), checks that the table and the protocol
+ * number are not used by anything else, and installs the configured rules.
+ * Returns 0, or -1 with a message in err. */
+int routes_open(struct routes_engine **out, const struct routes_options *opts, char *err,
+                size_t errlen);
+/* Keeps every owned object unless flush_on_exit was set. NULL is a no-op. */
+void routes_close(struct routes_engine *eng);
+/* Withdraws every owned route, nexthop and rule now; the engine stays open
+ * with an empty desired state. */
+int routes_withdraw_all(struct routes_engine *eng);
+
+struct routes_error {
+    char site[ROUTES_NAME_MAX]; /* "" when not tied to a site */
+    char path[ROUTES_NAME_MAX]; /* "" when not tied to a path */
+    char prefix[48];            /* "" when not tied to a prefix */
+    int code;                   /* negative errno (kernel) or -EINVAL (validation) */
+    char message[384];          /* complete sentence naming site/path/prefix */
+};
+
+struct routes_result {
+    uint64_t messages; /* netlink requests sent (0 when nothing changed) */
+    uint32_t nexthops_added, groups_changed, nexthops_deleted;
+    uint32_t routes_set, routes_deleted;
+    uint32_t sites_applied, sites_failed;
+    size_t n_errors;
+    struct routes_error *errors;
+};
+
+/* Makes the kernel match st: sites absent from st are withdrawn. A site that
+ * fails validation or that the kernel refuses keeps its previous state
+ * (nothing of the new one remains) and gets entries in res->errors; other
+ * sites are applied. Returns 0 when every site was applied, -1 otherwise.
+ * res may be NULL; otherwise release it with routes_result_free(). */
+int routes_apply(struct routes_engine *eng, const struct routes_state *st,
+                 struct routes_result *res);
+void routes_result_free(struct routes_result *res);
+
+/* The health engine's verdict on a path (default: up). Re-selects the site's
+ * paths at once: one nexthop-group request per family. */
+int routes_set_path_health(struct routes_engine *eng, const char *site, const char *path, bool up,
+                           struct routes_result *res);
+/* 1 when the path is usable now, 0 when not, -1 when unknown. */
+int routes_path_usable(struct routes_engine *eng, const char *site, const char *path);
+
+int routes_get_fd(struct routes_engine *eng);
+/* Milliseconds until routes_process_events() must run again, -1 for none. */
+int routes_timeout_ms(struct routes_engine *eng);
+/* Reads pending notifications and performs due repairs. Never blocks on the
+ * monitor socket. Returns 0 or -1 (a repair failed; it is retried). */
+int routes_process_events(struct routes_engine *eng);
+
+/* Counters for tests and monitoring. */
+struct routes_stats {
+    uint64_t messages_sent; /* all netlink requests since open */
+    uint64_t repairs;       /* repair passes that changed something */
+    uint64_t resyncs;       /* full dumps after open */
+    uint64_t notifications; /* foreign notifications processed */
+    size_t routes_owned;    /* routes currently owned in the kernel */
+    size_t nexthops_owned;  /* nexthop objects (incl. groups) owned */
+};
+void routes_get_stats(struct routes_engine *eng, struct routes_stats *stats);
+
+const char *routes_event_name(enum routes_event_type type);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TUNNELD_ROUTES_H */

@@ -1,0 +1,427 @@
+/*
+ * target.c - the state-changing entry points: desired-state apply (with
+ * per-site validation against the kernel and rollback of sites the kernel
+ * refused), path health, withdrawal, and the path usability computation
+ * that produces PATH_DOWN / PATH_UP events.
+ *
+ * Threading: public functions take the engine mutex (rt_lock) and deliver
+ * callbacks after releasing it (rt_unlock_dispatch).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "internal.h"
+
+#define RT_REPAIR_AFTER_FAILURE_MS 1000
+
+static struct rt_tsite *find_site(struct rt_tsite *sites, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(sites[i].spec.name, name))
+            return &sites[i];
+    return NULL;
+}
+
+static void path_state(const struct routes_engine *eng, const struct rt_tsite *s, size_t p,
+                       bool *valid, int *oif, char *why, size_t len)
+{
+    const struct rt_path *path = &s->spec.paths[p];
+    const struct rt_link *l = rt_mirror_link_by_name(&eng->m, path->dev);
+    *valid = false;
+    *oif = l ? l->ifindex : 0;
+    if (!l) {
+        snprintf(why, len, "interface %s does not exist", path->dev);
+        return;
+    }
+    if (!(l->flags & IFF_UP)) {
+        snprintf(why, len, "interface %s is down", path->dev);
+        return;
+    }
+    if (!(l->flags & IFF_LOWER_UP)) {
+        snprintf(why, len, "interface %s has no carrier", path->dev);
+        return;
+    }
+    for (int f = 0; f < RT_NFAM; f++) {
+        char subnets[120], gw[64];
+        if (!path->has_gw[f] || rt_mirror_gw_connected(&eng->m, l->ifindex, rt_fam_af(f),
+                                                       path->gw[f], subnets, sizeof(subnets)))
+            continue;
+        rt_addr_format(rt_fam_af(f), path->gw[f], gw, sizeof(gw));
+        snprintf(why, len, "next hop %s is not on a subnet connected to %s (connected: %s)", gw,
+                 path->dev, subnets);
+        return;
+    }
+    *valid = true;
+    snprintf(why, len, "interface %s is up", path->dev);
+}
+
+void rt_paths_refresh(struct routes_engine *eng)
+{
+    for (size_t s = 0; s < eng->n_sites; s++) {
+        struct rt_tsite *site = &eng->sites[s];
+        for (size_t p = 0; p < site->spec.n_paths; p++) {
+            const struct rt_path *path = &site->spec.paths[p];
+            char why[320];
+            bool valid, usable;
+            path_state(eng, site, p, &valid, &site->oif[p], why, sizeof(why));
+            if (valid && !site->health[p])
+                snprintf(why, sizeof(why), "health check reports the path down");
+            usable = valid && site->health[p];
+            site->valid[p] = valid;
+            site->usable[p] = usable;
+            if (usable == site->reported_up[p])
+                continue;
+            site->reported_up[p] = usable;
+            rt_log(eng, usable ? ROUTES_LOG_INFO : ROUTES_LOG_WARN, "site '%s' path '%s' %s: %s",
+                   site->spec.name, path->name, usable ? "up" : "down", why);
+            rt_event(eng, usable ? ROUTES_EVENT_PATH_UP : ROUTES_EVENT_PATH_DOWN, site->spec.name,
+                     path->name, path->dev, "%s", why);
+        }
+    }
+}
+
+/* Checks that need the kernel: the interface exists, a gateway is on one of
+ * its connected subnets (when the link is up; a down link just makes the
+ * path unusable). */
+static bool site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
+                           struct routes_result *res)
+{
+    bool ok = true;
+    for (size_t p = 0; p < s->n_paths; p++) {
+        const struct rt_path *path = &s->paths[p];
+        const struct rt_link *l = rt_mirror_link_by_name(&eng->m, path->dev);
+        if (!l) {
+            rt_result_add(res, s->name, path->name, NULL, -ENODEV,
+                          "site '%s' path '%s': interface '%s' does not exist (expected an "
+                          "existing interface); site '%s' not applied",
+                          s->name, path->name, path->dev, s->name);
+            ok = false;
+            continue;
+        }
+        if (!rt_link_usable(l))
+            continue;
+        for (int f = 0; f < RT_NFAM; f++) {
+            char subnets[160], gw[64];
+            if (!path->has_gw[f] || rt_mirror_gw_connected(&eng->m, l->ifindex, rt_fam_af(f),
+                                                           path->gw[f], subnets, sizeof(subnets)))
+                continue;
+            rt_addr_format(rt_fam_af(f), path->gw[f], gw, sizeof(gw));
+            rt_result_add(res, s->name, path->name, NULL, -ENETUNREACH,
+                          "site '%s' path '%s': next hop %s is not on a subnet connected to %s "
+                          "(expected one of: %s); site '%s' not applied",
+                          s->name, path->name, gw, path->dev, subnets, s->name);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+/* Snapshot of what the kernel holds for a site this process has no spec
+ * for: the owned groups its prefixes point at. Returns 1 when found. */
+static int freeze_from_kernel(struct routes_engine *eng, const struct rt_site *spec,
+                              struct rt_tsite *t)
+{
+    bool found = false;
+    memset(t, 0, sizeof(*t));
+    for (size_t i = 0; i < spec->n_pfx; i++) {
+        int f = rt_fam_index(spec->pfx[i].family);
+        const struct rt_rentry *e;
+        const struct rt_nh *g;
+        if (t->frozen_grp[f].id)
+            continue;
+        e = rt_rtable_get(&eng->m.routes, &spec->pfx[i]);
+        g = e ? rt_mirror_nh(&eng->m, e->nhid) : NULL;
+        if (!g || g->kind != RT_NH_GROUP)
+            continue;
+        t->frozen_grp[f] = *g;
+        t->gid[f] = g->id;
+        for (size_t k = 0; k < g->n_members; k++) {
+            const struct rt_nh *mn = rt_mirror_nh(&eng->m, g->members[k].id);
+            if (mn)
+                t->frozen_members[f][k] = *mn;
+        }
+        found = true;
+    }
+    if (!found)
+        return 0;
+    t->spec.name = strdup(spec->name);
+    if (!t->spec.name)
+        return -ENOMEM;
+    t->frozen = true;
+    return 1;
+}
+
+static int tsite_from(struct rt_tsite *t, const struct rt_site *spec, const struct rt_tsite *old)
+{
+    memset(t, 0, sizeof(*t));
+    if (rt_site_copy(&t->spec, spec) < 0)
+        return -ENOMEM;
+    for (size_t p = 0; p < ROUTES_MAX_PATHS; p++) {
+        t->health[p] = true;
+        t->reported_up[p] = true;
+    }
+    if (!old)
+        return 0;
+    memcpy(t->gid, old->gid, sizeof(t->gid));
+    for (size_t p = 0; p < t->spec.n_paths; p++) {
+        int o = rt_site_find_path(&old->spec, t->spec.paths[p].name);
+        if (o < 0)
+            continue;
+        t->health[p] = old->health[o];
+        t->reported_up[p] = old->reported_up[o];
+    }
+    return 0;
+}
+
+static int tsite_clone(struct rt_tsite *t, const struct rt_tsite *old)
+{
+    *t = *old;
+    return rt_site_copy(&t->spec, &old->spec);
+}
+
+static void free_sites(struct rt_tsite *sites, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        rt_site_clear(&sites[i].spec);
+    free(sites);
+}
+
+/* Puts the previous version of every failed site back (or drops a failed
+ * new site) and converges again. */
+static void rollback(struct routes_engine *eng, struct rt_tsite *prev, size_t n_prev,
+                     struct rt_tsite *snap, size_t n_snap, struct routes_result *res)
+{
+    struct routes_result rb = {0};
+    size_t k = 0;
+    for (size_t s = 0; s < eng->n_sites; s++) {
+        struct rt_tsite *cur = &eng->sites[s];
+        struct rt_tsite *old;
+        if (!cur->failed) {
+            eng->sites[k++] = *cur;
+            continue;
+        }
+        old = find_site(prev, n_prev, cur->spec.name);
+        if (!old)
+            old = find_site(snap, n_snap, cur->spec.name);
+        rt_log(eng, ROUTES_LOG_WARN, "site '%s': restoring its previous state", cur->spec.name);
+        rt_site_clear(&cur->spec);
+        if (old && tsite_clone(&eng->sites[k], old) == 0)
+            k++;
+    }
+    eng->n_sites = k;
+    rt_paths_refresh(eng);
+    if (rt_converge(eng, false, &rb) != 0) {
+        for (size_t i = 0; i < rb.n_errors; i++) {
+            char msg[sizeof(rb.errors[i].message) + 64];
+            size_t room = sizeof(rb.errors[i].message) - 1;
+            snprintf(msg, sizeof(msg), "restoring the previous state: %s", rb.errors[i].message);
+            snprintf(rb.errors[i].message, sizeof(rb.errors[i].message), "%.*s", (int)room, msg);
+        }
+        rt_schedule_repair(eng, 1000);
+    }
+    rt_result_merge(res, &rb);
+}
+
+int routes_apply(struct routes_engine *eng, const struct routes_state *st,
+                 struct routes_result *res_out)
+{
+    struct routes_result local = {0}, *res = res_out ? res_out : &local;
+    struct rt_tsite *prev, *next = NULL, *snap = NULL;
+    struct rt_issue *issues = NULL;
+    bool *rejected = NULL;
+    size_t n_prev, n_next = 0, n_snap = 0, n_rejected = 0, n_failed = 0;
+    long n_issues;
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    rt_lock(eng);
+    rt_monitor_drain(eng);
+    rc = rt_refresh_mirror(eng);
+    if (rc < 0) {
+        rt_result_add(res, NULL, NULL, NULL, rc, "cannot read the kernel state: %s",
+                      rt_strerror(rc));
+        goto out;
+    }
+    if (!eng->rules_active || eng->rules_dirty) {
+        eng->rules_active = true;
+        eng->rules_dirty = false;
+        if (rt_rules_reconcile(eng, false, res) < 0)
+            eng->rules_dirty = true;
+    }
+    n_issues = rt_state_validate(st, &issues);
+    rejected = calloc(st->n_sites + 1, sizeof(bool));
+    next = calloc(st->n_sites + 1, sizeof(*next));
+    snap = calloc(st->n_sites + 1, sizeof(*snap));
+    if (n_issues < 0 || !rejected || !next || !snap) {
+        rc = -ENOMEM;
+        rt_result_add(res, NULL, NULL, NULL, rc, "out of memory");
+        goto out;
+    }
+    for (long i = 0; i < n_issues; i++) {
+        const struct rt_issue *is = &issues[i];
+        const struct rt_site *s = &st->sites[is->site];
+        rejected[is->site] = true;
+        rt_result_add(res, s->name, is->path >= 0 ? s->paths[is->path].name : NULL,
+                      is->has_prefix ? &is->prefix : NULL, -EINVAL, "%s", is->message);
+    }
+    for (size_t i = 0; i < st->n_sites; i++)
+        if (!rejected[i] && !site_kernel_ok(eng, &st->sites[i], res))
+            rejected[i] = true;
+
+    for (size_t i = 0; i < st->n_sites; i++) {
+        struct rt_tsite *old = find_site(eng->sites, eng->n_sites, st->sites[i].name);
+        const struct rt_tsite *frozen = NULL;
+        int r = 0;
+        /* a site adopted from the kernel but unknown to this process: its
+         * kernel state is what a failure must preserve */
+        if (!old) {
+            r = freeze_from_kernel(eng, &st->sites[i], &snap[n_snap]);
+            if (r > 0)
+                frozen = &snap[n_snap++];
+        }
+        if (r >= 0 && rejected[i]) {
+            const struct rt_tsite *keep = old ? old : frozen;
+            n_rejected++;
+            if (!keep)
+                continue;
+            r = tsite_clone(&next[n_next], keep);
+        } else if (r >= 0) {
+            r = tsite_from(&next[n_next], &st->sites[i], old);
+        }
+        if (r < 0) {
+            rc = -ENOMEM;
+            rt_result_add(res, NULL, NULL, NULL, rc, "out of memory");
+            free_sites(next, n_next);
+            next = NULL;
+            goto out;
+        }
+        n_next++;
+    }
+    prev = eng->sites;
+    n_prev = eng->n_sites;
+    eng->sites = next;
+    eng->n_sites = n_next;
+    next = NULL;
+    rt_paths_refresh(eng);
+    rc = rt_converge(eng, false, res);
+    if (rc != 0) {
+        for (size_t s = 0; s < eng->n_sites; s++)
+            n_failed += eng->sites[s].failed;
+        if (n_failed)
+            rollback(eng, prev, n_prev, snap, n_snap, res);
+        if (rc < -1) {
+            eng->resync_needed = true;
+            rt_schedule_repair(eng, 0);
+        }
+    }
+    free_sites(prev, n_prev);
+    res->sites_failed = (uint32_t)(n_rejected + n_failed);
+    res->sites_applied = (uint32_t)(st->n_sites - n_rejected - n_failed);
+    rt_log(eng, res->sites_failed ? ROUTES_LOG_WARN : ROUTES_LOG_INFO,
+           "apply: %u site(s) applied, %u failed; %llu request(s): %u route(s) set, %u deleted, "
+           "%u nexthop(s) added, %u group(s) changed, %u nexthop(s) deleted",
+           res->sites_applied, res->sites_failed, (unsigned long long)res->messages,
+           res->routes_set, res->routes_deleted, res->nexthops_added, res->groups_changed,
+           res->nexthops_deleted);
+out:
+    free(issues);
+    free(rejected);
+    free(next);
+    if (snap) {
+        for (size_t i = 0; i < n_snap; i++)
+            rt_site_clear(&snap[i].spec);
+        free(snap);
+    }
+    rt_unlock_dispatch(eng);
+    rc = (rc < 0 || res->n_errors) ? -1 : 0;
+    routes_result_free(&local);
+    return rc;
+}
+
+int routes_set_path_health(struct routes_engine *eng, const char *site, const char *path, bool up,
+                           struct routes_result *res_out)
+{
+    struct routes_result local = {0}, *res = res_out ? res_out : &local;
+    struct rt_tsite *s;
+    int p, rc = 0;
+
+    memset(res, 0, sizeof(*res));
+    rt_lock(eng);
+    s = find_site(eng->sites, eng->n_sites, site);
+    p = s ? rt_site_find_path(&s->spec, path) : -1;
+    if (p < 0) {
+        rt_result_add(res, site, path, NULL, -ENOENT,
+                      "site '%s' has no path '%s' (expected a site and path of the applied "
+                      "state)",
+                      site, path);
+        rc = -1;
+        goto out;
+    }
+    if (s->health[p] == up)
+        goto out;
+    s->health[p] = up;
+    rt_monitor_drain(eng);
+    rc = rt_refresh_mirror(eng);
+    if (rc == 0) {
+        /* with the mirror current and every group in place, a health change
+         * touches groups only: skip the walk over the prefixes */
+        bool groups_only = !eng->repair_due_ms;
+        for (size_t i = 0; i < eng->n_sites && groups_only; i++)
+            for (int f = 0; f < RT_NFAM; f++)
+                if (eng->sites[i].spec.n_fam[f] &&
+                    (!eng->sites[i].gid[f] || !rt_mirror_nh(&eng->m, eng->sites[i].gid[f])))
+                    groups_only = false;
+        rc = rt_converge(eng, groups_only, res);
+    }
+    if (rc < 0 && !res->n_errors)
+        rt_result_add(res, site, path, NULL, rc, "site '%s' path '%s': %s", site, path,
+                      rt_strerror(rc));
+    if (rc != 0)
+        rt_schedule_repair(eng, RT_REPAIR_AFTER_FAILURE_MS);
+out:
+    rt_unlock_dispatch(eng);
+    routes_result_free(&local);
+    return rc ? -1 : 0;
+}
+
+int routes_path_usable(struct routes_engine *eng, const char *site, const char *path)
+{
+    struct rt_tsite *s;
+    int p, r = -1;
+    rt_lock(eng);
+    s = find_site(eng->sites, eng->n_sites, site);
+    p = s ? rt_site_find_path(&s->spec, path) : -1;
+    if (p >= 0)
+        r = s->usable[p] ? 1 : 0;
+    rt_unlock_dispatch(eng);
+    return r;
+}
+
+int routes_withdraw_all(struct routes_engine *eng)
+{
+    struct routes_result res = {0};
+    int rc;
+    rt_lock(eng);
+    free_sites(eng->sites, eng->n_sites);
+    eng->sites = NULL;
+    eng->n_sites = 0;
+    rt_monitor_drain(eng);
+    rc = rt_refresh_mirror(eng);
+    if (rc == 0)
+        rc = rt_converge(eng, false, &res);
+    eng->rules_active = false;
+    if (rt_rules_reconcile(eng, true, &res) < 0 && rc == 0)
+        rc = -1;
+    for (size_t i = 0; i < res.n_errors; i++)
+        rt_log(eng, ROUTES_LOG_ERROR, "withdraw: %s", res.errors[i].message);
+    rt_log(eng, ROUTES_LOG_INFO,
+           "withdrew everything owned: %u group(s)/nexthop(s) and %u route(s) deleted "
+           "(%llu requests)",
+           res.nexthops_deleted, res.routes_deleted, (unsigned long long)res.messages);
+    routes_result_free(&res);
+    rt_unlock_dispatch(eng);
+    return rc ? -1 : 0;
+}
