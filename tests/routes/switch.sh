@@ -8,7 +8,8 @@ write_state 2000 100 10 20
 drv_start
 
 check "sensor reaches the site host via er1 (IPv4)" ping_via 4 r1
-check "sensor reaches the site host via er1 (IPv6)" ping_via 6 r1
+# IPv6 addresses may still be tentative (DAD) right after setup: poll
+check "sensor reaches the site host via er1 (IPv6)" wait_for 10 "IPv6 path via er1" ping_via 6 r1
 samples="100.64.0.0 100.64.3.17 100.64.7.249 203.0.113.77"
 for p in $samples; do check "$p via er1" route_via $p 198.51.100.1; done
 check "IPv6 sample via er1" sh -c "ip netns exec $TEST-gw ip -6 route get 2001:db8:1000:42::9 | grep -q 'via 2001:db8:1::1'"
