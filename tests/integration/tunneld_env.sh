@@ -23,14 +23,15 @@ tunneld_write_conf() {
   } > "$dir/tunneld.conf"
 }
 
-# tunneld_start NAME -> tunneld in netns "$TEST-NAME" with $T_DIR/NAME/tunneld.conf
+# tunneld_start NAME [NETNS] -> tunneld in netns "$TEST-NETNS" (default NAME)
+# with $T_DIR/NAME/tunneld.conf
 tunneld_start() {
-  local name=$1 dir="$T_DIR/$1"
+  local name=$1 dir="$T_DIR/$1" ns=${2:-$1}
   # under ASan/UBSan (a sanitized build), reports go to files beside the logs
   spawn "$dir/stderr.log" env ASAN_OPTIONS="log_path=$dir/asan:detect_leaks=1" \
     LSAN_OPTIONS="suppressions=$REPO/tests/lib/lsan.supp:print_suppressions=0" \
     UBSAN_OPTIONS="log_path=$dir/ubsan:print_stacktrace=1:halt_on_error=1" \
-    ip netns exec "$TEST-$name" "$TUNNELD" -f "$dir/tunneld.conf" -d 1
+    ip netns exec "$TEST-$ns" "$TUNNELD" -f "$dir/tunneld.conf" -d 1
   eval "TUNNELD_PID_$name=$LAST_PID"
   wait_for 60 "tunneld $name control socket" test -S "$dir/ctl" || {
     tail -20 "$dir/stderr.log" >&2; die "tunneld $name did not start"; }

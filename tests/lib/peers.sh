@@ -19,7 +19,7 @@ charon_peer_start() {
     echo "  load = $STOCK_PLUGINS"
     echo "  install_routes = yes"
     printf '  plugins {\n    vici {\n      socket = unix://%s/vici\n    }\n  }\n' "$dir"
-    printf '  filelog {\n    peer {\n      path = %s/charon.log\n      default = 1\n      ike = 2\n      time_format = %%H:%%M:%%S\n    }\n  }\n' "$dir"
+    printf '  filelog {\n    peer {\n      path = %s/charon.log\n      flush_line = yes\n      default = 1\n      cfg = 2\n      ike = 2\n      time_format = %%H:%%M:%%S\n    }\n  }\n' "$dir"
     local kv
     for kv in "$@"; do echo "  $kv"; done
     echo "}"
