@@ -102,6 +102,7 @@ start_daemon() {
     eval "DPID=\$TUNNELD_PID_tunneld"
     VICI=$dir/vici
   else
+    rm -f "$dir/vici"
     printf 'charon {\n  load = %s\n  plugins {\n    vici {\n      socket = unix://%s/vici\n    }\n  }\n}\n' \
       "$PLUGINS" "$dir" > "$dir/strongswan.conf"
     spawn "$dir/stderr.log" env STRONGSWAN_CONF="$dir/strongswan.conf" \

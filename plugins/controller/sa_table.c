@@ -187,13 +187,20 @@ void sa_table_conn_removed(sa_table_t *t, const char *conn)
 }
 
 /*
- * A new SA still connecting while the row's SA is up is a rekey, a
- * reauthentication or a re-establishment in progress: the row keeps
- * following the SA that carries traffic until the new one is up.
+ * Whether an update for SA uid must leave a row that follows row_uid alone:
+ *  - a REKEYING or DELETING report of another SA is about an old one (the
+ *    row already follows its successor after a rekey);
+ *  - a new SA still connecting while the row's SA is up is a rekey, a
+ *    reauthentication or a re-establishment in progress: the row keeps
+ *    following the SA that carries traffic until the new one is up.
  */
-static bool ignore_attempt(sa_state_t row_state, uint32_t row_uid, sa_state_t state, uint32_t uid)
+static bool stale_update(sa_state_t row_state, uint32_t row_uid, sa_state_t state, uint32_t uid)
 {
-    return uid != row_uid && state == SA_STATE_CONNECTING &&
+    if (uid == row_uid || row_uid == 0)
+        return false;
+    if (state == SA_STATE_REKEYING || state == SA_STATE_DELETING)
+        return true;
+    return state == SA_STATE_CONNECTING &&
            (row_state == SA_STATE_ESTABLISHED || row_state == SA_STATE_REKEYING);
 }
 
@@ -201,7 +208,7 @@ void sa_table_ike_update(sa_table_t *t, const sa_ike_rec_t *rec)
 {
     pthread_mutex_lock(&t->lock);
     ike_row_t *row = get_ike(t, rec->name);
-    if (row && ignore_attempt(row->rec.state, row->rec.unique_id, rec->state, rec->unique_id))
+    if (row && stale_update(row->rec.state, row->rec.unique_id, rec->state, rec->unique_id))
         row = NULL;
     if (row) {
         sa_ike_rec_t *r = &row->rec;
@@ -333,7 +340,7 @@ void sa_table_child_update(sa_table_t *t, const char *conn, const sa_child_rec_t
     pthread_mutex_lock(&t->lock);
     ike_row_t *row = get_ike(t, conn);
     sa_child_rec_t *c = row ? get_child(row, rec->name) : NULL;
-    if (c && ignore_attempt(c->state, c->unique_id, rec->state, rec->unique_id))
+    if (c && stale_update(c->state, c->unique_id, rec->state, rec->unique_id))
         c = NULL;
     if (c) {
         if (c->unique_id != rec->unique_id) {

@@ -149,6 +149,30 @@ check "tunnel comes back by itself when the drop is lifted" \
   wait_for 60 "child up again" child_is gw azure sensors up
 check "ping gets through again" nsx gw ping -c 3 -i 0.2 -W 2 -I 100.64.1.1 100.64.2.1
 
+# rekeys, asked through swanctl: the row follows the new SAs, counts the rekey
+old_child=$(sa_child gw azure sensors unique_id)
+old_ike=$(sa_ike gw azure unique_id)
+tunneld_swanctl gw --rekey --child sensors > "$T_DIR/rekey-child.txt" 2>&1
+child_rekeyed() { [ "$(sa_child gw azure sensors rekeys)" = 1 ] && child_is gw azure sensors up; }
+check "CHILD_SA rekey: counted, still up" wait_for 10 "child rekey" child_rekeyed
+check "CHILD_SA rekey: the row follows the new SA" [ "$(sa_child gw azure sensors unique_id)" != "$old_child" ]
+tunneld_swanctl gw --rekey --ike azure > "$T_DIR/rekey-ike.txt" 2>&1
+ike_rekeyed() { [ "$(sa_ike gw azure rekeys)" = 1 ] && ike_is gw azure up; }
+check "IKE_SA rekey: counted, still up" wait_for 10 "ike rekey" ike_rekeyed
+check "IKE_SA rekey: the row follows the new SA" [ "$(sa_ike gw azure unique_id)" != "$old_ike" ]
+check "traffic still flows after the rekeys" nsx gw ping -c 2 -i 0.2 -W 2 -I 100.64.1.1 100.64.2.1
+
+# the peer deletes the CHILD_SA, then the IKE_SA: reason deleted-by-peer,
+# and close_action = start brings each back
+peer_swanctl az --terminate --child vnet --force --timeout 5 > "$T_DIR/peer-term-child.txt" 2>&1
+deleted_child() { [ "$(sa_child gw azure sensors last_down.reason)" = deleted-by-peer ]; }
+check "CHILD_SA row says deleted-by-peer" wait_for 10 "child deleted-by-peer" deleted_child
+check "and the CHILD_SA comes back (close_action = start)" wait_for 20 "child up" child_is gw azure sensors up
+peer_swanctl az --terminate --ike azure-gw --force --timeout 5 > "$T_DIR/peer-term-ike.txt" 2>&1
+deleted_ike() { [ "$(sa_ike gw azure last_down.reason)" = deleted-by-peer ]; }
+check "peer deletes the IKE_SA: reason deleted-by-peer" wait_for 10 "ike deleted-by-peer" deleted_ike
+check "and the tunnel comes back" wait_for 20 "child up" child_is gw azure sensors up
+
 # swanctl's control commands against tunneld
 tunneld_swanctl gw --terminate --ike azure > "$T_DIR/terminate.txt" 2>&1
 check "swanctl --terminate: table says deleted-locally" \

@@ -27,6 +27,8 @@ tunneld_write_conf() {
 # with $T_DIR/NAME/tunneld.conf
 tunneld_start() {
   local name=$1 dir="$T_DIR/$1" ns=${2:-$1}
+  # a socket left by an earlier run in the same dir would look ready at once
+  rm -f "$dir/ctl" "$dir/vici"
   # under ASan/UBSan (a sanitized build), reports go to files beside the logs
   spawn "$dir/stderr.log" env ASAN_OPTIONS="log_path=$dir/asan:detect_leaks=1" \
     LSAN_OPTIONS="suppressions=$REPO/tests/lib/lsan.supp:print_suppressions=0" \

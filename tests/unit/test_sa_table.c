@@ -179,6 +179,34 @@ static void test_ike_and_child_rekey(void **state)
     sa_table_destroy(t);
 }
 
+static void test_old_sa_reports_after_rekey(void **state)
+{
+    sa_table_t *t = sa_table_create();
+    sa_ike_rec_t r = ike("azure", 1, SA_STATE_ESTABLISHED), *rows;
+    sa_child_rec_t c = child("sensors", 1, SA_STATE_ESTABLISHED);
+
+    sa_table_ike_update(t, &r);
+    sa_table_child_update(t, "azure", &c);
+    sa_child_rec_t rekeyed = child("sensors", 2, SA_STATE_ESTABLISHED);
+    sa_table_child_rekeyed(t, "azure", 1, &rekeyed);
+    sa_table_ike_rekeyed(t, "azure", 1, 2);
+    /* charon then deletes the old SAs: DELETING reports name the old ids */
+    sa_child_rec_t old_child = child("sensors", 1, SA_STATE_DELETING);
+    sa_table_child_update(t, "azure", &old_child);
+    sa_ike_rec_t old_ike = ike("azure", 1, SA_STATE_DELETING);
+    sa_table_ike_update(t, &old_ike);
+    sa_table_ike_down(t, "azure", 1, SA_REASON_NONE, NULL);
+
+    size_t n = sa_table_snapshot(t, &rows);
+    assert_int_equal(rows[0].unique_id, 2);
+    assert_int_equal(rows[0].state, SA_STATE_ESTABLISHED);
+    assert_int_equal(rows[0].last_down, SA_REASON_NONE);
+    assert_int_equal(rows[0].children[0].unique_id, 2);
+    assert_int_equal(rows[0].children[0].state, SA_STATE_ESTABLISHED);
+    sa_table_snapshot_free(rows, n);
+    sa_table_destroy(t);
+}
+
 static void test_reestablish_keeps_reason(void **state)
 {
     sa_table_t *t = sa_table_create();
@@ -320,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_down_reasons),
         cmocka_unit_test(test_local_delete_default_and_stale_pending),
         cmocka_unit_test(test_ike_and_child_rekey),
+        cmocka_unit_test(test_old_sa_reports_after_rekey),
         cmocka_unit_test(test_reestablish_keeps_reason),
         cmocka_unit_test(test_concurrent_updates),
         cmocka_unit_test(test_json_round_trip),
