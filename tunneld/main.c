@@ -27,6 +27,8 @@
 #include "ctl_server.h"
 #include "dataplane.h"
 #include "pidfile.h"
+#include "route_glue.h"
+#include "routes.h"
 
 #ifndef TUNNELD_SYSCONFDIR
 #define TUNNELD_SYSCONFDIR "/etc/tunneld"
@@ -38,6 +40,7 @@ static struct {
     bool check_only;
     int debug;
     bool syslog_only;
+    bool flush_on_exit;
     const char *pidfile;
 } opts = {
     .config = TUNNELD_SYSCONFDIR "/tunneld.conf",
@@ -53,6 +56,7 @@ static void usage(FILE *out)
             "  -d, --debug LEVEL   log level -1..4 for the default logger (default 1)\n"
             "      --syslog        log to syslog only (default: stderr and syslog)\n"
             "      --pidfile PATH  overrides tunneld.pidfile\n"
+            "      --flush-on-exit withdraw tunneld's routes when it stops\n"
             "  -h, --help          this text\n",
             TUNNELD_SYSCONFDIR);
 }
@@ -92,6 +96,9 @@ static bool parse_args(int argc, char *argv[])
             break;
         case 'P':
             opts.pidfile = optarg;
+            break;
+        case 'F':
+            opts.flush_on_exit = true;
             break;
         case 'h':
             usage(stdout);
@@ -214,14 +221,24 @@ static int check_only(void)
         fprintf(stderr, "tunneld: %s\n", err);
         return 1;
     }
+    struct routes_options ropts;
+    struct routes_state *rst;
+    if (!route_glue_parse(&ropts, &rst, err, sizeof(err))) {
+        fprintf(stderr, "tunneld: %s: %s\n", opts.config, err);
+        return 1;
+    }
+    size_t sites = routes_state_site_count(rst);
+    routes_state_free(rst);
+    routes_options_free_rules(&ropts);
     const char *swanctl = setting("swanctl_conf", TUNNELD_SYSCONFDIR "/swanctl.conf");
     if (!conf_load_check(swanctl, &conns, &problems, err, sizeof(err))) {
         fprintf(stderr, "tunneld: %s%s\n", err,
                 problems > 1 ? " (and more problems: fix this one first)" : "");
         return 1;
     }
-    printf("tunneld: %s OK (data plane %s); %s OK: %u connection%s\n", opts.config,
-           dataplane_name(kind), swanctl, conns, conns == 1 ? "" : "s");
+    printf("tunneld: %s OK (data plane %s, %zu routed site%s); %s OK: %u connection%s\n",
+           opts.config, dataplane_name(kind), sites, sites == 1 ? "" : "s", swanctl, conns,
+           conns == 1 ? "" : "s");
     return 0;
 }
 
@@ -245,6 +262,23 @@ static void load_connections(dataplane_kind_t kind)
          "rejected, %u unloaded",
          lo.path, res.conns_loaded, res.conns_failed, res.conns_unloaded, res.secrets_loaded,
          res.secrets_failed, res.secrets_unloaded);
+}
+
+static route_glue_t *glue;
+
+/* starts the route glue if tunneld.routes has sites, or reloads it */
+static void routes_up(void)
+{
+    char err[512];
+
+    if (glue) {
+        if (!route_glue_reload(glue, err, sizeof(err)))
+            DBG1(DBG_CFG, "routes not (fully) reloaded: %s", err);
+        return;
+    }
+    glue = route_glue_start(controller_table(), opts.flush_on_exit, err, sizeof(err));
+    if (!glue && err[0])
+        DBG1(DBG_CFG, "routes: not started: %s", err);
 }
 
 static int run(dataplane_kind_t kind)
@@ -275,6 +309,7 @@ static int run(dataplane_kind_t kind)
             } else {
                 DBG1(DBG_DMN, "settings not reloaded, previous ones kept: %s", err);
             }
+            routes_up();
             load_connections(kind);
             continue;
         }
@@ -348,6 +383,25 @@ int main(int argc, char *argv[])
         }
     }
 
+    /*
+     * When tunneld routes the sites itself, charon's own routes must not
+     * shadow the engine's table: kernel-netlink is told not to add any, and
+     * kernel-libipsec (which always adds routes to its TUN) gets its table
+     * consulted after the engine's rule, as a fallback.
+     */
+    {
+        enumerator_t *e =
+            lib->settings->create_section_enumerator(lib->settings, NS ".routes.sites");
+        char *site;
+        bool routed = e->enumerate(e, &site);
+        e->destroy(e); /* it holds the settings' read lock */
+        if (routed) {
+            char prio[16];
+            snprintf(prio, sizeof(prio), "%d", ROUTES_DEFAULT_RULE_PRIORITY + 1);
+            lib->settings->set_default_str(lib->settings, NS ".install_routes", "no");
+            lib->settings->set_default_str(lib->settings, NS ".routing_table_prio", prio);
+        }
+    }
     plugin_feature_t *features = controller_plugin_features(&count);
     lib->plugins->add_static_features(lib->plugins, CONTROLLER_PLUGIN_NAME, features, count, TRUE,
                                       NULL, NULL);
@@ -372,9 +426,11 @@ int main(int argc, char *argv[])
     const char *ctl_uri = setting("control_socket", "unix:///run/tunneld/tunneld.ctl");
     make_parent_dir(ctl_uri);
     ctl = ctl_server_create(ctl_uri);
+    routes_up();
     load_connections(kind);
     rc = run(kind);
 out:
+    route_glue_stop(glue);
     ctl_server_destroy(ctl);
     libcharon_deinit();
     pidfile_release(pidfd, pidpath);

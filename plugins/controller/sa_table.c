@@ -19,6 +19,8 @@ typedef struct {
 
 struct sa_table {
     pthread_mutex_t lock;
+    sa_table_notify_fn notify; /* guarded by lock; called after unlock */
+    void *notify_ctx;
     ike_row_t *rows;
     size_t n, cap;
 };
@@ -56,6 +58,25 @@ const char *sa_state_name(sa_state_t s)
 const char *sa_reason_name(sa_reason_t r)
 {
     return (r >= 0 && r < SA_REASON_MAX) ? reason_names[r] : "unknown";
+}
+
+void sa_table_set_notify(sa_table_t *t, sa_table_notify_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&t->lock);
+    t->notify = fn;
+    t->notify_ctx = ctx;
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* unlocks the table, then tells the observer that states changed */
+static void unlock_notify(sa_table_t *t)
+{
+    sa_table_notify_fn fn = t->notify;
+    void *ctx = t->notify_ctx;
+
+    pthread_mutex_unlock(&t->lock);
+    if (fn)
+        fn(ctx);
 }
 
 static void copy_str(char *dst, size_t size, const char *src)
@@ -158,7 +179,7 @@ void sa_table_conn_loaded(sa_table_t *t, const char *conn, const char *const *ch
         for (size_t i = 0; i < n_children; i++)
             get_child(row, children[i]);
     }
-    pthread_mutex_unlock(&t->lock);
+    unlock_notify(t);
 }
 
 void sa_table_conn_error(sa_table_t *t, const char *conn, const char *detail)
@@ -170,7 +191,7 @@ void sa_table_conn_error(sa_table_t *t, const char *conn, const char *detail)
         set_down(&row->rec.last_down, row->rec.last_down_detail, &row->rec.last_down_time,
                  SA_REASON_CONFIG, detail);
     }
-    pthread_mutex_unlock(&t->lock);
+    unlock_notify(t);
 }
 
 void sa_table_conn_removed(sa_table_t *t, const char *conn)
@@ -183,7 +204,7 @@ void sa_table_conn_removed(sa_table_t *t, const char *conn)
         memmove(row, row + 1, (t->n - idx - 1) * sizeof(*row));
         t->n--;
     }
-    pthread_mutex_unlock(&t->lock);
+    unlock_notify(t);
 }
 
 /*
@@ -226,7 +247,7 @@ void sa_table_ike_update(sa_table_t *t, const sa_ike_rec_t *rec)
         if (rec->established)
             r->established = rec->established;
     }
-    pthread_mutex_unlock(&t->lock);
+    unlock_notify(t);
 }
 
 void sa_table_ike_pending_reason(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_t reason,
@@ -254,7 +275,7 @@ void sa_table_children_failed(sa_table_t *t, const char *conn, sa_reason_t reaso
         c->state = SA_STATE_DOWN;
         set_down(&c->last_down, c->last_down_detail, &c->last_down_time, reason, detail);
     }
-    pthread_mutex_unlock(&t->lock);
+    unlock_notify(t);
 }
 
 /* The reason an SA of row goes down: explicit, else pending for ike_uid, else local. */
@@ -300,7 +321,7 @@ void sa_table_ike_down(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_
         set_down(&c->last_down, c->last_down_detail, &c->last_down_time, reason, detail);
     }
 out:
-    pthread_mutex_unlock(&t->lock);
+    unlock_notify(t);
 }
 
 void sa_table_ike_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid, uint32_t new_uid)
@@ -315,7 +336,7 @@ void sa_table_ike_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid, uin
         /* the table follows the new SA, so the pending reason of the old one is stale */
         row->pending = SA_REASON_NONE;
     }
-    pthread_mutex_unlock(&t->lock);
+    unlock_notify(t);
 }
 
 static void child_copy_fields(sa_child_rec_t *c, const sa_child_rec_t *rec)
@@ -350,7 +371,7 @@ void sa_table_child_update(sa_table_t *t, const char *conn, const sa_child_rec_t
         }
         child_copy_fields(c, rec);
     }
-    pthread_mutex_unlock(&t->lock);
+    unlock_notify(t);
 }
 
 void sa_table_child_down(sa_table_t *t, const char *conn, uint32_t ike_uid, const char *child,
@@ -365,7 +386,7 @@ void sa_table_child_down(sa_table_t *t, const char *conn, uint32_t ike_uid, cons
         c->state = SA_STATE_DOWN;
         set_down(&c->last_down, c->last_down_detail, &c->last_down_time, reason, detail);
     }
-    pthread_mutex_unlock(&t->lock);
+    unlock_notify(t);
 }
 
 void sa_table_child_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid,
@@ -380,7 +401,7 @@ void sa_table_child_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid,
         /* counters belong to the SA; the new one starts from zero */
         memset(&c->counters, 0, sizeof(c->counters));
     }
-    pthread_mutex_unlock(&t->lock);
+    unlock_notify(t);
 }
 
 void sa_table_child_counters(sa_table_t *t, const char *conn, const char *child, uint32_t uid,

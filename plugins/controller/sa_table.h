@@ -148,6 +148,14 @@ void sa_table_child_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid,
 void sa_table_child_counters(sa_table_t *t, const char *conn, const char *child, uint32_t uid,
                              const sa_counters_t *c);
 
+/*
+ * Called (outside the table's lock, in the writer's thread, often on charon's
+ * bus) after a change of an SA's state. It must not block: tunneld's route
+ * glue only writes to an eventfd. One observer; NULL removes it.
+ */
+typedef void (*sa_table_notify_fn)(void *ctx);
+void sa_table_set_notify(sa_table_t *t, sa_table_notify_fn fn, void *ctx);
+
 /* Deep copy of every row; free with sa_table_snapshot_free. */
 size_t sa_table_snapshot(sa_table_t *t, sa_ike_rec_t **out);
 void sa_table_snapshot_free(sa_ike_rec_t *rows, size_t n);
