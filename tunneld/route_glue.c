@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <library.h>
+#include <threading/thread.h>
 
 #include "routes.h"
 
@@ -28,7 +29,7 @@ struct route_glue {
     sa_table_t *table;
     struct routes_engine *eng;
     struct routes_options opts;
-    pthread_t thread;
+    thread_t *thread;     /* strongSwan's thread_t: its logging knows the thread */
     int wake;             /* eventfd: SA states changed */
     int stop;             /* eventfd: leave */
     pthread_mutex_t lock; /* guards bindings (main thread reloads) */
@@ -295,8 +296,15 @@ route_glue_t *route_glue_start(sa_table_t *table, bool flush_on_exit, char *err,
     sync_health(g);
     g->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     g->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (g->wake < 0 || g->stop < 0 || pthread_create(&g->thread, NULL, run, g) != 0) {
+    if (g->wake >= 0 && g->stop >= 0)
+        g->thread = thread_create(run, g);
+    if (!g->thread) {
         snprintf(err, errlen, "routes: cannot start the route glue thread: %s", strerror(errno));
+        if (g->wake >= 0)
+            close(g->wake);
+        if (g->stop >= 0)
+            close(g->stop);
+        pthread_mutex_destroy(&g->lock);
         routes_close(g->eng);
         goto fail;
     }
@@ -344,7 +352,7 @@ void route_glue_stop(route_glue_t *g)
     sa_table_set_notify(g->table, NULL, NULL);
     if (write(g->stop, &one, sizeof(one)) < 0)
         DBG1(DBG_CFG, "routes: cannot stop the route glue thread: %s", strerror(errno));
-    pthread_join(g->thread, NULL);
+    g->thread->join(g->thread);
     routes_close(g->eng);
     routes_options_free_rules(&g->opts);
     close(g->wake);
