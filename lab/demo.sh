@@ -29,9 +29,11 @@ TUNNELD=$repo/build/tunneld/tunneld
 TUNNELCTL=$repo/build/tunnelctl/tunnelctl
 
 TEST=lab
+REPO=$repo
 if [ $keep = 1 ]; then export KEEP_TEST_DIR=1; fi
 . "$repo/tests/lib/common.sh"
 . "$repo/tests/lib/peers.sh"
+. "$repo/tests/lib/azure.sh"
 . "$repo/tests/integration/tunneld_env.sh"
 if [ $keep = 1 ]; then
   # hand the lab over instead of removing it at exit
@@ -39,73 +41,10 @@ if [ $keep = 1 ]; then
 fi
 
 log "network: sensor gateway lab-gw 198.51.100.1 <-> 198.51.100.2 lab-az (Azure VPN gateway)"
-netns_new gw
-netns_new az
-veth_pair gw eth0 198.51.100.1/24 az eth0 198.51.100.2/24
-nsx gw ip addr add 100.64.1.1/32 dev lo     # the sensors' subnet 100.64.1.0/24
-nsx az ip addr add 100.64.2.1/32 dev lo     # the Azure VNet 100.64.2.0/24
-
+azure_netns gw az    # sensors 100.64.1.0/24 on lab-gw, the Azure VNet 100.64.2.0/24 on lab-az
 psk=0s$(head -c 24 /dev/urandom | base64)
-cat > "$T_DIR/azure-gw.conf" <<CONF
-connections {
-  azure-gw {
-    local_addrs = 198.51.100.2
-    proposals = aes256-sha1-modp1024, aes256-sha256-modp1024, aes128-sha1-modp1024, aes128-sha256-modp1024
-    dpd_delay = 45s
-    encap = yes
-    local {
-      auth = psk
-      id = 198.51.100.2
-    }
-    remote {
-      auth = psk
-      id = 198.51.100.1
-    }
-    children {
-      vnet {
-        local_ts = 100.64.2.0/24
-        remote_ts = 100.64.1.0/24
-        esp_proposals = aes256gcm16, aes256-sha256, aes256-sha1
-      }
-    }
-  }
-}
-secrets {
-  ike-gw {
-    id-1 = 198.51.100.1
-    id-2 = 198.51.100.2
-    secret = $psk
-  }
-}
-CONF
-cat > "$T_DIR/swanctl.conf" <<CONF
-include $repo/conf/presets/*.conf
-connections {
-  azure : presets.azure {
-    local_addrs = 198.51.100.1
-    remote_addrs = 198.51.100.2
-    local {
-      id = 198.51.100.1
-    }
-    remote {
-      id = 198.51.100.2
-    }
-    children {
-      sensors : presets.azure-child {
-        local_ts = 100.64.1.0/24
-        remote_ts = 100.64.2.0/24
-      }
-    }
-  }
-}
-secrets {
-  ike-azure {
-    id-1 = 198.51.100.1
-    id-2 = 198.51.100.2
-    secret = $psk
-  }
-}
-CONF
+azure_gateway_conf "$T_DIR/azure-gw.conf" "$psk"
+azure_site_conf "$T_DIR/swanctl.conf" "$psk"
 log "starting the stand-in Azure VPN gateway (stock strongSwan charon)"
 charon_peer_start az "$T_DIR/azure-gw.conf"
 log "starting tunneld (Azure preset, kernel-libipsec data plane)"

@@ -5,7 +5,9 @@
 static void json_sa(FILE *out, const sa_ike_rec_t *rows, size_t n)
 {
     json_object *doc = sa_json_render(rows, n);
-    fprintf(out, "%s\n", json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY));
+    fprintf(out, "%s\n",
+            json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+                                                    JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(doc);
 }
 

@@ -18,7 +18,8 @@ struct ctl_server {
 
 static void reply(stream_t *stream, json_object *doc)
 {
-    const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+    const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+                                                               JSON_C_TO_STRING_NOSLASHESCAPE);
     stream->write_all(stream, (void *)text, strlen(text));
     stream->write_all(stream, "\n", 1);
     json_object_put(doc);

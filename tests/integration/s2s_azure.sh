@@ -10,85 +10,19 @@ TEST=${TEST:-s2saz}
 TUNNELD=$1 TUNNELCTL=$2 REPO=$3
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/peers.sh"
+. "$REPO/tests/lib/azure.sh"
 . "$REPO/tests/integration/tunneld_env.sh"
 
 DPD=2          # dpd_delay on tunneld's side (s)
 RT=1 RTRIES=2 RBASE=1.5   # retransmits: 1 + 1.5 + 2.25 s before giving up
 DPD_BUDGET=$(python3 -c "print($DPD + sum($RT*$RBASE**i for i in range($RTRIES+1)) + 3)")
 
-netns_new gw
-netns_new az
-veth_pair gw eth0 198.51.100.1/24 az eth0 198.51.100.2/24
-nsx gw ip addr add 100.64.1.1/32 dev lo
-nsx az ip addr add 100.64.2.1/32 dev lo
-
+azure_netns gw az
+PSK=0sc2Vuc29ycy10by1henVyZS10ZXN0LXNlY3JldA==
 # the Azure side: default Azure VPN gateway policy, as responder
-cat > "$T_DIR/peer-swanctl.conf" <<CONF
-connections {
-  azure-gw {
-    version = 2
-    local_addrs = 198.51.100.2
-    proposals = aes256-sha1-modp1024, aes256-sha256-modp1024, aes128-sha1-modp1024, aes128-sha256-modp1024
-    dpd_delay = 45s
-    mobike = no
-    encap = yes
-    local {
-      auth = psk
-      id = 198.51.100.2
-    }
-    remote {
-      auth = psk
-      id = 198.51.100.1
-    }
-    children {
-      vnet {
-        local_ts = 100.64.2.0/24
-        remote_ts = 100.64.1.0/24
-        esp_proposals = aes256gcm16, aes256-sha256, aes256-sha1
-        life_time = 27000s
-      }
-    }
-  }
-}
-secrets {
-  ike-gw {
-    id-1 = 198.51.100.1
-    id-2 = 198.51.100.2
-    secret = 0sc2Vuc29ycy10by1henVyZS10ZXN0LXNlY3JldA==
-  }
-}
-CONF
-
-# tunneld's side: the shipped Azure preset, two keys overridden for the test
-cat > "$T_DIR/swanctl.conf" <<CONF
-include $REPO/conf/presets/*.conf
-connections {
-  azure : presets.azure {
-    local_addrs = 198.51.100.1
-    remote_addrs = 198.51.100.2
-    dpd_delay = ${DPD}s
-    local {
-      id = 198.51.100.1
-    }
-    remote {
-      id = 198.51.100.2
-    }
-    children {
-      sensors : presets.azure-child {
-        local_ts = 100.64.1.0/24
-        remote_ts = 100.64.2.0/24
-      }
-    }
-  }
-}
-secrets {
-  ike-azure {
-    id-1 = 198.51.100.1
-    id-2 = 198.51.100.2
-    secret = 0sc2Vuc29ycy10by1henVyZS10ZXN0LXNlY3JldA==
-  }
-}
-CONF
+azure_gateway_conf "$T_DIR/peer-swanctl.conf" "$PSK"
+# tunneld's side: the shipped Azure preset, dpd_delay shortened for the test
+azure_site_conf "$T_DIR/swanctl.conf" "$PSK" "dpd_delay = ${DPD}s"
 
 charon_peer_start az "$T_DIR/peer-swanctl.conf"
 tunneld_write_conf gw "$T_DIR/swanctl.conf" "retransmit_timeout = $RT" \
