@@ -8,10 +8,14 @@
 
 #include <stdio.h>
 
+#include <json-c/json.h>
+
 #include "sa_table.h"
 
 struct output {
     void (*sa)(FILE *out, const sa_ike_rec_t *rows, size_t n);
+    /* doc: docs/schema/routes.schema.json */
+    void (*routes)(FILE *out, json_object *doc);
 };
 
 extern const struct output output_text;

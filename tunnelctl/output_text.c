@@ -66,4 +66,46 @@ static void text_sa(FILE *out, const sa_ike_rec_t *rows, size_t n)
     }
 }
 
-const struct output output_text = {.sa = text_sa};
+static const char *jstr(json_object *o, const char *k, const char *def)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : def;
+}
+
+static void text_routes(FILE *out, json_object *doc)
+{
+    json_object *sites, *paths;
+    size_t shown = 0;
+
+    if (!json_object_object_get_ex(doc, "sites", &sites) || !json_object_array_length(sites)) {
+        fprintf(out, "no routed sites (tunneld.routes.sites is empty)\n");
+        return;
+    }
+    fprintf(out, "table %s, protocol %s\n", jstr(doc, "table", "?"), jstr(doc, "protocol", "?"));
+    fprintf(out, "%-16s %-14s %-12s %-16s %-5s %-3s %-7s %s\n", "SITE", "PATH", "DEV", "GATEWAY",
+            "PRIO", "W", "USABLE", "CHILD_SA");
+    for (size_t i = 0; i < json_object_array_length(sites); i++) {
+        json_object *site = json_object_array_get_idx(sites, i);
+        if (!json_object_object_get_ex(site, "paths", &paths))
+            continue;
+        for (size_t j = 0; j < json_object_array_length(paths); j++) {
+            json_object *p = json_object_array_get_idx(paths, j), *u;
+            const char *usable = "?";
+            char child[160] = "-";
+            if (json_object_object_get_ex(p, "usable", &u) && u)
+                usable = json_object_get_boolean(u) ? "yes" : "no";
+            if (strcmp(jstr(p, "child", "-"), "-") != 0)
+                snprintf(child, sizeof(child), "%s (%s)", jstr(p, "child", "-"),
+                         strcmp(jstr(p, "child_up", "false"), "true") == 0 ? "up" : "down");
+            fprintf(out, "%-16s %-14s %-12s %-16s %-5s %-3s %-7s %s\n",
+                    j ? "" : jstr(site, "name", "?"), jstr(p, "name", "?"), jstr(p, "dev", "-"),
+                    jstr(p, "gateway4", jstr(p, "gateway6", "-")), jstr(p, "priority", "?"),
+                    jstr(p, "weight", "?"), usable, child);
+            shown++;
+        }
+    }
+    if (!shown)
+        fprintf(out, "no paths\n");
+}
+
+const struct output output_text = {.sa = text_sa, .routes = text_routes};

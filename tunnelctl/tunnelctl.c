@@ -94,6 +94,22 @@ static int cmd_sa(void)
     return 0;
 }
 
+static int cmd_routes(void)
+{
+    json_object *doc = request("routes"), *e;
+
+    if (!doc)
+        return 1;
+    if (json_object_object_get_ex(doc, "error", &e)) {
+        fprintf(stderr, "tunnelctl: tunneld: %s\n", json_object_get_string(e));
+        json_object_put(doc);
+        return 1;
+    }
+    out->routes(stdout, doc);
+    json_object_put(doc);
+    return 0;
+}
+
 static int cmd_help(void);
 
 static const struct token {
@@ -102,6 +118,7 @@ static const struct token {
     const char *help;
 } commands[] = {
     {"sa", cmd_sa, "IKE and CHILD SAs: state, traffic selectors, counters, last down reason"},
+    {"routes", cmd_routes, "routed sites and paths: usable now, bound CHILD_SA and its state"},
     {"help", cmd_help, "this list"},
 };
 

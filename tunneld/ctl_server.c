@@ -1,6 +1,7 @@
 /* ctl_server: see ctl_server.h. */
 #include "ctl_server.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,10 +12,46 @@
 #include "controller_plugin.h"
 #include "sa_json.h"
 
+#define MAX_COMMANDS 8
+
 struct ctl_server {
     stream_service_t *svc;
     char path[256];
+    struct {
+        const char *word;
+        ctl_command_fn fn;
+        void *ctx;
+    } commands[MAX_COMMANDS];
+    size_t n_commands; /* written before on_accept is set, or under the lock */
+    pthread_mutex_t lock;
 };
+
+static json_object *cmd_sa(void *ctx)
+{
+    sa_table_t *table = controller_table();
+    sa_ike_rec_t *rows = NULL;
+    size_t n = table ? sa_table_snapshot(table, &rows) : 0;
+    json_object *doc = sa_json_render(rows, n);
+
+    sa_table_snapshot_free(rows, n);
+    return doc;
+}
+
+bool ctl_server_add_command(ctl_server_t *s, const char *word, ctl_command_fn fn, void *ctx)
+{
+    bool ok = false;
+
+    pthread_mutex_lock(&s->lock);
+    if (s->n_commands < MAX_COMMANDS) {
+        s->commands[s->n_commands].word = word;
+        s->commands[s->n_commands].fn = fn;
+        s->commands[s->n_commands].ctx = ctx;
+        s->n_commands++;
+        ok = true;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return ok;
+}
 
 static void reply(stream_t *stream, json_object *doc)
 {
@@ -48,14 +85,28 @@ static bool serve(void *data, stream_t *stream)
     if (len && line[len - 1] == '\r')
         line[--len] = '\0';
 
-    if (strcmp(line, "sa") == 0) {
-        sa_table_t *table = controller_table();
-        sa_ike_rec_t *rows = NULL;
-        size_t n = table ? sa_table_snapshot(table, &rows) : 0;
-        reply(stream, sa_json_render(rows, n));
-        sa_table_snapshot_free(rows, n);
+    ctl_server_t *s = data;
+    ctl_command_fn fn = NULL;
+    void *ctx = NULL;
+    char words[256] = "";
+
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->n_commands; i++) {
+        if (strcmp(line, s->commands[i].word) == 0) {
+            fn = s->commands[i].fn;
+            ctx = s->commands[i].ctx;
+        }
+        snprintf(words + strlen(words), sizeof(words) - strlen(words), "%s%s", i ? ", " : "",
+                 s->commands[i].word);
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (fn) {
+        json_object *doc = fn(ctx);
+        reply(stream, doc ? doc : error_doc("the command is not available now"));
     } else {
-        reply(stream, error_doc("unknown command: expected one of: sa"));
+        char msg[320];
+        snprintf(msg, sizeof(msg), "unknown command: expected one of: %s", words);
+        reply(stream, error_doc(msg));
     }
     return FALSE;
 }
@@ -66,6 +117,8 @@ ctl_server_t *ctl_server_create(const char *uri)
 
     if (!s)
         return NULL;
+    pthread_mutex_init(&s->lock, NULL);
+    ctl_server_add_command(s, "sa", cmd_sa, NULL);
     if (strpfx(uri, "unix://")) {
         snprintf(s->path, sizeof(s->path), "%s", uri + strlen("unix://"));
         unlink(s->path); /* a stale socket of a previous run */
@@ -73,6 +126,7 @@ ctl_server_t *ctl_server_create(const char *uri)
     s->svc = lib->streams->create_service(lib->streams, (char *)uri, 10);
     if (!s->svc) {
         DBG1(DBG_CFG, "control socket %s: cannot listen", uri);
+        pthread_mutex_destroy(&s->lock);
         free(s);
         return NULL;
     }
@@ -90,5 +144,6 @@ void ctl_server_destroy(ctl_server_t *s)
     s->svc->destroy(s->svc);
     if (s->path[0])
         unlink(s->path);
+    pthread_mutex_destroy(&s->lock);
     free(s);
 }

@@ -12,10 +12,19 @@
 
 #include <stdbool.h>
 
+#include <json-c/json.h>
+
 typedef struct ctl_server ctl_server_t;
 
 /* uri: unix:///path; the socket is made mode 0660 */
 ctl_server_t *ctl_server_create(const char *uri);
 void ctl_server_destroy(ctl_server_t *s);
+
+/*
+ * A read-only command answered by fn (called in a processor thread; returns
+ * a new JSON document). Register before clients can use it; at most 8.
+ */
+typedef json_object *(*ctl_command_fn)(void *ctx);
+bool ctl_server_add_command(ctl_server_t *s, const char *word, ctl_command_fn fn, void *ctx);
 
 #endif

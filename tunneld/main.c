@@ -264,7 +264,21 @@ static void load_connections(dataplane_kind_t kind)
          res.secrets_failed, res.secrets_unloaded);
 }
 
-static route_glue_t *glue;
+static route_glue_t *glue; /* set by the main thread, read by control requests */
+
+/* control command "routes" */
+static json_object *cmd_routes(void *ctx)
+{
+    route_glue_t *g = __atomic_load_n(&glue, __ATOMIC_ACQUIRE);
+    json_object *doc;
+
+    if (g)
+        return route_glue_status(g);
+    doc = json_object_new_object();
+    json_object_object_add(doc, "version", json_object_new_int(ROUTE_STATUS_VERSION));
+    json_object_object_add(doc, "sites", json_object_new_array());
+    return doc;
+}
 
 /* starts the route glue if tunneld.routes has sites, or reloads it */
 static void routes_up(void)
@@ -276,8 +290,9 @@ static void routes_up(void)
             DBG1(DBG_CFG, "routes not (fully) reloaded: %s", err);
         return;
     }
-    glue = route_glue_start(controller_table(), opts.flush_on_exit, err, sizeof(err));
-    if (!glue && err[0])
+    route_glue_t *g = route_glue_start(controller_table(), opts.flush_on_exit, err, sizeof(err));
+    __atomic_store_n(&glue, g, __ATOMIC_RELEASE);
+    if (!g && err[0])
         DBG1(DBG_CFG, "routes: not started: %s", err);
 }
 
@@ -426,12 +441,15 @@ int main(int argc, char *argv[])
     const char *ctl_uri = setting("control_socket", "unix:///run/tunneld/tunneld.ctl");
     make_parent_dir(ctl_uri);
     ctl = ctl_server_create(ctl_uri);
+    if (ctl)
+        ctl_server_add_command(ctl, "routes", cmd_routes, NULL);
     routes_up();
     load_connections(kind);
     rc = run(kind);
 out:
-    route_glue_stop(glue);
+    /* no control request may be reading the glue when it goes */
     ctl_server_destroy(ctl);
+    route_glue_stop(glue);
     libcharon_deinit();
     pidfile_release(pidfd, pidpath);
     library_deinit();

@@ -16,13 +16,15 @@
 #include "routes.h"
 
 #define NS           "tunneld.routes"
-#define MAX_BINDINGS 64
+#define MAX_BINDINGS 256
 
-/* a path whose health follows a CHILD_SA */
+/* a configured path; its health follows a CHILD_SA when conn/child are set */
 typedef struct {
     char site[ROUTES_NAME_MAX], path[ROUTES_NAME_MAX];
-    char conn[SA_NAME_MAX], child[SA_NAME_MAX];
-    int up; /* last verdict sent: -1 none yet */
+    char dev[32], gw4[48], gw6[48];
+    unsigned priority, weight;
+    char conn[SA_NAME_MAX], child[SA_NAME_MAX]; /* "" when not bound */
+    int up;                                     /* last verdict sent: -1 none yet */
 } binding_t;
 
 struct route_glue {
@@ -60,7 +62,7 @@ static void glue_event(const struct routes_event *ev, void *ctx)
          ev->detail ? ev->detail : "");
 }
 
-/* parses one site; appends its CHILD_SA bindings */
+/* parses one site; appends its paths (with their CHILD_SA bindings) */
 static bool parse_site(struct routes_state *st, const char *site, binding_t *b, size_t *nb,
                        char *err, size_t errlen)
 {
@@ -113,22 +115,34 @@ static bool parse_site(struct routes_state *st, const char *site, binding_t *b, 
             break;
         }
         ok = routes_state_add_path(st, idx, &spec, err, errlen) == 0;
+        if (ok && *nb == MAX_BINDINGS) {
+            snprintf(err, errlen, "%s: more than %d paths in all", base, MAX_BINDINGS);
+            ok = false;
+        }
+        if (!ok)
+            break;
+        binding_t *x = &b[(*nb)++];
+        memset(x, 0, sizeof(*x));
+        snprintf(x->site, sizeof(x->site), "%s", site);
+        snprintf(x->path, sizeof(x->path), "%s", path);
+        snprintf(x->dev, sizeof(x->dev), "%s", spec.dev);
+        snprintf(x->gw4, sizeof(x->gw4), "%s", spec.gateway4 ? spec.gateway4 : "");
+        snprintf(x->gw6, sizeof(x->gw6), "%s", spec.gateway6 ? spec.gateway6 : "");
+        x->priority = spec.priority;
+        x->weight = spec.weight ? spec.weight : 1;
+        x->up = -1;
         snprintf(k, sizeof(k), "%s.child", base);
         char *child = get(k, NULL);
-        if (ok && child) {
+        if (child) {
             char *dot = strrchr(child, '.');
-            if (!dot || dot == child || !dot[1] || *nb == MAX_BINDINGS) {
+            if (!dot || dot == child || !dot[1]) {
                 snprintf(err, errlen, "%s.child: expected <connection>.<child>, got '%s'", base,
                          child);
                 ok = false;
                 break;
             }
-            binding_t *x = &b[(*nb)++];
-            snprintf(x->site, sizeof(x->site), "%s", site);
-            snprintf(x->path, sizeof(x->path), "%s", path);
             snprintf(x->conn, sizeof(x->conn), "%.*s", (int)(dot - child), child);
             snprintf(x->child, sizeof(x->child), "%s", dot + 1);
-            x->up = -1;
         }
         n_paths++;
     }
@@ -171,10 +185,12 @@ static bool parse_all(struct routes_options *opts, struct routes_state **out, bi
 bool route_glue_parse(struct routes_options *opts, struct routes_state **st, char *err,
                       size_t errlen)
 {
-    binding_t b[MAX_BINDINGS];
+    binding_t *b = calloc(MAX_BINDINGS, sizeof(*b));
     size_t nb;
+    bool ok = b && parse_all(opts, st, b, &nb, err, errlen);
 
-    return parse_all(opts, st, b, &nb, err, errlen);
+    free(b);
+    return ok;
 }
 
 /* the state of conn.child in the table: 1 up, 0 otherwise */
@@ -200,6 +216,8 @@ static void sync_health(route_glue_t *g)
     pthread_mutex_lock(&g->lock);
     for (size_t i = 0; i < g->n_bindings; i++) {
         binding_t *b = &g->bindings[i];
+        if (!b->conn[0])
+            continue;
         int up = child_up(rows, n, b);
         if (up == b->up)
             continue;
@@ -322,18 +340,21 @@ bool route_glue_reload(route_glue_t *g, char *err, size_t errlen)
 {
     struct routes_options opts;
     struct routes_state *st;
-    binding_t b[MAX_BINDINGS];
+    binding_t *b = calloc(MAX_BINDINGS, sizeof(*b));
     size_t nb;
     struct routes_result res = {0};
 
-    if (!parse_all(&opts, &st, b, &nb, err, errlen))
+    if (!b || !parse_all(&opts, &st, b, &nb, err, errlen)) {
+        free(b);
         return false;
+    }
     routes_options_free_rules(&opts);
     int rc = routes_apply(g->eng, st, &res);
     pthread_mutex_lock(&g->lock);
     memcpy(g->bindings, b, nb * sizeof(b[0])); /* every binding's verdict is re-sent */
     g->n_bindings = nb;
     pthread_mutex_unlock(&g->lock);
+    free(b);
     report(&res, "reload");
     if (rc != 0 && res.n_errors)
         snprintf(err, errlen, "%s", res.errors[0].message);
@@ -359,4 +380,52 @@ void route_glue_stop(route_glue_t *g)
     close(g->stop);
     pthread_mutex_destroy(&g->lock);
     free(g);
+}
+
+json_object *route_glue_status(route_glue_t *g)
+{
+    json_object *doc = json_object_new_object(), *sites = json_object_new_array();
+    json_object *site = NULL, *paths = NULL;
+    const char *cur = "";
+    sa_ike_rec_t *rows;
+    size_t n = g->table ? sa_table_snapshot(g->table, &rows) : 0;
+
+    json_object_object_add(doc, "version", json_object_new_int(ROUTE_STATUS_VERSION));
+    json_object_object_add(doc, "table", json_object_new_int64(g->opts.table));
+    json_object_object_add(doc, "protocol", json_object_new_int(g->opts.protocol));
+    pthread_mutex_lock(&g->lock);
+    for (size_t i = 0; i < g->n_bindings; i++) {
+        const binding_t *b = &g->bindings[i];
+        if (!site || strcmp(cur, b->site) != 0) {
+            site = json_object_new_object();
+            paths = json_object_new_array();
+            json_object_object_add(site, "name", json_object_new_string(b->site));
+            json_object_object_add(site, "paths", paths);
+            json_object_array_add(sites, site);
+            cur = b->site;
+        }
+        json_object *p = json_object_new_object();
+        char child[2 * SA_NAME_MAX + 2];
+        int usable = routes_path_usable(g->eng, b->site, b->path);
+        json_object_object_add(p, "name", json_object_new_string(b->path));
+        json_object_object_add(p, "dev", json_object_new_string(b->dev));
+        json_object_object_add(p, "gateway4", b->gw4[0] ? json_object_new_string(b->gw4) : NULL);
+        json_object_object_add(p, "gateway6", b->gw6[0] ? json_object_new_string(b->gw6) : NULL);
+        json_object_object_add(p, "priority", json_object_new_int64(b->priority));
+        json_object_object_add(p, "weight", json_object_new_int64(b->weight));
+        json_object_object_add(p, "usable", usable < 0 ? NULL : json_object_new_boolean(usable));
+        if (b->conn[0]) {
+            snprintf(child, sizeof(child), "%s.%s", b->conn, b->child);
+            json_object_object_add(p, "child", json_object_new_string(child));
+            json_object_object_add(p, "child_up", json_object_new_boolean(child_up(rows, n, b)));
+        } else {
+            json_object_object_add(p, "child", NULL);
+            json_object_object_add(p, "child_up", NULL);
+        }
+        json_object_array_add(paths, p);
+    }
+    pthread_mutex_unlock(&g->lock);
+    sa_table_snapshot_free(rows, n);
+    json_object_object_add(doc, "sites", sites);
+    return doc;
 }

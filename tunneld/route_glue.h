@@ -33,6 +33,14 @@ bool route_glue_reload(route_glue_t *g, char *err, size_t errlen);
 /* Stops the thread; routes stay unless flush_on_exit. NULL is a no-op. */
 void route_glue_stop(route_glue_t *g);
 
+/*
+ * Sites and paths with whether each is usable now and, for bound paths, the
+ * CHILD_SA's state: docs/schema/routes.schema.json. Any thread.
+ */
+#include <json-c/json.h>
+#define ROUTE_STATUS_VERSION 1
+json_object *route_glue_status(route_glue_t *g);
+
 /* Parses tunneld.routes into engine options and state (also for tunneld -n). */
 struct routes_options;
 struct routes_state;

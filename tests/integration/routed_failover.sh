@@ -145,12 +145,26 @@ check "a ping reaches the host behind ExpressRoute only" ping_reaches er az
 check "charon's own table (220) is consulted after tunneld's (rule 1161 after 1160)" \
   sh -c "ip -n $TEST-gw rule | grep -q '^1161:.*lookup 220'"
 
+# path_usable PATH yes|no -> tunnelctl -j routes says so
+path_usable() {
+  tctl gw -j routes | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+p=[p for s in d["sites"] if s["name"]=="azure" for p in s["paths"] if p["name"]==sys.argv[1]][0]
+sys.exit(0 if p["usable"]==(sys.argv[2]=="yes") else 1)' "$1" "$2"
+}
+tctl gw routes | tee "$T_DIR/routes.txt"
+check "tunnelctl routes lists both paths" grep -qE "^azure +expressroute +er0 +192.0.2.2 +10 " "$T_DIR/routes.txt"
+check "tunnelctl routes shows the VPN bound to its CHILD_SA, up" grep -qE "vpn +ipsec0 .* yes +azure.sensors \(up\)" "$T_DIR/routes.txt"
+check "JSON: expressroute usable" path_usable expressroute yes
+
 # the ExpressRoute link fails: the site moves to the VPN
 t0=$(date +%s.%N)
 nsx gw ip link set er0 down
 check "ExpressRoute down: route via ipsec0" wait_for 5 "route via ipsec0" route_dev ipsec0
 log "switched to the VPN after $(python3 -c "print(round($(date +%s.%N) - $t0, 3))") s (includes polling)"
 check "a ping crosses the tunnel to the Azure side only" wait_for 5 "ping via VPN" ping_reaches az er
+check "JSON: expressroute no longer usable" wait_for 3 "er unusable" path_usable expressroute no
 check "the log has the path-down event" grep -q "routes: path-down site 'azure' path 'expressroute'\|routes: PATH_DOWN site 'azure' path 'expressroute'" "$T_DIR/gw/tunneld.log"
 
 # the VPN's CHILD_SA dies too: no usable path, the site fails closed
@@ -164,6 +178,7 @@ table inet rtfdrop {
 NFT
 check "CHILD_SA down by DPD" wait_for 20 "child down" child_is gw azure sensors down dpd-timeout
 check "the VPN path follows its CHILD_SA: no usable path, no route (blackhole)" wait_for 3 "no route" no_route
+check "JSON: the VPN path is unusable while its CHILD_SA is down" path_usable vpn no
 check "the log says why the VPN path is unusable" grep -q "path 'vpn' unusable: CHILD_SA azure.sensors is not up" "$T_DIR/gw/tunneld.log"
 nsx az nft delete table inet rtfdrop
 check "CHILD_SA back" wait_for 40 "child up" child_is gw azure sensors up
