@@ -280,6 +280,38 @@ static void report(const struct routes_result *res, const char *what)
          res->routes_set, res->routes_deleted);
 }
 
+/*
+ * tunneld.routes.nexthop_compat_mode = 0|1 sets the namespace's
+ * net.ipv4.nexthop_compat_mode (unset: left as it is). With 0 the kernel no
+ * longer rewrites and announces every route of a group when the group
+ * changes, so a switch costs the same for 10 or 100,000 prefixes
+ * (docs/routes.md); tools that expect per-route notifications see none.
+ */
+static bool set_compat_mode(char *err, size_t errlen)
+{
+    const char *want = get(NS ".nexthop_compat_mode", NULL);
+    const char *path = "/proc/sys/net/ipv4/nexthop_compat_mode";
+    FILE *f;
+
+    if (!want)
+        return true;
+    if (strcmp(want, "0") != 0 && strcmp(want, "1") != 0) {
+        snprintf(err, errlen, "%s.nexthop_compat_mode: expected 0 or 1, got '%s'", NS, want);
+        return false;
+    }
+    f = fopen(path, "w");
+    bool ok = f && fputs(want, f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok) {
+        snprintf(err, errlen, "%s.nexthop_compat_mode: cannot write %s: %s", NS, path,
+                 strerror(errno));
+        return false;
+    }
+    DBG1(DBG_CFG, "routes: net.ipv4.nexthop_compat_mode = %s", want);
+    return true;
+}
+
 route_glue_t *route_glue_start(sa_table_t *table, bool flush_on_exit, char *err, size_t errlen)
 {
     route_glue_t *g = calloc(1, sizeof(*g));
@@ -296,6 +328,8 @@ route_glue_t *route_glue_start(sa_table_t *table, bool flush_on_exit, char *err,
         free(g);
         return NULL; /* routing not configured */
     }
+    if (!set_compat_mode(err, errlen))
+        goto fail;
     g->opts.flush_on_exit =
         flush_on_exit || lib->settings->get_bool(lib->settings, NS ".flush_on_exit", FALSE);
     if (routes_open(&g->eng, &g->opts, err, errlen) != 0)

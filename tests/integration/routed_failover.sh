@@ -116,6 +116,7 @@ tunneld_write_conf gw "$T_DIR/swanctl.conf" "retransmit_timeout = 1" "retransmit
 cat >> "$T_DIR/gw/tunneld.conf" <<CONF
 tunneld {
   routes {
+    nexthop_compat_mode = 0
     sites {
       azure {
         prefixes = 100.64.2.0/24
@@ -140,6 +141,8 @@ check "tunneld -n counts the routed site" sh -c "'$TUNNELD' -n -f '$T_DIR/gw/tun
 tunneld_start gw
 wait_for 30 "tunnel up" child_is gw azure sensors up || die "tunnel did not come up"
 
+check "nexthop_compat_mode set to 0 in the gateway's namespace only" \
+  sh -c "[ \$(ip netns exec $TEST-gw cat /proc/sys/net/ipv4/nexthop_compat_mode) = 0 ] && [ \$(cat /proc/sys/net/ipv4/nexthop_compat_mode) = 1 ]"
 check "ExpressRoute preferred: route via er0" wait_for 5 "route via er0" route_dev er0
 check "a ping reaches the host behind ExpressRoute only" ping_reaches er az
 check "charon's own table (220) is consulted after tunneld's (rule 1161 after 1160)" \
