@@ -44,10 +44,8 @@ nsx() { local ns="$TEST-$1"; shift; ip netns exec "$ns" "$@"; }
 # live inside the test's own namespaces)
 veth_pair() {
   local n1="$TEST-$1" i1=$2 a1=$3 n2="$TEST-$4" i2=$5 a2=$6
-  local tmp="v$$${RANDOM}"
-  ip link add "${tmp}a" type veth peer name "${tmp}b" || die "veth"
-  ip link set "${tmp}a" netns "$n1" name "$i1"
-  ip link set "${tmp}b" netns "$n2" name "$i2"
+  # made inside the test's namespaces: nothing is ever left in the root one
+  ip -n "$n1" link add "$i1" type veth peer name "$i2" netns "$n2" || die "veth $i1/$i2"
   ip -n "$n1" addr add "$a1" dev "$i1" nodad 2>/dev/null || ip -n "$n1" addr add "$a1" dev "$i1"
   ip -n "$n2" addr add "$a2" dev "$i2" nodad 2>/dev/null || ip -n "$n2" addr add "$a2" dev "$i2"
   ip -n "$n1" link set "$i1" up
@@ -74,13 +72,23 @@ wait_for() {
   return 1
 }
 
+# our_child PID -> true while PID is a live (not zombie) child of this shell:
+# a pid we already reaped may have been reused by another process, never
+# signal that. (The comm field has no spaces for the programs tests run.)
+our_child() {
+  local st
+  st=$(awk '{print $3, $4}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ "$st" != "Z $$" ] && [ "${st#* }" = "$$" ]
+}
+
 cleanup_all() {
   local rc=$?
-  local p
-  for p in "${T_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${T_PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$p" 2>/dev/null || true
+  local p live=()
+  for p in "${T_PIDS[@]}"; do our_child "$p" && live+=("$p"); done
+  for p in "${live[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${live[@]}"; do
+    for _ in $(seq 50); do our_child "$p" || break; sleep 0.1; done
+    our_child "$p" && kill -KILL "$p" 2>/dev/null
   done
   local ns
   for ns in "${T_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
