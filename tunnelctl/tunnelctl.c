@@ -71,18 +71,26 @@ static json_object *request(const char *cmd)
     return doc;
 }
 
+/* request() that also turns tunneld's {"error": ...} reply into a message */
+static json_object *request_ok(const char *cmd)
+{
+    json_object *doc = request(cmd), *e;
+
+    if (doc && json_object_object_get_ex(doc, "error", &e)) {
+        fprintf(stderr, "tunnelctl: tunneld: %s\n", json_object_get_string(e));
+        json_object_put(doc);
+        return NULL;
+    }
+    return doc;
+}
+
 static int cmd_sa(void)
 {
-    json_object *doc = request("sa"), *e;
+    json_object *doc = request_ok("sa");
     sa_ike_rec_t *rows;
 
     if (!doc)
         return 1;
-    if (json_object_object_get_ex(doc, "error", &e)) {
-        fprintf(stderr, "tunnelctl: tunneld: %s\n", json_object_get_string(e));
-        json_object_put(doc);
-        return 1;
-    }
     long n = sa_json_parse(doc, &rows);
     json_object_put(doc);
     if (n < 0) {
@@ -96,15 +104,10 @@ static int cmd_sa(void)
 
 static int cmd_routes(void)
 {
-    json_object *doc = request("routes"), *e;
+    json_object *doc = request_ok("routes");
 
     if (!doc)
         return 1;
-    if (json_object_object_get_ex(doc, "error", &e)) {
-        fprintf(stderr, "tunnelctl: tunneld: %s\n", json_object_get_string(e));
-        json_object_put(doc);
-        return 1;
-    }
     out->routes(stdout, doc);
     json_object_put(doc);
     return 0;

@@ -171,19 +171,12 @@ check "JSON: expressroute no longer usable" wait_for 3 "er unusable" path_usable
 check "the log has the path-down event" grep -q "routes: path-down site 'azure' path 'expressroute'\|routes: PATH_DOWN site 'azure' path 'expressroute'" "$T_DIR/gw/tunneld.log"
 
 # the VPN's CHILD_SA dies too: no usable path, the site fails closed
-nsx az nft -f - <<NFT
-table inet rtfdrop {
-  chain input {
-    type filter hook input priority 0; policy accept;
-    udp dport { 500, 4500 } drop
-  }
-}
-NFT
+drop_ike az rtfdrop
 check "CHILD_SA down by DPD" wait_for 20 "child down" child_is gw azure sensors down dpd-timeout
 check "the VPN path follows its CHILD_SA: no usable path, no route (blackhole)" wait_for 3 "no route" no_route
 check "JSON: the VPN path is unusable while its CHILD_SA is down" path_usable vpn no
 check "the log says why the VPN path is unusable" grep -q "path 'vpn' unusable: CHILD_SA azure.sensors is not up" "$T_DIR/gw/tunneld.log"
-nsx az nft delete table inet rtfdrop
+undrop_ike az rtfdrop
 check "CHILD_SA back" wait_for 40 "child up" child_is gw azure sensors up
 check "route via ipsec0 again" wait_for 5 "route via ipsec0" route_dev ipsec0
 check "a ping crosses the tunnel again" wait_for 5 "ping via VPN" ping_reaches az er

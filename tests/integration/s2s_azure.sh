@@ -59,14 +59,7 @@ tctl gw sa > "$T_DIR/table.txt"; cat "$T_DIR/table.txt"
 check "tunnelctl sa prints the table" grep -q "^azure .*up" "$T_DIR/table.txt"
 
 # --- DPD: drop everything the peer receives on IKE/NAT-T ports ---
-nsx az nft -f - <<NFT
-table inet s2sdrop {
-  chain input {
-    type filter hook input priority 0; policy accept;
-    udp dport { 500, 4500 } drop
-  }
-}
-NFT
+drop_ike az s2sdrop
 t0=$(date +%s.%N)
 seen=""
 wait_for 30 "child down by DPD" child_is gw azure sensors down dpd-timeout && seen=1
@@ -78,7 +71,7 @@ check "within the configured DPD time" python3 -c "import sys; sys.exit(0 if $el
 check "IKE_SA last_down is dpd-timeout" [ "$(sa_ike gw azure last_down.reason)" = dpd-timeout ]
 check "the log names the connection and the reason" grep -q "connection 'azure'.*dpd" "$T_DIR/gw/tunneld.log"
 
-nsx az nft delete table inet s2sdrop
+undrop_ike az s2sdrop
 check "tunnel comes back by itself when the drop is lifted" \
   wait_for 60 "child up again" child_is gw azure sensors up
 check "ping gets through again" nsx gw ping -c 3 -i 0.2 -W 2 -I 100.64.1.1 100.64.2.1

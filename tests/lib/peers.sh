@@ -40,3 +40,17 @@ peer_swanctl() {
   local cmd=$1; shift
   STRONGSWAN_CONF="$T_DIR/$name/strongswan.conf" "$STOCK_SWANCTL" "$cmd" --uri "unix://$T_DIR/$name/vici" "$@"
 }
+
+# drop_ike NAME TABLE / undrop_ike NAME TABLE -> the host in netns "$TEST-NAME"
+# stops (starts again) receiving IKE and NAT-T (udp 500, 4500)
+drop_ike() {
+  ip netns exec "$TEST-$1" nft -f - <<NFT
+table inet $2 {
+  chain input {
+    type filter hook input priority 0; policy accept;
+    udp dport { 500, 4500 } drop
+  }
+}
+NFT
+}
+undrop_ike() { ip netns exec "$TEST-$1" nft delete table inet "$2"; }
