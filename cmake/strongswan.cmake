@@ -35,3 +35,6 @@ foreach(_lib strongswan charon vici)
 endforeach()
 
 set(CMAKE_BUILD_RPATH "${SS_LIBDIR}")
+# Installing does not copy the private strongSwan (yet): installed binaries
+# keep using the build tree's libraries.
+set(CMAKE_INSTALL_RPATH "${SS_LIBDIR}")
