@@ -118,6 +118,13 @@ static void on_failure(struct exec *x, const struct rt_op *op, int err, const ch
         }
         if (any)
             return;
+        /* in no group (a standby path's nexthop): it fails its own site */
+        if (op->site >= 0) {
+            const char *path =
+                op->path >= 0 ? x->eng->sites[op->site].spec.paths[op->path].name : NULL;
+            fail_site(x, (size_t)op->site, path, NULL, err, what, extack);
+            return;
+        }
     } else if (op->site >= 0) {
         bool has_pfx = op->kind == RT_OP_ROUTE_SET || op->kind == RT_OP_ROUTE_DEL;
         fail_site(x, (size_t)op->site, NULL, has_pfx ? &op->pfx : NULL, err, what, extack);
@@ -195,6 +202,19 @@ static bool nh_still_used(const struct rt_mirror *m, uint32_t id)
     return false;
 }
 
+/* Deletions no site owns wait for a clean pass: while a site failed in
+ * this pass, is frozen (its previous objects are not all known) or is being
+ * restored, such an object may still be what a site had before. */
+static bool shared_deletions_deferred(const struct routes_engine *eng)
+{
+    if (eng->restoring)
+        return true;
+    for (size_t s = 0; s < eng->n_sites; s++)
+        if (eng->sites[s].failed || eng->sites[s].frozen)
+            return true;
+    return false;
+}
+
 int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_result *res)
 {
     struct rt_plan_cfg cfg = {.nh_id_base = eng->opts.nh_id_base, .groups_only = groups_only};
@@ -220,9 +240,12 @@ int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_resul
     }
     for (int ph = 0; ph < RT_NPHASES && rc == 0; ph++) {
         struct rt_oplist *l = &plan.ph[ph];
+        bool keep_shared = false;
         size_t n = 0;
         if (!l->n)
             continue;
+        if (ph >= RT_PH_ROUTE_DEL)
+            keep_shared = shared_deletions_deferred(eng);
         x.list = l;
         x.sel = malloc(l->n * sizeof(size_t));
         if (!x.sel) {
@@ -232,6 +255,8 @@ int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_resul
         for (size_t i = 0; i < l->n; i++) {
             const struct rt_op *op = &l->ops[i];
             if (op->site >= 0 && eng->sites[op->site].failed)
+                continue;
+            if (op->site < 0 && keep_shared)
                 continue;
             if (op->kind == RT_OP_NH_DEL && nh_still_used(&eng->m, op->nhid))
                 continue;

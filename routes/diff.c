@@ -300,6 +300,25 @@ static bool gid_planned(const struct rt_plan *plan, uint32_t id)
     return false;
 }
 
+/* The site a group that is not planned any more belonged to: the one that
+ * committed its id, else the one with a prefix pointing at it; -1 if none. */
+static int32_t group_owner(const struct rt_tsite *sites, size_t n_sites, struct rt_mirror *m,
+                           uint32_t id)
+{
+    for (size_t s = 0; s < n_sites; s++)
+        for (int f = 0; f < RT_NFAM; f++)
+            if (sites[s].gid[f] == id)
+                return (int32_t)s;
+    for (size_t s = 0; s < n_sites; s++) {
+        for (size_t i = 0; i < sites[s].spec.n_pfx; i++) {
+            const struct rt_rentry *e = rt_rtable_get(&m->routes, &sites[s].spec.pfx[i]);
+            if (e && e->nhid == id)
+                return (int32_t)s;
+        }
+    }
+    return -1;
+}
+
 static void assign_gids(struct pctx *c)
 {
     struct rt_plan *plan = c->plan;
@@ -415,13 +434,17 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
         }
     }
 
-    /* owned groups no site uses any more: deleting one removes its routes */
+    /* owned groups no site uses any more: deleting one removes its routes.
+     * A group that was a site's (committed or adopted) is that site's
+     * deletion, so that the site keeps it when it fails. */
     for (size_t i = 0; i < m->n_nh; i++) {
         if (m->nh[i].kind != RT_NH_GROUP || gid_planned(plan, m->nh[i].id))
             continue;
-        rc = op_push(
-            plan, RT_PH_GROUP_DEL,
-            &(struct rt_op){.kind = RT_OP_GRP_DEL, .site = -1, .path = -1, .nhid = m->nh[i].id});
+        rc = op_push(plan, RT_PH_GROUP_DEL,
+                     &(struct rt_op){.kind = RT_OP_GRP_DEL,
+                                     .site = group_owner(sites, n_sites, m, m->nh[i].id),
+                                     .path = -1,
+                                     .nhid = m->nh[i].id});
         if (rc < 0)
             return rc;
     }

@@ -384,6 +384,7 @@ struct routes_engine {
     size_t n_sites;
     bool rules_dirty, resync_needed, links_resync;
     bool rules_active;      /* false after routes_withdraw_all() until the next apply */
+    bool restoring;         /* rollback pass: deletions no site owns wait */
     uint64_t repair_due_ms; /* 0: nothing scheduled */
     unsigned repair_failures;
     unsigned tamper_logs; /* per repair pass */

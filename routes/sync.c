@@ -315,9 +315,8 @@ static void ack_rule(void *ctx, size_t i, int err, const char *extack)
 
 int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes_result *res)
 {
-    size_t max = eng->m.n_rules + eng->n_want_rules;
     struct rule_exec x = {.eng = eng, .res = res};
-    size_t n = 0;
+    size_t max, n = 0;
     int rc;
 
     rc = rt_sync_rules(eng);
@@ -325,6 +324,9 @@ int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes
         rt_result_add(res, NULL, NULL, NULL, rc, "cannot dump policy rules: %s", rt_strerror(rc));
         return rc;
     }
+    /* Size the buffers from the freshly dumped rule list: it may have grown
+     * (rules from a previous run, or foreign rules with our protocol). */
+    max = eng->m.n_rules + eng->n_want_rules;
     if (!max)
         return 0;
     x.rules = calloc(max, sizeof(*x.rules));

@@ -196,6 +196,7 @@ static void rollback(struct routes_engine *eng, struct rt_tsite *prev, size_t n_
 {
     struct routes_result rb = {0};
     size_t k = 0;
+    int rc;
     for (size_t s = 0; s < eng->n_sites; s++) {
         struct rt_tsite *cur = &eng->sites[s];
         struct rt_tsite *old;
@@ -213,7 +214,10 @@ static void rollback(struct routes_engine *eng, struct rt_tsite *prev, size_t n_
     }
     eng->n_sites = k;
     rt_paths_refresh(eng);
-    if (rt_converge(eng, false, &rb) != 0) {
+    eng->restoring = true;
+    rc = rt_converge(eng, false, &rb);
+    eng->restoring = false;
+    if (rc != 0) {
         for (size_t i = 0; i < rb.n_errors; i++) {
             char msg[sizeof(rb.errors[i].message) + 64];
             size_t room = sizeof(rb.errors[i].message) - 1;

@@ -2,7 +2,8 @@
 # Each error gives its message (naming site, path, prefix) and leaves the
 # kernel unchanged: unknown interface, next hop not on a connected subnet,
 # prefix overlapping another site's, a next hop the kernel refuses
-# (rollback), table and protocol number used by something else.
+# (rollback) -- also for a standby path, and without deleting the failed
+# site's other family -- table and protocol number used by something else.
 TEST=rterrors
 source "$(dirname "$0")/lib.sh"
 rt_topology
@@ -56,6 +57,59 @@ check "kernel refusal: apply fails" failed bcast
 check "kernel refusal: message names site, path and the kernel's reason" grep -q \
   "^error site=west path=er1 .*kernel refused creating nexthop [0-9]* via 198.51.100.3 dev er1" "$T_DIR/bcast.log"
 check "kernel refusal: previous state kept, kernel unchanged" unchanged
+
+# west drops its IPv6 prefixes and gets an IPv4 gateway the kernel refuses:
+# west fails, and the family it did not touch (its IPv6 group, routes and
+# nexthops) must not be deleted either (no flap, nothing lost)
+spawn "$T_DIR/flap-mon.log" ip -n "$TEST-gw" monitor route nexthop
+FLAP_MON=$LAST_PID
+sleep 0.2 # ip monitor has no readiness signal; the marker below proves it ran
+v6=$(nroutes 6)
+apply_bad 's#,\? *"2001:db8:[0-9a-f:]*/[0-9]*"##g; s/"gateway4": "198.51.100.1"/"gateway4": "198.51.100.3"/' flap
+check "flap: state without IPv6 prefixes written" sh -c "! grep -q '2001:db8:100::/48' '$T_DIR/flap.json'"
+check "flap: apply fails" failed flap
+check "flap: error names west and path er1" grep -q \
+  "^error site=west path=er1 .*kernel refused creating nexthop [0-9]* via 198.51.100.3 dev er1" "$T_DIR/flap.log"
+check "flap: west's IPv6 routes remain" test "$(nroutes 6)" -eq "$v6" -a "$v6" -gt 0
+check "flap: kernel unchanged" unchanged
+nsx gw ip route add 192.0.2.128/25 via 192.0.2.10
+flap_marker() { grep -q '192.0.2.128/25' "$T_DIR/flap-mon.log"; }
+check "flap: ip monitor was recording" wait_for 5 "monitor marker" flap_marker
+kill "$FLAP_MON"
+nsx gw ip route del 192.0.2.128/25 via 192.0.2.10
+check "flap: zero Deleted events" test "$(grep -c '^Deleted' "$T_DIR/flap-mon.log")" -eq 0
+
+# the same as a reload of a running engine: the failed site is rolled back
+# to its previous state without deleting (and re-adding) its IPv6 objects
+cp "$STATE" "$T_DIR/good.json"
+drv_start
+spawn "$T_DIR/flap2-mon.log" ip -n "$TEST-gw" monitor route nexthop
+FLAP_MON=$LAST_PID
+sleep 0.2
+cp "$T_DIR/flap.json" "$STATE"
+drv_cmd reload '^applied'
+check "flap on reload: west failed" sh -c "grep '^applied' '$DLOG' | tail -1 | grep -q 'sites_failed=1'"
+check "flap on reload: west rolled back" grep -q "site 'west': restoring its previous state" "$DLOG"
+check "flap on reload: west's IPv6 routes remain" test "$(nroutes 6)" -eq "$v6"
+check "flap on reload: kernel unchanged" unchanged
+nsx gw ip route add 192.0.2.128/25 via 192.0.2.10
+flap2_marker() { grep -q '192.0.2.128/25' "$T_DIR/flap2-mon.log"; }
+check "flap on reload: ip monitor was recording" wait_for 5 "monitor marker" flap2_marker
+kill "$FLAP_MON"
+nsx gw ip route del 192.0.2.128/25 via 192.0.2.10
+check "flap on reload: zero Deleted events" test "$(grep -c '^Deleted' "$T_DIR/flap2-mon.log")" -eq 0
+check "driver stops" drv_stop
+cp "$T_DIR/good.json" "$STATE"
+
+# a standby path (er2, not in the group) whose gateway the kernel refuses
+# (the subnet's broadcast address): the error names the site and the path
+# and the site fails
+apply_bad 's/"gateway4": "198.51.100.5"/"gateway4": "198.51.100.7"/' standby
+check "refused standby: apply fails" failed standby
+check "refused standby: message names site and path" grep -q \
+  "^error site=west path=er2 .*kernel refused creating nexthop [0-9]* via 198.51.100.7 dev er2" "$T_DIR/standby.log"
+check "refused standby: the site counts as failed" grep -q '^applied ok=0 .*sites_applied=0 sites_failed=1' "$T_DIR/standby.log"
+check "refused standby: kernel unchanged" unchanged
 
 nsx gw ip route add 192.0.2.200/32 dev sen table $TABLE proto static
 snapshot "$T_DIR/s0"

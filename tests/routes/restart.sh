@@ -36,4 +36,22 @@ check "flush-on-exit driver stops" drv_stop
 check "table empty after --flush-on-exit" test "$(nroutes 4)" -eq 0 -a "$(nroutes 6)" -eq 0
 check "no owned nexthops after --flush-on-exit" test "$(nnexthops)" -eq 0
 check "no owned rules after --flush-on-exit" sh -c "! ip netns exec $TEST-gw ip rule | grep -q 'proto 116'"
+# A run with more policy rules than the previous run left, plus rules of
+# others carrying our protocol number: the rule reconcile must size its
+# request list from the rules it dumps (heap overflow before; the ASan
+# build aborts on it).
+drv apply "$STATE" >"$T_DIR/rules-1.log" 2>&1
+check "default rules applied" grep -q '^applied ok=1' "$T_DIR/rules-1.log"
+nsx gw ip rule add priority 3000 lookup main proto 116
+nsx gw ip -6 rule add priority 3000 lookup main proto 116
+sed 's#^{ "table": \([0-9]*\),#{ "table": \1, "rules": [{"family": "ipv4", "priority": 2000}, {"family": "ipv6", "priority": 2000}, {"family": "ipv4", "priority": 2001}, {"family": "ipv6", "priority": 2001}],#' \
+  "$STATE" >"$T_DIR/rules.json"
+check "state with rules written" grep -q '"priority": 2001' "$T_DIR/rules.json"
+drv apply "$T_DIR/rules.json" >"$T_DIR/rules-2.log" 2>&1
+echo $? >"$T_DIR/rules-2.rc"
+check "restart with more rules: applied" grep -q '^applied ok=1' "$T_DIR/rules-2.log"
+check "restart with more rules: exit 0, no sanitizer report" \
+  sh -c "[ \$(cat '$T_DIR/rules-2.rc') = 0 ] && ! grep -q Sanitizer '$T_DIR/rules-2.log'"
+owned_rules() { nsx gw sh -c "ip rule; ip -6 rule" | grep 'proto 116' | cut -d: -f1 | sort | tr '\n' ' '; }
+check "owned rules are exactly the wanted ones" test "$(owned_rules)" = "2000 2000 2001 2001 "
 finish
