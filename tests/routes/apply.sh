@@ -1,7 +1,7 @@
 #!/bin/bash
 # Apply / diff / idempotence: install two sites (v4 + v6), re-apply the same
 # state (zero requests), change prefixes (exact diff), remove a site.
-TEST=rtapply
+TEST=${TEST:-rtapply}
 source "$(dirname "$0")/lib.sh"
 rt_topology
 

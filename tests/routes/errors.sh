@@ -4,7 +4,7 @@
 # prefix overlapping another site's, a next hop the kernel refuses
 # (rollback) -- also for a standby path, and without deleting the failed
 # site's other family -- table and protocol number used by something else.
-TEST=rterrors
+TEST=${TEST:-rterrors}
 source "$(dirname "$0")/lib.sh"
 rt_topology
 write_state 100 10 10 20

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Link down/up on a path's interface: path-down at once (with the routes
 # moved to the next path), path-up and restoration when the link returns.
-TEST=rtlink
+TEST=${TEST:-rtlink}
 source "$(dirname "$0")/lib.sh"
 rt_topology
 write_state 500 50 10 20

@@ -2,7 +2,7 @@
 # Restart without a flap: run, stop (routes kept), start again while ip
 # monitor records: zero delete events, zero requests. Then --flush-on-exit
 # withdraws everything.
-TEST=rtrestrt
+TEST=${TEST:-rtrestrt}
 source "$(dirname "$0")/lib.sh"
 rt_topology
 write_state 2000 200 10 20

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Path switch: one group replacement per family moves every prefix; ip route
 # get and pings from the sensor namespace show the new next hop only.
-TEST=rtswitch
+TEST=${TEST:-rtswitch}
 source "$(dirname "$0")/lib.sh"
 rt_topology
 write_state 2000 100 10 20

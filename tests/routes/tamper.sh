@@ -2,7 +2,7 @@
 # External tampering is repaired within one second and logged: a deleted
 # route, a changed nexthop group, a flushed table, a deleted group, a
 # deleted policy rule.
-TEST=rttamper
+TEST=${TEST:-rttamper}
 source "$(dirname "$0")/lib.sh"
 rt_topology
 write_state 1000 100 10 20
