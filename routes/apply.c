@@ -26,6 +26,7 @@ struct exec {
     struct rt_plan *plan;
     struct rt_oplist *list;
     size_t *sel; /* indices into list->ops sent in this phase */
+    bool *acked; /* per entry of sel: an acknowledgement (or error) arrived */
     struct routes_result *res;
     unsigned *site_errors; /* per site, to cap the error list */
     unsigned shared_errors;
@@ -43,7 +44,10 @@ static struct nl_msg *build_op(void *ctx, size_t i)
     case RT_OP_GRP_REPLACE:
         return rt_msg_nh_new(&x->plan->nh[op->nh], o->protocol, NLM_F_CREATE | NLM_F_REPLACE);
     case RT_OP_ROUTE_SET:
-        return rt_msg_route_set(&op->pfx, o->table, o->protocol, op->nhid);
+        /* replace only a route the mirror holds as ours: a prefix that is
+         * not is created exclusively, so a foreign route is never overwritten */
+        return rt_msg_route_set(&op->pfx, o->table, o->protocol, op->nhid,
+                                rt_rtable_get(&x->eng->m.routes, &op->pfx) != NULL);
     case RT_OP_ROUTE_DEL:
         return rt_msg_route_del(&op->pfx, o->table, o->protocol);
     default:
@@ -65,8 +69,9 @@ static void fail_site(struct exec *x, size_t s, const char *path, const struct r
         what, rt_strerror(err), extack ? " (" : "", extack ? extack : "", extack ? ")" : "");
 }
 
-static void describe_op(struct exec *x, const struct rt_op *op, char *buf, size_t len)
+static void describe_op(struct exec *x, const struct rt_op *op, bool unsent, char *buf, size_t len)
 {
+    const char *pre = unsent ? "request not sent:" : "kernel refused";
     char p[64];
     switch (op->kind) {
     case RT_OP_NH_ADD:
@@ -74,29 +79,55 @@ static void describe_op(struct exec *x, const struct rt_op *op, char *buf, size_
     case RT_OP_GRP_REPLACE: {
         char d[200];
         rt_nh_describe(&x->plan->nh[op->nh], &x->eng->m, d, sizeof(d));
-        snprintf(buf, len, "kernel refused %s %s",
+        snprintf(buf, len, "%s %s %s", pre,
                  op->kind == RT_OP_GRP_REPLACE ? "replacing" : "creating", d);
         break;
     }
     case RT_OP_ROUTE_SET:
         rt_prefix_format(&op->pfx, p, sizeof(p));
-        snprintf(buf, len, "kernel refused route %s table %u nexthop group %u", p,
-                 x->eng->opts.table, op->nhid);
+        snprintf(buf, len, "%s route %s table %u nexthop group %u", pre, p, x->eng->opts.table,
+                 op->nhid);
         break;
     case RT_OP_ROUTE_DEL:
         rt_prefix_format(&op->pfx, p, sizeof(p));
-        snprintf(buf, len, "kernel refused deleting route %s table %u", p, x->eng->opts.table);
+        snprintf(buf, len, "%s deleting route %s table %u", pre, p, x->eng->opts.table);
         break;
     default:
-        snprintf(buf, len, "kernel refused deleting nexthop %u", op->nhid);
+        snprintf(buf, len, "%s deleting nexthop %u", pre, op->nhid);
         break;
     }
 }
 
-static void on_failure(struct exec *x, const struct rt_op *op, int err, const char *extack)
+/* EEXIST on an exclusive route creation: the table holds a route for the
+ * prefix that is not ours (another protocol). It is left alone; the site
+ * fails and is rolled back. */
+static void collision(struct exec *x, const struct rt_op *op)
+{
+    struct rt_tsite *site = &x->eng->sites[op->site];
+    uint32_t table = x->eng->opts.table;
+    char p[64];
+    site->failed = true;
+    /* or our own route the mirror missed: the next pass re-reads the kernel */
+    x->eng->resync_needed = true;
+    if (x->site_errors[op->site]++ >= RT_ERRORS_PER_SITE)
+        return;
+    rt_prefix_format(&op->pfx, p, sizeof(p));
+    rt_result_add(x->res, site->spec.name, NULL, &op->pfx, -EEXIST,
+                  "site '%s' prefix %s collides with a route in table %u not made by tunneld "
+                  "(another protocol), left untouched (expected no other route for the site's "
+                  "prefixes in table %u); site '%s' not applied",
+                  site->spec.name, p, table, table, site->spec.name);
+}
+
+static void on_failure(struct exec *x, const struct rt_op *op, int err, const char *extack,
+                       bool unsent)
 {
     char what[300];
-    describe_op(x, op, what, sizeof(what));
+    if (op->kind == RT_OP_ROUTE_SET && err == -EEXIST && op->site >= 0 && !unsent) {
+        collision(x, op);
+        return;
+    }
+    describe_op(x, op, unsent, what, sizeof(what));
     if (op->kind == RT_OP_NH_ADD) {
         /* a shared nexthop: every site whose group needs it fails */
         bool any = false;
@@ -144,11 +175,12 @@ static void on_ack(void *ctx, size_t i, int err, const char *extack)
     bool deletion =
         op->kind == RT_OP_ROUTE_DEL || op->kind == RT_OP_GRP_DEL || op->kind == RT_OP_NH_DEL;
 
+    x->acked[i] = true;
     /* already gone is what a deletion wanted */
     if (err && !(deletion && (err == -ENOENT || err == -ESRCH))) {
         if (err == -ENOBUFS || err == -ETIMEDOUT || err == -EIO)
             x->eng->resync_needed = true; /* outcome unknown: ask the kernel */
-        on_failure(x, op, err, extack);
+        on_failure(x, op, err, extack, false);
         return;
     }
     switch (op->kind) {
@@ -215,6 +247,40 @@ static bool shared_deletions_deferred(const struct routes_engine *eng)
     return false;
 }
 
+/* The batch of phase ph stopped at rc: the requests of that phase that got
+ * no acknowledgement and every request of the later phases were never sent
+ * (or their outcome is unknown). Each site with such a request fails, as do
+ * the sites whose group needs an unsent shared nexthop. Site-less deletions
+ * are left to the next pass. */
+static void fail_unsent(struct exec *x, int ph, size_t n_sel, int rc)
+{
+    struct routes_engine *eng = x->eng;
+    size_t before = 0, after = 0;
+    for (size_t s = 0; s < eng->n_sites; s++)
+        before += eng->sites[s].failed;
+    /* without a selection (allocation failure) nothing of phase ph went out */
+    for (size_t i = 0; i < (x->sel ? n_sel : x->plan->ph[ph].n); i++) {
+        const struct rt_op *op = &x->plan->ph[ph].ops[x->sel ? x->sel[i] : i];
+        if ((x->sel && x->acked[i]) || (op->site < 0 && op->kind != RT_OP_NH_ADD) ||
+            (op->site >= 0 && eng->sites[op->site].failed))
+            continue;
+        on_failure(x, op, rc, NULL, true);
+    }
+    for (int p = ph + 1; p < RT_NPHASES; p++) {
+        struct rt_oplist *l = &x->plan->ph[p];
+        for (size_t i = 0; i < l->n; i++) {
+            const struct rt_op *op = &l->ops[i];
+            if (op->site >= 0 && !eng->sites[op->site].failed)
+                on_failure(x, op, rc, NULL, true);
+        }
+    }
+    for (size_t s = 0; s < eng->n_sites; s++)
+        after += eng->sites[s].failed;
+    rt_log(eng, ROUTES_LOG_ERROR,
+           "requests not sent or unacknowledged (%s): %zu more site(s) not applied",
+           rt_strerror(rc), after - before);
+}
+
 int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_result *res)
 {
     struct rt_plan_cfg cfg = {.nh_id_base = eng->opts.nh_id_base, .groups_only = groups_only};
@@ -248,8 +314,14 @@ int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_resul
             keep_shared = shared_deletions_deferred(eng);
         x.list = l;
         x.sel = malloc(l->n * sizeof(size_t));
-        if (!x.sel) {
+        x.acked = calloc(l->n, sizeof(bool));
+        if (!x.sel || !x.acked) {
+            free(x.sel);
+            free(x.acked);
+            x.sel = NULL;
+            x.acked = NULL;
             rc = -ENOMEM;
+            fail_unsent(&x, ph, 0, rc);
             break;
         }
         for (size_t i = 0; i < l->n; i++) {
@@ -264,8 +336,20 @@ int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_resul
         }
         if (n)
             rc = rt_nl_batch(&eng->nl, n, build_op, on_ack, on_idle, &x);
+        if (rc < 0) {
+            /* sites whose requests were not all sent fail (their new group
+             * ids are not committed), and what the kernel holds now is only
+             * known from a dump: the rollback must plan against it */
+            fail_unsent(&x, ph, n, rc);
+            rt_nl_discard(&eng->nl); /* stale acks must not fill the dump's buffer */
+            eng->resync_needed = false;
+            if (rt_sync_owned(eng) < 0)
+                eng->resync_needed = true;
+        }
         free(x.sel);
+        free(x.acked);
         x.sel = NULL;
+        x.acked = NULL;
     }
     for (size_t s = 0; s < eng->n_sites; s++)
         if (!eng->sites[s].failed)

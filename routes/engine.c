@@ -327,8 +327,12 @@ static int repair(struct routes_engine *eng)
     }
     if (rc == 0) {
         uint64_t before = res.messages;
+        uint32_t changed;
         rc = rt_converge(eng, false, &res);
-        if (res.messages > before) {
+        /* refused requests alone (e.g. a collision) repaired nothing */
+        changed = res.routes_set + res.routes_deleted + res.nexthops_added + res.groups_changed +
+                  res.nexthops_deleted;
+        if (res.messages > before && changed) {
             eng->stats.repairs++;
             rt_log(eng, ROUTES_LOG_WARN,
                    "repaired: %u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) "

@@ -220,8 +220,9 @@ struct rt_route_msg {
     bool has_nhid;
 };
 
+/* replace: the route is owned (NLM_F_REPLACE); else NLM_F_CREATE|NLM_F_EXCL */
 struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
-                                uint32_t nhid);
+                                uint32_t nhid, bool replace);
 struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
 /* table/protocol 0: no filter */
 struct nl_msg *rt_msg_route_dump(int family, uint32_t table, uint8_t protocol);
@@ -269,6 +270,10 @@ typedef void (*rt_idle_fn)(void *ctx);
  * whose ack was lost are reported with that error). */
 int rt_nl_batch(struct rt_nl *nl, size_t n, rt_build_fn build, rt_ack_fn ack, rt_idle_fn idle,
                 void *ctx);
+
+/* Drops everything queued on the socket (acknowledgements of a batch given
+ * up after a socket error, a pending overflow error), without blocking. */
+void rt_nl_discard(struct rt_nl *nl);
 
 typedef int (*rt_dump_fn)(void *ctx, struct nlmsghdr *hdr);
 /* Sends a dump request (consumed) and feeds every reply to cb. Returns 0,

@@ -200,6 +200,19 @@ int rt_nl_batch(struct rt_nl *nl, size_t n, rt_build_fn build, rt_ack_fn ack, rt
     return 0;
 }
 
+void rt_nl_discard(struct rt_nl *nl)
+{
+    int fd = nl_socket_get_fd(nl->sk);
+    /* bounded: a socket cannot hold more than its receive buffer */
+    for (int i = 0; i < 1000000; i++) {
+        ssize_t r = recv(fd, nl->out, nl->out_cap, MSG_DONTWAIT);
+        if (r < 0 && (errno == EINTR || errno == ENOBUFS))
+            continue;
+        if (r <= 0)
+            return; /* EAGAIN: empty */
+    }
+}
+
 int rt_nl_dump(struct rt_nl *nl, struct nl_msg *req, rt_dump_fn cb, void *ctx)
 {
     struct nlmsghdr *rh = nlmsg_hdr(req);

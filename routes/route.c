@@ -39,10 +39,14 @@ static struct nl_msg *route_msg(int type, int flags, const struct rt_prefix *p, 
     return msg;
 }
 
+/* replace: only for a prefix the mirror holds as owned; anything else is
+ * created exclusively, so that a route of someone else's with the same key
+ * makes the kernel answer EEXIST instead of being overwritten. */
 struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
-                                uint32_t nhid)
+                                uint32_t nhid, bool replace)
 {
-    struct nl_msg *msg = route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, p, table, protocol);
+    struct nl_msg *msg = route_msg(
+        RTM_NEWROUTE, NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL), p, table, protocol);
     if (msg && nla_put_u32(msg, RTA_NH_ID, nhid) < 0) {
         nlmsg_free(msg);
         return NULL;

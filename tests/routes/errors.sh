@@ -3,7 +3,8 @@
 # kernel unchanged: unknown interface, next hop not on a connected subnet,
 # prefix overlapping another site's, a next hop the kernel refuses
 # (rollback) -- also for a standby path, and without deleting the failed
-# site's other family -- table and protocol number used by something else.
+# site's other family -- a foreign route on a site's prefix (left untouched,
+# at apply and at repair), table and protocol number used by something else.
 TEST=${TEST:-rterrors}
 source "$(dirname "$0")/lib.sh"
 rt_topology
@@ -110,6 +111,41 @@ check "refused standby: message names site and path" grep -q \
   "^error site=west path=er2 .*kernel refused creating nexthop [0-9]* via 198.51.100.7 dev er2" "$T_DIR/standby.log"
 check "refused standby: the site counts as failed" grep -q '^applied ok=0 .*sites_applied=0 sites_failed=1' "$T_DIR/standby.log"
 check "refused standby: kernel unchanged" unchanged
+
+# a route of someone else's (another protocol) in our table for a prefix a
+# site is about to get: it is never overwritten; the site fails with a
+# collision naming site and prefix, and nothing else changes
+drv_start
+nsx gw ip route add 198.18.0.0/24 dev sen table $TABLE proto static
+# (ip prints a /32 without its length)
+foreign_there() {
+  nsx gw ip route show table $TABLE "$1" | grep -q "^${1%/32} dev sen proto static"
+}
+snapshot "$T_DIR/s0"
+sed 's#"203.0.113.0/24",#"203.0.113.0/24", "198.18.0.0/24",#' "$T_DIR/good.json" >"$STATE"
+check "collision: state with the new prefix written" grep -q '198.18.0.0/24' "$STATE"
+drv_cmd reload '^applied'
+check "collision: west failed" sh -c "grep '^applied' '$DLOG' | tail -1 | grep -q 'ok=0 .*sites_failed=1'"
+check "collision: error names site and prefix" grep -q \
+  "^error site=west path=- prefix=198.18.0.0/24 :: site 'west' prefix 198.18.0.0/24 collides with a route in table $TABLE not made by tunneld" "$DLOG"
+check "collision: foreign route untouched" foreign_there 198.18.0.0/24
+check "collision: kernel unchanged" unchanged
+nsx gw ip route del 198.18.0.0/24 table $TABLE
+# someone replaces an owned route with one of theirs: the repair must not
+# take it back (it reports the collision), and restores ours once theirs
+# is gone
+cp "$T_DIR/good.json" "$STATE"
+drv_cmd reload '^applied'
+check "takeover: state applied" sh -c "grep '^applied' '$DLOG' | tail -1 | grep -q 'ok=1'"
+nsx gw ip route replace 100.64.0.7/32 dev sen table $TABLE proto static
+takeover_logged() { grep -q "site 'west' prefix 100.64.0.7/32 collides with a route in table" "$DLOG"; }
+check "takeover: the repair reports the collision" wait_for 5 "collision log" takeover_logged
+sleep 1.5 # at least one more repair attempt (retries after 1 s)
+check "takeover: foreign route untouched by the repairs" foreign_there 100.64.0.7/32
+nsx gw ip route del 100.64.0.7/32 table $TABLE
+owned_back() { nsx gw ip route show table $TABLE 100.64.0.7/32 | grep -q 'nhid .* proto 116'; }
+check "takeover: owned route restored once the foreign one is gone" wait_for 10 "route back" owned_back
+check "driver stops" drv_stop
 
 nsx gw ip route add 192.0.2.200/32 dev sen table $TABLE proto static
 snapshot "$T_DIR/s0"

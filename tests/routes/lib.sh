@@ -142,11 +142,23 @@ drv_start() {
   DRV_PID=$LAST_PID
   wait_for 10 "driver ready" grep -q '^ready' "$DLOG" || die "driver did not start: $(cat "$DLOG")"
 }
+# drv_stop [STATUS]: SIGTERM; the driver must exit within 10 s with STATUS
+# (default 0: its initial apply succeeded): a crash or a sanitizer abort
+# while closing the engine fails
 drv_stop() {
+  local want=${1:-0} i rc
   kill -TERM "$DRV_PID" 2>/dev/null
-  local i
-  for i in $(seq 100); do kill -0 "$DRV_PID" 2>/dev/null || break; sleep 0.1; done
-  ! kill -0 "$DRV_PID" 2>/dev/null
+  for i in $(seq 100); do our_child "$DRV_PID" || break; sleep 0.1; done
+  if our_child "$DRV_PID"; then
+    log "driver $DRV_PID still running 10 s after SIGTERM: killing it"
+    kill -KILL "$DRV_PID" 2>/dev/null
+  fi
+  wait "$DRV_PID"
+  rc=$?
+  [ "$rc" = "$want" ] && return 0
+  log "driver exited with status $rc (expected $want); end of its log:"
+  tail -n 5 "$DLOG"
+  return 1
 }
 # lines_gt PATTERN N: more than N lines of the driver log match PATTERN
 lines_gt() { [ "$(grep -c "$1" "$DLOG")" -gt "$2" ]; }

@@ -16,16 +16,24 @@ check "rules kept after stop" sh -c "ip netns exec $TEST-gw ip rule | grep -q 'l
 
 spawn "$T_DIR/monitor.log" ip -n "$TEST-gw" monitor route nexthop rule
 MON_PID=$LAST_PID
-sleep 0.2 # ip monitor has no readiness signal; the marker below proves it ran
+# ip monitor has no readiness signal: a marker route seen in its output
+# before the restart proves it records the restart (re-sent until seen:
+# "replace" notifies every time and never logs a Deleted line); a second
+# one after it proves everything until then reached the log. Both are
+# removed only after the monitor stopped.
+marker() { grep -q "$1" "$T_DIR/monitor.log"; }
+marker_sent() { nsx gw ip route replace 192.0.2.64/26 via 192.0.2.10 && marker 192.0.2.64/26; }
+check "ip monitor was recording before the restart" wait_for 5 "monitor marker" marker_sent
 mv "$DLOG" "$T_DIR/driver-1.log"
 drv_start
 check "restart adopts: zero requests" grep -q '^applied ok=1 messages=0 ' "$DLOG"
 check "adoption logged" grep -q "adopted $((v4 + 201)) routes and $nh nexthops" "$DLOG"
 check "driver stops again" drv_stop
 nsx gw ip route add 192.0.2.128/25 via 192.0.2.10
-marker() { grep -q '192.0.2.128/25' "$T_DIR/monitor.log"; }
-check "ip monitor was recording" wait_for 5 "monitor marker" marker
+check "ip monitor was recording after the restart" wait_for 5 "monitor marker" marker 192.0.2.128/25
 kill "$MON_PID"
+nsx gw ip route del 192.0.2.64/26 via 192.0.2.10
+nsx gw ip route del 192.0.2.128/25 via 192.0.2.10
 check "zero delete events during the restart" test "$(grep -c '^Deleted' "$T_DIR/monitor.log")" -eq 0
 check "zero changes of owned objects during the restart" \
   test "$(grep -c 'proto 116' "$T_DIR/monitor.log")" -eq 0

@@ -30,14 +30,29 @@ check "change logged" grep -q "owned nexthop $grp was changed by netlink port" "
   nsx gw ip -6 route show table $TABLE | awk -v t=$TABLE '/^[0-9a-f]/ {print "-6 route del " $1 " table " t}'
 } >"$T_DIR/flush.batch"
 sed -i 's/^-6 route/route/; ' "$T_DIR/flush.batch"
-grep -v ':' "$T_DIR/flush.batch" | nsx gw ip -batch - 
-grep ':' "$T_DIR/flush.batch" | nsx gw ip -6 -batch -
-check "table was emptied" test "$(grep -c . "$T_DIR/flush.batch")" -eq $((v4 + v6))
+check "flush batch has one delete per route" test "$(grep -c . "$T_DIR/flush.batch")" -eq $((v4 + v6))
+# "repaired:" lines logged so far, and the routes they set
+repaired_lines() { count_lines 'log warning :: repaired: '; }
+routes_repaired() {
+  grep 'log warning :: repaired: ' "$DLOG" | tail -n +$(($1 + 1)) |
+    awk '{n += $5} END {print n + 0}'
+}
+rep0=$(repaired_lines)
+# ip -batch stops at the first failing command with status 1: status 0
+# means every route was deleted
+check "IPv4 routes all deleted (ip -batch status 0)" \
+  sh -c "grep -v ':' '$T_DIR/flush.batch' | ip netns exec '$TEST-gw' ip -batch -"
+check "IPv6 routes all deleted (ip -batch status 0)" \
+  sh -c "grep ':' '$T_DIR/flush.batch' | ip netns exec '$TEST-gw' ip -6 -batch -"
 full() { [ "$(nroutes 4)" -eq "$v4" ] && [ "$(nroutes 6)" -eq "$v6" ]; }
 check "flushed table refilled within 1 s" within_ms 1000 "table refilled" full
+refilled() { [ "$(routes_repaired "$rep0")" -ge $((v4 + v6)) ]; }
+check "the engine's repairs set every flushed route again" wait_for 2 "repair log" refilled
 
-nsx gw ip nexthop del id "$grp"
+rep0=$(repaired_lines)
+check "group deleted (ip nexthop del status 0)" nsx gw ip nexthop del id "$grp"
 check "deleted group and its routes restored within 1 s" within_ms 1000 "group restored" full
+check "group repair logged" wait_for 2 "repair log" lines_gt 'log warning :: repaired: ' "$rep0"
 check "group back on er1" route_via 100.64.1.5 198.51.100.1
 
 nsx gw ip rule del pref 1160 lookup $TABLE

@@ -1,0 +1,147 @@
+/*
+ * test_apply.c - unit tests (cmocka) of the executor (apply.c) against a
+ * real kernel in a private network namespace made by the test process
+ * itself (needs CAP_SYS_ADMIN; skipped without it), so nothing outside it is
+ * touched.
+ *
+ * Socket-level failure of a batch: the acknowledgements of a window of
+ * route requests overflow the request socket's receive buffer (ENOBUFS), so
+ * the batch stops and the requests after that window are never sent. Every
+ * site with such a request must fail (and not commit its new group ids),
+ * and the mirror the rollback plans against must be re-read from the kernel
+ * (which applied the whole window, acknowledged or not).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <netlink/socket.h>
+
+#include "internal.h"
+
+static void quiet_log(enum routes_log_level lvl, const char *msg, void *ctx)
+{
+    (void)ctx;
+    if (lvl == ROUTES_LOG_ERROR)
+        fprintf(stderr, "routes: %s\n", msg);
+}
+
+/* blackhole nexthops need lo up */
+static void lo_up(void)
+{
+    struct ifreq ifr = {0};
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    assert_int_equal(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
+    ifr.ifr_flags |= IFF_UP;
+    assert_int_equal(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
+    close(fd);
+}
+
+/* n IPv4 /32s 10.<second>.x.y */
+static void add_hosts(struct routes_state *st, int s, uint8_t second, unsigned n)
+{
+    char err[256];
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t a[4] = {10, second, (uint8_t)(i / 256), (uint8_t)(i % 256)};
+        assert_int_equal(routes_state_add_prefix_raw(st, s, AF_INET, a, 32, err, sizeof(err)), 0);
+    }
+}
+
+static bool has_error(const struct routes_result *res, const char *site, const char *text)
+{
+    for (size_t i = 0; i < res->n_errors; i++)
+        if (!strcmp(res->errors[i].site, site) && strstr(res->errors[i].message, text))
+            return true;
+    return false;
+}
+
+static void test_unsent_requests_fail_their_sites(void **state)
+{
+    struct routes_options o;
+    struct routes_engine *eng = NULL;
+    struct routes_result res = {0};
+    struct routes_state *st;
+    char err[512];
+    int a, c, rc, fd, small = 1, big = 16 * 1024 * 1024;
+    size_t mirrored;
+    (void)state;
+
+    if (unshare(CLONE_NEWNET) < 0) {
+        fprintf(stderr, "no private network namespace (%m): skipped\n");
+        skip();
+    }
+    lo_up();
+    routes_options_init(&o);
+    o.rules = NULL;
+    o.n_rules = 0;
+    o.log = quiet_log;
+    assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
+
+    /* no path: each site gets a group holding the blackhole nexthop. "a"
+     * fills the first window of route requests (1024) and more; the routes
+     * of "c" come after it. */
+    st = routes_state_new();
+    a = routes_state_add_site(st, "a", err, sizeof(err));
+    c = routes_state_add_site(st, "c", err, sizeof(err));
+    assert_true(a >= 0 && c >= 0);
+    add_hosts(st, a, 1, 1500);
+    add_hosts(st, c, 2, 10);
+    rt_lock(eng);
+    eng->sites = calloc(2, sizeof(*eng->sites));
+    assert_non_null(eng->sites);
+    eng->n_sites = 2;
+    assert_int_equal(rt_site_copy(&eng->sites[0].spec, &st->sites[a]), 0);
+    assert_int_equal(rt_site_copy(&eng->sites[1].spec, &st->sites[c]), 0);
+
+    /* the smallest receive buffer: a few acknowledgements fit (the nexthop
+     * and group phases), a window of 1024 does not */
+    fd = nl_socket_get_fd(eng->nl.sk);
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &small, sizeof(small)), 0);
+    rc = rt_converge(eng, false, &res);
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)), 0);
+
+    for (size_t i = 0; rc != -ENOBUFS && i < res.n_errors; i++)
+        fprintf(stderr, "result: %s\n", res.errors[i].message);
+    assert_int_equal(rc, -ENOBUFS);
+    assert_true(eng->sites[0].failed);
+    assert_true(has_error(&res, "a", "acknowledgement lost"));
+    /* "c": nothing of its routes was sent */
+    assert_true(eng->sites[1].failed);
+    assert_true(has_error(&res, "c", "request not sent: route 10.2.0."));
+    assert_int_equal(eng->sites[1].gid[RT_FAM_V4], 0);
+    assert_int_equal(eng->sites[0].gid[RT_FAM_V4], 0);
+
+    /* the mirror was re-read: it holds what the kernel holds (the whole
+     * first window, acknowledged or not), and no resync is pending */
+    assert_false(eng->resync_needed);
+    mirrored = eng->m.routes.count;
+    assert_true(mirrored >= 1024);
+    assert_int_equal(rt_sync_owned(eng), 0);
+    assert_int_equal(eng->m.routes.count, mirrored);
+    rt_unlock_dispatch(eng);
+
+    routes_result_free(&res);
+    routes_state_free(st);
+    routes_close(eng);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unsent_requests_fail_their_sites),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
