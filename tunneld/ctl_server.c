@@ -1,6 +1,7 @@
 /* ctl_server: see ctl_server.h. */
 #include "ctl_server.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -74,9 +75,17 @@ static bool serve(void *data, stream_t *stream)
     char line[128];
     size_t len = 0;
 
-    /* one short command line; stop at newline, EOF or a full buffer */
-    while (len < sizeof(line) - 1) {
-        ssize_t r = stream->read(stream, line + len, 1, TRUE);
+    /*
+     * One short command line; stop at newline, EOF, a full buffer, or after
+     * 2 s, so that a silent client cannot hold one of the two serving slots.
+     */
+    for (int waited_ms = 0; len < sizeof(line) - 1 && waited_ms < 2000;) {
+        ssize_t r = stream->read(stream, line + len, 1, FALSE);
+        if (r < 0 && (errno == EWOULDBLOCK || errno == EAGAIN)) {
+            usleep(10 * 1000);
+            waited_ms += 10;
+            continue;
+        }
         if (r <= 0 || line[len] == '\n')
             break;
         len++;

@@ -173,6 +173,18 @@ kill -HUP "$TUNNELD_PID_gw"
 check "a malformed file on reload is reported (end of file)" \
   wait_for 10 "reload error" grep -q "connections not (re)loaded.*swanctl.conf: syntax error.*end of the file" "$T_DIR/gw/tunneld.log"
 check "and the previous connections are kept" ike_is gw wrongpsk down
+# clients that connect and say nothing must not take the control socket away
+spawn "$T_DIR/silent.log" python3 -c '
+import socket, sys, time
+socks = [socket.socket(socket.AF_UNIX) for _ in range(3)]
+for s in socks:
+    s.connect(sys.argv[1])
+time.sleep(6)
+' "$T_DIR/gw/ctl"
+sleep 0.3
+check "silent clients do not block tunnelctl (answers within 5 s)" \
+  timeout 5 "$TUNNELCTL" -s "$T_DIR/gw/ctl" sa
+
 check "tunneld is still running" kill -0 "$TUNNELD_PID_gw"
 check "tunneld stops cleanly" tunneld_stop gw
 finish
