@@ -17,12 +17,17 @@ check "rules kept after stop" sh -c "ip netns exec $TEST-gw ip rule | grep -q 'l
 spawn "$T_DIR/monitor.log" ip -n "$TEST-gw" monitor route nexthop rule
 MON_PID=$LAST_PID
 # ip monitor has no readiness signal: a marker route seen in its output
-# before the restart proves it records the restart (re-sent until seen:
-# "replace" notifies every time and never logs a Deleted line); a second
-# one after it proves everything until then reached the log. Both are
-# removed only after the monitor stopped.
+# before the restart proves it records the restart. Each attempt adds a new
+# route (same prefix, another metric), so every attempt is notified; none is
+# deleted while the monitor runs. A second marker after the restart proves
+# everything until then reached the log.
 marker() { grep -q "$1" "$T_DIR/monitor.log"; }
-marker_sent() { nsx gw ip route replace 192.0.2.64/26 via 192.0.2.10 && marker 192.0.2.64/26; }
+MARKS=0
+marker_sent() {
+  MARKS=$((MARKS + 1))
+  nsx gw ip route add 192.0.2.64/26 via 192.0.2.10 metric $((4200 + MARKS)) &&
+    marker "192.0.2.64/26 via 192.0.2.10 dev .* metric 42"
+}
 check "ip monitor was recording before the restart" wait_for 5 "monitor marker" marker_sent
 mv "$DLOG" "$T_DIR/driver-1.log"
 drv_start
@@ -31,8 +36,8 @@ check "adoption logged" grep -q "adopted $((v4 + 201)) routes and $nh nexthops" 
 check "driver stops again" drv_stop
 nsx gw ip route add 192.0.2.128/25 via 192.0.2.10
 check "ip monitor was recording after the restart" wait_for 5 "monitor marker" marker 192.0.2.128/25
-kill "$MON_PID"
-nsx gw ip route del 192.0.2.64/26 via 192.0.2.10
+kill "$MON_PID"; wait "$MON_PID" 2>/dev/null  # gone before the markers are removed
+for m in $(seq 1 "$MARKS"); do nsx gw ip route del 192.0.2.64/26 via 192.0.2.10 metric $((4200 + m)) 2>/dev/null; done
 nsx gw ip route del 192.0.2.128/25 via 192.0.2.10
 check "zero delete events during the restart" test "$(grep -c '^Deleted' "$T_DIR/monitor.log")" -eq 0
 check "zero changes of owned objects during the restart" \
