@@ -39,7 +39,8 @@ struct route_glue {
     size_t n_bindings;
 };
 
-/* the settings key of a dotted path (the path is the format: see conf_load.c) */
+/* a value of the daemon settings; fmt_path is a dotted key used as the format
+ * (settings_t splits the format, not its arguments: see conf_load.c) */
 static char *get(const char *fmt_path, const char *def)
 {
     return lib->settings->get_str(lib->settings, (char *)fmt_path, (char *)def);

@@ -21,7 +21,8 @@ static void release(controller_stats_t *this)
     }
 }
 
-void controller_stats_refresh(controller_stats_t *this)
+/* reads every installed CHILD_SA's counters into the table */
+static void refresh(controller_stats_t *this)
 {
     enumerator_t *ikes, *children;
     ike_sa_t *ike_sa;
@@ -58,7 +59,7 @@ static job_requeue_t refresh_job(controller_stats_t *this)
     this->lock->unlock(this->lock);
     if (stopped)
         return JOB_REQUEUE_NONE;
-    controller_stats_refresh(this);
+    refresh(this);
     return JOB_RESCHEDULE_MS(this->interval_ms);
 }
 

@@ -16,8 +16,6 @@ typedef struct controller_stats_t controller_stats_t;
 
 /* interval_ms: time between two refreshes */
 controller_stats_t *controller_stats_create(sa_table_t *table, unsigned interval_ms);
-/* Reads all counters now, in the calling thread (used by tests and on demand). */
-void controller_stats_refresh(controller_stats_t *this);
 void controller_stats_destroy(controller_stats_t *this);
 
 #endif

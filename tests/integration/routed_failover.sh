@@ -9,15 +9,12 @@ TEST=${TEST:-rtfail}
 TUNNELD=$1 TUNNELCTL=$2 REPO=$3
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/lib/peers.sh"
+. "$REPO/tests/lib/azure.sh"
 . "$REPO/tests/integration/tunneld_env.sh"
 
-netns_new gw
-netns_new az
+azure_netns gw az
 netns_new er
-veth_pair gw eth0 198.51.100.1/24 az eth0 198.51.100.2/24
 veth_pair gw er0 192.0.2.1/24 er eth0 192.0.2.2/24
-nsx gw ip addr add 100.64.1.1/32 dev lo
-nsx az ip addr add 100.64.2.1/32 dev lo
 nsx er ip addr add 100.64.2.1/32 dev lo
 nsx er ip route add 100.64.1.0/24 via 192.0.2.1
 for ns in az er; do
@@ -48,68 +45,9 @@ ping_reaches() {
 route_dev() { nsx gw ip route get 100.64.2.1 from 100.64.1.1 2>&1 | grep -q "dev $1"; }
 no_route() { ! nsx gw ip route get 100.64.2.1 from 100.64.1.1 >/dev/null 2>&1; }
 
-cat > "$T_DIR/peer.conf" <<CONF
-connections {
-  azure-gw {
-    local_addrs = 198.51.100.2
-    proposals = aes256-sha256-modp2048
-    encap = yes
-    local {
-      auth = psk
-      id = 198.51.100.2
-    }
-    remote {
-      auth = psk
-      id = 198.51.100.1
-    }
-    children {
-      vnet {
-        local_ts = 100.64.2.0/24
-        remote_ts = 100.64.1.0/24
-        esp_proposals = aes256gcm16
-      }
-    }
-  }
-}
-secrets {
-  ike-gw {
-    secret = routed-failover-test
-  }
-}
-CONF
-cat > "$T_DIR/swanctl.conf" <<CONF
-connections {
-  azure {
-    local_addrs = 198.51.100.1
-    remote_addrs = 198.51.100.2
-    proposals = aes256-sha256-modp2048
-    dpd_delay = 2s
-    keyingtries = 0
-    local {
-      auth = psk
-      id = 198.51.100.1
-    }
-    remote {
-      auth = psk
-      id = 198.51.100.2
-    }
-    children {
-      sensors {
-        local_ts = 100.64.1.0/24
-        remote_ts = 100.64.2.0/24
-        esp_proposals = aes256gcm16
-        start_action = start
-        dpd_action = restart
-      }
-    }
-  }
-}
-secrets {
-  ike-azure {
-    secret = routed-failover-test
-  }
-}
-CONF
+# the Azure site of the tunnel test (shipped Azure preset), DPD shortened
+azure_gateway_conf "$T_DIR/peer.conf" routed-failover-test
+azure_site_conf "$T_DIR/swanctl.conf" routed-failover-test "dpd_delay = 2s"
 charon_peer_start az "$T_DIR/peer.conf"
 tunneld_write_conf gw "$T_DIR/swanctl.conf" "retransmit_timeout = 1" "retransmit_tries = 2" \
   "retransmit_base = 1.5"

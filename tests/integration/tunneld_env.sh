@@ -46,36 +46,28 @@ tctl() { local name=$1; shift; "$TUNNELCTL" -s "$T_DIR/$name/ctl" "$@"; }
 # the command word must come first, then --uri
 tunneld_swanctl() { local name=$1 cmd=$2; shift 2; /usr/sbin/swanctl "$cmd" --uri "unix://$T_DIR/$name/vici" "$@"; }
 
-# sa_field NAME JQ-LIKE-PATH: prints a field of the SA table via python3's json
-# e.g. sa_get gw 'azure' 'sensors' state
-sa_child() {
-  local name=$1 conn=$2 child=$3 field=$4
-  tctl "$name" -j sa | python3 -c '
-import json,sys
-d=json.load(sys.stdin)
-for s in d["sas"]:
-    if s["name"]==sys.argv[1]:
-        for c in s["children"]:
-            if c["name"]==sys.argv[2]:
-                v=c
-                for k in sys.argv[3].split("."):
-                    v=v[k] if v is not None else None
-                print(v); sys.exit(0)
-sys.exit(1)' "$conn" "$child" "$field"
+# sa_query NAME CONN CHILD|"" FIELD -> prints a field (dotted path, e.g.
+# last_down.reason) of a connection's row, or of one of its children, from
+# tunnelctl -j sa; fails when the row does not exist
+sa_query() {
+  tctl "$1" -j sa | python3 -c '
+import json, sys
+conn, child, field = sys.argv[1:4]
+for s in json.load(sys.stdin)["sas"]:
+    if s["name"] != conn:
+        continue
+    rows = [c for c in s["children"] if c["name"] == child] if child else [s]
+    if not rows:
+        break
+    v = rows[0]
+    for k in field.split("."):
+        v = v[k] if v is not None else None
+    print(v)
+    sys.exit(0)
+sys.exit(1)' "$2" "$3" "$4"
 }
-sa_ike() {
-  local name=$1 conn=$2 field=$3
-  tctl "$name" -j sa | python3 -c '
-import json,sys
-d=json.load(sys.stdin)
-for s in d["sas"]:
-    if s["name"]==sys.argv[1]:
-        v=s
-        for k in sys.argv[2].split("."):
-            v=v[k] if v is not None else None
-        print(v); sys.exit(0)
-sys.exit(1)' "$conn" "$field"
-}
+sa_child() { sa_query "$1" "$2" "$3" "$4"; }   # NAME CONN CHILD FIELD
+sa_ike() { sa_query "$1" "$2" "" "$3"; }       # NAME CONN FIELD
 
 # child_is NAME CONN CHILD STATE [REASON] -> true if the table says so
 child_is() {
