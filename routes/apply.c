@@ -50,6 +50,10 @@ static struct nl_msg *build_op(void *ctx, size_t i)
                                 rt_rtable_get(&x->eng->m.routes, &op->pfx) != NULL);
     case RT_OP_ROUTE_DEL:
         return rt_msg_route_del(&op->pfx, o->table, o->protocol);
+    case RT_OP_FB_SET:
+        return rt_msg_fallback_set(&op->pfx, o->table, o->protocol);
+    case RT_OP_FB_DEL:
+        return rt_msg_fallback_del(&op->pfx, o->table, o->protocol);
     default:
         return rt_msg_nh_del(op->nhid);
     }
@@ -92,6 +96,13 @@ static void describe_op(struct exec *x, const struct rt_op *op, bool unsent, cha
         rt_prefix_format(&op->pfx, p, sizeof(p));
         snprintf(buf, len, "%s deleting route %s table %u", pre, p, x->eng->opts.table);
         break;
+    case RT_OP_FB_SET:
+    case RT_OP_FB_DEL:
+        rt_prefix_format(&op->pfx, p, sizeof(p));
+        snprintf(buf, len, "%s %s fail-closed route blackhole %s table %u metric %u", pre,
+                 op->kind == RT_OP_FB_SET ? "creating" : "deleting", p, x->eng->opts.table,
+                 ROUTES_FALLBACK_METRIC);
+        break;
     default:
         snprintf(buf, len, "%s deleting nexthop %u", pre, op->nhid);
         break;
@@ -123,7 +134,8 @@ static void on_failure(struct exec *x, const struct rt_op *op, int err, const ch
                        bool unsent)
 {
     char what[300];
-    if (op->kind == RT_OP_ROUTE_SET && err == -EEXIST && op->site >= 0 && !unsent) {
+    if ((op->kind == RT_OP_ROUTE_SET || op->kind == RT_OP_FB_SET) && err == -EEXIST &&
+        op->site >= 0 && !unsent) {
         collision(x, op);
         return;
     }
@@ -157,13 +169,15 @@ static void on_failure(struct exec *x, const struct rt_op *op, int err, const ch
             return;
         }
     } else if (op->site >= 0) {
-        bool has_pfx = op->kind == RT_OP_ROUTE_SET || op->kind == RT_OP_ROUTE_DEL;
+        bool has_pfx = op->kind == RT_OP_ROUTE_SET || op->kind == RT_OP_ROUTE_DEL ||
+                       op->kind == RT_OP_FB_SET || op->kind == RT_OP_FB_DEL;
         fail_site(x, (size_t)op->site, NULL, has_pfx ? &op->pfx : NULL, err, what, extack);
         return;
     }
     if (x->shared_errors++ < RT_ERRORS_PER_SITE)
-        rt_result_add(x->res, NULL, NULL, op->kind == RT_OP_ROUTE_DEL ? &op->pfx : NULL, err,
-                      "%s: %s%s%s%s", what, rt_strerror(err), extack ? " (" : "",
+        rt_result_add(x->res, NULL, NULL,
+                      op->kind == RT_OP_ROUTE_DEL || op->kind == RT_OP_FB_DEL ? &op->pfx : NULL,
+                      err, "%s: %s%s%s%s", what, rt_strerror(err), extack ? " (" : "",
                       extack ? extack : "", extack ? ")" : "");
 }
 
@@ -172,8 +186,8 @@ static void on_ack(void *ctx, size_t i, int err, const char *extack)
     struct exec *x = ctx;
     const struct rt_op *op = &x->list->ops[x->sel[i]];
     struct rt_mirror *m = &x->eng->m;
-    bool deletion =
-        op->kind == RT_OP_ROUTE_DEL || op->kind == RT_OP_GRP_DEL || op->kind == RT_OP_NH_DEL;
+    bool deletion = op->kind == RT_OP_ROUTE_DEL || op->kind == RT_OP_FB_DEL ||
+                    op->kind == RT_OP_GRP_DEL || op->kind == RT_OP_NH_DEL;
 
     x->acked[i] = true;
     /* already gone is what a deletion wanted */
@@ -200,6 +214,15 @@ static void on_ack(void *ctx, size_t i, int err, const char *extack)
         break;
     case RT_OP_ROUTE_DEL:
         rt_rtable_del(&m->routes, &op->pfx);
+        x->res->routes_deleted++;
+        break;
+    case RT_OP_FB_SET:
+        if (rt_rtable_set(&m->fallback, &op->pfx, op->nhid) < 0)
+            x->eng->resync_needed = true;
+        x->res->routes_set++;
+        break;
+    case RT_OP_FB_DEL:
+        rt_rtable_del(&m->fallback, &op->pfx);
         x->res->routes_deleted++;
         break;
     case RT_OP_GRP_DEL:
@@ -283,7 +306,9 @@ static void fail_unsent(struct exec *x, int ph, size_t n_sel, int rc)
 
 int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_result *res)
 {
-    struct rt_plan_cfg cfg = {.nh_id_base = eng->opts.nh_id_base, .groups_only = groups_only};
+    struct rt_plan_cfg cfg = {.nh_id_base = eng->opts.nh_id_base,
+                              .groups_only = groups_only,
+                              .fail_closed = eng->opts.fail_closed};
     struct exec x = {.eng = eng, .res = res};
     struct rt_plan plan;
     uint64_t sent0 = eng->nl.sent;

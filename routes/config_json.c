@@ -36,6 +36,20 @@ static bool check_keys(struct jctx *c, json_object *obj, const char *where, cons
     return true;
 }
 
+/* An optional boolean key: absent leaves *out alone. */
+static int get_bool(struct jctx *c, json_object *obj, const char *key, bool *out)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(obj, key, &v))
+        return 0;
+    if (!json_object_is_type(v, json_type_boolean)) {
+        snprintf(c->err, c->errlen, "config: '%s' must be true or false", key);
+        return -EINVAL;
+    }
+    *out = json_object_get_boolean(v);
+    return 0;
+}
+
 static int get_uint(struct jctx *c, json_object *obj, const char *key, const char *where,
                     uint64_t max, uint64_t *out, bool *present)
 {
@@ -162,7 +176,7 @@ static int parse_options(struct jctx *c, json_object *root, struct routes_option
 {
     uint64_t v;
     bool present;
-    json_object *rules, *flush;
+    json_object *rules;
     if (get_uint(c, root, "table", "config", UINT32_MAX, &v, &present) < 0)
         return -EINVAL;
     if (present)
@@ -179,13 +193,13 @@ static int parse_options(struct jctx *c, json_object *root, struct routes_option
         return -EINVAL;
     if (present)
         o->repair_delay_ms = (unsigned)v;
-    if (json_object_object_get_ex(root, "flush_on_exit", &flush)) {
-        if (!json_object_is_type(flush, json_type_boolean)) {
-            snprintf(c->err, c->errlen, "config: 'flush_on_exit' must be true or false");
-            return -EINVAL;
-        }
-        o->flush_on_exit = json_object_get_boolean(flush);
-    }
+    if (get_uint(c, root, "monitor_rcvbuf", "config", 1u << 30, &v, &present) < 0)
+        return -EINVAL;
+    if (present)
+        o->monitor_rcvbuf = (unsigned)v;
+    if (get_bool(c, root, "flush_on_exit", &o->flush_on_exit) < 0 ||
+        get_bool(c, root, "fail_closed", &o->fail_closed) < 0)
+        return -EINVAL;
     if (get_array(c, root, "rules", "config", &rules) < 0)
         return -EINVAL;
     if (rules)
@@ -271,8 +285,9 @@ static int parse_sites(struct jctx *c, json_object *arr, struct routes_state *st
 static int load(json_object *root, struct routes_options *opts, struct routes_state **stp,
                 char *err, size_t errlen)
 {
-    static const char *const keys[] = {"table", "protocol",      "nh_id_base", "repair_delay_ms",
-                                       "rules", "flush_on_exit", "sites",      NULL};
+    static const char *const keys[] = {
+        "table",         "protocol", "nh_id_base",  "repair_delay_ms", "rules",
+        "flush_on_exit", "sites",    "fail_closed", "monitor_rcvbuf",  NULL};
     struct jctx c = {.err = err, .errlen = errlen};
     struct routes_state *st = NULL;
     json_object *sites;

@@ -406,6 +406,21 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
         for (size_t i = 0; i < spec->n_pfx; i++) {
             uint32_t gid = plan->gid[s][rt_fam_index(spec->pfx[i].family)];
             struct rt_rentry *e = rt_rtable_get(&m->routes, &spec->pfx[i]);
+            struct rt_rentry *fb = rt_rtable_get(&m->fallback, &spec->pfx[i]);
+            /* the blackhole cover goes in before the group route */
+            if (fb && (cfg->fail_closed || sites[s].frozen)) {
+                fb->mark = epoch;
+                fb->nhid = gid; /* its owner, now */
+            } else if (!fb && cfg->fail_closed && !sites[s].frozen) {
+                rc = op_push(plan, RT_PH_ROUTE,
+                             &(struct rt_op){.kind = RT_OP_FB_SET,
+                                             .site = (int32_t)s,
+                                             .path = -1,
+                                             .nhid = gid, /* recorded as the owner */
+                                             .pfx = spec->pfx[i]});
+                if (rc < 0)
+                    return rc;
+            }
             if (e) {
                 e->mark = epoch;
                 if (e->nhid == gid)
@@ -431,6 +446,14 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
             if (e->used && e->nhid &&
                 (e->nhid == plan->gid[s][RT_FAM_V4] || e->nhid == plan->gid[s][RT_FAM_V6]))
                 e->mark = epoch;
+        }
+        /* and so do the covers of the prefixes those routes name */
+        for (size_t i = 0; i < m->fallback.cap; i++) {
+            struct rt_rentry *fb = &m->fallback.slots[i];
+            const struct rt_rentry *e = fb->used ? rt_rtable_get(&m->routes, &fb->key) : NULL;
+            if (e && e->nhid &&
+                (e->nhid == plan->gid[s][RT_FAM_V4] || e->nhid == plan->gid[s][RT_FAM_V6]))
+                fb->mark = epoch;
         }
     }
 
@@ -470,6 +493,31 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
                                      .path = -1,
                                      .nhid = e->nhid,
                                      .pfx = e->key});
+        if (rc < 0)
+            return rc;
+    }
+    /* blackhole covers no site wants any more (or all of them, when
+     * fail_closed was turned off). The deletion belongs to the site whose
+     * group id the cover was created with (or, for one found in the kernel,
+     * whose group the prefix's route points at), so a failing site keeps
+     * it and a rolled-back site loses the one it just added. */
+    for (size_t i = 0; i < m->fallback.cap; i++) {
+        const struct rt_rentry *e = &m->fallback.slots[i];
+        const struct rt_rentry *route;
+        uint32_t id = e->nhid;
+        int32_t owner = -1;
+        if (!e->used || e->mark == epoch)
+            continue;
+        route = id ? NULL : rt_rtable_get(&m->routes, &e->key);
+        if (route)
+            id = route->nhid;
+        for (size_t s = 0; id && s < n_sites && owner < 0; s++)
+            for (int f = 0; f < RT_NFAM; f++)
+                if (plan->gid[s][f] == id || sites[s].gid[f] == id)
+                    owner = (int32_t)s;
+        rc = op_push(
+            plan, RT_PH_ROUTE_DEL,
+            &(struct rt_op){.kind = RT_OP_FB_DEL, .site = owner, .path = -1, .pfx = e->key});
         if (rc < 0)
             return rc;
     }

@@ -37,6 +37,7 @@ void routes_options_init(struct routes_options *o)
     o->n_rules = RT_N_DEFAULT_RULES;
     o->repair_delay_ms = ROUTES_DEFAULT_REPAIR_MS;
     o->log_level = ROUTES_LOG_INFO;
+    o->fail_closed = true;
 }
 
 uint64_t rt_now_ms(void)
@@ -233,8 +234,10 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
     }
     routes_result_free(&res);
     rt_log(eng, ROUTES_LOG_INFO,
-           "table %u protocol %u: adopted %zu routes and %zu nexthops left by a previous run",
-           eng->opts.table, eng->opts.protocol, eng->m.routes.count, eng->m.n_nh);
+           "table %u protocol %u: adopted %zu routes, %zu fail-closed routes and %zu nexthops "
+           "left by a previous run",
+           eng->opts.table, eng->opts.protocol, eng->m.routes.count, eng->m.fallback.count,
+           eng->m.n_nh);
     unlock_dispatch(eng);
     *out = eng;
     return 0;
@@ -251,8 +254,9 @@ void routes_close(struct routes_engine *eng)
         routes_withdraw_all(eng);
     lock(eng);
     if (!eng->opts.flush_on_exit)
-        rt_log(eng, ROUTES_LOG_INFO, "keeping %zu routes and %zu nexthops for the next run",
-               eng->m.routes.count, eng->m.n_nh);
+        rt_log(eng, ROUTES_LOG_INFO,
+               "keeping %zu routes, %zu fail-closed routes and %zu nexthops for the next run",
+               eng->m.routes.count, eng->m.fallback.count, eng->m.n_nh);
     unlock_dispatch(eng);
     engine_free(eng);
 }
@@ -378,6 +382,7 @@ void routes_get_stats(struct routes_engine *eng, struct routes_stats *stats)
     *stats = eng->stats;
     stats->messages_sent = eng->nl.sent;
     stats->routes_owned = eng->m.routes.count;
+    stats->fallback_owned = eng->m.fallback.count;
     stats->nexthops_owned = eng->m.n_nh;
     pthread_mutex_unlock(&eng->lock);
 }

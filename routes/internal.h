@@ -170,7 +170,8 @@ struct rt_mirror {
     size_t n_nh, cap_nh;
     uint32_t *foreign; /* ids >= nh_id_base used by others */
     size_t n_foreign, cap_foreign;
-    struct rt_rtable routes; /* owned routes in our table */
+    struct rt_rtable routes;   /* owned routes in our table (nexthop group) */
+    struct rt_rtable fallback; /* owned fail-closed blackhole routes (nhid 0) */
     struct rt_link *links;
     size_t n_links, cap_links;
     struct rt_addr *addrs;
@@ -218,12 +219,22 @@ struct rt_route_msg {
     uint8_t type;
     uint32_t nhid;
     bool has_nhid;
+    uint32_t priority;
+    bool has_priority;
 };
+
+/* A blackhole route of ours at ROUTES_FALLBACK_METRIC: the site's
+ * fail-closed cover for one prefix. */
+bool rt_route_is_fallback(const struct rt_route_msg *r);
 
 /* replace: the route is owned (NLM_F_REPLACE); else NLM_F_CREATE|NLM_F_EXCL */
 struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
                                 uint32_t nhid, bool replace);
 struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
+/* The fail-closed cover: a blackhole route at ROUTES_FALLBACK_METRIC,
+ * always created exclusively (it never changes). */
+struct nl_msg *rt_msg_fallback_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
+struct nl_msg *rt_msg_fallback_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
 /* table/protocol 0: no filter */
 struct nl_msg *rt_msg_route_dump(int family, uint32_t table, uint8_t protocol);
 int rt_parse_route(struct nlmsghdr *hdr, struct rt_route_msg *r);
@@ -288,6 +299,8 @@ enum rt_op_kind {
     RT_OP_GRP_REPLACE,
     RT_OP_ROUTE_SET,
     RT_OP_ROUTE_DEL,
+    RT_OP_FB_SET, /* fail-closed blackhole cover of a prefix */
+    RT_OP_FB_DEL,
     RT_OP_GRP_DEL,
     RT_OP_NH_DEL,
 };
@@ -351,6 +364,8 @@ struct rt_plan_cfg {
     /* only path selection changed and the mirror is current: plan nexthops
      * and groups, skip the walk over every prefix */
     bool groups_only;
+    /* every prefix also gets a blackhole route at ROUTES_FALLBACK_METRIC */
+    bool fail_closed;
 };
 
 /* Computes what to send so that the kernel (m) matches the sites. Marks in

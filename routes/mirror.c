@@ -18,6 +18,7 @@ void rt_mirror_init(struct rt_mirror *m)
 {
     memset(m, 0, sizeof(*m));
     rt_rtable_init(&m->routes);
+    rt_rtable_init(&m->fallback);
 }
 
 void rt_mirror_free(struct rt_mirror *m)
@@ -28,6 +29,7 @@ void rt_mirror_free(struct rt_mirror *m)
     free(m->addrs);
     free(m->rules);
     rt_rtable_free(&m->routes);
+    rt_rtable_free(&m->fallback);
     memset(m, 0, sizeof(*m));
 }
 

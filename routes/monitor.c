@@ -46,7 +46,7 @@ static int attach_filter(int fd, uint32_t own_portid)
 
 int rt_monitor_open(struct routes_engine *eng, char *err, size_t errlen)
 {
-    int size = RT_MON_RCVBUF, fd, rc;
+    int size = eng->opts.monitor_rcvbuf ? (int)eng->opts.monitor_rcvbuf : RT_MON_RCVBUF, fd, rc;
     eng->mon = nl_socket_alloc();
     if (!eng->mon) {
         snprintf(err, errlen, "cannot allocate the monitor socket");
@@ -154,7 +154,17 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
     if (rt_parse_route(hdr, &r) != 1 || r.table != eng->opts.table)
         return;
     rt_prefix_format(&r.dst, p, sizeof(p));
-    if (r.protocol == eng->opts.protocol) {
+    if (r.protocol == eng->opts.protocol && rt_route_is_fallback(&r)) {
+        bool had = rt_rtable_get(&eng->m.fallback, &r.dst) != NULL;
+        if (hdr->nlmsg_type == RTM_DELROUTE ? !rt_rtable_del(&eng->m.fallback, &r.dst) : had)
+            return;
+        if (hdr->nlmsg_type != RTM_DELROUTE)
+            rt_rtable_set(&eng->m.fallback, &r.dst, 0);
+        if (eng->tamper_logs++ < RT_TAMPER_LOGS)
+            rt_log(eng, ROUTES_LOG_WARN,
+                   "owned fail-closed route %s table %u was %s by netlink port %u", p, r.table,
+                   hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "added", hdr->nlmsg_pid);
+    } else if (r.protocol == eng->opts.protocol) {
         if (hdr->nlmsg_type == RTM_DELROUTE) {
             if (!rt_rtable_del(&eng->m.routes, &r.dst))
                 return;
@@ -175,7 +185,7 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
     } else {
         /* someone else's route in our table: if it replaced one of ours,
          * only a dump tells what is left */
-        if (!rt_rtable_get(&eng->m.routes, &r.dst))
+        if (!rt_rtable_get(&eng->m.routes, &r.dst) && !rt_rtable_get(&eng->m.fallback, &r.dst))
             return;
         if (eng->tamper_logs++ < RT_TAMPER_LOGS)
             rt_log(eng, ROUTES_LOG_WARN,

@@ -54,9 +54,49 @@ struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8
     return msg;
 }
 
+/* The group route is the unicast one at the family's default metric (none
+ * given at creation: 0 for IPv4, 1024 for IPv6); naming type and metric
+ * keeps a deletion from taking the fallback blackhole of the same prefix. */
 struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
 {
-    return route_msg(RTM_DELROUTE, 0, p, table, protocol);
+    struct nl_msg *msg = route_msg(RTM_DELROUTE, 0, p, table, protocol);
+    if (!msg)
+        return NULL;
+    ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_UNICAST;
+    if (p->family == AF_INET6 && nla_put_u32(msg, RTA_PRIORITY, 1024) < 0) {
+        nlmsg_free(msg);
+        return NULL;
+    }
+    return msg;
+}
+
+static struct nl_msg *fallback_msg(int type, int flags, const struct rt_prefix *p, uint32_t table,
+                                   uint8_t protocol)
+{
+    struct nl_msg *msg = route_msg(type, flags, p, table, protocol);
+    if (!msg)
+        return NULL;
+    ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_BLACKHOLE;
+    if (nla_put_u32(msg, RTA_PRIORITY, ROUTES_FALLBACK_METRIC) < 0) {
+        nlmsg_free(msg);
+        return NULL;
+    }
+    return msg;
+}
+
+struct nl_msg *rt_msg_fallback_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
+{
+    return fallback_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, p, table, protocol);
+}
+
+struct nl_msg *rt_msg_fallback_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
+{
+    return fallback_msg(RTM_DELROUTE, 0, p, table, protocol);
+}
+
+bool rt_route_is_fallback(const struct rt_route_msg *r)
+{
+    return r->type == RTN_BLACKHOLE && r->has_priority && r->priority == ROUTES_FALLBACK_METRIC;
 }
 
 struct nl_msg *rt_msg_route_dump(int family, uint32_t table, uint8_t protocol)
@@ -105,6 +145,10 @@ int rt_parse_route(struct nlmsghdr *hdr, struct rt_route_msg *r)
     if (tb[RTA_NH_ID]) {
         r->nhid = nla_get_u32(tb[RTA_NH_ID]);
         r->has_nhid = true;
+    }
+    if (tb[RTA_PRIORITY]) {
+        r->priority = nla_get_u32(tb[RTA_PRIORITY]);
+        r->has_priority = true;
     }
     return 1;
 }

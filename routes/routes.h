@@ -38,6 +38,7 @@ extern "C" {
 #define ROUTES_DEFAULT_RULE_PRIORITY 1160
 #define ROUTES_DEFAULT_NH_ID_BASE    1160000000u
 #define ROUTES_DEFAULT_REPAIR_MS     50
+#define ROUTES_FALLBACK_METRIC       4096
 #define ROUTES_MAX_PATHS             16
 #define ROUTES_NAME_MAX              64
 
@@ -108,12 +109,23 @@ struct routes_options {
     uint8_t protocol;    /* default ROUTES_DEFAULT_PROTOCOL; marks every owned object */
     uint32_t nh_id_base; /* first nexthop id the engine allocates from */
     bool flush_on_exit;  /* routes_close() withdraws everything it owns */
+    /* Default true: every prefix also gets a blackhole route of ours at
+     * ROUTES_FALLBACK_METRIC in the same table. When the kernel deletes a
+     * site's group by itself (the last member's interface went down), the
+     * site's traffic is dropped instead of falling through to the main
+     * table until the engine has moved the site to its next path. Costs one
+     * more kernel route per prefix. */
+    bool fail_closed;
     /* Policy rules. routes_options_init() sets one "from all lookup <table>"
      * rule per family at ROUTES_DEFAULT_RULE_PRIORITY; set n_rules = 0 for
      * none. The array is copied by routes_open(). */
     const struct routes_rule_spec *rules;
     size_t n_rules;
     unsigned repair_delay_ms; /* debounce before repairing tampering */
+    /* Receive buffer of the notification socket in bytes; 0: 32 MiB. A
+     * smaller one overflows sooner (ENOBUFS), which only costs a full
+     * resynchronisation; the tests use it to force one. */
+    unsigned monitor_rcvbuf;
     routes_event_fn on_event;
     void *event_ctx;
     routes_log_fn log; /* NULL: messages at INFO and above go to stderr */
@@ -195,7 +207,8 @@ struct routes_stats {
     uint64_t repairs;       /* repair passes that changed something */
     uint64_t resyncs;       /* full dumps after open */
     uint64_t notifications; /* foreign notifications processed */
-    size_t routes_owned;    /* routes currently owned in the kernel */
+    size_t routes_owned;    /* routes currently owned in the kernel (via a group) */
+    size_t fallback_owned;  /* fail-closed blackhole routes owned */
     size_t nexthops_owned;  /* nexthop objects (incl. groups) owned */
 };
 void routes_get_stats(struct routes_engine *eng, struct routes_stats *stats);

@@ -111,6 +111,8 @@ static int on_route(void *ctx, struct nlmsghdr *hdr)
         return 0;
     if (r.table != eng->opts.table || r.protocol != eng->opts.protocol)
         return 0;
+    if (rt_route_is_fallback(&r))
+        return rt_rtable_set(&eng->m.fallback, &r.dst, 0);
     return rt_rtable_set(&eng->m.routes, &r.dst, r.has_nhid ? r.nhid : 0);
 }
 
@@ -142,8 +144,10 @@ static void reset_routes(void *ctx)
 {
     /* both families share the table: only the first dump clears it */
     struct route_dump_arg *a = ctx;
-    if (a->family == AF_INET)
+    if (a->family == AF_INET) {
         rt_rtable_clear(&a->eng->m.routes);
+        rt_rtable_clear(&a->eng->m.fallback);
+    }
 }
 
 int rt_sync_owned(struct routes_engine *eng)

@@ -333,6 +333,7 @@ route_glue_t *route_glue_start(sa_table_t *table, bool flush_on_exit, char *err,
         goto fail;
     g->opts.flush_on_exit =
         flush_on_exit || lib->settings->get_bool(lib->settings, NS ".flush_on_exit", FALSE);
+    g->opts.fail_closed = lib->settings->get_bool(lib->settings, NS ".fail_closed", TRUE);
     if (routes_open(&g->eng, &g->opts, err, errlen) != 0)
         goto fail;
     pthread_mutex_init(&g->lock, NULL);

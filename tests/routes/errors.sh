@@ -17,7 +17,15 @@ snapshot() {
                 ip -j rule; ip -6 -j rule" >"$1"
 }
 snapshot "$T_DIR/s0"
-unchanged() { snapshot "$T_DIR/s1"; cmp -s "$T_DIR/s0" "$T_DIR/s1"; }
+# on a difference, the two snapshots are kept, one JSON object per line
+unchanged() {
+  snapshot "$T_DIR/s1"
+  cmp -s "$T_DIR/s0" "$T_DIR/s1" && return 0
+  local n
+  n=$(find "$T_DIR" -name 'changed-*.diff' | wc -l)
+  diff <(sed 's/},{/},\n{/g' "$T_DIR/s0") <(sed 's/},{/},\n{/g' "$T_DIR/s1") >"$T_DIR/changed-$n.diff"
+  return 1
+}
 
 # apply_bad SED_EXPR NAME: applies a modified state, output in $T_DIR/NAME.log
 apply_bad() {

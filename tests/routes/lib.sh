@@ -84,6 +84,20 @@ ping_via() {
   [ $ok = 1 ]
 }
 
+# ping_none FAMILY: one ping from the sensor gets no reply and reaches none
+# of r1, r2, r3
+ping_none() {
+  local fam=$1 dst=203.0.113.1 r before=() i=0
+  [ "$fam" = 6 ] && dst=2001:db8:100::1
+  for r in r1 r2 r3; do before+=("$(echo_count $r "$fam")"); done
+  nsx sen ping -"$fam" -c 1 -W 1 -q "$dst" >/dev/null 2>&1 && return 1
+  for r in r1 r2 r3; do
+    [ "$(echo_count $r "$fam")" -eq "${before[i]}" ] || return 1
+    i=$((i + 1))
+  done
+}
+not() { ! "$@"; }
+
 # prefix lists (JSON string items) for the generated sites
 v4_hosts() { # v4_hosts SECOND_OCTET COUNT -> "100.SO.x.y/32",...
   local so=$1 n=$2 i out=""
@@ -122,8 +136,12 @@ JSON
   mv "$STATE.tmp" "$STATE"
 }
 
-# number of routes in our table for family 4/6
-nroutes() { nsx gw ip -"$1" -j route show table $TABLE | grep -o '"dst":' | wc -l; }
+# number of group routes in our table for family 4/6
+nroutes() { nsx gw ip -"$1" -j route show table $TABLE | grep -o '"nhid":' | wc -l; }
+# number of fail-closed covers (blackhole, metric 4096, proto 116) for 4/6
+nfallback() {
+  nsx gw ip -"$1" route show table $TABLE proto 116 | grep -c '^blackhole .* metric 4096'
+}
 # number of nexthop objects of protocol 116
 nnexthops() { nsx gw ip -j nexthop show | grep -o '"protocol":"116"' | wc -l; }
 

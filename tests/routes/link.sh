@@ -7,8 +7,41 @@ rt_topology
 write_state 500 50 10 20
 drv_start
 check "west on er1" route_via 100.64.1.5 198.51.100.1
+check "every prefix has a fail-closed cover" test "$(nfallback 4)" -eq 501 -a "$(nfallback 6)" -eq 51
 
+# Fail closed while the engine has not acted yet: the driver is stopped,
+# er1 goes down, and the kernel drops the nexthop via er1, west's groups
+# (er1 was their only member) and every route using them. The main table
+# has a way to the site ("internet" via r3); the blackhole covers must keep
+# the sensors' traffic from taking it.
+nsx gw ip route add 203.0.113.0/24 via 100.64.255.1
+addr6 gw tun 2001:db8:3::2/64
+addr6 r3 eth0 2001:db8:3::1/64
+nsx r3 ip -6 route add 2001:db8:50::/64 via 2001:db8:3::2
+nsx gw ip -6 route add 2001:db8:100::/48 via 2001:db8:3::1
+check "before: the main table has a way to the site via r3" sh -c \
+  "ip netns exec $TEST-gw ip route show table main 203.0.113.0/24 | grep -q 'via 100.64.255.1' &&
+   ip netns exec $TEST-gw ip -6 route show table main 2001:db8:100::/48 | grep -q 'via 2001:db8:3::1'"
+kill -STOP "$DRV_PID"
 nsx gw ip link set er1 down
+group_route() { nsx gw ip -"$1" route show table $TABLE "$2" | grep -q nhid; }
+check "kernel dropped the IPv4 group route with er1" not group_route 4 203.0.113.0/24
+check "kernel dropped the IPv6 group route with er1" not group_route 6 2001:db8:100::/48
+only_cover() { # exactly one route: the cover (IPv6 shows it on lo)
+  local out
+  out=$(nsx gw ip -"$1" route show table $TABLE "$2")
+  [ "$(printf '%s\n' "$out" | grep -c .)" = 1 ] &&
+    printf '%s\n' "$out" | grep -Eq "^blackhole $2 (dev lo )?proto 116 metric 4096"
+}
+check "IPv4 prefix left with its blackhole cover" only_cover 4 203.0.113.0/24
+check "IPv6 prefix left with its blackhole cover" only_cover 6 2001:db8:100::/48
+dropped() { nsx gw ip -"$1" route get "$2" 2>&1 | grep -q 'Invalid argument'; }
+check "IPv4 lookup ends in the blackhole, not the main table" dropped 4 203.0.113.1
+check "IPv6 lookup ends in the blackhole, not the main table" dropped 6 2001:db8:100::1
+check "no IPv4 echo request reaches any host" ping_none 4
+check "no IPv6 echo request reaches any host" ping_none 6
+kill -CONT "$DRV_PID"
+
 ev_down() { grep -q '^event path-down site=west path=er1 if=er1 :: interface er1 is down' "$DLOG"; }
 check "path-down event within 1 s of link down" within_ms 1000 "path-down" ev_down
 check "IPv4 routes moved to er2" within_ms 1000 "moved" route_via 100.64.1.5 198.51.100.5

@@ -32,7 +32,8 @@ check "ip monitor was recording before the restart" wait_for 5 "monitor marker" 
 mv "$DLOG" "$T_DIR/driver-1.log"
 drv_start
 check "restart adopts: zero requests" grep -q '^applied ok=1 messages=0 ' "$DLOG"
-check "adoption logged" grep -q "adopted $((v4 + 201)) routes and $nh nexthops" "$DLOG"
+check "adoption logged" grep -q \
+  "adopted $((v4 + 201)) routes, $((v4 + 201)) fail-closed routes and $nh nexthops" "$DLOG"
 check "driver stops again" drv_stop
 nsx gw ip route add 192.0.2.128/25 via 192.0.2.10
 check "ip monitor was recording after the restart" wait_for 5 "monitor marker" marker 192.0.2.128/25
@@ -46,7 +47,8 @@ check "zero changes of owned objects during the restart" \
 mv "$DLOG" "$T_DIR/driver-2.log"
 drv_start --flush-on-exit
 check "flush-on-exit driver stops" drv_stop
-check "table empty after --flush-on-exit" test "$(nroutes 4)" -eq 0 -a "$(nroutes 6)" -eq 0
+check "table empty after --flush-on-exit" test "$(nroutes 4)" -eq 0 -a "$(nroutes 6)" -eq 0 \
+  -a "$(nfallback 4)" -eq 0 -a "$(nfallback 6)" -eq 0
 check "no owned nexthops after --flush-on-exit" test "$(nnexthops)" -eq 0
 check "no owned rules after --flush-on-exit" sh -c "! ip netns exec $TEST-gw ip rule | grep -q 'proto 116'"
 # A run with more policy rules than the previous run left, plus rules of

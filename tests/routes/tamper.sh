@@ -24,13 +24,18 @@ check "changed nexthop group restored within 1 s" within_ms 1000 "group restored
 check "change logged" grep -q "owned nexthop $grp was changed by netlink port" "$DLOG"
 
 # "ip route flush" cannot delete nhid routes (iproute2 6.1 echoes the
-# gateway back), so flush the table with one delete per route, as it would
+# gateway back), so flush the table with one delete per route, as it would:
+# the group routes and the fail-closed blackhole covers
+del_lines() {
+  awk -v t=$TABLE '$1 == "blackhole" {print "route del blackhole " $2 " table " t " metric 4096"; next}
+                   /^[0-9a-f]/ {print "route del " $1 " table " t}'
+}
 {
-  nsx gw ip route show table $TABLE | awk -v t=$TABLE '{print "route del " $1 " table " t}'
-  nsx gw ip -6 route show table $TABLE | awk -v t=$TABLE '/^[0-9a-f]/ {print "-6 route del " $1 " table " t}'
+  nsx gw ip route show table $TABLE | del_lines
+  nsx gw ip -6 route show table $TABLE | del_lines
 } >"$T_DIR/flush.batch"
-sed -i 's/^-6 route/route/; ' "$T_DIR/flush.batch"
-check "flush batch has one delete per route" test "$(grep -c . "$T_DIR/flush.batch")" -eq $((v4 + v6))
+check "flush batch has one delete per route and per cover" \
+  test "$(grep -c . "$T_DIR/flush.batch")" -eq $((2 * (v4 + v6)))
 # "repaired:" lines logged so far, and the routes they set
 repaired_lines() { count_lines 'log warning :: repaired: '; }
 routes_repaired() {
@@ -44,9 +49,12 @@ check "IPv4 routes all deleted (ip -batch status 0)" \
   sh -c "grep -v ':' '$T_DIR/flush.batch' | ip netns exec '$TEST-gw' ip -batch -"
 check "IPv6 routes all deleted (ip -batch status 0)" \
   sh -c "grep ':' '$T_DIR/flush.batch' | ip netns exec '$TEST-gw' ip -6 -batch -"
-full() { [ "$(nroutes 4)" -eq "$v4" ] && [ "$(nroutes 6)" -eq "$v6" ]; }
+full() {
+  [ "$(nroutes 4)" -eq "$v4" ] && [ "$(nroutes 6)" -eq "$v6" ] &&
+    [ "$(nfallback 4)" -eq "$v4" ] && [ "$(nfallback 6)" -eq "$v6" ]
+}
 check "flushed table refilled within 1 s" within_ms 1000 "table refilled" full
-refilled() { [ "$(routes_repaired "$rep0")" -ge $((v4 + v6)) ]; }
+refilled() { [ "$(routes_repaired "$rep0")" -ge $((2 * (v4 + v6))) ]; }
 check "the engine's repairs set every flushed route again" wait_for 2 "repair log" refilled
 
 rep0=$(repaired_lines)

@@ -120,17 +120,19 @@ static void test_unsent_requests_fail_their_sites(void **state)
     assert_true(has_error(&res, "a", "acknowledgement lost"));
     /* "c": nothing of its routes was sent */
     assert_true(eng->sites[1].failed);
-    assert_true(has_error(&res, "c", "request not sent: route 10.2.0."));
+    assert_true(
+        has_error(&res, "c", "request not sent: creating fail-closed route blackhole 10.2.0."));
     assert_int_equal(eng->sites[1].gid[RT_FAM_V4], 0);
     assert_int_equal(eng->sites[0].gid[RT_FAM_V4], 0);
 
     /* the mirror was re-read: it holds what the kernel holds (the whole
      * first window, acknowledged or not), and no resync is pending */
     assert_false(eng->resync_needed);
-    mirrored = eng->m.routes.count;
+    mirrored = eng->m.routes.count + eng->m.fallback.count;
     assert_true(mirrored >= 1024);
+    assert_true(eng->m.fallback.count > 0);
     assert_int_equal(rt_sync_owned(eng), 0);
-    assert_int_equal(eng->m.routes.count, mirrored);
+    assert_int_equal(eng->m.routes.count + eng->m.fallback.count, mirrored);
     rt_unlock_dispatch(eng);
 
     routes_result_free(&res);

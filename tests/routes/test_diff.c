@@ -2,7 +2,8 @@
  * test_diff.c - unit tests (cmocka) of the planner: what a desired state
  * costs against a given kernel mirror (first install, idempotence, a path
  * switch as one group replacement, prefix removal, site removal through its
- * group, adoption after a restart), and of the JSON loader.
+ * group, adoption after a restart, fail-closed covers), and of the JSON
+ * loader.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -113,6 +114,12 @@ static void execute(struct fx *f, struct rt_plan *plan)
             case RT_OP_ROUTE_DEL:
                 rt_rtable_del(&f->m.routes, &op->pfx);
                 break;
+            case RT_OP_FB_SET:
+                rt_rtable_set(&f->m.fallback, &op->pfx, op->nhid);
+                break;
+            case RT_OP_FB_DEL:
+                rt_rtable_del(&f->m.fallback, &op->pfx);
+                break;
             case RT_OP_GRP_DEL:
                 rt_rtable_del_nhid(&f->m.routes, op->nhid);
                 rt_mirror_nh_del(&f->m, op->nhid);
@@ -127,11 +134,16 @@ static void execute(struct fx *f, struct rt_plan *plan)
         memcpy(f->sites[s].gid, plan->gid[s], sizeof(f->sites[s].gid));
 }
 
-static size_t plan_now(struct fx *f, struct rt_plan *plan)
+static size_t plan_with(struct fx *f, struct rt_plan *plan, bool fail_closed)
 {
-    struct rt_plan_cfg cfg = {.nh_id_base = BASE};
+    struct rt_plan_cfg cfg = {.nh_id_base = BASE, .fail_closed = fail_closed};
     assert_int_equal(rt_plan_build(plan, f->sites, f->n_sites, &f->m, &cfg), 0);
     return plan->n_ops;
+}
+
+static size_t plan_now(struct fx *f, struct rt_plan *plan)
+{
+    return plan_with(f, plan, false);
 }
 
 static void test_first_install_then_idempotent(void **state)
@@ -203,6 +215,64 @@ static void test_ecmp_weights(void **state)
     g = rt_mirror_nh(&f->m, f->sites[0].gid[RT_FAM_V4]);
     assert_int_equal(g->n_members, 2);
     assert_int_equal(g->members[0].weight + g->members[1].weight, 4);
+}
+
+/* fail_closed: each prefix gets a blackhole cover, sent before its group
+ * route and owned by the site's group id; a path switch leaves the covers
+ * alone; a removed prefix loses both routes; turning the option off removes
+ * every cover and nothing else. */
+static void test_fail_closed_covers(void **state)
+{
+    struct fx *f = *state;
+    struct rt_plan plan;
+    const struct rt_oplist *r;
+    build_site(f, "west", 50, 1);
+    make_targets(f);
+    plan_with(f, &plan, true);
+    r = &plan.ph[RT_PH_ROUTE];
+    assert_int_equal(r->n, 2 * 51);
+    for (size_t i = 0; i < r->n; i += 2) {
+        int fam = rt_fam_index(r->ops[i].pfx.family);
+        assert_int_equal(r->ops[i].kind, RT_OP_FB_SET);
+        assert_int_equal(r->ops[i + 1].kind, RT_OP_ROUTE_SET);
+        assert_true(rt_prefix_eq(&r->ops[i].pfx, &r->ops[i + 1].pfx));
+        assert_int_equal(r->ops[i].site, 0);
+        assert_int_equal(r->ops[i].nhid, plan.gid[0][fam]);
+    }
+    execute(f, &plan);
+    rt_plan_free(&plan);
+    assert_int_equal(f->m.fallback.count, 51);
+    assert_int_equal(plan_with(f, &plan, true), 0);
+    rt_plan_free(&plan);
+
+    f->sites[0].usable[0] = false;
+    assert_int_equal(plan_with(f, &plan, true), 2);
+    assert_int_equal(plan.ph[RT_PH_GROUP].n, 2);
+    execute(f, &plan);
+    rt_plan_free(&plan);
+
+    /* the last 10 v4 hosts go (the v6 prefix stays) */
+    f->st->sites[0].pfx[40] = f->st->sites[0].pfx[50];
+    f->st->sites[0].n_pfx = 41;
+    f->st->sites[0].n_fam[RT_FAM_V4] = 40;
+    make_targets(f);
+    f->sites[0].usable[0] = false;
+    assert_int_equal(plan_with(f, &plan, true), 20);
+    r = &plan.ph[RT_PH_ROUTE_DEL];
+    assert_int_equal(r->n, 20);
+    for (size_t i = 0; i < r->n; i++)
+        assert_int_equal(r->ops[i].site, 0); /* a failing west keeps them */
+    execute(f, &plan);
+    rt_plan_free(&plan);
+    assert_int_equal(f->m.fallback.count, 41);
+
+    assert_int_equal(plan_with(f, &plan, false), 41);
+    assert_int_equal(plan.ph[RT_PH_ROUTE_DEL].n, 41);
+    assert_int_equal(plan.ph[RT_PH_ROUTE_DEL].ops[0].kind, RT_OP_FB_DEL);
+    execute(f, &plan);
+    rt_plan_free(&plan);
+    assert_int_equal(f->m.fallback.count, 0);
+    assert_int_equal(f->m.routes.count, 41);
 }
 
 static void test_prefix_and_site_removal(void **state)
@@ -325,6 +395,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_install_then_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_switch_is_one_group_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ecmp_weights, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fail_closed_covers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_and_site_removal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_adoption_after_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_ids_skipped, setup, teardown),
