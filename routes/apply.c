@@ -51,7 +51,8 @@ static struct nl_msg *build_op(void *ctx, size_t i)
     case RT_OP_ROUTE_DEL:
         return rt_msg_route_del(&op->pfx, o->table, o->protocol);
     case RT_OP_FB_SET:
-        return rt_msg_fallback_set(&op->pfx, o->table, o->protocol);
+        return rt_msg_fallback_set(&op->pfx, o->table, o->protocol, op->nhid,
+                                   rt_rtable_get(&x->eng->m.fallback, &op->pfx) != NULL);
     case RT_OP_FB_DEL:
         return rt_msg_fallback_del(&op->pfx, o->table, o->protocol);
     default:
@@ -99,9 +100,12 @@ static void describe_op(struct exec *x, const struct rt_op *op, bool unsent, cha
     case RT_OP_FB_SET:
     case RT_OP_FB_DEL:
         rt_prefix_format(&op->pfx, p, sizeof(p));
-        snprintf(buf, len, "%s %s fail-closed route blackhole %s table %u metric %u", pre,
-                 op->kind == RT_OP_FB_SET ? "creating" : "deleting", p, x->eng->opts.table,
-                 ROUTES_FALLBACK_METRIC);
+        if (op->kind == RT_OP_FB_SET)
+            snprintf(buf, len, "%s cover route %s table %u metric %u cover group %u", pre, p,
+                     x->eng->opts.table, ROUTES_FALLBACK_METRIC, op->nhid);
+        else
+            snprintf(buf, len, "%s deleting cover route %s table %u metric %u", pre, p,
+                     x->eng->opts.table, ROUTES_FALLBACK_METRIC);
         break;
     default:
         snprintf(buf, len, "%s deleting nexthop %u", pre, op->nhid);
@@ -203,10 +207,21 @@ static void on_ack(void *ctx, size_t i, int err, const char *extack)
         x->res->nexthops_added++;
         break;
     case RT_OP_GRP_ADD:
-    case RT_OP_GRP_REPLACE:
-        rt_mirror_nh_put(m, &x->plan->nh[op->nh]);
+    case RT_OP_GRP_REPLACE: {
+        const struct rt_nh *g = &x->plan->nh[op->nh];
+        const struct rt_nh *first = g->n_members ? rt_mirror_nh(m, g->members[0].id) : NULL;
+        rt_mirror_nh_put(m, g);
         x->res->groups_changed++;
+        if (x->list == &x->plan->ph[RT_PH_COVER] && first && first->kind != RT_NH_BLACKHOLE) {
+            int f = x->plan->fid[op->site][RT_FAM_V6] == op->nhid ? RT_FAM_V6 : RT_FAM_V4;
+            rt_log(x->eng, ROUTES_LOG_WARN,
+                   "site '%s' %s: the kernel dropped group %u; cover group %u carries the site on "
+                   "its next path while the group and its routes are rebuilt",
+                   x->eng->sites[op->site].spec.name, f == RT_FAM_V6 ? "IPv6" : "IPv4",
+                   x->plan->gid[op->site][f], op->nhid);
+        }
         break;
+    }
     case RT_OP_ROUTE_SET:
         if (rt_rtable_set(&m->routes, &op->pfx, op->nhid) < 0)
             x->eng->resync_needed = true;
@@ -228,6 +243,7 @@ static void on_ack(void *ctx, size_t i, int err, const char *extack)
     case RT_OP_GRP_DEL:
         /* the kernel removed every route using the group */
         rt_rtable_del_nhid(&m->routes, op->nhid);
+        rt_rtable_del_nhid(&m->fallback, op->nhid);
         rt_mirror_nh_del(m, op->nhid);
         x->res->nexthops_deleted++;
         break;
@@ -376,9 +392,21 @@ int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_resul
         x.sel = NULL;
         x.acked = NULL;
     }
-    for (size_t s = 0; s < eng->n_sites; s++)
-        if (!eng->sites[s].failed)
-            memcpy(eng->sites[s].gid, plan.gid[s], sizeof(eng->sites[s].gid));
+    for (size_t s = 0; s < eng->n_sites; s++) {
+        if (eng->sites[s].failed)
+            continue;
+        memcpy(eng->sites[s].gid, plan.gid[s], sizeof(eng->sites[s].gid));
+        memcpy(eng->sites[s].fid, plan.fid[s], sizeof(eng->sites[s].fid));
+    }
+    /* a cover group carries a site: put it back to a blackhole once the
+     * site's own routes are back (the next pass) */
+    if (plan.again && rc == 0) {
+        bool failed = false;
+        for (size_t s = 0; s < eng->n_sites; s++)
+            failed |= eng->sites[s].failed;
+        if (!failed)
+            rt_schedule_repair(eng, 0);
+    }
     res->messages += eng->nl.sent - sent0;
     free(x.site_errors);
     rt_plan_free(&plan);

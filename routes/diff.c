@@ -22,6 +22,7 @@
 
 struct pctx {
     struct rt_plan *plan;
+    const struct rt_plan_cfg *cfg;
     const struct rt_tsite *sites;
     size_t n_sites;
     struct rt_mirror *m;
@@ -82,7 +83,8 @@ static bool id_claimed(const struct pctx *c, uint32_t id)
 {
     for (size_t s = 0; s < c->n_sites; s++)
         for (int f = 0; f < RT_NFAM; f++)
-            if (c->plan->gid[s][f] == id || c->sites[s].gid[f] == id)
+            if (c->plan->gid[s][f] == id || c->sites[s].gid[f] == id || c->plan->fid[s][f] == id ||
+                c->sites[s].fid[f] == id)
                 return true;
     for (size_t i = 0; i < c->plan->n_nh; i++)
         if (c->plan->nh[i].id == id)
@@ -242,6 +244,48 @@ static int plan_group(struct pctx *c, size_t s, int f)
                                    .nhid = grp.id});
 }
 
+/* The cover group of a site and family: the group its cover routes (one
+ * per prefix, at ROUTES_FALLBACK_METRIC) point at. It holds the blackhole
+ * nexthop, so that a prefix whose group route the kernel dropped is not
+ * routed by the main table. When the kernel has dropped the site's group
+ * (the last member's interface went down) and the covers are there, it
+ * takes the site's new selection instead: one request moves the site while
+ * its group and routes are rebuilt, and the next pass (plan->again) makes
+ * it a blackhole again. */
+static int plan_cover(struct pctx *c, size_t s, int f)
+{
+    struct rt_plan *plan = c->plan;
+    struct rt_nh fg = {.id = plan->fid[s][f], .kind = RT_NH_GROUP, .family = AF_UNSPEC};
+    const struct rt_nh *cur = rt_mirror_nh(c->m, fg.id);
+    const struct rt_nh *grp = rt_mirror_nh(c->m, plan->gid[s][f]);
+    int idx, rc;
+
+    if (cur && cur->kind == RT_NH_GROUP && !grp && plan->grp[s][f] >= 0) {
+        const struct rt_nh *want = &plan->nh[plan->grp[s][f]];
+        fg.n_members = want->n_members;
+        memcpy(fg.members, want->members, sizeof(fg.members));
+        plan->again = true;
+    } else {
+        struct rt_nh bh = {.kind = RT_NH_BLACKHOLE, .family = (uint8_t)rt_fam_af(f)};
+        rc = single_id(c, &bh, -1, -1, &fg.members[0].id);
+        if (rc < 0)
+            return rc;
+        fg.members[0].weight = 1;
+        fg.n_members = 1;
+    }
+    idx = nh_push(plan, &fg);
+    if (idx < 0)
+        return idx;
+    if (cur && rt_nh_same_members(cur, &fg))
+        return 0;
+    return op_push(plan, RT_PH_COVER,
+                   &(struct rt_op){.kind = cur ? RT_OP_GRP_REPLACE : RT_OP_GRP_ADD,
+                                   .site = (int32_t)s,
+                                   .path = -1,
+                                   .nh = (uint32_t)idx,
+                                   .nhid = fg.id});
+}
+
 static int plan_frozen(struct pctx *c, size_t s)
 {
     const struct rt_tsite *site = &c->sites[s];
@@ -295,9 +339,20 @@ static bool gid_planned(const struct rt_plan *plan, uint32_t id)
 {
     for (size_t s = 0; s < plan->n_sites; s++)
         for (int f = 0; f < RT_NFAM; f++)
-            if (plan->gid[s][f] == id)
+            if (plan->gid[s][f] == id || plan->fid[s][f] == id)
                 return true;
     return false;
+}
+
+/* The site whose (planned or committed) cover group is id, -1 if none. */
+static int32_t cover_owner(const struct rt_tsite *sites, size_t n_sites, const struct rt_plan *plan,
+                           uint32_t id)
+{
+    for (size_t s = 0; id && s < n_sites; s++)
+        for (int f = 0; f < RT_NFAM; f++)
+            if (plan->fid[s][f] == id || sites[s].fid[f] == id)
+                return (int32_t)s;
+    return -1;
 }
 
 /* The site a group that is not planned any more belonged to: the one that
@@ -307,12 +362,13 @@ static int32_t group_owner(const struct rt_tsite *sites, size_t n_sites, struct 
 {
     for (size_t s = 0; s < n_sites; s++)
         for (int f = 0; f < RT_NFAM; f++)
-            if (sites[s].gid[f] == id)
+            if (sites[s].gid[f] == id || sites[s].fid[f] == id)
                 return (int32_t)s;
     for (size_t s = 0; s < n_sites; s++) {
         for (size_t i = 0; i < sites[s].spec.n_pfx; i++) {
             const struct rt_rentry *e = rt_rtable_get(&m->routes, &sites[s].spec.pfx[i]);
-            if (e && e->nhid == id)
+            const struct rt_rentry *fb = rt_rtable_get(&m->fallback, &sites[s].spec.pfx[i]);
+            if ((e && e->nhid == id) || (fb && fb->nhid == id))
                 return (int32_t)s;
         }
     }
@@ -327,10 +383,16 @@ static void assign_gids(struct pctx *c)
         for (int f = 0; f < RT_NFAM; f++) {
             uint32_t gid = c->sites[s].gid[f];
             const struct rt_nh *nh = gid ? rt_mirror_nh(c->m, gid) : NULL;
+            uint32_t fid = c->sites[s].fid[f];
+            const struct rt_nh *fnh = fid ? rt_mirror_nh(c->m, fid) : NULL;
             if (c->sites[s].frozen) {
                 plan->gid[s][f] = c->sites[s].frozen_grp[f].id;
+                plan->fid[s][f] = fid; /* kept as the kernel holds it */
                 continue;
             }
+            if (c->cfg->fail_closed && c->sites[s].spec.n_fam[f] &&
+                !((fnh && fnh->kind != RT_NH_GROUP) || rt_mirror_is_foreign(c->m, fid)))
+                plan->fid[s][f] = fid;
             if (!c->sites[s].spec.n_fam[f])
                 continue;
             if (gid && ((nh && nh->kind != RT_NH_GROUP) || rt_mirror_is_foreign(c->m, gid)))
@@ -358,6 +420,23 @@ static void assign_gids(struct pctx *c)
                 plan->gid[s][f] = e->nhid;
         }
     }
+    /* 3. adopt the cover group the site's covers point at */
+    for (size_t s = 0; s < c->n_sites && c->cfg->fail_closed; s++) {
+        const struct rt_site *spec = &c->sites[s].spec;
+        if (c->sites[s].frozen)
+            continue;
+        for (size_t i = 0; i < spec->n_pfx; i++) {
+            int f = rt_fam_index(spec->pfx[i].family);
+            const struct rt_rentry *e;
+            const struct rt_nh *nh;
+            if (plan->fid[s][f])
+                continue;
+            e = rt_rtable_get(&c->m->fallback, &spec->pfx[i]);
+            nh = e ? rt_mirror_nh(c->m, e->nhid) : NULL;
+            if (nh && nh->kind == RT_NH_GROUP && !gid_planned(plan, e->nhid))
+                plan->fid[s][f] = e->nhid;
+        }
+    }
 }
 
 static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsite *sites,
@@ -369,8 +448,9 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
     plan->n_sites = n_sites;
     if (n_sites) {
         plan->gid = calloc(n_sites, sizeof(*plan->gid));
+        plan->fid = calloc(n_sites, sizeof(*plan->fid));
         plan->grp = malloc(n_sites * sizeof(*plan->grp));
-        if (!plan->gid || !plan->grp)
+        if (!plan->gid || !plan->fid || !plan->grp)
             return -ENOMEM;
         memset(plan->grp, 0xff, n_sites * sizeof(*plan->grp));
     }
@@ -393,6 +473,16 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
             rc = plan_group(c, s, f);
             if (rc < 0)
                 return rc;
+            if (!cfg->fail_closed)
+                continue;
+            if (!plan->fid[s][f]) {
+                plan->fid[s][f] = alloc_id(c);
+                if (!plan->fid[s][f])
+                    return -ENOSPC;
+            }
+            rc = plan_cover(c, s, f);
+            if (rc < 0)
+                return rc;
         }
     }
 
@@ -406,17 +496,19 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
         for (size_t i = 0; i < spec->n_pfx; i++) {
             uint32_t gid = plan->gid[s][rt_fam_index(spec->pfx[i].family)];
             struct rt_rentry *e = rt_rtable_get(&m->routes, &spec->pfx[i]);
+            uint32_t fid = plan->fid[s][rt_fam_index(spec->pfx[i].family)];
             struct rt_rentry *fb = rt_rtable_get(&m->fallback, &spec->pfx[i]);
-            /* the blackhole cover goes in before the group route */
-            if (fb && (cfg->fail_closed || sites[s].frozen)) {
+            /* the cover goes in before the group route */
+            if (fb && (sites[s].frozen || (fid && fb->nhid == fid))) {
                 fb->mark = epoch;
-                fb->nhid = gid; /* its owner, now */
-            } else if (!fb && cfg->fail_closed && !sites[s].frozen) {
+            } else if (fid && !sites[s].frozen) {
+                if (fb)
+                    fb->mark = epoch; /* re-pointed, not deleted */
                 rc = op_push(plan, RT_PH_ROUTE,
                              &(struct rt_op){.kind = RT_OP_FB_SET,
                                              .site = (int32_t)s,
                                              .path = -1,
-                                             .nhid = gid, /* recorded as the owner */
+                                             .nhid = fid,
                                              .pfx = spec->pfx[i]});
                 if (rc < 0)
                     return rc;
@@ -451,8 +543,10 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
         for (size_t i = 0; i < m->fallback.cap; i++) {
             struct rt_rentry *fb = &m->fallback.slots[i];
             const struct rt_rentry *e = fb->used ? rt_rtable_get(&m->routes, &fb->key) : NULL;
-            if (e && e->nhid &&
-                (e->nhid == plan->gid[s][RT_FAM_V4] || e->nhid == plan->gid[s][RT_FAM_V6]))
+            if ((e && e->nhid &&
+                 (e->nhid == plan->gid[s][RT_FAM_V4] || e->nhid == plan->gid[s][RT_FAM_V6])) ||
+                (fb->used && fb->nhid &&
+                 (fb->nhid == plan->fid[s][RT_FAM_V4] || fb->nhid == plan->fid[s][RT_FAM_V6])))
                 fb->mark = epoch;
         }
     }
@@ -496,24 +590,26 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
         if (rc < 0)
             return rc;
     }
-    /* blackhole covers no site wants any more (or all of them, when
-     * fail_closed was turned off). The deletion belongs to the site whose
-     * group id the cover was created with (or, for one found in the kernel,
-     * whose group the prefix's route points at), so a failing site keeps
-     * it and a rolled-back site loses the one it just added. */
+    /* covers no site wants any more (all of them when fail_closed was
+     * turned off; those of a cover group being deleted go with it). The
+     * deletion belongs to the site whose cover group the cover points at
+     * (or whose group the prefix's route points at), so a failing site
+     * keeps it and a rolled-back site loses the one it just added. */
     for (size_t i = 0; i < m->fallback.cap; i++) {
         const struct rt_rentry *e = &m->fallback.slots[i];
         const struct rt_rentry *route;
-        uint32_t id = e->nhid;
-        int32_t owner = -1;
+        const struct rt_nh *nh;
+        int32_t owner;
         if (!e->used || e->mark == epoch)
             continue;
-        route = id ? NULL : rt_rtable_get(&m->routes, &e->key);
-        if (route)
-            id = route->nhid;
-        for (size_t s = 0; id && s < n_sites && owner < 0; s++)
+        nh = e->nhid ? rt_mirror_nh(m, e->nhid) : NULL;
+        if (nh && nh->kind == RT_NH_GROUP && !gid_planned(plan, e->nhid))
+            continue;
+        owner = cover_owner(sites, n_sites, plan, e->nhid);
+        route = owner < 0 ? rt_rtable_get(&m->routes, &e->key) : NULL;
+        for (size_t s = 0; route && s < n_sites && owner < 0; s++)
             for (int f = 0; f < RT_NFAM; f++)
-                if (plan->gid[s][f] == id || sites[s].gid[f] == id)
+                if (plan->gid[s][f] == route->nhid || sites[s].gid[f] == route->nhid)
                     owner = (int32_t)s;
         rc = op_push(
             plan, RT_PH_ROUTE_DEL,
@@ -547,6 +643,7 @@ int rt_plan_build(struct rt_plan *plan, const struct rt_tsite *sites, size_t n_s
                   struct rt_mirror *m, const struct rt_plan_cfg *cfg)
 {
     struct pctx c = {.plan = plan,
+                     .cfg = cfg,
                      .sites = sites,
                      .n_sites = n_sites,
                      .m = m,
@@ -566,6 +663,7 @@ void rt_plan_free(struct rt_plan *plan)
         free(plan->ph[p].ops);
     free(plan->nh);
     free(plan->gid);
+    free(plan->fid);
     free(plan->grp);
     memset(plan, 0, sizeof(*plan));
 }

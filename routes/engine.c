@@ -295,7 +295,17 @@ int rt_refresh_mirror(struct routes_engine *eng)
     rt_paths_refresh(eng);
     if (eng->resync_needed) {
         eng->resync_needed = false;
+        eng->nh_resync = false;
         rc = rt_sync_owned(eng);
+        if (rc < 0) {
+            eng->resync_needed = true;
+            return rc;
+        }
+    } else if (eng->nh_resync) {
+        /* a link event: the nexthops alone tell what the kernel dropped,
+         * without a dump of every route */
+        eng->nh_resync = false;
+        rc = rt_sync_nexthops(eng);
         if (rc < 0) {
             eng->resync_needed = true;
             return rc;

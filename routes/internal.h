@@ -171,7 +171,7 @@ struct rt_mirror {
     uint32_t *foreign; /* ids >= nh_id_base used by others */
     size_t n_foreign, cap_foreign;
     struct rt_rtable routes;   /* owned routes in our table (nexthop group) */
-    struct rt_rtable fallback; /* owned fail-closed blackhole routes (nhid 0) */
+    struct rt_rtable fallback; /* owned cover routes (metric 4096) -> cover group */
     struct rt_link *links;
     size_t n_links, cap_links;
     struct rt_addr *addrs;
@@ -223,17 +223,18 @@ struct rt_route_msg {
     bool has_priority;
 };
 
-/* A blackhole route of ours at ROUTES_FALLBACK_METRIC: the site's
- * fail-closed cover for one prefix. */
+/* A route of ours at ROUTES_FALLBACK_METRIC: the cover of one prefix,
+ * pointing at the site's cover group. */
 bool rt_route_is_fallback(const struct rt_route_msg *r);
 
 /* replace: the route is owned (NLM_F_REPLACE); else NLM_F_CREATE|NLM_F_EXCL */
 struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
                                 uint32_t nhid, bool replace);
 struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
-/* The fail-closed cover: a blackhole route at ROUTES_FALLBACK_METRIC,
- * always created exclusively (it never changes). */
-struct nl_msg *rt_msg_fallback_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
+/* The cover of a prefix: a route at ROUTES_FALLBACK_METRIC to the site's
+ * cover group (replace: the mirror holds it as ours). */
+struct nl_msg *rt_msg_fallback_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                   uint32_t nhid, bool replace);
 struct nl_msg *rt_msg_fallback_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
 /* table/protocol 0: no filter */
 struct nl_msg *rt_msg_route_dump(int family, uint32_t table, uint8_t protocol);
@@ -299,7 +300,7 @@ enum rt_op_kind {
     RT_OP_GRP_REPLACE,
     RT_OP_ROUTE_SET,
     RT_OP_ROUTE_DEL,
-    RT_OP_FB_SET, /* fail-closed blackhole cover of a prefix */
+    RT_OP_FB_SET, /* the cover route of a prefix (to the cover group) */
     RT_OP_FB_DEL,
     RT_OP_GRP_DEL,
     RT_OP_NH_DEL,
@@ -308,6 +309,8 @@ enum rt_op_kind {
 /* Execution phases, in order. */
 enum rt_phase {
     RT_PH_NH,
+    RT_PH_COVER, /* cover groups first: a site whose group the kernel dropped
+                  * moves to its next path with this one request */
     RT_PH_GROUP,
     RT_PH_ROUTE,
     RT_PH_ROUTE_DEL,
@@ -334,6 +337,7 @@ struct rt_oplist {
 struct rt_tsite {
     struct rt_site spec;
     uint32_t gid[RT_NFAM];         /* committed group ids (0: none yet) */
+    uint32_t fid[RT_NFAM];         /* committed cover group ids (0: none) */
     bool health[ROUTES_MAX_PATHS]; /* caller verdict */
     bool valid[ROUTES_MAX_PATHS];  /* kernel would accept its nexthop now */
     bool usable[ROUTES_MAX_PATHS]; /* valid and healthy: may carry traffic */
@@ -355,6 +359,10 @@ struct rt_plan {
     size_t n_nh, cap_nh;
     uint32_t (*gid)[RT_NFAM]; /* planned group id per site and family */
     int32_t (*grp)[RT_NFAM];  /* index of that group in nh[], -1 if none */
+    uint32_t (*fid)[RT_NFAM]; /* planned cover group id (fail_closed) */
+    /* a cover group carries traffic (its site's group was dropped by the
+     * kernel): once the routes are back, another pass makes it a blackhole */
+    bool again;
     size_t n_sites;
     size_t n_ops;
 };
@@ -403,6 +411,7 @@ struct routes_engine {
     struct rt_tsite *sites;
     size_t n_sites;
     bool rules_dirty, resync_needed, links_resync;
+    bool nh_resync;         /* a link changed: the kernel may have dropped nexthops */
     bool rules_active;      /* false after routes_withdraw_all() until the next apply */
     bool restoring;         /* rollback pass: deletions no site owns wait */
     uint64_t repair_due_ms; /* 0: nothing scheduled */
@@ -443,6 +452,9 @@ void rt_paths_refresh(struct routes_engine *eng);
 
 int rt_sync_links(struct routes_engine *eng);
 int rt_sync_owned(struct routes_engine *eng); /* nexthops + routes of our table */
+/* Nexthops only (cheap): an owned group that is gone took its routes and
+ * covers with it, so they leave the mirror too. */
+int rt_sync_nexthops(struct routes_engine *eng);
 int rt_sync_rules(struct routes_engine *eng);
 int rt_check_conflicts(struct routes_engine *eng, char *err, size_t errlen);
 /* Makes owned rules match the wanted ones. */

@@ -124,8 +124,8 @@ static void on_link(struct routes_engine *eng, struct nlmsghdr *hdr)
     if (!used)
         return;
     /* the kernel silently drops nexthops (and the routes of emptied groups)
-     * on a link going down: re-read owned objects before repairing */
-    eng->resync_needed = true;
+     * on a link going down: re-read the owned nexthops before repairing */
+    eng->nh_resync = true;
     rt_paths_refresh(eng);
     rt_schedule_repair(eng, 0);
 }
@@ -155,15 +155,18 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
         return;
     rt_prefix_format(&r.dst, p, sizeof(p));
     if (r.protocol == eng->opts.protocol && rt_route_is_fallback(&r)) {
-        bool had = rt_rtable_get(&eng->m.fallback, &r.dst) != NULL;
-        if (hdr->nlmsg_type == RTM_DELROUTE ? !rt_rtable_del(&eng->m.fallback, &r.dst) : had)
+        const struct rt_rentry *e = rt_rtable_get(&eng->m.fallback, &r.dst);
+        uint32_t nhid = r.has_nhid ? r.nhid : 0;
+        if (hdr->nlmsg_type == RTM_DELROUTE ? !rt_rtable_del(&eng->m.fallback, &r.dst)
+                                            : e && e->nhid == nhid)
             return;
         if (hdr->nlmsg_type != RTM_DELROUTE)
-            rt_rtable_set(&eng->m.fallback, &r.dst, 0);
+            rt_rtable_set(&eng->m.fallback, &r.dst, nhid);
         if (eng->tamper_logs++ < RT_TAMPER_LOGS)
             rt_log(eng, ROUTES_LOG_WARN,
-                   "owned fail-closed route %s table %u was %s by netlink port %u", p, r.table,
-                   hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "added", hdr->nlmsg_pid);
+                   "owned cover route %s table %u metric %u was %s by netlink port %u", p, r.table,
+                   ROUTES_FALLBACK_METRIC, hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "changed",
+                   hdr->nlmsg_pid);
     } else if (r.protocol == eng->opts.protocol) {
         if (hdr->nlmsg_type == RTM_DELROUTE) {
             if (!rt_rtable_del(&eng->m.routes, &r.dst))

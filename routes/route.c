@@ -70,23 +70,29 @@ struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8
     return msg;
 }
 
+/* Covers are told apart by their metric; a deletion names it, whatever
+ * the type (an older blackhole cover goes the same way). */
 static struct nl_msg *fallback_msg(int type, int flags, const struct rt_prefix *p, uint32_t table,
                                    uint8_t protocol)
 {
     struct nl_msg *msg = route_msg(type, flags, p, table, protocol);
-    if (!msg)
-        return NULL;
-    ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_BLACKHOLE;
-    if (nla_put_u32(msg, RTA_PRIORITY, ROUTES_FALLBACK_METRIC) < 0) {
+    if (msg && nla_put_u32(msg, RTA_PRIORITY, ROUTES_FALLBACK_METRIC) < 0) {
         nlmsg_free(msg);
         return NULL;
     }
     return msg;
 }
 
-struct nl_msg *rt_msg_fallback_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
+struct nl_msg *rt_msg_fallback_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                   uint32_t nhid, bool replace)
 {
-    return fallback_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, p, table, protocol);
+    struct nl_msg *msg = fallback_msg(
+        RTM_NEWROUTE, NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL), p, table, protocol);
+    if (msg && nla_put_u32(msg, RTA_NH_ID, nhid) < 0) {
+        nlmsg_free(msg);
+        return NULL;
+    }
+    return msg;
 }
 
 struct nl_msg *rt_msg_fallback_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
@@ -96,7 +102,7 @@ struct nl_msg *rt_msg_fallback_del(const struct rt_prefix *p, uint32_t table, ui
 
 bool rt_route_is_fallback(const struct rt_route_msg *r)
 {
-    return r->type == RTN_BLACKHOLE && r->has_priority && r->priority == ROUTES_FALLBACK_METRIC;
+    return r->has_priority && r->priority == ROUTES_FALLBACK_METRIC;
 }
 
 struct nl_msg *rt_msg_route_dump(int family, uint32_t table, uint8_t protocol)

@@ -112,7 +112,7 @@ static int on_route(void *ctx, struct nlmsghdr *hdr)
     if (r.table != eng->opts.table || r.protocol != eng->opts.protocol)
         return 0;
     if (rt_route_is_fallback(&r))
-        return rt_rtable_set(&eng->m.fallback, &r.dst, 0);
+        return rt_rtable_set(&eng->m.fallback, &r.dst, r.has_nhid ? r.nhid : 0);
     return rt_rtable_set(&eng->m.routes, &r.dst, r.has_nhid ? r.nhid : 0);
 }
 
@@ -148,6 +148,32 @@ static void reset_routes(void *ctx)
         rt_rtable_clear(&a->eng->m.routes);
         rt_rtable_clear(&a->eng->m.fallback);
     }
+}
+
+int rt_sync_nexthops(struct routes_engine *eng)
+{
+    uint32_t *groups = NULL;
+    size_t n = 0;
+    int rc;
+    for (size_t i = 0; i < eng->m.n_nh; i++)
+        n += eng->m.nh[i].kind == RT_NH_GROUP;
+    if (n && !(groups = malloc(n * sizeof(*groups))))
+        return -ENOMEM;
+    n = 0;
+    for (size_t i = 0; i < eng->m.n_nh; i++)
+        if (eng->m.nh[i].kind == RT_NH_GROUP)
+            groups[n++] = eng->m.nh[i].id;
+    rc = dump_retry(eng, mk_nh, NULL, on_nh, eng, reset_nh, &eng->m);
+    /* a route cannot outlive its nexthop: the kernel removed the routes
+     * and covers of every owned group that is gone */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (rt_mirror_nh(&eng->m, groups[i]))
+            continue;
+        rt_rtable_del_nhid(&eng->m.routes, groups[i]);
+        rt_rtable_del_nhid(&eng->m.fallback, groups[i]);
+    }
+    free(groups);
+    return rc;
 }
 
 int rt_sync_owned(struct routes_engine *eng)

@@ -132,6 +132,12 @@ static int freeze_from_kernel(struct routes_engine *eng, const struct rt_site *s
         const struct rt_nh *g;
         if (t->frozen_grp[f].id)
             continue;
+        if (!t->fid[f]) {
+            const struct rt_rentry *fb = rt_rtable_get(&eng->m.fallback, &spec->pfx[i]);
+            const struct rt_nh *fg = fb ? rt_mirror_nh(&eng->m, fb->nhid) : NULL;
+            if (fg && fg->kind == RT_NH_GROUP)
+                t->fid[f] = fg->id; /* its cover group, kept as it is */
+        }
         e = rt_rtable_get(&eng->m.routes, &spec->pfx[i]);
         g = e ? rt_mirror_nh(&eng->m, e->nhid) : NULL;
         if (!g || g->kind != RT_NH_GROUP)
@@ -166,6 +172,7 @@ static int tsite_from(struct rt_tsite *t, const struct rt_site *spec, const stru
     if (!old)
         return 0;
     memcpy(t->gid, old->gid, sizeof(t->gid));
+    memcpy(t->fid, old->fid, sizeof(t->fid));
     for (size_t p = 0; p < t->spec.n_paths; p++) {
         int o = rt_site_find_path(&old->spec, t->spec.paths[p].name);
         if (o < 0)
@@ -376,7 +383,9 @@ int routes_set_path_health(struct routes_engine *eng, const char *site, const ch
         for (size_t i = 0; i < eng->n_sites && groups_only; i++)
             for (int f = 0; f < RT_NFAM; f++)
                 if (eng->sites[i].spec.n_fam[f] &&
-                    (!eng->sites[i].gid[f] || !rt_mirror_nh(&eng->m, eng->sites[i].gid[f])))
+                    (!eng->sites[i].gid[f] || !rt_mirror_nh(&eng->m, eng->sites[i].gid[f]) ||
+                     (eng->opts.fail_closed &&
+                      (!eng->sites[i].fid[f] || !rt_mirror_nh(&eng->m, eng->sites[i].fid[f])))))
                     groups_only = false;
         rc = rt_converge(eng, groups_only, res);
     }

@@ -136,11 +136,13 @@ JSON
   mv "$STATE.tmp" "$STATE"
 }
 
-# number of group routes in our table for family 4/6
-nroutes() { nsx gw ip -"$1" -j route show table $TABLE | grep -o '"nhid":' | wc -l; }
-# number of fail-closed covers (blackhole, metric 4096, proto 116) for 4/6
+# number of group routes in our table for family 4/6 (the covers, at
+# metric 4096, not counted)
+nroutes() { nsx gw ip -"$1" route show table $TABLE | grep -v ' metric 4096' | grep -c ' nhid '; }
+# number of covers (metric 4096, proto 116, to a cover group) for 4/6
 nfallback() {
-  nsx gw ip -"$1" route show table $TABLE proto 116 | grep -c '^blackhole .* metric 4096'
+  # (with the proto filter, ip leaves the protocol out of each line)
+  nsx gw ip -"$1" route show table $TABLE proto 116 | grep -c '^[^[:space:]].* nhid [0-9]* .*metric 4096'
 }
 # number of nexthop objects of protocol 116
 nnexthops() { nsx gw ip -j nexthop show | grep -o '"protocol":"116"' | wc -l; }
@@ -215,6 +217,12 @@ within_ms() {
   return 1
 }
 # group id used by a prefix, and the id of the single nexthop via GW
-nhid_of() { nsx gw ip route show table $TABLE "$1" | grep -o 'nhid [0-9]*' | cut -d' ' -f2; }
+nhid_of() {
+  nsx gw ip route show table $TABLE "$1" | grep -v ' metric 4096' | grep -o 'nhid [0-9]*' | cut -d' ' -f2
+}
+# cover group of a prefix
+cover_of() {
+  nsx gw ip route show table $TABLE "$1" | grep ' metric 4096' | grep -o 'nhid [0-9]*' | cut -d' ' -f2
+}
 single_via() { nsx gw ip nexthop show | grep "via $1 " | grep -o '^id [0-9]*' | cut -d' ' -f2; }
 has_route() { nsx gw ip -"$1" route show table $TABLE "$2" | grep -q .; }

@@ -25,9 +25,10 @@ check "change logged" grep -q "owned nexthop $grp was changed by netlink port" "
 
 # "ip route flush" cannot delete nhid routes (iproute2 6.1 echoes the
 # gateway back), so flush the table with one delete per route, as it would:
-# the group routes and the fail-closed blackhole covers
+# the group routes and the covers (shown as blackholes while their cover
+# group holds the blackhole nexthop)
 del_lines() {
-  awk -v t=$TABLE '$1 == "blackhole" {print "route del blackhole " $2 " table " t " metric 4096"; next}
+  awk -v t=$TABLE '$1 == "blackhole" {print "route del " $2 " table " t " metric 4096"; next}
                    /^[0-9a-f]/ {print "route del " $1 " table " t}'
 }
 {

@@ -120,8 +120,7 @@ static void test_unsent_requests_fail_their_sites(void **state)
     assert_true(has_error(&res, "a", "acknowledgement lost"));
     /* "c": nothing of its routes was sent */
     assert_true(eng->sites[1].failed);
-    assert_true(
-        has_error(&res, "c", "request not sent: creating fail-closed route blackhole 10.2.0."));
+    assert_true(has_error(&res, "c", "request not sent: cover route 10.2.0."));
     assert_int_equal(eng->sites[1].gid[RT_FAM_V4], 0);
     assert_int_equal(eng->sites[0].gid[RT_FAM_V4], 0);
 

@@ -63,10 +63,12 @@ static void make_targets(struct fx *f)
     f->n_sites = f->st->n_sites;
     for (size_t s = 0; s < f->n_sites; s++) {
         struct rt_tsite *t = &f->sites[s];
-        uint32_t gid[RT_NFAM];
+        uint32_t gid[RT_NFAM], fid[RT_NFAM];
         memcpy(gid, t->gid, sizeof(gid));
+        memcpy(fid, t->fid, sizeof(fid));
         memset(t, 0, sizeof(*t));
         memcpy(t->gid, gid, sizeof(gid));
+        memcpy(t->fid, fid, sizeof(fid));
         assert_int_equal(rt_site_copy(&t->spec, &f->st->sites[s]), 0);
         for (size_t p = 0; p < t->spec.n_paths; p++) {
             t->health[p] = t->valid[p] = t->usable[p] = true;
@@ -122,6 +124,7 @@ static void execute(struct fx *f, struct rt_plan *plan)
                 break;
             case RT_OP_GRP_DEL:
                 rt_rtable_del_nhid(&f->m.routes, op->nhid);
+                rt_rtable_del_nhid(&f->m.fallback, op->nhid);
                 rt_mirror_nh_del(&f->m, op->nhid);
                 break;
             case RT_OP_NH_DEL:
@@ -130,8 +133,10 @@ static void execute(struct fx *f, struct rt_plan *plan)
             }
         }
     }
-    for (size_t s = 0; s < f->n_sites; s++)
+    for (size_t s = 0; s < f->n_sites; s++) {
         memcpy(f->sites[s].gid, plan->gid[s], sizeof(f->sites[s].gid));
+        memcpy(f->sites[s].fid, plan->fid[s], sizeof(f->sites[s].fid));
+    }
 }
 
 static size_t plan_with(struct fx *f, struct rt_plan *plan, bool fail_closed)
@@ -217,10 +222,11 @@ static void test_ecmp_weights(void **state)
     assert_int_equal(g->members[0].weight + g->members[1].weight, 4);
 }
 
-/* fail_closed: each prefix gets a blackhole cover, sent before its group
- * route and owned by the site's group id; a path switch leaves the covers
- * alone; a removed prefix loses both routes; turning the option off removes
- * every cover and nothing else. */
+/* fail_closed: each site and family gets a cover group holding the
+ * blackhole nexthop, each prefix a cover route to it, sent before its group
+ * route; a path switch leaves the covers alone; a removed prefix loses both
+ * routes; turning the option off removes the cover groups (the covers go
+ * with them) and nothing else. */
 static void test_fail_closed_covers(void **state)
 {
     struct fx *f = *state;
@@ -229,6 +235,14 @@ static void test_fail_closed_covers(void **state)
     build_site(f, "west", 50, 1);
     make_targets(f);
     plan_with(f, &plan, true);
+    assert_int_equal(plan.ph[RT_PH_COVER].n, 2);
+    for (int fam = 0; fam < RT_NFAM; fam++) {
+        const struct rt_nh *fg = &plan.nh[plan.ph[RT_PH_COVER].ops[fam].nh];
+        assert_int_equal(plan.ph[RT_PH_COVER].ops[fam].kind, RT_OP_GRP_ADD);
+        assert_int_equal(fg->n_members, 1);
+        assert_true(plan.fid[0][fam] >= BASE && plan.fid[0][fam] != plan.gid[0][fam]);
+    }
+    assert_false(plan.again);
     r = &plan.ph[RT_PH_ROUTE];
     assert_int_equal(r->n, 2 * 51);
     for (size_t i = 0; i < r->n; i += 2) {
@@ -237,11 +251,12 @@ static void test_fail_closed_covers(void **state)
         assert_int_equal(r->ops[i + 1].kind, RT_OP_ROUTE_SET);
         assert_true(rt_prefix_eq(&r->ops[i].pfx, &r->ops[i + 1].pfx));
         assert_int_equal(r->ops[i].site, 0);
-        assert_int_equal(r->ops[i].nhid, plan.gid[0][fam]);
+        assert_int_equal(r->ops[i].nhid, plan.fid[0][fam]);
     }
     execute(f, &plan);
     rt_plan_free(&plan);
     assert_int_equal(f->m.fallback.count, 51);
+    assert_int_equal(rt_mirror_nh(&f->m, f->sites[0].fid[RT_FAM_V4])->kind, RT_NH_GROUP);
     assert_int_equal(plan_with(f, &plan, true), 0);
     rt_plan_free(&plan);
 
@@ -266,13 +281,76 @@ static void test_fail_closed_covers(void **state)
     rt_plan_free(&plan);
     assert_int_equal(f->m.fallback.count, 41);
 
-    assert_int_equal(plan_with(f, &plan, false), 41);
-    assert_int_equal(plan.ph[RT_PH_ROUTE_DEL].n, 41);
-    assert_int_equal(plan.ph[RT_PH_ROUTE_DEL].ops[0].kind, RT_OP_FB_DEL);
+    /* off: one deletion per cover group, the covers go with them */
+    assert_int_equal(plan_with(f, &plan, false), 2);
+    assert_int_equal(plan.ph[RT_PH_GROUP_DEL].n, 2);
     execute(f, &plan);
     rt_plan_free(&plan);
     assert_int_equal(f->m.fallback.count, 0);
     assert_int_equal(f->m.routes.count, 41);
+}
+
+/* The kernel drops a site's group (its only member's link went down) and
+ * every route using it; the covers stay. The next plan moves the site with
+ * one request per family -- its cover group takes the new selection, in the
+ * first phase that changes groups -- then rebuilds the group and its routes
+ * and asks for another pass, which makes the cover group a blackhole
+ * again. */
+static void test_dropped_group_moves_through_cover(void **state)
+{
+    struct fx *f = *state;
+    struct rt_plan plan;
+    uint32_t g4, fg4, er2 = 0;
+    const struct rt_nh *fg;
+    build_site(f, "west", 30, 1);
+    make_targets(f);
+    plan_with(f, &plan, true);
+    execute(f, &plan);
+    rt_plan_free(&plan);
+    g4 = f->sites[0].gid[RT_FAM_V4];
+    fg4 = f->sites[0].fid[RT_FAM_V4];
+    for (size_t i = 0; i < f->m.n_nh; i++)
+        if (f->m.nh[i].kind == RT_NH_GW && f->m.nh[i].oif == 3 && f->m.nh[i].family == AF_INET)
+            er2 = f->m.nh[i].id;
+    assert_true(er2 != 0);
+
+    /* what the kernel does on er1 down, as rt_sync_nexthops() sees it */
+    for (int fam = 0; fam < RT_NFAM; fam++) {
+        rt_rtable_del_nhid(&f->m.routes, f->sites[0].gid[fam]);
+        rt_mirror_nh_del(&f->m, f->sites[0].gid[fam]);
+    }
+    assert_int_equal(f->m.routes.count, 0);
+    assert_int_equal(f->m.fallback.count, 31);
+    f->sites[0].usable[0] = false;
+    f->sites[0].valid[0] = false;
+
+    plan_with(f, &plan, true);
+    assert_true(plan.again);
+    assert_int_equal(plan.ph[RT_PH_COVER].n, 2);
+    fg = &plan.nh[plan.ph[RT_PH_COVER].ops[0].nh];
+    assert_int_equal(plan.ph[RT_PH_COVER].ops[0].kind, RT_OP_GRP_REPLACE);
+    assert_int_equal(fg->id, fg4);
+    assert_int_equal(fg->n_members, 1);
+    assert_int_equal(fg->members[0].id, er2);
+    /* the group comes back under its id, with every route; no cover moves */
+    assert_int_equal(plan.gid[0][RT_FAM_V4], g4);
+    assert_int_equal(plan.ph[RT_PH_GROUP].n, 2);
+    assert_int_equal(plan.ph[RT_PH_GROUP].ops[0].kind, RT_OP_GRP_ADD);
+    assert_int_equal(plan.ph[RT_PH_ROUTE].n, 31);
+    for (size_t i = 0; i < plan.ph[RT_PH_ROUTE].n; i++)
+        assert_int_equal(plan.ph[RT_PH_ROUTE].ops[i].kind, RT_OP_ROUTE_SET);
+    execute(f, &plan);
+    rt_plan_free(&plan);
+
+    /* next pass: the cover groups become blackholes again, nothing else */
+    assert_int_equal(plan_with(f, &plan, true), 2);
+    assert_false(plan.again);
+    fg = &plan.nh[plan.ph[RT_PH_COVER].ops[0].nh];
+    assert_int_equal(rt_mirror_nh(&f->m, fg->members[0].id)->kind, RT_NH_BLACKHOLE);
+    execute(f, &plan);
+    rt_plan_free(&plan);
+    assert_int_equal(plan_with(f, &plan, true), 0);
+    rt_plan_free(&plan);
 }
 
 static void test_prefix_and_site_removal(void **state)
@@ -396,6 +474,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_switch_is_one_group_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ecmp_weights, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fail_closed_covers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dropped_group_moves_through_cover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_and_site_removal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_adoption_after_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_ids_skipped, setup, teardown),
