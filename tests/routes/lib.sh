@@ -225,4 +225,5 @@ cover_of() {
   nsx gw ip route show table $TABLE "$1" | grep ' metric 4096' | grep -o 'nhid [0-9]*' | cut -d' ' -f2
 }
 single_via() { nsx gw ip nexthop show | grep "via $1 " | grep -o '^id [0-9]*' | cut -d' ' -f2; }
-has_route() { nsx gw ip -"$1" route show table $TABLE "$2" | grep -q .; }
+# the prefix's group route (its cover, at metric 4096, does not count)
+has_route() { nsx gw ip -"$1" route show table $TABLE "$2" | grep -v ' metric 4096' | grep -q nhid; }
