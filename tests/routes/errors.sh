@@ -70,9 +70,26 @@ check "kernel refusal: previous state kept, kernel unchanged" unchanged
 # west drops its IPv6 prefixes and gets an IPv4 gateway the kernel refuses:
 # west fails, and the family it did not touch (its IPv6 group, routes and
 # nexthops) must not be deleted either (no flap, nothing lost)
-spawn "$T_DIR/flap-mon.log" ip -n "$TEST-gw" monitor route nexthop
-FLAP_MON=$LAST_PID
-sleep 0.2 # ip monitor has no readiness signal; the marker below proves it ran
+# mon_start NAME: "ip monitor route nexthop" into $T_DIR/NAME.log, proven
+# to be recording (a marker route it must see) before the caller goes on;
+# mon_stop NAME; mon_deleted NAME: its Deleted events, the marker's aside
+mon_start() {
+  spawn "$T_DIR/$1.log" ip -n "$TEST-gw" monitor route nexthop
+  MON_PID=$LAST_PID
+  local i
+  for i in $(seq 50); do
+    nsx gw ip route add 192.0.2.128/25 via 192.0.2.10 table 1170
+    grep -q '192.0.2.128/25' "$T_DIR/$1.log" && break
+    nsx gw ip route del 192.0.2.128/25 via 192.0.2.10 table 1170
+    sleep 0.1
+  done
+  grep -q '192.0.2.128/25' "$T_DIR/$1.log" || die "ip monitor never recorded the marker"
+  nsx gw ip route del 192.0.2.128/25 via 192.0.2.10 table 1170
+}
+mon_stop() { kill "$MON_PID"; wait "$MON_PID" 2>/dev/null; }
+mon_deleted() { grep '^Deleted' "$T_DIR/$1.log" | grep -vc '192.0.2.128/25'; }
+
+mon_start flap-mon
 v6=$(nroutes 6)
 apply_bad 's#,\? *"2001:db8:[0-9a-f:]*/[0-9]*"##g; s/"gateway4": "198.51.100.1"/"gateway4": "198.51.100.3"/' flap
 check "flap: state without IPv6 prefixes written" sh -c "! grep -q '2001:db8:100::/48' '$T_DIR/flap.json'"
@@ -81,32 +98,22 @@ check "flap: error names west and path er1" grep -q \
   "^error site=west path=er1 .*kernel refused creating nexthop [0-9]* via 198.51.100.3 dev er1" "$T_DIR/flap.log"
 check "flap: west's IPv6 routes remain" test "$(nroutes 6)" -eq "$v6" -a "$v6" -gt 0
 check "flap: kernel unchanged" unchanged
-nsx gw ip route add 192.0.2.128/25 via 192.0.2.10
-flap_marker() { grep -q '192.0.2.128/25' "$T_DIR/flap-mon.log"; }
-check "flap: ip monitor was recording" wait_for 5 "monitor marker" flap_marker
-kill "$FLAP_MON"
-nsx gw ip route del 192.0.2.128/25 via 192.0.2.10
-check "flap: zero Deleted events" test "$(grep -c '^Deleted' "$T_DIR/flap-mon.log")" -eq 0
+mon_stop flap-mon
+check "flap: zero Deleted events" test "$(mon_deleted flap-mon)" -eq 0
 
 # the same as a reload of a running engine: the failed site is rolled back
 # to its previous state without deleting (and re-adding) its IPv6 objects
 cp "$STATE" "$T_DIR/good.json"
 drv_start
-spawn "$T_DIR/flap2-mon.log" ip -n "$TEST-gw" monitor route nexthop
-FLAP_MON=$LAST_PID
-sleep 0.2
+mon_start flap2-mon
 cp "$T_DIR/flap.json" "$STATE"
 drv_cmd reload '^applied'
 check "flap on reload: west failed" sh -c "grep '^applied' '$DLOG' | tail -1 | grep -q 'sites_failed=1'"
 check "flap on reload: west rolled back" grep -q "site 'west': restoring its previous state" "$DLOG"
 check "flap on reload: west's IPv6 routes remain" test "$(nroutes 6)" -eq "$v6"
 check "flap on reload: kernel unchanged" unchanged
-nsx gw ip route add 192.0.2.128/25 via 192.0.2.10
-flap2_marker() { grep -q '192.0.2.128/25' "$T_DIR/flap2-mon.log"; }
-check "flap on reload: ip monitor was recording" wait_for 5 "monitor marker" flap2_marker
-kill "$FLAP_MON"
-nsx gw ip route del 192.0.2.128/25 via 192.0.2.10
-check "flap on reload: zero Deleted events" test "$(grep -c '^Deleted' "$T_DIR/flap2-mon.log")" -eq 0
+mon_stop flap2-mon
+check "flap on reload: zero Deleted events" test "$(mon_deleted flap2-mon)" -eq 0
 check "driver stops" drv_stop
 cp "$T_DIR/good.json" "$STATE"
 
