@@ -74,9 +74,9 @@ static void fail_site(struct exec *x, size_t s, const char *path, const struct r
         what, rt_strerror(err), extack ? " (" : "", extack ? extack : "", extack ? ")" : "");
 }
 
-static void describe_op(struct exec *x, const struct rt_op *op, bool unsent, char *buf, size_t len)
+static void describe_op(struct exec *x, const struct rt_op *op, const char *pre, char *buf,
+                        size_t len)
 {
-    const char *pre = unsent ? "request not sent:" : "kernel refused";
     char p[64];
     switch (op->kind) {
     case RT_OP_NH_ADD:
@@ -143,7 +143,8 @@ static void on_failure(struct exec *x, const struct rt_op *op, int err, const ch
         collision(x, op);
         return;
     }
-    describe_op(x, op, unsent, what, sizeof(what));
+    describe_op(x, op, rt_nl_failure_prefix(extack, unsent), what, sizeof(what));
+    extack = rt_nl_kernel_extack(extack);
     if (op->kind == RT_OP_NH_ADD) {
         /* a shared nexthop: every site whose group needs it fails */
         bool any = false;

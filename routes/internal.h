@@ -283,6 +283,15 @@ typedef void (*rt_idle_fn)(void *ctx);
 int rt_nl_batch(struct rt_nl *nl, size_t n, rt_build_fn build, rt_ack_fn ack, rt_idle_fn idle,
                 void *ctx);
 
+/* The extack strings rt_nl_batch() passes for failures of its own (no
+ * answer of the kernel); compare by address. */
+extern const char rt_nl_ack_lost[], rt_nl_send_failed[], rt_nl_build_failed[];
+/* "kernel refused", "request not sent:" or "outcome unknown (...):",
+ * from what rt_nl_batch() told an ack callback */
+const char *rt_nl_failure_prefix(const char *extack, bool unsent);
+/* the kernel's own extended-ack message, or NULL for the failures above */
+const char *rt_nl_kernel_extack(const char *extack);
+
 /* Drops everything queued on the socket (acknowledgements of a batch given
  * up after a socket error, a pending overflow error), without blocking. */
 void rt_nl_discard(struct rt_nl *nl);

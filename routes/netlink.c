@@ -129,6 +129,26 @@ static int recv_chunk(struct rt_nl *nl, unsigned char **buf)
     return n;
 }
 
+const char rt_nl_ack_lost[] = "acknowledgement lost";
+const char rt_nl_send_failed[] = "sending to the kernel failed";
+const char rt_nl_build_failed[] = "cannot build the request";
+
+const char *rt_nl_failure_prefix(const char *extack, bool unsent)
+{
+    if (unsent || extack == rt_nl_send_failed || extack == rt_nl_build_failed)
+        return "request not sent:";
+    if (extack == rt_nl_ack_lost)
+        return "outcome unknown (acknowledgement lost):";
+    return "kernel refused";
+}
+
+const char *rt_nl_kernel_extack(const char *extack)
+{
+    if (extack == rt_nl_ack_lost || extack == rt_nl_send_failed || extack == rt_nl_build_failed)
+        return NULL;
+    return extack;
+}
+
 int rt_nl_batch(struct rt_nl *nl, size_t n, rt_build_fn build, rt_ack_fn ack, rt_idle_fn idle,
                 void *ctx)
 {
@@ -146,7 +166,7 @@ int rt_nl_batch(struct rt_nl *nl, size_t n, rt_build_fn build, rt_ack_fn ack, rt
             struct nl_msg *msg = build(ctx, i);
             struct nlmsghdr *hdr;
             if (!msg) {
-                ack(ctx, i++, -ENOMEM, "cannot build the request");
+                ack(ctx, i++, -ENOMEM, rt_nl_build_failed);
                 continue;
             }
             hdr = nlmsg_hdr(msg);
@@ -166,7 +186,7 @@ int rt_nl_batch(struct rt_nl *nl, size_t n, rt_build_fn build, rt_ack_fn ack, rt
         rc = nl_sendto(nl->sk, nl->out, nl->out_len);
         if (rc < 0) {
             for (size_t j = 0; j < k; j++)
-                ack(ctx, map[j], -EIO, "sending to the kernel failed");
+                ack(ctx, map[j], -EIO, rt_nl_send_failed);
             return -EIO;
         }
         nl->sent += k;
@@ -178,7 +198,7 @@ int rt_nl_batch(struct rt_nl *nl, size_t n, rt_build_fn build, rt_ack_fn ack, rt
             if (len < 0) {
                 for (size_t j = 0; j < k; j++)
                     if (!acked[j])
-                        ack(ctx, map[j], len, "acknowledgement lost");
+                        ack(ctx, map[j], len, rt_nl_ack_lost);
                 return len;
             }
             hdr = (struct nlmsghdr *)buf;

@@ -318,6 +318,7 @@ struct rule_exec {
     struct routes_engine *eng;
     struct rt_rule *rules;
     int *type;
+    bool *acked; /* an acknowledgement (or error) arrived for request i */
     struct routes_result *res;
     int failed;
 };
@@ -333,14 +334,17 @@ static void ack_rule(void *ctx, size_t i, int err, const char *extack)
 {
     struct rule_exec *x = ctx;
     char d[160];
+    x->acked[i] = true;
     if (!err || (x->type[i] == RTM_DELRULE && err == -ENOENT) ||
         (x->type[i] == RTM_NEWRULE && err == -EEXIST))
         return;
     x->failed++;
     rt_rule_describe(&x->rules[i], d, sizeof(d));
-    rt_result_add(x->res, NULL, NULL, NULL, err, "kernel refused %s %s: %s%s%s%s",
+    rt_result_add(x->res, NULL, NULL, NULL, err, "%s %s %s: %s%s%s%s",
+                  rt_nl_failure_prefix(extack, false),
                   x->type[i] == RTM_NEWRULE ? "adding" : "deleting", d, rt_strerror(err),
-                  extack ? " (" : "", extack ? extack : "", extack ? ")" : "");
+                  rt_nl_kernel_extack(extack) ? " (" : "", rt_nl_kernel_extack(extack) ?: "",
+                  rt_nl_kernel_extack(extack) ? ")" : "");
 }
 
 int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes_result *res)
@@ -361,9 +365,11 @@ int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes
         return 0;
     x.rules = calloc(max, sizeof(*x.rules));
     x.type = calloc(max, sizeof(*x.type));
-    if (!x.rules || !x.type) {
+    x.acked = calloc(max, sizeof(*x.acked));
+    if (!x.rules || !x.type || !x.acked) {
         free(x.rules);
         free(x.type);
+        free(x.acked);
         return -ENOMEM;
     }
     for (size_t i = 0; i < eng->m.n_rules; i++) {
@@ -394,9 +400,22 @@ int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes
         rc = rt_nl_batch(&eng->nl, n, build_rule, ack_rule, NULL, &x);
         if (res)
             res->messages += n;
+        if (rc < 0) {
+            /* the socket failed: the requests after the failing window were
+             * never sent; each is reported (the caller retries the pass) */
+            for (size_t i = 0; i < n; i++) {
+                if (x.acked[i])
+                    continue;
+                rt_rule_describe(&x.rules[i], d, sizeof(d));
+                rt_result_add(res, NULL, NULL, NULL, rc, "request not sent: %s %s: %s",
+                              x.type[i] == RTM_NEWRULE ? "adding" : "deleting", d, rt_strerror(rc));
+            }
+            rt_nl_discard(&eng->nl);
+        }
     }
     free(x.rules);
     free(x.type);
+    free(x.acked);
     if (rc == 0 && x.failed)
         rc = -1;
     if (rc == 0 && n)

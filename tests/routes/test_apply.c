@@ -50,12 +50,13 @@ static void lo_up(void)
     close(fd);
 }
 
-/* n IPv4 /32s 10.<second>.x.y */
+/* n IPv4 /32s 100.<64 + second>.x.y (shared address space; the routes
+ * exist only in the test's own namespace) */
 static void add_hosts(struct routes_state *st, int s, uint8_t second, unsigned n)
 {
     char err[256];
     for (unsigned i = 0; i < n; i++) {
-        uint8_t a[4] = {10, second, (uint8_t)(i / 256), (uint8_t)(i % 256)};
+        uint8_t a[4] = {100, (uint8_t)(64 + second), (uint8_t)(i / 256), (uint8_t)(i % 256)};
         assert_int_equal(routes_state_add_prefix_raw(st, s, AF_INET, a, 32, err, sizeof(err)), 0);
     }
 }
@@ -117,10 +118,10 @@ static void test_unsent_requests_fail_their_sites(void **state)
         fprintf(stderr, "result: %s\n", res.errors[i].message);
     assert_int_equal(rc, -ENOBUFS);
     assert_true(eng->sites[0].failed);
-    assert_true(has_error(&res, "a", "acknowledgement lost"));
+    assert_true(has_error(&res, "a", "outcome unknown (acknowledgement lost): "));
     /* "c": nothing of its routes was sent */
     assert_true(eng->sites[1].failed);
-    assert_true(has_error(&res, "c", "request not sent: cover route 10.2.0."));
+    assert_true(has_error(&res, "c", "request not sent: cover route 100.66.0."));
     assert_int_equal(eng->sites[1].gid[RT_FAM_V4], 0);
     assert_int_equal(eng->sites[0].gid[RT_FAM_V4], 0);
 
@@ -139,10 +140,79 @@ static void test_unsent_requests_fail_their_sites(void **state)
     routes_close(eng);
 }
 
+/* The same socket-level failure while installing policy rules: every rule
+ * request that got no acknowledgement is reported by name, and the pass
+ * fails (the caller retries it). */
+static void test_unsent_rules_are_reported(void **state)
+{
+    struct routes_options o;
+    struct routes_engine *eng = NULL;
+    struct routes_result res = {0};
+    struct rt_rule *want;
+    char err[512];
+    int rc, fd, small = 1, big = 16 * 1024 * 1024;
+    size_t n = 2500, unsent = 0, lost = 0;
+    (void)state;
+
+    if (unshare(CLONE_NEWNET) < 0) {
+        fprintf(stderr, "no private network namespace (%m): skipped\n");
+        skip();
+    }
+    lo_up();
+    routes_options_init(&o);
+    o.rules = NULL;
+    o.n_rules = 0;
+    o.log = quiet_log;
+    assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
+
+    /* 2500 rules "from 100.64.x.y/32 lookup 1160": more than one window */
+    want = calloc(n, sizeof(*want));
+    assert_non_null(want);
+    for (size_t i = 0; i < n; i++) {
+        want[i].family = AF_INET;
+        want[i].src_len = 32;
+        want[i].src[0] = 100;
+        want[i].src[1] = 64;
+        want[i].src[2] = (uint8_t)(i / 256);
+        want[i].src[3] = (uint8_t)(i % 256);
+        want[i].priority = 1160;
+        want[i].table = 1160;
+    }
+    rt_lock(eng);
+    eng->want_rules = want;
+    eng->n_want_rules = n;
+    fd = nl_socket_get_fd(eng->nl.sk);
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &small, sizeof(small)), 0);
+    rc = rt_rules_reconcile(eng, false, &res);
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)), 0);
+    assert_true(rc < 0);
+    for (size_t i = 0; i < res.n_errors; i++) {
+        const char *m = res.errors[i].message;
+        unsent += strstr(m, "request not sent: adding IPv4 rule 1160 from 100.64.") != NULL;
+        lost += strstr(m, "outcome unknown (acknowledgement lost): adding IPv4 rule 1160 from "
+                          "100.64.") != NULL;
+    }
+    /* the first window's acknowledgements were lost, the later windows
+     * were never sent: both are named, nothing else is reported */
+    assert_true(lost > 0);
+    assert_true(unsent > 0);
+    assert_int_equal(unsent + lost, res.n_errors);
+    /* a later pass installs what is missing */
+    routes_result_free(&res);
+    memset(&res, 0, sizeof(res));
+    assert_true(rt_rules_reconcile(eng, false, &res) >= 0);
+    assert_int_equal(res.n_errors, 0);
+    assert_int_equal(eng->m.n_rules, n);
+    rt_unlock_dispatch(eng);
+    routes_result_free(&res);
+    routes_close(eng);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unsent_requests_fail_their_sites),
+        cmocka_unit_test(test_unsent_rules_are_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
