@@ -9,15 +9,26 @@
  *                        1.1x), vs "ip nexthop replace" as a process, and vs
  *                        replacing every route one by one with "ip -batch"
  *                        (goal >= 20x faster)
+ *   link loss, N:        er1 (the site's only group member) goes down and
+ *                        the kernel drops the site's group and routes; time
+ *                        until every prefix is routed via er2 again, with the
+ *                        covers (one cover-group request) and without them
+ *                        (every route re-added), seen by a notification
+ *                        listener in a second thread
  *   peak RSS of a process holding N prefixes in the engine
  *
  * Run it through bench/routes/run.sh, which builds the namespace (next hops
  * 198.51.100.1 on er1 and 198.51.100.5 on er2) and cleans up.
  *
- * Threading: single-threaded.
+ * Threading: single-threaded, except bench_linkloss(), whose listener
+ * thread only reads its own socket and writes its own result struct.
  */
 #include <errno.h>
 #include <linux/nexthop.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -173,17 +184,23 @@ static void quiet_log(enum routes_log_level lvl, const char *msg, void *ctx)
         fprintf(stderr, "routes: %s\n", msg);
 }
 
-static struct routes_engine *open_engine(void)
+static struct routes_engine *open_engine_fc(bool fail_closed)
 {
     struct routes_options o;
     struct routes_engine *eng;
     char err[512];
     routes_options_init(&o);
+    o.fail_closed = fail_closed;
     o.n_rules = 0; /* no policy rules needed to measure */
     o.log = quiet_log;
     if (routes_open(&eng, &o, err, sizeof(err)) < 0)
         die(err);
     return eng;
+}
+
+static struct routes_engine *open_engine(void)
+{
+    return open_engine_fc(true);
 }
 
 static double apply_timed(struct routes_engine *eng, const struct routes_state *st,
@@ -195,30 +212,46 @@ static double apply_timed(struct routes_engine *eng, const struct routes_state *
     return now_s() - t0;
 }
 
+/* Installs n prefixes with the covers on (two kernel routes each) or off;
+ * returns the time and the kernel routes set, and withdraws them again. */
+static double install_once(const struct routes_state *st, bool fail_closed, uint32_t *routes,
+                           uint64_t *msgs)
+{
+    struct routes_state *empty = routes_state_new();
+    struct routes_engine *eng = open_engine_fc(fail_closed);
+    struct routes_result res;
+    double t = apply_timed(eng, st, &res);
+    *routes = res.routes_set;
+    *msgs = res.messages;
+    routes_result_free(&res);
+    routes_apply(eng, empty, NULL);
+    routes_close(eng);
+    routes_state_free(empty);
+    return t;
+}
+
 static void bench_install(unsigned n)
 {
-    struct routes_state *st = make_state(n), *empty = routes_state_new();
-    struct routes_engine *eng;
-    struct routes_result res;
-    double t_ip, t_eng;
+    struct routes_state *st = make_state(n);
+    uint32_t r_fc, r_plain;
+    uint64_t m_fc, m_plain;
+    double t_ip, t_fc, t_plain;
 
     /* baseline first: no engine listening while ip -batch runs */
     baseline_nexthops();
     t_ip = baseline_routes(n, "add", BASE_GRP1);
     baseline_clear();
 
-    eng = open_engine();
-    t_eng = apply_timed(eng, st, &res);
-    if (res.routes_set != n)
+    t_fc = install_once(st, true, &r_fc, &m_fc);
+    t_plain = install_once(st, false, &r_plain, &m_plain);
+    if (r_fc != 2 * n || r_plain != n)
         die("engine did not install every route");
-    printf("install %6u prefixes: ip -batch %.3f s (%.0f routes/s), routes/ %.3f s (%.0f "
-           "routes/s, %llu requests) -> %.2fx ip -batch throughput\n",
-           n, t_ip, n / t_ip, t_eng, n / t_eng, (unsigned long long)res.messages, t_ip / t_eng);
-    routes_result_free(&res);
-    routes_apply(eng, empty, NULL);
-    routes_close(eng);
+    printf("install %6u prefixes: ip -batch %.3f s (%.0f routes/s) | routes/ with covers "
+           "(default) %.3f s, %u kernel routes, %llu requests -> %.2fx ip -batch per prefix | "
+           "routes/ fail_closed=false %.3f s, %llu requests -> %.2fx ip -batch throughput\n",
+           n, t_ip, n / t_ip, t_fc, r_fc, (unsigned long long)m_fc, t_ip / t_fc, t_plain,
+           (unsigned long long)m_plain, t_ip / t_plain);
     routes_state_free(st);
-    routes_state_free(empty);
 }
 
 /* One RTM_NEWNEXTHOP replace of group GID with member NH on a plain libnl
@@ -310,9 +343,13 @@ static void bench_switch(unsigned n)
     /* the engine stops (keeping its routes) so that the baselines run
      * without a listener, as "ip nexthop replace" would on a plain host */
     routes_close(eng);
-    gid = nh_id_of("group");
     nh1 = nh_id_of("via 198.51.100.1 ");
     nh2 = nh_id_of("via 198.51.100.5 ");
+    {
+        char f[32]; /* the site's group (back on er1), not its cover group */
+        snprintf(f, sizeof(f), " group %u ", nh1);
+        gid = nh_id_of(f);
+    }
 
     sk = nl_socket_alloc();
     if (!sk || nl_connect(sk, NETLINK_ROUTE) < 0)
@@ -347,6 +384,163 @@ static void bench_switch(unsigned n)
            mp * 1e3, me / mp, t_rbr * 1e3, t_rbr / me);
     routes_state_free(st);
     routes_state_free(empty);
+}
+
+/* ---- link loss ------------------------------------------------------------ */
+
+struct listener {
+    struct nl_sock *sk;
+    uint32_t er2;      /* single nexthop via er2 */
+    unsigned n;        /* group routes the site has */
+    double t_moved;    /* a group (the cover group) took er2: everything moved */
+    double t_routes;   /* the n-th group route was set again */
+    unsigned routes;   /* group routes set since the link went down */
+    volatile int stop; /* set by the main thread */
+};
+
+static void *listen_main(void *arg)
+{
+    struct listener *l = arg;
+    int fd = nl_socket_get_fd(l->sk);
+    unsigned char *buf = NULL;
+    while (!l->stop) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        struct sockaddr_nl peer;
+        struct nlmsghdr *h;
+        int len;
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        len = nl_recv(l->sk, &peer, &buf, NULL);
+        if (len <= 0)
+            continue;
+        for (h = (struct nlmsghdr *)buf; nlmsg_ok(h, len); h = nlmsg_next(h, &len)) {
+            struct nlattr *tb[RTA_MAX + 1];
+            if (h->nlmsg_type == RTM_NEWNEXTHOP) {
+                struct nlattr *nb[NHA_MAX + 1];
+                const struct nexthop_grp *g;
+                if (nlmsg_parse(h, sizeof(struct nhmsg), nb, NHA_MAX, NULL) < 0 || !nb[NHA_GROUP])
+                    continue;
+                g = nla_data(nb[NHA_GROUP]);
+                if (!l->t_moved && g->id == l->er2 && nla_len(nb[NHA_GROUP]) == sizeof(*g))
+                    l->t_moved = now_s();
+            } else if (h->nlmsg_type == RTM_NEWROUTE &&
+                       nlmsg_parse(h, sizeof(struct rtmsg), tb, RTA_MAX, NULL) == 0 &&
+                       tb[RTA_TABLE] && nla_get_u32(tb[RTA_TABLE]) == ROUTES_DEFAULT_TABLE &&
+                       (!tb[RTA_PRIORITY] || nla_get_u32(tb[RTA_PRIORITY]) == 0) &&
+                       ++l->routes == l->n) {
+                l->t_routes = now_s();
+            }
+        }
+        free(buf);
+        buf = NULL;
+    }
+    return NULL;
+}
+
+static void link_updown(const char *dev, bool up)
+{
+    struct ifreq ifr = {0};
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+    if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        die("SIOCGIFFLAGS");
+    ifr.ifr_flags = (short)(up ? ifr.ifr_flags | IFF_UP : ifr.ifr_flags & ~IFF_UP);
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        die("SIOCSIFFLAGS");
+    close(fd);
+}
+
+/* Runs the engine's event loop until done() or 30 s. */
+static void pump(struct routes_engine *eng, bool (*done)(void *), void *arg)
+{
+    double t0 = now_s();
+    while (!done(arg) && now_s() - t0 < 30) {
+        struct pollfd p = {.fd = routes_get_fd(eng), .events = POLLIN};
+        int tmo = routes_timeout_ms(eng);
+        poll(&p, 1, tmo < 0 || tmo > 20 ? 20 : tmo);
+        routes_process_events(eng);
+    }
+    if (!done(arg))
+        die("the engine did not settle within 30 s");
+}
+
+static bool lis_rebuilt(void *arg)
+{
+    const struct listener *l = arg;
+    return l->t_routes > 0;
+}
+
+static bool eng_settled(void *arg)
+{
+    struct routes_engine *eng = arg;
+    return routes_timeout_ms(eng) < 0;
+}
+
+/* Seconds from er1 going down until every prefix is routed via er2:
+ * *rebuilt gets the time until the site's own routes were all back. */
+static double linkloss_once(const struct routes_state *st, unsigned n, bool fail_closed,
+                            double *rebuilt)
+{
+    struct routes_state *empty = routes_state_new();
+    struct routes_engine *eng = open_engine_fc(fail_closed);
+    struct listener l = {.n = n};
+    struct routes_result res;
+    int size = 64 * 1024 * 1024;
+    pthread_t th;
+    double t0, moved;
+
+    apply_timed(eng, st, &res);
+    routes_result_free(&res);
+    l.er2 = nh_id_of("via 198.51.100.5 ");
+    l.sk = nl_socket_alloc();
+    if (!l.sk || nl_connect(l.sk, NETLINK_ROUTE) < 0 ||
+        nl_socket_add_memberships(l.sk, RTNLGRP_NEXTHOP, RTNLGRP_IPV4_ROUTE, 0) < 0)
+        die("listener socket");
+    nl_socket_disable_seq_check(l.sk);
+    nl_socket_set_msg_buf_size(l.sk, 256 * 1024);
+    setsockopt(nl_socket_get_fd(l.sk), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+    if (pthread_create(&th, NULL, listen_main, &l) != 0)
+        die("pthread_create");
+
+    t0 = now_s();
+    link_updown("er1", false);
+    pump(eng, lis_rebuilt, &l);
+    pump(eng, eng_settled, eng); /* the cover group back to a blackhole */
+    l.stop = 1;
+    pthread_join(th, NULL);
+    nl_socket_free(l.sk);
+    /* without covers the n-th route back is the moment everything moved */
+    moved = (fail_closed ? l.t_moved : l.t_routes) - t0;
+    *rebuilt = l.t_routes - t0;
+    if (fail_closed && !l.t_moved)
+        die("the cover group never took er2");
+
+    link_updown("er1", true);
+    {
+        double t1 = now_s();
+        while (now_s() - t1 < 2) { /* back on er1 */
+            struct pollfd p = {.fd = routes_get_fd(eng), .events = POLLIN};
+            poll(&p, 1, 20);
+            routes_process_events(eng);
+        }
+    }
+    routes_apply(eng, empty, NULL);
+    routes_close(eng);
+    routes_state_free(empty);
+    return moved;
+}
+
+static void bench_linkloss(unsigned n)
+{
+    struct routes_state *st = make_state(n);
+    double r_fc, r_plain, fc = linkloss_once(st, n, true, &r_fc);
+    double plain = linkloss_once(st, n, false, &r_plain);
+    printf("linkloss %5u prefixes, nexthop_compat_mode=%d: every prefix via er2 after %.1f ms "
+           "with covers (one cover-group request per family; group and routes rebuilt after "
+           "%.1f ms, dropped meanwhile) vs %.1f ms re-adding every route (fail_closed=false; "
+           "main table meanwhile) -> %.1fx sooner\n",
+           n, compat_mode(-1), fc * 1e3, r_fc * 1e3, plain * 1e3, plain / fc);
+    routes_state_free(st);
 }
 
 static long status_kb(const char *key)
@@ -408,6 +602,7 @@ static unsigned *parse_list(const char *s, size_t *n)
 int main(int argc, char **argv)
 {
     const char *install = "1000,10000,100000", *sw = "10000,100000", *compat = "1,0";
+    const char *loss = "10000,100000";
     unsigned rss = 100000, *v;
     size_t n;
 
@@ -421,11 +616,13 @@ int main(int argc, char **argv)
             sw = argv[++i];
         else if (!strcmp(argv[i], "--compat") && i + 1 < argc)
             compat = argv[++i];
+        else if (!strcmp(argv[i], "--linkloss") && i + 1 < argc)
+            loss = argv[++i];
         else if (!strcmp(argv[i], "--rss") && i + 1 < argc)
             rss = (unsigned)strtoul(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: routes_bench [--ip PATH] [--install N,..] [--switch N,..] "
-                            "[--compat 1,0] [--rss N]\n");
+                            "[--compat 1,0] [--linkloss N,..] [--rss N]\n");
             return 1;
         }
     }
@@ -452,6 +649,11 @@ int main(int argc, char **argv)
         free(v);
         free(modes);
     }
+    /* link loss in the namespace's own compat mode (the kernel's default) */
+    v = parse_list(loss, &n);
+    for (size_t i = 0; i < n; i++)
+        bench_linkloss(v[i]);
+    free(v);
     if (rss)
         bench_rss(rss);
     {
