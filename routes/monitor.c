@@ -171,7 +171,16 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
         if (hdr->nlmsg_type == RTM_DELROUTE) {
             if (!rt_rtable_del(&eng->m.routes, &r.dst))
                 return;
-            if (eng->tamper_logs++ < RT_TAMPER_LOGS)
+            /* port 0 is the kernel itself: the route went with its group
+             * (a link went down; IPv6 says so, IPv4 does not) -- not
+             * tampering, and the link event that follows explains it */
+            if (hdr->nlmsg_pid == 0) {
+                if (eng->tamper_logs++ < RT_TAMPER_LOGS)
+                    rt_log(eng, ROUTES_LOG_INFO,
+                           "owned route %s table %u was removed by the kernel (its group went "
+                           "away)",
+                           p, r.table);
+            } else if (eng->tamper_logs++ < RT_TAMPER_LOGS)
                 rt_log(eng, ROUTES_LOG_WARN,
                        "owned route %s table %u was deleted by netlink port %u", p, r.table,
                        hdr->nlmsg_pid);

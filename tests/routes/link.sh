@@ -83,5 +83,7 @@ nsx gw ip link set er1 down
 nsx gw ip link set er2 down
 check "tunnel path carries west" within_ms 1000 "tunnel" route_dev 100.64.1.5 tun
 check "sensor reaches the host through the tunnel" ping_via 4 r3
+check "the kernel's own removals are not reported as tampering" \
+  not grep -q 'was deleted by netlink port 0' "$DLOG"
 check "driver stops" drv_stop
 finish
