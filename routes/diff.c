@@ -423,8 +423,9 @@ static void assign_gids(struct pctx *c)
     /* 3. adopt the cover group the site's covers point at */
     for (size_t s = 0; s < c->n_sites && c->cfg->fail_closed; s++) {
         const struct rt_site *spec = &c->sites[s].spec;
-        if (c->sites[s].frozen)
-            continue;
+        if (c->sites[s].frozen || ((!spec->n_fam[RT_FAM_V4] || plan->fid[s][RT_FAM_V4]) &&
+                                   (!spec->n_fam[RT_FAM_V6] || plan->fid[s][RT_FAM_V6])))
+            continue; /* nothing to adopt */
         for (size_t i = 0; i < spec->n_pfx; i++) {
             int f = rt_fam_index(spec->pfx[i].family);
             const struct rt_rentry *e;
