@@ -49,7 +49,7 @@ static struct nl_msg *build_op(void *ctx, size_t i)
         return rt_msg_route_set(&op->pfx, o->table, o->protocol, op->nhid,
                                 rt_rtable_get(&x->eng->m.routes, &op->pfx) != NULL);
     case RT_OP_ROUTE_DEL:
-        return rt_msg_route_del(&op->pfx, o->table, o->protocol);
+        return rt_msg_route_del(&op->pfx, o->table, o->protocol, op->nhid);
     case RT_OP_FB_SET:
         return rt_msg_fallback_set(&op->pfx, o->table, o->protocol, op->nhid,
                                    rt_rtable_get(&x->eng->m.fallback, &op->pfx) != NULL);
@@ -211,9 +211,11 @@ static void on_ack(void *ctx, size_t i, int err, const char *extack)
     case RT_OP_GRP_REPLACE: {
         const struct rt_nh *g = &x->plan->nh[op->nh];
         const struct rt_nh *first = g->n_members ? rt_mirror_nh(m, g->members[0].id) : NULL;
+        /* read before the put, which may move the mirror's array */
+        bool carries = first && first->kind != RT_NH_BLACKHOLE;
         rt_mirror_nh_put(m, g);
         x->res->groups_changed++;
-        if (x->list == &x->plan->ph[RT_PH_COVER] && first && first->kind != RT_NH_BLACKHOLE) {
+        if (x->list == &x->plan->ph[RT_PH_COVER] && carries) {
             int f = x->plan->fid[op->site][RT_FAM_V6] == op->nhid ? RT_FAM_V6 : RT_FAM_V4;
             rt_log(x->eng, ROUTES_LOG_WARN,
                    "site '%s' %s: the kernel dropped group %u; cover group %u carries the site on "
@@ -398,15 +400,6 @@ int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_resul
             continue;
         memcpy(eng->sites[s].gid, plan.gid[s], sizeof(eng->sites[s].gid));
         memcpy(eng->sites[s].fid, plan.fid[s], sizeof(eng->sites[s].fid));
-    }
-    /* a cover group carries a site: put it back to a blackhole once the
-     * site's own routes are back (the next pass) */
-    if (plan.again && rc == 0) {
-        bool failed = false;
-        for (size_t s = 0; s < eng->n_sites; s++)
-            failed |= eng->sites[s].failed;
-        if (!failed)
-            rt_schedule_repair(eng, 0);
     }
     res->messages += eng->nl.sent - sent0;
     free(x.site_errors);

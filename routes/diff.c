@@ -249,41 +249,63 @@ static int plan_group(struct pctx *c, size_t s, int f)
  * nexthop, so that a prefix whose group route the kernel dropped is not
  * routed by the main table. When the kernel has dropped the site's group
  * (the last member's interface went down) and the covers are there, it
- * takes the site's new selection instead: one request moves the site while
- * its group and routes are rebuilt, and the next pass (plan->again) makes
- * it a blackhole again. */
+ * takes the site's new selection first (phase COVER): one request moves the
+ * site while its group and routes are rebuilt (GROUP, ROUTE); then it goes
+ * back to the blackhole in the same pass (COVER_RESET), so that it does not
+ * share the fate of the new path's link for longer than the rebuild. A site
+ * that fails before the reset keeps the cover group carrying it. */
 static int plan_cover(struct pctx *c, size_t s, int f)
 {
     struct rt_plan *plan = c->plan;
-    struct rt_nh fg = {.id = plan->fid[s][f], .kind = RT_NH_GROUP, .family = AF_UNSPEC};
-    const struct rt_nh *cur = rt_mirror_nh(c->m, fg.id);
+    struct rt_nh bhg = {.id = plan->fid[s][f], .kind = RT_NH_GROUP, .family = AF_UNSPEC};
+    const struct rt_nh *cur = rt_mirror_nh(c->m, bhg.id);
     const struct rt_nh *grp = rt_mirror_nh(c->m, plan->gid[s][f]);
+    struct rt_nh bh = {.kind = RT_NH_BLACKHOLE, .family = (uint8_t)rt_fam_af(f)};
     int idx, rc;
 
-    if (cur && cur->kind == RT_NH_GROUP && !grp && plan->grp[s][f] >= 0) {
-        const struct rt_nh *want = &plan->nh[plan->grp[s][f]];
-        fg.n_members = want->n_members;
-        memcpy(fg.members, want->members, sizeof(fg.members));
-        plan->again = true;
-    } else {
-        struct rt_nh bh = {.kind = RT_NH_BLACKHOLE, .family = (uint8_t)rt_fam_af(f)};
-        rc = single_id(c, &bh, -1, -1, &fg.members[0].id);
-        if (rc < 0)
-            return rc;
-        fg.members[0].weight = 1;
-        fg.n_members = 1;
+    rc = single_id(c, &bh, -1, -1, &bhg.members[0].id);
+    if (rc < 0)
+        return rc;
+    bhg.members[0].weight = 1;
+    bhg.n_members = 1;
+    if (cur && cur->kind == RT_NH_GROUP && !grp && plan->grp[s][f] >= 0 &&
+        !rt_nh_same_members(&plan->nh[plan->grp[s][f]], &bhg)) {
+        struct rt_nh carry = plan->nh[plan->grp[s][f]];
+        carry.id = bhg.id;
+        idx = nh_push(plan, &carry);
+        if (idx < 0)
+            return idx;
+        if (!rt_nh_same_members(cur, &carry)) {
+            rc = op_push(plan, RT_PH_COVER,
+                         &(struct rt_op){.kind = RT_OP_GRP_REPLACE,
+                                         .site = (int32_t)s,
+                                         .path = -1,
+                                         .nh = (uint32_t)idx,
+                                         .nhid = carry.id});
+            if (rc < 0)
+                return rc;
+        }
+        idx = nh_push(plan, &bhg);
+        if (idx < 0)
+            return idx;
+        return op_push(plan, RT_PH_COVER_RESET,
+                       &(struct rt_op){.kind = RT_OP_GRP_REPLACE,
+                                       .site = (int32_t)s,
+                                       .path = -1,
+                                       .nh = (uint32_t)idx,
+                                       .nhid = bhg.id});
     }
-    idx = nh_push(plan, &fg);
+    idx = nh_push(plan, &bhg);
     if (idx < 0)
         return idx;
-    if (cur && rt_nh_same_members(cur, &fg))
+    if (cur && rt_nh_same_members(cur, &bhg))
         return 0;
     return op_push(plan, RT_PH_COVER,
                    &(struct rt_op){.kind = cur ? RT_OP_GRP_REPLACE : RT_OP_GRP_ADD,
                                    .site = (int32_t)s,
                                    .path = -1,
                                    .nh = (uint32_t)idx,
-                                   .nhid = fg.id});
+                                   .nhid = bhg.id});
 }
 
 static int plan_frozen(struct pctx *c, size_t s)

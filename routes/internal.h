@@ -230,7 +230,10 @@ bool rt_route_is_fallback(const struct rt_route_msg *r);
 /* replace: the route is owned (NLM_F_REPLACE); else NLM_F_CREATE|NLM_F_EXCL */
 struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
                                 uint32_t nhid, bool replace);
-struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
+/* nhid: the group the route points at (0: unknown), so that only that
+ * route matches */
+struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                uint32_t nhid);
 /* The cover of a prefix: a route at ROUTES_FALLBACK_METRIC to the site's
  * cover group (replace: the mirror holds it as ours). */
 struct nl_msg *rt_msg_fallback_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
@@ -322,6 +325,8 @@ enum rt_phase {
                   * moves to its next path with this one request */
     RT_PH_GROUP,
     RT_PH_ROUTE,
+    RT_PH_COVER_RESET, /* a cover group that carried a site goes back to a
+                        * blackhole once the site's routes are back */
     RT_PH_ROUTE_DEL,
     RT_PH_GROUP_DEL,
     RT_PH_NH_DEL,
@@ -369,9 +374,6 @@ struct rt_plan {
     uint32_t (*gid)[RT_NFAM]; /* planned group id per site and family */
     int32_t (*grp)[RT_NFAM];  /* index of that group in nh[], -1 if none */
     uint32_t (*fid)[RT_NFAM]; /* planned cover group id (fail_closed) */
-    /* a cover group carries traffic (its site's group was dropped by the
-     * kernel): once the routes are back, another pass makes it a blackhole */
-    bool again;
     size_t n_sites;
     size_t n_ops;
 };

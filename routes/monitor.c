@@ -162,7 +162,14 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
             return;
         if (hdr->nlmsg_type != RTM_DELROUTE)
             rt_rtable_set(&eng->m.fallback, &r.dst, nhid);
-        if (eng->tamper_logs++ < RT_TAMPER_LOGS)
+        if (eng->tamper_logs++ >= RT_TAMPER_LOGS)
+            ; /* the repair logs the totals */
+        else if (hdr->nlmsg_pid == 0 && hdr->nlmsg_type == RTM_DELROUTE)
+            rt_log(eng, ROUTES_LOG_INFO,
+                   "owned cover route %s table %u was removed by the kernel (its cover group "
+                   "went away)",
+                   p, r.table);
+        else
             rt_log(eng, ROUTES_LOG_WARN,
                    "owned cover route %s table %u metric %u was %s by netlink port %u", p, r.table,
                    ROUTES_FALLBACK_METRIC, hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "changed",

@@ -54,16 +54,20 @@ struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8
     return msg;
 }
 
-/* The group route is the unicast one at the family's default metric (none
- * given at creation: 0 for IPv4, 1024 for IPv6); naming type and metric
- * keeps a deletion from taking the fallback blackhole of the same prefix. */
-struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
+/* The group route is the one at the family's default metric (none given at
+ * creation: 0 for IPv4, 1024 for IPv6) pointing at the site's group. The
+ * cover of the same prefix is unicast too (metric 4096): IPv4 takes a
+ * metric of 0 as "any", so the group's id is what keeps a deletion from
+ * taking the cover when the group route is already gone. */
+struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                uint32_t nhid)
 {
     struct nl_msg *msg = route_msg(RTM_DELROUTE, 0, p, table, protocol);
     if (!msg)
         return NULL;
     ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_UNICAST;
-    if (p->family == AF_INET6 && nla_put_u32(msg, RTA_PRIORITY, 1024) < 0) {
+    if ((p->family == AF_INET6 && nla_put_u32(msg, RTA_PRIORITY, 1024) < 0) ||
+        (nhid && nla_put_u32(msg, RTA_NH_ID, nhid) < 0)) {
         nlmsg_free(msg);
         return NULL;
     }

@@ -130,14 +130,18 @@ static int freeze_from_kernel(struct routes_engine *eng, const struct rt_site *s
         int f = rt_fam_index(spec->pfx[i].family);
         const struct rt_rentry *e;
         const struct rt_nh *g;
-        if (t->frozen_grp[f].id)
-            continue;
         if (!t->fid[f]) {
             const struct rt_rentry *fb = rt_rtable_get(&eng->m.fallback, &spec->pfx[i]);
             const struct rt_nh *fg = fb ? rt_mirror_nh(&eng->m, fb->nhid) : NULL;
-            if (fg && fg->kind == RT_NH_GROUP)
+            if (fg && fg->kind == RT_NH_GROUP) {
                 t->fid[f] = fg->id; /* its cover group, kept as it is */
+                /* the covers alone are kernel state to keep: the group may
+                 * be gone with a link while no tunneld was running */
+                found = true;
+            }
         }
+        if (t->frozen_grp[f].id)
+            continue;
         e = rt_rtable_get(&eng->m.routes, &spec->pfx[i]);
         g = e ? rt_mirror_nh(&eng->m, e->nhid) : NULL;
         if (!g || g->kind != RT_NH_GROUP)

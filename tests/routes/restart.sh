@@ -69,4 +69,22 @@ check "restart with more rules: exit 0, no sanitizer report" \
   sh -c "[ \$(cat '$T_DIR/rules-2.rc') = 0 ] && ! grep -q Sanitizer '$T_DIR/rules-2.log'"
 owned_rules() { nsx gw sh -c "ip rule; ip -6 rule" | grep 'proto 116' | cut -d: -f1 | sort | tr '\n' ' '; }
 check "owned rules are exactly the wanted ones" test "$(owned_rules)" = "2000 2000 2001 2001 "
+
+# The kernel drops west's groups while no engine runs (er1, their only
+# member, goes down), and the next run rejects west (unknown interface).
+# West's covers are all the kernel holds for it: they must stay, so that its
+# traffic stays in the blackhole instead of the main table.
+v6=$(nroutes 6)
+nsx gw ip link set er1 down
+check "kernel dropped west's group routes" test "$(nroutes 4)" -eq 0 -a "$(nroutes 6)" -eq 0
+check "the covers are left" test "$(nfallback 4)" -eq "$v4" -a "$(nfallback 6)" -eq "$v6"
+sed 's/"dev": "er1"/"dev": "nosuch0"/' "$T_DIR/rules.json" >"$T_DIR/reject.json"
+drv apply "$T_DIR/reject.json" >"$T_DIR/reject.log" 2>&1
+check "west rejected at the next start" grep -q "^error site=west path=er1 .*'nosuch0' does not exist" "$T_DIR/reject.log"
+check "west's covers kept" test "$(nfallback 4)" -eq "$v4" -a "$(nfallback 6)" -eq "$v6"
+check "its traffic still ends in the blackhole" \
+  sh -c "ip netns exec $TEST-gw ip route get 203.0.113.1 2>&1 | grep -q 'Invalid argument'"
+nsx gw ip link set er1 up
+drv apply "$T_DIR/rules.json" >"$T_DIR/back.log" 2>&1
+check "west back once accepted" sh -c "grep -q '^applied ok=1' '$T_DIR/back.log' && [ \$(ip netns exec $TEST-gw ip route show table $TABLE | grep -v 'metric 4096' | grep -c nhid) -eq $v4 ]"
 finish
