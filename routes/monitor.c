@@ -93,6 +93,10 @@ void rt_monitor_close(struct routes_engine *eng)
 
 static bool link_used(const struct routes_engine *eng, int ifindex, const char *name)
 {
+    /* a frozen site's paths are unknown: any link may be one of them */
+    for (size_t s = 0; s < eng->n_sites; s++)
+        if (eng->sites[s].frozen)
+            return true;
     for (size_t s = 0; s < eng->n_sites; s++)
         for (size_t p = 0; p < eng->sites[s].spec.n_paths; p++)
             if (eng->sites[s].oif[p] == ifindex || !strcmp(eng->sites[s].spec.paths[p].dev, name))
