@@ -107,6 +107,10 @@ log "switched to the VPN after $(python3 -c "print(round($(date +%s.%N) - $t0, 3
 check "a ping crosses the tunnel to the Azure side only" wait_for 5 "ping via VPN" ping_reaches az er
 check "JSON: expressroute no longer usable" wait_for 3 "er unusable" path_usable expressroute no
 check "the log has the path-down event" grep -q "routes: path-down site 'azure' path 'expressroute'\|routes: PATH_DOWN site 'azure' path 'expressroute'" "$T_DIR/gw/tunneld.log"
+# er0 was the group's only member: the kernel dropped the group and its
+# routes, and the site's cover group moved it (fail closed meanwhile)
+check "the move went through the site's cover group" grep -q \
+  "routes: site 'azure' IPv4: the kernel dropped group [0-9]*; cover group [0-9]* carries" "$T_DIR/gw/tunneld.log"
 
 # the VPN's CHILD_SA dies too: no usable path, the site fails closed
 drop_ike az rtfdrop
