@@ -7,7 +7,11 @@
  * site's best usable paths (ECMP with weights when several share the lowest
  * priority value, a blackhole nexthop when none is usable). Moving a site to
  * another path is therefore one RTM_NEWNEXTHOP request per family, whatever
- * the prefix count.
+ * the prefix count. With fail_closed (the default) each prefix also has a
+ * cover route at ROUTES_FALLBACK_METRIC to a per-site cover group holding
+ * the blackhole: when the kernel drops a site's group with a link, traffic
+ * is dropped instead of taking the main table, and the cover group carries
+ * the site on its next path (one request) while the group is rebuilt.
  *
  * Threading: an engine is protected by an internal mutex, so its functions may
  * be called from any thread, one call at a time per engine being serialised.
