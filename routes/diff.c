@@ -366,13 +366,16 @@ static bool gid_planned(const struct rt_plan *plan, uint32_t id)
     return false;
 }
 
-/* The site whose (planned or committed) cover group is id, -1 if none. */
-static int32_t cover_owner(const struct rt_tsite *sites, size_t n_sites, const struct rt_plan *plan,
-                           uint32_t id)
+/* The site whose planned or committed group (cover group: cover) is id,
+ * -1 if none: the owner of a deletion, so that a site that fails keeps what
+ * it had. */
+static int32_t id_owner(const struct rt_tsite *sites, size_t n_sites, const struct rt_plan *plan,
+                        uint32_t id, bool cover)
 {
     for (size_t s = 0; id && s < n_sites; s++)
         for (int f = 0; f < RT_NFAM; f++)
-            if (plan->fid[s][f] == id || sites[s].fid[f] == id)
+            if ((cover ? plan->fid[s][f] : plan->gid[s][f]) == id ||
+                (cover ? sites[s].fid[f] : sites[s].gid[f]) == id)
                 return (int32_t)s;
     return -1;
 }
@@ -592,21 +595,14 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
     for (size_t i = 0; i < m->routes.cap; i++) {
         const struct rt_rentry *e = &m->routes.slots[i];
         const struct rt_nh *nh;
-        int32_t owner = -1;
         if (!e->used || e->mark == epoch)
             continue;
         nh = rt_mirror_nh(m, e->nhid);
         if (nh && nh->kind == RT_NH_GROUP && !gid_planned(plan, e->nhid))
             continue;
-        /* attribute the deletion to the site owning the group, so that a
-         * site that fails keeps its routes */
-        for (size_t s = 0; s < n_sites && owner < 0; s++)
-            for (int f = 0; f < RT_NFAM; f++)
-                if (plan->gid[s][f] == e->nhid)
-                    owner = (int32_t)s;
         rc = op_push(plan, RT_PH_ROUTE_DEL,
                      &(struct rt_op){.kind = RT_OP_ROUTE_DEL,
-                                     .site = owner,
+                                     .site = id_owner(sites, n_sites, plan, e->nhid, false),
                                      .path = -1,
                                      .nhid = e->nhid,
                                      .pfx = e->key});
@@ -628,12 +624,10 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
         nh = e->nhid ? rt_mirror_nh(m, e->nhid) : NULL;
         if (nh && nh->kind == RT_NH_GROUP && !gid_planned(plan, e->nhid))
             continue;
-        owner = cover_owner(sites, n_sites, plan, e->nhid);
+        owner = id_owner(sites, n_sites, plan, e->nhid, true);
         route = owner < 0 ? rt_rtable_get(&m->routes, &e->key) : NULL;
-        for (size_t s = 0; route && s < n_sites && owner < 0; s++)
-            for (int f = 0; f < RT_NFAM; f++)
-                if (plan->gid[s][f] == route->nhid || sites[s].gid[f] == route->nhid)
-                    owner = (int32_t)s;
+        if (route)
+            owner = id_owner(sites, n_sites, plan, route->nhid, false);
         rc = op_push(
             plan, RT_PH_ROUTE_DEL,
             &(struct rt_op){.kind = RT_OP_FB_DEL, .site = owner, .path = -1, .pfx = e->key});

@@ -42,16 +42,23 @@ static struct nl_msg *route_msg(int type, int flags, const struct rt_prefix *p, 
 /* replace: only for a prefix the mirror holds as owned; anything else is
  * created exclusively, so that a route of someone else's with the same key
  * makes the kernel answer EEXIST instead of being overwritten. */
-struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
-                                uint32_t nhid, bool replace)
+static struct nl_msg *route_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                uint32_t nhid, bool replace, uint32_t metric)
 {
     struct nl_msg *msg = route_msg(
         RTM_NEWROUTE, NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL), p, table, protocol);
-    if (msg && nla_put_u32(msg, RTA_NH_ID, nhid) < 0) {
+    if (msg && (nla_put_u32(msg, RTA_NH_ID, nhid) < 0 ||
+                (metric && nla_put_u32(msg, RTA_PRIORITY, metric) < 0))) {
         nlmsg_free(msg);
         return NULL;
     }
     return msg;
+}
+
+struct nl_msg *rt_msg_route_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                uint32_t nhid, bool replace)
+{
+    return route_set(p, table, protocol, nhid, replace, 0);
 }
 
 /* The group route is the one at the family's default metric (none given at
@@ -74,34 +81,23 @@ struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8
     return msg;
 }
 
-/* Covers are told apart by their metric; a deletion names it, whatever
- * the type (an older blackhole cover goes the same way). */
-static struct nl_msg *fallback_msg(int type, int flags, const struct rt_prefix *p, uint32_t table,
-                                   uint8_t protocol)
+/* Covers are told apart by their metric. */
+struct nl_msg *rt_msg_fallback_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                   uint32_t nhid, bool replace)
 {
-    struct nl_msg *msg = route_msg(type, flags, p, table, protocol);
+    return route_set(p, table, protocol, nhid, replace, ROUTES_FALLBACK_METRIC);
+}
+
+/* A deletion names the metric, whatever the type (an older blackhole cover
+ * goes the same way). */
+struct nl_msg *rt_msg_fallback_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
+{
+    struct nl_msg *msg = route_msg(RTM_DELROUTE, 0, p, table, protocol);
     if (msg && nla_put_u32(msg, RTA_PRIORITY, ROUTES_FALLBACK_METRIC) < 0) {
         nlmsg_free(msg);
         return NULL;
     }
     return msg;
-}
-
-struct nl_msg *rt_msg_fallback_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
-                                   uint32_t nhid, bool replace)
-{
-    struct nl_msg *msg = fallback_msg(
-        RTM_NEWROUTE, NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL), p, table, protocol);
-    if (msg && nla_put_u32(msg, RTA_NH_ID, nhid) < 0) {
-        nlmsg_free(msg);
-        return NULL;
-    }
-    return msg;
-}
-
-struct nl_msg *rt_msg_fallback_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
-{
-    return fallback_msg(RTM_DELROUTE, 0, p, table, protocol);
 }
 
 bool rt_route_is_fallback(const struct rt_route_msg *r)

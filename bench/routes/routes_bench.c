@@ -219,16 +219,14 @@ static double apply_timed(struct routes_engine *eng, const struct routes_state *
 static double install_once(const struct routes_state *st, bool fail_closed, uint32_t *routes,
                            uint64_t *msgs)
 {
-    struct routes_state *empty = routes_state_new();
     struct routes_engine *eng = open_engine_fc(fail_closed);
     struct routes_result res;
     double t = apply_timed(eng, st, &res);
     *routes = res.routes_set;
     *msgs = res.messages;
     routes_result_free(&res);
-    routes_apply(eng, empty, NULL);
+    routes_withdraw_all(eng);
     routes_close(eng);
-    routes_state_free(empty);
     return t;
 }
 
@@ -342,7 +340,7 @@ static bool eng_settled(void *arg);
 
 static void bench_switch(unsigned n)
 {
-    struct routes_state *st = make_state(n), *empty = routes_state_new();
+    struct routes_state *st = make_state(n);
     struct routes_engine *eng = open_engine();
     struct routes_result res;
     double t_eng[2 * SWITCH_REPS], t_raw[2 * SWITCH_REPS], t_proc[2 * SWITCH_REPS];
@@ -398,7 +396,7 @@ static void bench_switch(unsigned n)
     }
     /* a new engine adopts the site and withdraws it */
     eng = open_engine();
-    routes_apply(eng, empty, NULL);
+    routes_withdraw_all(eng);
     routes_close(eng);
 
     baseline_nexthops();
@@ -418,7 +416,6 @@ static void bench_switch(unsigned n)
            n, compat_mode(-1), me * 1e3, (double)msgs / (2 * SWITCH_REPS), mr * 1e3, me / mr,
            ml * 1e3, me / ml, mp * 1e3, me / mp, t_rbr * 1e3, t_rbr / me);
     routes_state_free(st);
-    routes_state_free(empty);
 }
 
 /* ---- link loss ------------------------------------------------------------ */
@@ -511,12 +508,17 @@ static bool eng_settled(void *arg)
     return routes_timeout_ms(eng) < 0;
 }
 
+static bool er1_back(void *arg)
+{
+    struct routes_engine *eng = arg;
+    return routes_path_usable(eng, "bench", "er1") == 1 && eng_settled(eng);
+}
+
 /* Seconds from er1 going down until every prefix is routed via er2:
  * *rebuilt gets the time until the site's own routes were all back. */
 static double linkloss_once(const struct routes_state *st, unsigned n, bool fail_closed,
                             double *rebuilt)
 {
-    struct routes_state *empty = routes_state_new();
     struct routes_engine *eng = open_engine_fc(fail_closed);
     struct listener l = {.n = n};
     struct routes_result res;
@@ -551,17 +553,9 @@ static double linkloss_once(const struct routes_state *st, unsigned n, bool fail
         die("the cover group never took er2");
 
     link_updown("er1", true);
-    {
-        double t1 = now_s();
-        while (now_s() - t1 < 2) { /* back on er1 */
-            struct pollfd p = {.fd = routes_get_fd(eng), .events = POLLIN};
-            poll(&p, 1, 20);
-            routes_process_events(eng);
-        }
-    }
-    routes_apply(eng, empty, NULL);
+    pump(eng, er1_back, eng);
+    routes_withdraw_all(eng);
     routes_close(eng);
-    routes_state_free(empty);
     return moved;
 }
 
@@ -600,7 +594,7 @@ static void bench_rss(unsigned n)
         die("fork");
     if (pid == 0) {
         long before, after, hwm;
-        struct routes_state *st = make_state(n), *empty = routes_state_new();
+        struct routes_state *st = make_state(n);
         struct routes_engine *eng;
         struct routes_result res;
         before = status_kb("VmRSS:");
@@ -613,9 +607,8 @@ static void bench_rss(unsigned n)
         printf("rss     %6u prefixes: peak RSS %.1f MiB (process, incl. the caller's state), "
                "engine holding them %.1f MiB (RSS after apply minus before open)\n",
                n, hwm / 1024.0, (after - before) / 1024.0);
-        routes_apply(eng, empty, NULL);
+        routes_withdraw_all(eng);
         routes_close(eng);
-        routes_state_free(empty);
         fflush(stdout);
         _exit(0);
     }

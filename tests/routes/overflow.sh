@@ -31,8 +31,7 @@ check "overflow noticed and logged" wait_for 5 "overflow log" ovf
 check "resync reported as an event" wait_for 5 "resync event" grep -q '^event resync' "$DLOG"
 check "deleted route restored within 1 s of the engine running again" \
   within_ms 1000 "route restored" has_route 4 100.64.0.9/32
-check "all routes and covers there" \
-  sh -c "[ \$(ip netns exec $TEST-gw ip route show table $TABLE | grep -v 'metric 4096' | grep -c nhid) -eq 201 ]"
+check "all routes and covers there" test "$(nroutes 4)" -eq 201 -a "$(nfallback 4)" -eq 201
 check "foreign routes left alone" \
   test "$(nsx gw ip route show table all proto static | grep -c '^192.0.2')" -eq 3000
 check "sensor reaches the host via er1" ping_via 4 r1

@@ -50,6 +50,26 @@ static void lo_up(void)
     close(fd);
 }
 
+/* An engine without policy rules in a network namespace of the test's
+ * own (the test is skipped when it cannot make one). */
+static struct routes_engine *private_engine(void)
+{
+    struct routes_options o;
+    struct routes_engine *eng = NULL;
+    char err[512];
+    if (unshare(CLONE_NEWNET) < 0) {
+        fprintf(stderr, "no private network namespace (%m): skipped\n");
+        skip();
+    }
+    lo_up();
+    routes_options_init(&o);
+    o.rules = NULL;
+    o.n_rules = 0;
+    o.log = quiet_log;
+    assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
+    return eng;
+}
+
 /* n IPv4 /32s 100.<64 + second>.x.y (shared address space; the routes
  * exist only in the test's own namespace) */
 static void add_hosts(struct routes_state *st, int s, uint8_t second, unsigned n)
@@ -71,8 +91,7 @@ static bool has_error(const struct routes_result *res, const char *site, const c
 
 static void test_unsent_requests_fail_their_sites(void **state)
 {
-    struct routes_options o;
-    struct routes_engine *eng = NULL;
+    struct routes_engine *eng;
     struct routes_result res = {0};
     struct routes_state *st;
     char err[512];
@@ -80,16 +99,7 @@ static void test_unsent_requests_fail_their_sites(void **state)
     size_t mirrored;
     (void)state;
 
-    if (unshare(CLONE_NEWNET) < 0) {
-        fprintf(stderr, "no private network namespace (%m): skipped\n");
-        skip();
-    }
-    lo_up();
-    routes_options_init(&o);
-    o.rules = NULL;
-    o.n_rules = 0;
-    o.log = quiet_log;
-    assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
+    eng = private_engine();
 
     /* no path: each site gets a group holding the blackhole nexthop. "a"
      * fills the first window of route requests (1024) and more; the routes
@@ -145,25 +155,14 @@ static void test_unsent_requests_fail_their_sites(void **state)
  * fails (the caller retries it). */
 static void test_unsent_rules_are_reported(void **state)
 {
-    struct routes_options o;
-    struct routes_engine *eng = NULL;
+    struct routes_engine *eng;
     struct routes_result res = {0};
     struct rt_rule *want;
-    char err[512];
     int rc, fd, small = 1, big = 16 * 1024 * 1024;
     size_t n = 2500, unsent = 0, lost = 0;
     (void)state;
 
-    if (unshare(CLONE_NEWNET) < 0) {
-        fprintf(stderr, "no private network namespace (%m): skipped\n");
-        skip();
-    }
-    lo_up();
-    routes_options_init(&o);
-    o.rules = NULL;
-    o.n_rules = 0;
-    o.log = quiet_log;
-    assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
+    eng = private_engine();
 
     /* 2500 rules "from 100.64.x.y/32 lookup 1160": more than one window */
     want = calloc(n, sizeof(*want));
