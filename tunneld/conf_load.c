@@ -257,8 +257,7 @@ static void unload(vici_conn_t *conn, const char *cmd, const char *key, const ch
         DBG1(DBG_CFG, "%s '%s' failed: %s", cmd, name, err);
 }
 
-/* parses path into a new settings object; NULL with err set on failure */
-static settings_t *parse(const char *path, char *err, size_t errlen)
+settings_t *conf_load_parse(const char *path, char *err, size_t errlen)
 {
     char first[512];
     settings_t *cfg;
@@ -296,7 +295,7 @@ bool conf_load_apply(const conf_load_opts_t *opts, conf_load_result_t *res, char
     char *name;
 
     memset(res, 0, sizeof(*res));
-    cfg = parse(opts->path, err, errlen);
+    cfg = conf_load_parse(opts->path, err, errlen);
     if (!cfg)
         return FALSE;
     conn = vici_connect((char *)opts->vici_uri);
@@ -350,7 +349,7 @@ bool conf_load_apply(const conf_load_opts_t *opts, conf_load_result_t *res, char
 bool conf_load_check(const char *path, unsigned *conns, unsigned *problems, char *err,
                      size_t errlen)
 {
-    settings_t *cfg = parse(path, err, errlen);
+    settings_t *cfg = conf_load_parse(path, err, errlen);
     enumerator_t *e;
     char *name;
 

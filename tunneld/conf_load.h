@@ -48,4 +48,11 @@ bool conf_load_apply(const conf_load_opts_t *opts, conf_load_result_t *res, char
 bool conf_load_check(const char *path, unsigned *conns, unsigned *problems, char *err,
                      size_t errlen);
 
+/*
+ * Parses a swanctl-syntax file into a new settings object (includes, section
+ * templates); NULL with err set ("file:line: message") on failure.
+ */
+struct settings_t;
+struct settings_t *conf_load_parse(const char *path, char *err, size_t errlen);
+
 #endif

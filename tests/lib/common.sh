@@ -7,6 +7,8 @@
 
 set -u
 : "${TEST:?TEST must name the test}"
+# TEST_PREFIX (a letter or two) lets two checkouts run the same test at once
+TEST="${TEST_PREFIX:-}$TEST"
 T_DIR=$(mktemp -d "/tmp/tunneld-test-$TEST.XXXXXX")
 T_PIDS=()
 T_NETNS=()
