@@ -280,7 +280,7 @@ void rt_monitor_drain(struct routes_engine *eng)
 {
     /* bounded: at most this many reads per call, the rest stays queued */
     for (int reads = 0; eng->mon && reads < 100000; reads++) {
-        struct sockaddr_nl peer;
+        struct sockaddr_nl peer = {0};
         unsigned char *buf = NULL;
         struct nlmsghdr *hdr;
         int len = nl_recv(eng->mon, &peer, &buf, NULL);
@@ -298,6 +298,11 @@ void rt_monitor_drain(struct routes_engine *eng)
             }
             rt_log(eng, ROUTES_LOG_ERROR, "monitor socket: %s", nl_geterror(len));
             return;
+        }
+        if (peer.nl_pid != 0) {
+            /* sent by another process to our port, not by the kernel */
+            free(buf);
+            continue;
         }
         hdr = (struct nlmsghdr *)buf;
         for (; nlmsg_ok(hdr, len); hdr = nlmsg_next(hdr, &len)) {
