@@ -83,9 +83,9 @@ void rt_paths_refresh(struct routes_engine *eng)
     }
 }
 
-/* Checks that need the kernel: the interface exists, a gateway is on one of
- * its connected subnets (when the link is up; a down link just makes the
- * path unusable). */
+/* Checks that need the kernel: a gateway is on one of its interface's
+ * connected subnets (when the link is up; a down or missing link just makes
+ * the path unusable until it is up). */
 static bool site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
                            struct routes_result *res)
 {
@@ -93,15 +93,10 @@ static bool site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
     for (size_t p = 0; p < s->n_paths; p++) {
         const struct rt_path *path = &s->paths[p];
         const struct rt_link *l = rt_mirror_link_by_name(&eng->m, path->dev);
-        if (!l) {
-            rt_result_add(res, s->name, path->name, NULL, -ENODEV,
-                          "site '%s' path '%s': interface '%s' does not exist (expected an "
-                          "existing interface); site '%s' not applied",
-                          s->name, path->name, path->dev, s->name);
-            ok = false;
-            continue;
-        }
-        if (!rt_link_usable(l))
+        /* a missing interface (not made yet, e.g. a tunnel device) makes
+         * the path unusable, like a down link: the site fails closed and
+         * the path is applied when the link appears */
+        if (!l || !rt_link_usable(l))
             continue;
         for (int f = 0; f < RT_NFAM; f++) {
             char subnets[160], gw[64];
