@@ -100,6 +100,25 @@ struct nl_msg *rt_msg_fallback_del(const struct rt_prefix *p, uint32_t table, ui
     return msg;
 }
 
+struct nl_msg *rt_msg_bypass_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                 bool replace)
+{
+    struct nl_msg *msg = route_msg(
+        RTM_NEWROUTE, NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL), p, table, protocol);
+    if (msg)
+        ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_THROW;
+    return msg;
+}
+
+/* The type keeps a deletion from taking another route of the prefix. */
+struct nl_msg *rt_msg_bypass_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
+{
+    struct nl_msg *msg = route_msg(RTM_DELROUTE, 0, p, table, protocol);
+    if (msg)
+        ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_THROW;
+    return msg;
+}
+
 bool rt_route_is_fallback(const struct rt_route_msg *r)
 {
     return r->has_priority && r->priority == ROUTES_FALLBACK_METRIC;

@@ -86,8 +86,8 @@ void rt_paths_refresh(struct routes_engine *eng)
 /* Checks that need the kernel: a gateway is on one of its interface's
  * connected subnets (when the link is up; a down or missing link just makes
  * the path unusable until it is up). */
-static bool site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
-                           struct routes_result *res)
+bool rt_site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
+                       struct routes_result *res)
 {
     bool ok = true;
     for (size_t p = 0; p < s->n_paths; p++) {
@@ -278,7 +278,7 @@ int routes_apply(struct routes_engine *eng, const struct routes_state *st,
                       is->has_prefix ? &is->prefix : NULL, -EINVAL, "%s", is->message);
     }
     for (size_t i = 0; i < st->n_sites; i++)
-        if (!rejected[i] && !site_kernel_ok(eng, &st->sites[i], res))
+        if (!rejected[i] && !rt_site_kernel_ok(eng, &st->sites[i], res))
             rejected[i] = true;
 
     for (size_t i = 0; i < st->n_sites; i++) {
@@ -310,6 +310,23 @@ int routes_apply(struct routes_engine *eng, const struct routes_state *st,
         }
         n_next++;
     }
+    if (st->n_bypass) {
+        struct rt_prefix *b = malloc(st->n_bypass * sizeof(*b));
+        if (!b) {
+            rc = -ENOMEM;
+            rt_result_add(res, NULL, NULL, NULL, rc, "out of memory");
+            free_sites(next, n_next);
+            next = NULL;
+            goto out;
+        }
+        memcpy(b, st->bypass, st->n_bypass * sizeof(*b));
+        free(eng->bypass);
+        eng->bypass = b;
+    } else {
+        free(eng->bypass);
+        eng->bypass = NULL;
+    }
+    eng->n_bypass = st->n_bypass;
     prev = eng->sites;
     n_prev = eng->n_sites;
     eng->sites = next;
@@ -420,6 +437,9 @@ int routes_withdraw_all(struct routes_engine *eng)
     free_sites(eng->sites, eng->n_sites);
     eng->sites = NULL;
     eng->n_sites = 0;
+    free(eng->bypass);
+    eng->bypass = NULL;
+    eng->n_bypass = 0;
     rt_monitor_drain(eng);
     rc = rt_refresh_mirror(eng);
     if (rc == 0)
