@@ -220,7 +220,7 @@ static void test_link(void **state)
 
 static int parse_addr(uint8_t family, uint8_t plen, int alen)
 {
-    uint8_t a[16] = {198, 51, 100, 2};
+    uint8_t a[20] = {198, 51, 100, 2};
     struct ifaddrmsg ifa = {.ifa_family = family, .ifa_prefixlen = plen, .ifa_index = 2};
     struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWADDR, 0);
     struct rt_addr out;
