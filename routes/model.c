@@ -52,6 +52,11 @@ size_t routes_state_bypass_count(const struct routes_state *st)
     return st ? st->n_bypass : 0;
 }
 
+void routes_state_clear_bypass(struct routes_state *st)
+{
+    st->n_bypass = 0;
+}
+
 int routes_state_add_bypass(struct routes_state *st, const char *addr, char *err, size_t errlen)
 {
     struct rt_prefix p;

@@ -85,6 +85,8 @@ size_t routes_state_site_count(const struct routes_state *st);
  * address is refused. Duplicates are ignored. */
 int routes_state_add_bypass(struct routes_state *st, const char *addr, char *err, size_t errlen);
 size_t routes_state_bypass_count(const struct routes_state *st);
+/* Forgets the bypass addresses (a new set follows). */
+void routes_state_clear_bypass(struct routes_state *st);
 
 /* ---- engine options ----------------------------------------------------- */
 

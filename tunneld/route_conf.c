@@ -412,7 +412,7 @@ static bool parse_site(ctx_t *c, const char *site)
 }
 
 /* every remote address that is an IP literal: a throw route of the engine */
-static bool add_bypass(ctx_t *c)
+static bool add_bypass(ctx_t *c, struct routes_state *st)
 {
     for (size_t i = 0; i < c->info.n_conns; i++) {
         const conf_conn_info_t *conn = &c->info.conns[i];
@@ -421,11 +421,25 @@ static bool add_bypass(ctx_t *c)
             uint8_t bytes[16];
             if (inet_pton(strchr(a, ':') ? AF_INET6 : AF_INET, a, bytes) != 1)
                 continue; /* DNS name, range, subnet, %any: cannot be checked */
-            if (routes_state_add_bypass(c->out->st, a, c->err, c->errlen) != 0)
+            if (routes_state_add_bypass(st, a, c->err, c->errlen) != 0)
                 return fail(c, "connection '%s' remote address %s: out of memory", conn->name, a);
         }
     }
     return true;
+}
+
+bool route_conf_bypass(const char *file, const char *swanctl, struct routes_state *st, char *err,
+                       size_t errlen)
+{
+    ctx_t c = {.file = file, .err = err, .errlen = errlen};
+    bool ok = conf_info_read(swanctl, &c.info, err, errlen);
+
+    if (ok) {
+        routes_state_clear_bypass(st);
+        ok = add_bypass(&c, st);
+    }
+    conf_info_free(&c.info);
+    return ok;
 }
 
 static bool parse_all(ctx_t *c, const char *swanctl)
@@ -456,7 +470,7 @@ static bool parse_all(ctx_t *c, const char *swanctl)
     while (ok && e->enumerate(e, &site))
         ok = valid_name(site) ? parse_site(c, site) : bad_name(c, NS ".sites", "site", site);
     e->destroy(e);
-    return ok && add_bypass(c);
+    return ok && add_bypass(c, c->out->st);
 }
 
 bool route_conf_parse(const char *file, const char *swanctl, route_conf_t *out, char *err,

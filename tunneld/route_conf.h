@@ -53,5 +53,14 @@ typedef struct {
 bool route_conf_parse(const char *file, const char *swanctl, route_conf_t *out, char *err,
                       size_t errlen);
 void route_conf_free(route_conf_t *c);
+/*
+ * Replaces the bypass addresses of st with the literal remote addresses of
+ * the connections file (what route_conf_parse adds), for a reload whose
+ * routes are refused while its connections load: the new peers must stay
+ * out of the table that keeps running. False with err set when the file
+ * does not parse (st unchanged).
+ */
+bool route_conf_bypass(const char *file, const char *swanctl, struct routes_state *st, char *err,
+                       size_t errlen);
 
 #endif

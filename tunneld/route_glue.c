@@ -33,7 +33,8 @@ struct route_glue {
     pthread_mutex_t lock; /* guards paths, up, problems */
     route_path_conf_t *paths;
     size_t n_paths;
-    int *up; /* last verdict sent per path: -1 none yet */
+    int *up;                 /* last verdict sent per path: -1 none yet */
+    struct routes_state *st; /* the state last applied (main thread only) */
     char *problems[MAX_PROBLEMS];
     size_t n_problems;
 };
@@ -257,6 +258,7 @@ static void glue_free(route_glue_t *g)
     route_conf_t none = {0};
 
     take_paths(g, &none);
+    routes_state_free(g->st);
     free(g->up);
     problems_clear(g);
     pthread_mutex_destroy(&g->lock);
@@ -343,6 +345,8 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
         routes_close(g->eng);
         goto fail_conf;
     }
+    g->st = conf.st;
+    conf.st = NULL;
     route_conf_free(&conf);
     /*
      * The engine holds paths usable until told otherwise: mark the bound ones
@@ -386,12 +390,26 @@ static bool needs_restart(route_glue_t *g, const char *file, const route_conf_t 
     return true;
 }
 
-static bool refuse(route_glue_t *g, const char *err)
+/*
+ * The routes of a reload are refused: everything that runs is kept, but the
+ * connections reload on their own, so the peers' bypasses follow the
+ * connections file (a new peer inside a running site's prefix must not be
+ * routed by the table).
+ */
+static bool refuse(route_glue_t *g, const char *file, const char *swanctl, const char *err)
 {
+    struct routes_result res = {0};
+    char why[512];
+
     pthread_mutex_lock(&g->lock);
     problems_clear(g);
     problem_add(g, "reload refused, previous routes kept: %s", err);
     pthread_mutex_unlock(&g->lock);
+    if (g->st && route_conf_bypass(file, swanctl, g->st, why, sizeof(why))) {
+        if (routes_apply(g->eng, g->st, &res) != 0)
+            report(&res, "reload refused: peer addresses");
+        routes_result_free(&res);
+    }
     return false;
 }
 
@@ -402,17 +420,20 @@ bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, c
     int rc;
 
     if (!route_conf_parse(file, swanctl, &conf, err, errlen))
-        return refuse(g, err);
+        return refuse(g, file, swanctl, err);
     if (needs_restart(g, file, &conf, err, errlen) ||
         !set_compat_mode(file, conf.compat_mode, err, errlen)) {
         route_conf_free(&conf);
-        return refuse(g, err);
+        return refuse(g, file, swanctl, err);
     }
     routes_set_fail_closed(g->eng, conf.opts.fail_closed);
     routes_set_flush_on_exit(g->eng, g->flush_cli || conf.opts.flush_on_exit);
     rc = apply_conf(g, file, &conf, "reload", err, errlen);
     if (!take_paths(g, &conf))
         DBG1(DBG_CFG, "routes: reload: out of memory: CHILD_SA bindings not updated");
+    routes_state_free(g->st);
+    g->st = conf.st;
+    conf.st = NULL;
     route_conf_free(&conf);
     on_table_change(g); /* the thread re-sends the bound paths' health */
     return rc == 0;

@@ -141,8 +141,37 @@ check "a routes section that does not parse is refused, naming the key" grep -q 
   "routes not (fully) reloaded: .*tunneld.routes: unknown key 'tabel'" "$T_DIR/gw/tunneld.log"
 check "tunnelctl -j routes: problems say so" sh -c "$(declare -f tctl problems); TUNNELCTL='$TUNNELCTL' T_DIR='$T_DIR' problems | grep -q \"unknown key 'tabel'\""
 
-write_conf "100.64.2.0/24"
+# a new connection whose peer is inside a running site's prefix: the routes
+# of the reload are refused, but the connection loads, so its address must
+# be thrown out of the table that keeps running
+write_conf "100.64.2.0/24, 100.64.4.0/24"
+swanctl_conf 198.51.100.3
+cat >>"$T_DIR/swanctl.conf" <<CONF
+connections {
+  inside {
+    remote_addrs = 100.64.4.7
+    local {
+      auth = psk
+    }
+    remote {
+      auth = psk
+    }
+    children {
+      c {
+        remote_ts = 100.64.9.0/24
+      }
+    }
+  }
+}
+CONF
 hup || die "reload 8 did not finish"
+check "a new peer inside a site's prefix: the reload is refused naming it" grep -q \
+  "tunneld.routes.sites.west.prefixes: prefix 100.64.4.0/24 contains 100.64.4.7, the remote address of connection 'inside'" "$T_DIR/gw/tunneld.log"
+check "its address is thrown out of the running table all the same" wait_for 5 "throw" throw_for 100.64.4.7
+check "the running site keeps its prefix" has 100.64.4.0/24
+
+write_conf "100.64.2.0/24"
+hup || die "reload 9 did not finish"
 gone4() { ! has 100.64.4.0/24; }
 check "a good reload applies again (prefix removed)" wait_for 5 "prefix removed" gone4
 check "and clears the problems" no_problems
