@@ -55,6 +55,11 @@ static struct nl_msg *build_op(void *ctx, size_t i)
                                    rt_rtable_get(&x->eng->m.fallback, &op->pfx) != NULL);
     case RT_OP_FB_DEL:
         return rt_msg_fallback_del(&op->pfx, o->table, o->protocol);
+    case RT_OP_BYPASS_SET:
+        return rt_msg_bypass_set(&op->pfx, o->table, o->protocol,
+                                 rt_rtable_get(&x->eng->m.bypass, &op->pfx) != NULL);
+    case RT_OP_BYPASS_DEL:
+        return rt_msg_bypass_del(&op->pfx, o->table, o->protocol);
     default:
         return rt_msg_nh_del(op->nhid);
     }
@@ -106,6 +111,12 @@ static void describe_op(struct exec *x, const struct rt_op *op, const char *pre,
         else
             snprintf(buf, len, "%s deleting cover route %s table %u metric %u", pre, p,
                      x->eng->opts.table, ROUTES_FALLBACK_METRIC);
+        break;
+    case RT_OP_BYPASS_SET:
+    case RT_OP_BYPASS_DEL:
+        rt_prefix_format(&op->pfx, p, sizeof(p));
+        snprintf(buf, len, "%s %s throw route %s table %u (a VPN peer's address)", pre,
+                 op->kind == RT_OP_BYPASS_SET ? "adding" : "deleting", p, x->eng->opts.table);
         break;
     default:
         snprintf(buf, len, "%s deleting nexthop %u", pre, op->nhid);
@@ -181,7 +192,10 @@ static void on_failure(struct exec *x, const struct rt_op *op, int err, const ch
     }
     if (x->shared_errors++ < RT_ERRORS_PER_SITE)
         rt_result_add(x->res, NULL, NULL,
-                      op->kind == RT_OP_ROUTE_DEL || op->kind == RT_OP_FB_DEL ? &op->pfx : NULL,
+                      op->kind == RT_OP_ROUTE_DEL || op->kind == RT_OP_FB_DEL ||
+                              op->kind == RT_OP_BYPASS_SET || op->kind == RT_OP_BYPASS_DEL
+                          ? &op->pfx
+                          : NULL,
                       err, "%s: %s%s%s%s", what, rt_strerror(err), extack ? " (" : "",
                       extack ? extack : "", extack ? ")" : "");
 }
@@ -192,7 +206,8 @@ static void on_ack(void *ctx, size_t i, int err, const char *extack)
     const struct rt_op *op = &x->list->ops[x->sel[i]];
     struct rt_mirror *m = &x->eng->m;
     bool deletion = op->kind == RT_OP_ROUTE_DEL || op->kind == RT_OP_FB_DEL ||
-                    op->kind == RT_OP_GRP_DEL || op->kind == RT_OP_NH_DEL;
+                    op->kind == RT_OP_GRP_DEL || op->kind == RT_OP_NH_DEL ||
+                    op->kind == RT_OP_BYPASS_DEL;
 
     x->acked[i] = true;
     /* already gone is what a deletion wanted */
@@ -253,6 +268,15 @@ static void on_ack(void *ctx, size_t i, int err, const char *extack)
     case RT_OP_NH_DEL:
         rt_mirror_nh_del(m, op->nhid);
         x->res->nexthops_deleted++;
+        break;
+    case RT_OP_BYPASS_SET:
+        if (rt_rtable_set(&m->bypass, &op->pfx, 0) < 0)
+            x->eng->resync_needed = true;
+        x->res->routes_set++;
+        break;
+    case RT_OP_BYPASS_DEL:
+        rt_rtable_del(&m->bypass, &op->pfx);
+        x->res->routes_deleted++;
         break;
     }
 }
@@ -327,7 +351,9 @@ int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_resul
 {
     struct rt_plan_cfg cfg = {.nh_id_base = eng->opts.nh_id_base,
                               .groups_only = groups_only,
-                              .fail_closed = eng->opts.fail_closed};
+                              .fail_closed = eng->opts.fail_closed,
+                              .bypass = eng->bypass,
+                              .n_bypass = eng->n_bypass};
     struct exec x = {.eng = eng, .res = res};
     struct rt_plan plan;
     uint64_t sent0 = eng->nl.sent;

@@ -282,12 +282,30 @@ static int parse_sites(struct jctx *c, json_object *arr, struct routes_state *st
     return 0;
 }
 
+/* "bypass": ["198.51.100.2", "2001:db8::2"]: the VPN peers' addresses */
+static int parse_bypass(struct jctx *c, json_object *root, struct routes_state *st)
+{
+    json_object *arr;
+    if (get_array(c, root, "bypass", "config", &arr) < 0)
+        return -EINVAL;
+    for (size_t k = 0; arr && k < json_object_array_length(arr); k++) {
+        json_object *v = json_object_array_get_idx(arr, k);
+        if (!json_object_is_type(v, json_type_string)) {
+            snprintf(c->err, c->errlen, "config: bypass[%zu] must be a string", k);
+            return -EINVAL;
+        }
+        if (routes_state_add_bypass(st, json_object_get_string(v), c->err, c->errlen) < 0)
+            return -EINVAL;
+    }
+    return 0;
+}
+
 static int load(json_object *root, struct routes_options *opts, struct routes_state **stp,
                 char *err, size_t errlen)
 {
     static const char *const keys[] = {
-        "table",         "protocol", "nh_id_base",  "repair_delay_ms", "rules",
-        "flush_on_exit", "sites",    "fail_closed", "monitor_rcvbuf",  NULL};
+        "table", "protocol",    "nh_id_base",     "repair_delay_ms", "rules", "flush_on_exit",
+        "sites", "fail_closed", "monitor_rcvbuf", "bypass",          NULL};
     struct jctx c = {.err = err, .errlen = errlen};
     struct routes_state *st = NULL;
     json_object *sites;
@@ -308,7 +326,7 @@ static int load(json_object *root, struct routes_options *opts, struct routes_st
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (sites && parse_sites(&c, sites, st) < 0) {
+    if ((sites && parse_sites(&c, sites, st) < 0) || parse_bypass(&c, root, st) < 0) {
         routes_state_free(st);
         return -1;
     }

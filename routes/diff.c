@@ -465,6 +465,37 @@ static void assign_gids(struct pctx *c)
     }
 }
 
+/* The peers' throw routes: the missing ones first of all (phase BYPASS),
+ * the ones no longer wanted with the route deletions. Marks what stays. */
+static int plan_bypass(struct rt_plan *plan, struct rt_mirror *m, const struct rt_plan_cfg *cfg,
+                       uint32_t epoch)
+{
+    int rc;
+    for (size_t i = 0; i < cfg->n_bypass; i++) {
+        struct rt_rentry *e = rt_rtable_get(&m->bypass, &cfg->bypass[i]);
+        if (e) {
+            e->mark = epoch;
+            continue;
+        }
+        rc = op_push(plan, RT_PH_BYPASS,
+                     &(struct rt_op){
+                         .kind = RT_OP_BYPASS_SET, .site = -1, .path = -1, .pfx = cfg->bypass[i]});
+        if (rc < 0)
+            return rc;
+    }
+    for (size_t i = 0; i < m->bypass.cap; i++) {
+        const struct rt_rentry *e = &m->bypass.slots[i];
+        if (!e->used || e->mark == epoch)
+            continue;
+        rc = op_push(
+            plan, RT_PH_ROUTE_DEL,
+            &(struct rt_op){.kind = RT_OP_BYPASS_DEL, .site = -1, .path = -1, .pfx = e->key});
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsite *sites,
                       size_t n_sites, struct rt_mirror *m, const struct rt_plan_cfg *cfg)
 {
@@ -517,6 +548,9 @@ static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsit
 
     /* routes to add or re-point; marks what stays */
     epoch = ++m->epoch;
+    rc = plan_bypass(plan, m, cfg, epoch);
+    if (rc < 0)
+        return rc;
     for (size_t s = 0; s < n_sites; s++) {
         const struct rt_site *spec = &sites[s].spec;
         for (size_t i = 0; i < spec->n_pfx; i++) {

@@ -150,12 +150,54 @@ static void engine_free(struct routes_engine *eng)
     for (size_t s = 0; s < eng->n_sites; s++)
         rt_site_clear(&eng->sites[s].spec);
     free(eng->sites);
+    free(eng->bypass);
     rt_mirror_free(&eng->m);
     free(eng->want_rules);
     free(eng->evq);
     free(eng->logq);
     pthread_mutex_destroy(&eng->lock);
     free(eng);
+}
+
+int rt_check_options(const struct routes_options *o, struct rt_rule *rules, char *err,
+                     size_t errlen)
+{
+    if (!o->table || o->table == 253 || o->table == 254 || o->table == 255) {
+        snprintf(err, errlen,
+                 "table %u is reserved (expected a dedicated table, not 0/default/main/local)",
+                 o->table);
+        return -EINVAL;
+    }
+    if (o->protocol <= 4) {
+        snprintf(err, errlen,
+                 "protocol %u is reserved for the kernel (expected a number above 4, e.g. %u)",
+                 o->protocol, ROUTES_DEFAULT_PROTOCOL);
+        return -EINVAL;
+    }
+    if (!o->nh_id_base) {
+        snprintf(err, errlen, "nh_id_base must be above 0");
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < o->n_rules; i++) {
+        struct rt_rule r;
+        if (rt_rule_from_spec(&o->rules[i], o->table, rules ? &rules[i] : &r, err, errlen) < 0)
+            return -EINVAL;
+    }
+    return 0;
+}
+
+void routes_set_fail_closed(struct routes_engine *eng, bool on)
+{
+    lock(eng);
+    eng->opts.fail_closed = on;
+    pthread_mutex_unlock(&eng->lock);
+}
+
+void routes_set_flush_on_exit(struct routes_engine *eng, bool on)
+{
+    lock(eng);
+    eng->opts.flush_on_exit = on;
+    pthread_mutex_unlock(&eng->lock);
 }
 
 int routes_open(struct routes_engine **out, const struct routes_options *opts, char *err,
@@ -175,35 +217,16 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
     eng->opts = *opts;
     eng->opts.rules = NULL;
     eng->opts.n_rules = 0;
-    if (!eng->opts.table || eng->opts.table == 253 || eng->opts.table == 254 ||
-        eng->opts.table == 255) {
-        snprintf(err, errlen,
-                 "table %u is reserved (expected a dedicated table, not 0/default/main/local)",
-                 eng->opts.table);
-        goto fail;
-    }
-    if (eng->opts.protocol <= 4) {
-        snprintf(err, errlen,
-                 "protocol %u is reserved for the kernel (expected a number above 4, e.g. %u)",
-                 eng->opts.protocol, ROUTES_DEFAULT_PROTOCOL);
-        goto fail;
-    }
-    if (!eng->opts.nh_id_base) {
-        snprintf(err, errlen, "nh_id_base must be above 0");
-        goto fail;
-    }
     if (opts->n_rules) {
         eng->want_rules = calloc(opts->n_rules, sizeof(*eng->want_rules));
         if (!eng->want_rules) {
             snprintf(err, errlen, "out of memory");
             goto fail;
         }
-        for (size_t i = 0; i < opts->n_rules; i++)
-            if (rt_rule_from_spec(&opts->rules[i], eng->opts.table, &eng->want_rules[i], err,
-                                  errlen) < 0)
-                goto fail;
-        eng->n_want_rules = opts->n_rules;
     }
+    if (rt_check_options(opts, eng->want_rules, err, errlen) < 0)
+        goto fail;
+    eng->n_want_rules = opts->n_rules;
     if (rt_nl_open(&eng->nl, err, errlen) < 0)
         goto fail;
     /* subscribe before dumping, so nothing changes unseen in between */

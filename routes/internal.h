@@ -78,6 +78,8 @@ struct rt_site {
 struct routes_state {
     struct rt_site *sites;
     size_t n_sites, cap_sites;
+    struct rt_prefix *bypass; /* host prefixes thrown out of the table */
+    size_t n_bypass, cap_bypass;
 };
 
 /* A path carries family f when it has a gateway of f or no gateway at all. */
@@ -172,6 +174,7 @@ struct rt_mirror {
     size_t n_foreign, cap_foreign;
     struct rt_rtable routes;   /* owned routes in our table (nexthop group) */
     struct rt_rtable fallback; /* owned cover routes (metric 4096) -> cover group */
+    struct rt_rtable bypass;   /* owned throw routes (VPN peers' addresses), nhid 0 */
     struct rt_link *links;
     size_t n_links, cap_links;
     struct rt_addr *addrs;
@@ -239,6 +242,10 @@ struct nl_msg *rt_msg_route_del(const struct rt_prefix *p, uint32_t table, uint8
 struct nl_msg *rt_msg_fallback_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
                                    uint32_t nhid, bool replace);
 struct nl_msg *rt_msg_fallback_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
+/* A bypass: "throw <host>" in the table (replace: the mirror holds it). */
+struct nl_msg *rt_msg_bypass_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                 bool replace);
+struct nl_msg *rt_msg_bypass_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol);
 /* table/protocol 0: no filter */
 struct nl_msg *rt_msg_route_dump(int family, uint32_t table, uint8_t protocol);
 int rt_parse_route(struct nlmsghdr *hdr, struct rt_route_msg *r);
@@ -316,10 +323,14 @@ enum rt_op_kind {
     RT_OP_FB_DEL,
     RT_OP_GRP_DEL,
     RT_OP_NH_DEL,
+    RT_OP_BYPASS_SET, /* a throw route for a VPN peer's address */
+    RT_OP_BYPASS_DEL,
 };
 
 /* Execution phases, in order. */
 enum rt_phase {
+    RT_PH_BYPASS, /* the peers' throw routes first: no site route may take
+                   * their traffic even for a moment */
     RT_PH_NH,
     RT_PH_COVER, /* cover groups first: a site whose group the kernel dropped
                   * moves to its next path with this one request */
@@ -385,6 +396,9 @@ struct rt_plan_cfg {
     bool groups_only;
     /* every prefix also gets a blackhole route at ROUTES_FALLBACK_METRIC */
     bool fail_closed;
+    /* the wanted throw routes (ignored with groups_only) */
+    const struct rt_prefix *bypass;
+    size_t n_bypass;
 };
 
 /* Computes what to send so that the kernel (m) matches the sites. Marks in
@@ -421,6 +435,8 @@ struct routes_engine {
     struct rt_mirror m;
     struct rt_tsite *sites;
     size_t n_sites;
+    struct rt_prefix *bypass; /* wanted throw routes (last applied state) */
+    size_t n_bypass;
     bool rules_dirty, resync_needed, links_resync;
     bool nh_resync;         /* a link changed: the kernel may have dropped nexthops */
     bool rules_active;      /* false after routes_withdraw_all() until the next apply */
@@ -458,6 +474,15 @@ int rt_refresh_mirror(struct routes_engine *eng);
 
 /* Recomputes valid[]/usable[]/oif[] of every site; emits PATH_DOWN/UP. */
 void rt_paths_refresh(struct routes_engine *eng);
+/* A site's checks against the kernel (next hops on connected subnets);
+ * false with errors in res. */
+bool rt_site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
+                       struct routes_result *res);
+/* Options routes_open() refuses (reserved table or protocol, rules); 0 or
+ * -EINVAL with err set; rules (n_rules entries) receives the parsed rules
+ * when not NULL. */
+int rt_check_options(const struct routes_options *opts, struct rt_rule *rules, char *err,
+                     size_t errlen);
 
 /* ---- sync.c: dumps into the mirror -------------------------------------- */
 

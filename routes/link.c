@@ -40,13 +40,23 @@ struct nl_msg *rt_msg_addr_dump(void)
     return msg;
 }
 
+/* a name fits IF_NAMESIZE with its NUL (checked by libnl: NLA_STRING) */
+static struct nla_policy link_policy[IFLA_MAX + 1] = {
+    [IFLA_IFNAME] = {.type = NLA_STRING, .minlen = 1, .maxlen = IF_NAMESIZE},
+};
+
+static struct nla_policy addr_policy[IFA_MAX + 1] = {
+    [IFA_ADDRESS] = {.type = NLA_UNSPEC, .minlen = 4, .maxlen = 16},
+    [IFA_LOCAL] = {.type = NLA_UNSPEC, .minlen = 4, .maxlen = 16},
+};
+
 int rt_parse_link(struct nlmsghdr *hdr, int *ifindex, unsigned *flags, char *name)
 {
     struct nlattr *tb[IFLA_MAX + 1];
     struct ifinfomsg *ifi;
     if (hdr->nlmsg_type != RTM_NEWLINK && hdr->nlmsg_type != RTM_DELLINK)
         return 0;
-    if (nlmsg_parse(hdr, sizeof(*ifi), tb, IFLA_MAX, NULL) < 0)
+    if (nlmsg_parse(hdr, sizeof(*ifi), tb, IFLA_MAX, link_policy) < 0)
         return -EINVAL;
     ifi = nlmsg_data(hdr);
     *ifindex = ifi->ifi_index;
@@ -65,11 +75,13 @@ int rt_parse_addr(struct nlmsghdr *hdr, struct rt_addr *a)
     struct nlattr *addr;
     if (hdr->nlmsg_type != RTM_NEWADDR && hdr->nlmsg_type != RTM_DELADDR)
         return 0;
-    if (nlmsg_parse(hdr, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
+    if (nlmsg_parse(hdr, sizeof(*ifa), tb, IFA_MAX, addr_policy) < 0)
         return -EINVAL;
     ifa = nlmsg_data(hdr);
     if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
         return 0;
+    if (ifa->ifa_prefixlen > rt_addr_len(ifa->ifa_family) * 8)
+        return -EINVAL; /* longer than the address */
     /* IFA_ADDRESS is the peer on point-to-point links: its subnet is the
      * connected one; IFA_LOCAL otherwise equals it */
     addr = tb[IFA_ADDRESS] ? tb[IFA_ADDRESS] : tb[IFA_LOCAL];

@@ -19,6 +19,7 @@ void rt_mirror_init(struct rt_mirror *m)
     memset(m, 0, sizeof(*m));
     rt_rtable_init(&m->routes);
     rt_rtable_init(&m->fallback);
+    rt_rtable_init(&m->bypass);
 }
 
 void rt_mirror_free(struct rt_mirror *m)
@@ -30,6 +31,7 @@ void rt_mirror_free(struct rt_mirror *m)
     free(m->rules);
     rt_rtable_free(&m->routes);
     rt_rtable_free(&m->fallback);
+    rt_rtable_free(&m->bypass);
     memset(m, 0, sizeof(*m));
 }
 

@@ -38,12 +38,52 @@ void routes_state_free(struct routes_state *st)
     for (size_t i = 0; i < st->n_sites; i++)
         rt_site_clear(&st->sites[i]);
     free(st->sites);
+    free(st->bypass);
     free(st);
 }
 
 size_t routes_state_site_count(const struct routes_state *st)
 {
     return st ? st->n_sites : 0;
+}
+
+size_t routes_state_bypass_count(const struct routes_state *st)
+{
+    return st ? st->n_bypass : 0;
+}
+
+void routes_state_clear_bypass(struct routes_state *st)
+{
+    st->n_bypass = 0;
+}
+
+int routes_state_add_bypass(struct routes_state *st, const char *addr, char *err, size_t errlen)
+{
+    struct rt_prefix p;
+    int family = addr && strchr(addr, ':') ? AF_INET6 : AF_INET;
+    uint8_t a[16];
+
+    if (!addr || rt_addr_parse(family, addr, a) < 0) {
+        snprintf(err, errlen, "bypass address '%s' is not an IPv4 or IPv6 address",
+                 addr ? addr : "(null)");
+        return -EINVAL;
+    }
+    rt_prefix_make(family, a, (unsigned)rt_addr_len(family) * 8, &p, err, errlen);
+    for (size_t i = 0; i < st->n_bypass; i++)
+        if (rt_prefix_eq(&st->bypass[i], &p))
+            return 0;
+    if (st->n_bypass == st->cap_bypass) {
+        size_t cap = st->cap_bypass ? st->cap_bypass * 2 : 8;
+        struct rt_prefix *n = realloc(st->bypass, cap * sizeof(*n));
+        if (!n) {
+            snprintf(err, errlen, "out of memory");
+            return -ENOMEM;
+        }
+        st->bypass = n;
+        st->cap_bypass = cap;
+    }
+    st->bypass[st->n_bypass++] = p;
+    return 0;
 }
 
 static bool valid_name(const char *name)
@@ -373,6 +413,37 @@ static int check_overlaps(struct issues *is, const struct routes_state *st)
     return rc;
 }
 
+/* A site prefix that is a bypass address itself: its route and the throw
+ * route would be the same kernel route. (A prefix containing one is fine:
+ * the longer throw route wins.) */
+static int check_bypass(struct issues *is, const struct routes_state *st)
+{
+    for (size_t s = 0; s < st->n_sites; s++) {
+        const struct rt_site *site = &st->sites[s];
+        for (size_t i = 0; i < site->n_pfx && !is->site_reported[s]; i++) {
+            for (size_t b = 0; b < st->n_bypass; b++) {
+                struct rt_issue *x;
+                char pb[64];
+                if (!rt_prefix_eq(&site->pfx[i], &st->bypass[b]))
+                    continue;
+                x = issue_new(is, s);
+                if (!x)
+                    return -ENOMEM;
+                is->site_reported[s] = true;
+                x->prefix = site->pfx[i];
+                x->has_prefix = true;
+                rt_prefix_format(&site->pfx[i], pb, sizeof(pb));
+                snprintf(x->message, sizeof(x->message),
+                         "site '%s' prefix %s is the address of a VPN peer (expected prefixes "
+                         "that leave the peers' own addresses out); site '%s' not applied",
+                         site->name, pb, site->name);
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
 long rt_state_validate(const struct routes_state *st, struct rt_issue **out)
 {
     struct issues is = {0};
@@ -424,7 +495,7 @@ long rt_state_validate(const struct routes_state *st, struct rt_issue **out)
             }
         }
     }
-    if (check_overlaps(&is, st) < 0)
+    if (check_bypass(&is, st) < 0 || check_overlaps(&is, st) < 0)
         goto oom;
     free(is.site_reported);
     *out = is.v;

@@ -158,7 +158,17 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
     if (rt_parse_route(hdr, &r) != 1 || r.table != eng->opts.table)
         return;
     rt_prefix_format(&r.dst, p, sizeof(p));
-    if (r.protocol == eng->opts.protocol && rt_route_is_fallback(&r)) {
+    if (r.protocol == eng->opts.protocol && r.type == RTN_THROW) {
+        bool had = rt_rtable_get(&eng->m.bypass, &r.dst) != NULL;
+        if (hdr->nlmsg_type == RTM_DELROUTE ? !rt_rtable_del(&eng->m.bypass, &r.dst) : had)
+            return;
+        if (hdr->nlmsg_type != RTM_DELROUTE)
+            rt_rtable_set(&eng->m.bypass, &r.dst, 0);
+        if (eng->tamper_logs++ < RT_TAMPER_LOGS)
+            rt_log(eng, ROUTES_LOG_WARN, "owned throw route %s table %u was %s by netlink port %u",
+                   p, r.table, hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "added",
+                   hdr->nlmsg_pid);
+    } else if (r.protocol == eng->opts.protocol && rt_route_is_fallback(&r)) {
         const struct rt_rentry *e = rt_rtable_get(&eng->m.fallback, &r.dst);
         uint32_t nhid = r.has_nhid ? r.nhid : 0;
         if (hdr->nlmsg_type == RTM_DELROUTE ? !rt_rtable_del(&eng->m.fallback, &r.dst)
@@ -208,7 +218,8 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
     } else {
         /* someone else's route in our table: if it replaced one of ours,
          * only a dump tells what is left */
-        if (!rt_rtable_get(&eng->m.routes, &r.dst) && !rt_rtable_get(&eng->m.fallback, &r.dst))
+        if (!rt_rtable_get(&eng->m.routes, &r.dst) && !rt_rtable_get(&eng->m.fallback, &r.dst) &&
+            !rt_rtable_get(&eng->m.bypass, &r.dst))
             return;
         if (eng->tamper_logs++ < RT_TAMPER_LOGS)
             rt_log(eng, ROUTES_LOG_WARN,
@@ -280,7 +291,7 @@ void rt_monitor_drain(struct routes_engine *eng)
 {
     /* bounded: at most this many reads per call, the rest stays queued */
     for (int reads = 0; eng->mon && reads < 100000; reads++) {
-        struct sockaddr_nl peer;
+        struct sockaddr_nl peer = {0};
         unsigned char *buf = NULL;
         struct nlmsghdr *hdr;
         int len = nl_recv(eng->mon, &peer, &buf, NULL);
@@ -298,6 +309,11 @@ void rt_monitor_drain(struct routes_engine *eng)
             }
             rt_log(eng, ROUTES_LOG_ERROR, "monitor socket: %s", nl_geterror(len));
             return;
+        }
+        if (peer.nl_pid != 0) {
+            /* sent by another process to our port, not by the kernel */
+            free(buf);
+            continue;
         }
         hdr = (struct nlmsghdr *)buf;
         for (; nlmsg_ok(hdr, len); hdr = nlmsg_next(hdr, &len)) {

@@ -35,6 +35,8 @@
 #define RT_SNDBUF       (1024 * 1024)
 #define RT_MSGBUF       (64 * 1024)
 #define RT_ACK_TIMEOUT  10 /* seconds without any reply: give up */
+/* chunks from other processes dropped before one read gives up */
+#define RT_MAX_FOREIGN_CHUNKS 4096
 
 static void set_buf(int fd, int force_opt, int opt, int size)
 {
@@ -95,6 +97,11 @@ void rt_nl_close(struct rt_nl *nl)
     memset(nl, 0, sizeof(*nl));
 }
 
+/* the message is a NUL-terminated string (libnl checks it) */
+static struct nla_policy extack_policy[NLMSGERR_ATTR_MAX + 1] = {
+    [NLMSGERR_ATTR_MSG] = {.type = NLA_STRING, .minlen = 1},
+};
+
 static const char *extack_msg(struct nlmsghdr *hdr)
 {
     struct nlmsgerr *e = nlmsg_data(hdr);
@@ -108,7 +115,7 @@ static const char *extack_msg(struct nlmsghdr *hdr)
     if (off >= total)
         return NULL;
     if (nla_parse(tb, NLMSGERR_ATTR_MAX, (struct nlattr *)((char *)e + off), (int)(total - off),
-                  NULL) < 0)
+                  extack_policy) < 0)
         return NULL;
     if (!tb[NLMSGERR_ATTR_MSG] || nla_len(tb[NLMSGERR_ATTR_MSG]) < 1)
         return NULL;
@@ -116,17 +123,26 @@ static const char *extack_msg(struct nlmsghdr *hdr)
     return nla_data(tb[NLMSGERR_ATTR_MSG]);
 }
 
+/* Reads the next chunk the kernel sent. Anything another process sent to
+ * this socket's port (nl_pid not 0) is dropped unread: a local process
+ * could otherwise answer a request in the kernel's place. */
 static int recv_chunk(struct rt_nl *nl, unsigned char **buf)
 {
-    struct sockaddr_nl peer;
-    int n = nl_recv(nl->sk, &peer, buf, NULL);
-    if (n == 0 || n == -NLE_AGAIN)
-        return -ETIMEDOUT; /* SO_RCVTIMEO expired */
-    if (n == -NLE_NOMEM)
-        return -ENOBUFS; /* libnl's mapping of ENOBUFS: replies were lost */
-    if (n < 0)
-        return -EIO;
-    return n;
+    for (int dropped = 0; dropped < RT_MAX_FOREIGN_CHUNKS; dropped++) {
+        struct sockaddr_nl peer = {0};
+        int n = nl_recv(nl->sk, &peer, buf, NULL);
+        if (n == 0 || n == -NLE_AGAIN)
+            return -ETIMEDOUT; /* SO_RCVTIMEO expired */
+        if (n == -NLE_NOMEM)
+            return -ENOBUFS; /* libnl's mapping of ENOBUFS: replies were lost */
+        if (n < 0)
+            return -EIO;
+        if (peer.nl_pid == 0)
+            return n;
+        free(*buf);
+        *buf = NULL;
+    }
+    return -EIO; /* flooded by another process */
 }
 
 const char rt_nl_ack_lost[] = "acknowledgement lost";
@@ -205,7 +221,8 @@ int rt_nl_batch(struct rt_nl *nl, size_t n, rt_build_fn build, rt_ack_fn ack, rt
             for (; nlmsg_ok(hdr, len); hdr = nlmsg_next(hdr, &len)) {
                 uint32_t off = hdr->nlmsg_seq - seq0;
                 struct nlmsgerr *e;
-                if (hdr->nlmsg_type != NLMSG_ERROR || off >= k || acked[off])
+                if (hdr->nlmsg_type != NLMSG_ERROR || off >= k || acked[off] ||
+                    nlmsg_datalen(hdr) < (int)sizeof(*e))
                     continue;
                 e = nlmsg_data(hdr);
                 acked[off] = true;
@@ -266,7 +283,7 @@ int rt_nl_dump(struct rt_nl *nl, struct nl_msg *req, rt_dump_fn cb, void *ctx)
                 result = nlmsg_datalen(hdr) >= (int)sizeof(int) && *err < 0 ? *err : 0;
             } else if (hdr->nlmsg_type == NLMSG_ERROR) {
                 struct nlmsgerr *e = nlmsg_data(hdr);
-                result = e->error;
+                result = nlmsg_datalen(hdr) >= (int)sizeof(*e) ? e->error : -EINVAL;
             } else {
                 int r = cb(ctx, hdr);
                 if (r < 0)

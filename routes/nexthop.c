@@ -91,6 +91,14 @@ static int member_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+static struct nla_policy nh_policy[NHA_MAX + 1] = {
+    [NHA_ID] = {.type = NLA_U32, .minlen = 4, .maxlen = 4},
+    [NHA_GROUP] = {.type = NLA_UNSPEC, .minlen = sizeof(struct nexthop_grp)},
+    [NHA_BLACKHOLE] = {.type = NLA_FLAG},
+    [NHA_GATEWAY] = {.type = NLA_UNSPEC, .minlen = 4, .maxlen = 16},
+    [NHA_OIF] = {.type = NLA_U32, .minlen = 4, .maxlen = 4},
+};
+
 int rt_parse_nh(struct nlmsghdr *hdr, struct rt_nh *nh)
 {
     struct nlattr *tb[NHA_MAX + 1];
@@ -98,8 +106,10 @@ int rt_parse_nh(struct nlmsghdr *hdr, struct rt_nh *nh)
 
     if (hdr->nlmsg_type != RTM_NEWNEXTHOP && hdr->nlmsg_type != RTM_DELNEXTHOP)
         return 0;
-    if (nlmsg_parse(hdr, sizeof(*h), tb, NHA_MAX, NULL) < 0)
+    if (nlmsg_parse(hdr, sizeof(*h), tb, NHA_MAX, nh_policy) < 0)
         return -EINVAL;
+    if (tb[NHA_GROUP] && nla_len(tb[NHA_GROUP]) % (int)sizeof(struct nexthop_grp))
+        return -EINVAL; /* not a whole number of members */
     h = nlmsg_data(hdr);
     memset(nh, 0, sizeof(*nh));
     if (!tb[NHA_ID])
@@ -125,7 +135,7 @@ int rt_parse_nh(struct nlmsghdr *hdr, struct rt_nh *nh)
     } else if (tb[NHA_GATEWAY]) {
         size_t len = (size_t)nla_len(tb[NHA_GATEWAY]);
         nh->kind = RT_NH_GW;
-        if (len != rt_addr_len(nh->family))
+        if (rt_fam_index(nh->family) < 0 || len != rt_addr_len(nh->family))
             return -EINVAL;
         memcpy(nh->gw, nla_data(tb[NHA_GATEWAY]), len);
     } else {

@@ -100,6 +100,25 @@ struct nl_msg *rt_msg_fallback_del(const struct rt_prefix *p, uint32_t table, ui
     return msg;
 }
 
+struct nl_msg *rt_msg_bypass_set(const struct rt_prefix *p, uint32_t table, uint8_t protocol,
+                                 bool replace)
+{
+    struct nl_msg *msg = route_msg(
+        RTM_NEWROUTE, NLM_F_CREATE | (replace ? NLM_F_REPLACE : NLM_F_EXCL), p, table, protocol);
+    if (msg)
+        ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_THROW;
+    return msg;
+}
+
+/* The type keeps a deletion from taking another route of the prefix. */
+struct nl_msg *rt_msg_bypass_del(const struct rt_prefix *p, uint32_t table, uint8_t protocol)
+{
+    struct nl_msg *msg = route_msg(RTM_DELROUTE, 0, p, table, protocol);
+    if (msg)
+        ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_THROW;
+    return msg;
+}
+
 bool rt_route_is_fallback(const struct rt_route_msg *r)
 {
     return r->has_priority && r->priority == ROUTES_FALLBACK_METRIC;
@@ -123,6 +142,14 @@ struct nl_msg *rt_msg_route_dump(int family, uint32_t table, uint8_t protocol)
     return msg;
 }
 
+/* lengths of the attributes read (libnl checks them before anything is read) */
+static struct nla_policy route_policy[RTA_MAX + 1] = {
+    [RTA_DST] = {.type = NLA_UNSPEC, .minlen = 4, .maxlen = 16},
+    [RTA_TABLE] = {.type = NLA_U32, .minlen = 4, .maxlen = 4},
+    [RTA_NH_ID] = {.type = NLA_U32, .minlen = 4, .maxlen = 4},
+    [RTA_PRIORITY] = {.type = NLA_U32, .minlen = 4, .maxlen = 4},
+};
+
 int rt_parse_route(struct nlmsghdr *hdr, struct rt_route_msg *r)
 {
     struct nlattr *tb[RTA_MAX + 1];
@@ -131,13 +158,15 @@ int rt_parse_route(struct nlmsghdr *hdr, struct rt_route_msg *r)
 
     if (hdr->nlmsg_type != RTM_NEWROUTE && hdr->nlmsg_type != RTM_DELROUTE)
         return 0;
-    if (nlmsg_parse(hdr, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+    if (nlmsg_parse(hdr, sizeof(*rtm), tb, RTA_MAX, route_policy) < 0)
         return -EINVAL;
     rtm = nlmsg_data(hdr);
     if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
         return 0;
     memset(r, 0, sizeof(*r));
     alen = rt_addr_len(rtm->rtm_family);
+    if (rtm->rtm_dst_len > alen * 8)
+        return -EINVAL; /* longer than the address: never a prefix */
     r->dst.family = rtm->rtm_family;
     r->dst.plen = rtm->rtm_dst_len;
     if (tb[RTA_DST]) {

@@ -76,6 +76,17 @@ int routes_state_add_prefix(struct routes_state *st, int site, const char *cidr,
 int routes_state_add_prefix_raw(struct routes_state *st, int site, int family, const void *addr,
                                 unsigned plen, char *err, size_t errlen);
 size_t routes_state_site_count(const struct routes_state *st);
+/* A host address (IPv4 or IPv6 literal) that tunneld's table must never
+ * route: a VPN peer's own address (the IKE and ESP endpoint of a path).
+ * Each becomes a "throw" route of the engine's protocol in its table, so a
+ * lookup for it falls through to the next rules (the main table) even when
+ * a site's prefix contains it: IKE and ESP never go into the tunnel they
+ * carry, nor into a site's blackhole. A site prefix equal to a bypass
+ * address is refused. Duplicates are ignored. */
+int routes_state_add_bypass(struct routes_state *st, const char *addr, char *err, size_t errlen);
+size_t routes_state_bypass_count(const struct routes_state *st);
+/* Forgets the bypass addresses (a new set follows). */
+void routes_state_clear_bypass(struct routes_state *st);
 
 /* ---- engine options ----------------------------------------------------- */
 
@@ -159,6 +170,18 @@ struct routes_engine;
  * Returns 0, or -1 with a message in err. */
 int routes_open(struct routes_engine **out, const struct routes_options *opts, char *err,
                 size_t errlen);
+/* The checks routes_open() makes, read-only (tunneld -n): options (table,
+ * protocol, rules), the table and the protocol number used by nothing else,
+ * and, when st is not NULL, the state's own validation and its checks
+ * against the kernel (a next hop on a connected subnet of an interface that
+ * is up). Changes nothing. Returns 0, or -1 with a message in err. */
+int routes_precheck(const struct routes_options *opts, const struct routes_state *st, char *err,
+                    size_t errlen);
+/* Options that may change while the engine runs. fail_closed takes effect at
+ * the next routes_apply() (covers added or removed, routes unchanged);
+ * flush_on_exit at routes_close(). */
+void routes_set_fail_closed(struct routes_engine *eng, bool on);
+void routes_set_flush_on_exit(struct routes_engine *eng, bool on);
 /* Keeps every owned object unless flush_on_exit was set. NULL is a no-op. */
 void routes_close(struct routes_engine *eng);
 /* Withdraws every owned route, nexthop and rule now; the engine stays open

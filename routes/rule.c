@@ -89,6 +89,15 @@ struct nl_msg *rt_msg_rule_dump(int family)
     return msg;
 }
 
+static struct nla_policy rule_policy[FRA_MAX + 1] = {
+    [FRA_PRIORITY] = {.type = NLA_U32, .minlen = 4, .maxlen = 4},
+    [FRA_TABLE] = {.type = NLA_U32, .minlen = 4, .maxlen = 4},
+    [FRA_SRC] = {.type = NLA_UNSPEC, .minlen = 4, .maxlen = 16},
+    [FRA_FWMARK] = {.type = NLA_U32, .minlen = 4, .maxlen = 4},
+    [FRA_FWMASK] = {.type = NLA_U32, .minlen = 4, .maxlen = 4},
+    [FRA_PROTOCOL] = {.type = NLA_U8, .minlen = 1, .maxlen = 1},
+};
+
 int rt_parse_rule(struct nlmsghdr *hdr, struct rt_rule *r, uint8_t *protocol)
 {
     struct nlattr *tb[FRA_MAX + 1];
@@ -96,11 +105,14 @@ int rt_parse_rule(struct nlmsghdr *hdr, struct rt_rule *r, uint8_t *protocol)
 
     if (hdr->nlmsg_type != RTM_NEWRULE && hdr->nlmsg_type != RTM_DELRULE)
         return 0;
-    if (nlmsg_parse(hdr, sizeof(*frh), tb, FRA_MAX, NULL) < 0)
+    if (nlmsg_parse(hdr, sizeof(*frh), tb, FRA_MAX, rule_policy) < 0)
         return -EINVAL;
     frh = nlmsg_data(hdr);
     if (frh->family != AF_INET && frh->family != AF_INET6)
         return 0;
+    if (frh->src_len > rt_addr_len(frh->family) * 8 ||
+        (tb[FRA_SRC] && (size_t)nla_len(tb[FRA_SRC]) != rt_addr_len(frh->family)))
+        return -EINVAL;
     memset(r, 0, sizeof(*r));
     r->family = frh->family;
     r->src_len = frh->src_len;

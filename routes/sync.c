@@ -111,6 +111,8 @@ static int on_route(void *ctx, struct nlmsghdr *hdr)
         return 0;
     if (r.table != eng->opts.table || r.protocol != eng->opts.protocol)
         return 0;
+    if (r.type == RTN_THROW)
+        return rt_rtable_set(&eng->m.bypass, &r.dst, 0);
     if (rt_route_is_fallback(&r))
         return rt_rtable_set(&eng->m.fallback, &r.dst, r.has_nhid ? r.nhid : 0);
     return rt_rtable_set(&eng->m.routes, &r.dst, r.has_nhid ? r.nhid : 0);
@@ -147,6 +149,7 @@ static void reset_routes(void *ctx)
     if (a->family == AF_INET) {
         rt_rtable_clear(&a->eng->m.routes);
         rt_rtable_clear(&a->eng->m.fallback);
+        rt_rtable_clear(&a->eng->m.bypass);
     }
 }
 

@@ -83,25 +83,20 @@ void rt_paths_refresh(struct routes_engine *eng)
     }
 }
 
-/* Checks that need the kernel: the interface exists, a gateway is on one of
- * its connected subnets (when the link is up; a down link just makes the
- * path unusable). */
-static bool site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
-                           struct routes_result *res)
+/* Checks that need the kernel: a gateway is on one of its interface's
+ * connected subnets (when the link is up; a down or missing link just makes
+ * the path unusable until it is up). */
+bool rt_site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
+                       struct routes_result *res)
 {
     bool ok = true;
     for (size_t p = 0; p < s->n_paths; p++) {
         const struct rt_path *path = &s->paths[p];
         const struct rt_link *l = rt_mirror_link_by_name(&eng->m, path->dev);
-        if (!l) {
-            rt_result_add(res, s->name, path->name, NULL, -ENODEV,
-                          "site '%s' path '%s': interface '%s' does not exist (expected an "
-                          "existing interface); site '%s' not applied",
-                          s->name, path->name, path->dev, s->name);
-            ok = false;
-            continue;
-        }
-        if (!rt_link_usable(l))
+        /* a missing interface (not made yet, e.g. a tunnel device) makes
+         * the path unusable, like a down link: the site fails closed and
+         * the path is applied when the link appears */
+        if (!l || !rt_link_usable(l))
             continue;
         for (int f = 0; f < RT_NFAM; f++) {
             char subnets[160], gw[64];
@@ -283,7 +278,7 @@ int routes_apply(struct routes_engine *eng, const struct routes_state *st,
                       is->has_prefix ? &is->prefix : NULL, -EINVAL, "%s", is->message);
     }
     for (size_t i = 0; i < st->n_sites; i++)
-        if (!rejected[i] && !site_kernel_ok(eng, &st->sites[i], res))
+        if (!rejected[i] && !rt_site_kernel_ok(eng, &st->sites[i], res))
             rejected[i] = true;
 
     for (size_t i = 0; i < st->n_sites; i++) {
@@ -315,6 +310,23 @@ int routes_apply(struct routes_engine *eng, const struct routes_state *st,
         }
         n_next++;
     }
+    if (st->n_bypass) {
+        struct rt_prefix *b = malloc(st->n_bypass * sizeof(*b));
+        if (!b) {
+            rc = -ENOMEM;
+            rt_result_add(res, NULL, NULL, NULL, rc, "out of memory");
+            free_sites(next, n_next);
+            next = NULL;
+            goto out;
+        }
+        memcpy(b, st->bypass, st->n_bypass * sizeof(*b));
+        free(eng->bypass);
+        eng->bypass = b;
+    } else {
+        free(eng->bypass);
+        eng->bypass = NULL;
+    }
+    eng->n_bypass = st->n_bypass;
     prev = eng->sites;
     n_prev = eng->n_sites;
     eng->sites = next;
@@ -425,6 +437,9 @@ int routes_withdraw_all(struct routes_engine *eng)
     free_sites(eng->sites, eng->n_sites);
     eng->sites = NULL;
     eng->n_sites = 0;
+    free(eng->bypass);
+    eng->bypass = NULL;
+    eng->n_bypass = 0;
     rt_monitor_drain(eng);
     rc = rt_refresh_mirror(eng);
     if (rc == 0)

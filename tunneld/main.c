@@ -210,7 +210,7 @@ static bool load_dataplane(dataplane_kind_t *kind, char *err, size_t len)
 
 static int check_only(void)
 {
-    char err[512];
+    char err[1024];
     dataplane_kind_t kind;
     unsigned conns, problems;
     xfrm_if_t ifs[64];
@@ -221,16 +221,12 @@ static int check_only(void)
         fprintf(stderr, "tunneld: %s\n", err);
         return 1;
     }
-    struct routes_options ropts;
-    struct routes_state *rst;
-    if (!route_glue_parse(&ropts, &rst, err, sizeof(err))) {
-        fprintf(stderr, "tunneld: %s: %s\n", opts.config, err);
+    const char *swanctl = setting("swanctl_conf", TUNNELD_SYSCONFDIR "/swanctl.conf");
+    size_t sites;
+    if (!route_glue_check(opts.config, swanctl, &sites, err, sizeof(err))) {
+        fprintf(stderr, "tunneld: %s\n", err);
         return 1;
     }
-    size_t sites = routes_state_site_count(rst);
-    routes_state_free(rst);
-    routes_options_free_rules(&ropts);
-    const char *swanctl = setting("swanctl_conf", TUNNELD_SYSCONFDIR "/swanctl.conf");
     if (!conf_load_check(swanctl, &conns, &problems, err, sizeof(err))) {
         fprintf(stderr, "tunneld: %s%s\n", err,
                 problems > 1 ? " (and more problems: fix this one first)" : "");
@@ -269,31 +265,27 @@ static route_glue_t *glue; /* set by the main thread, read by control requests *
 /* control command "routes" */
 static json_object *cmd_routes(void *ctx)
 {
-    route_glue_t *g = __atomic_load_n(&glue, __ATOMIC_ACQUIRE);
-    json_object *doc;
-
-    if (g)
-        return route_glue_status(g);
-    doc = json_object_new_object();
-    json_object_object_add(doc, "version", json_object_new_int(ROUTE_STATUS_VERSION));
-    json_object_object_add(doc, "sites", json_object_new_array());
-    return doc;
+    /* without a glue: no sites, and why routing failed to start if it did */
+    return route_glue_status(__atomic_load_n(&glue, __ATOMIC_ACQUIRE));
 }
 
 /* starts the route glue if tunneld.routes has sites, or reloads it */
-static void routes_up(void)
+static bool routes_up(void)
 {
-    char err[512];
+    const char *swanctl = setting("swanctl_conf", TUNNELD_SYSCONFDIR "/swanctl.conf");
+    char err[1024];
 
     if (glue) {
-        if (!route_glue_reload(glue, err, sizeof(err)))
+        if (!route_glue_reload(glue, opts.config, swanctl, err, sizeof(err)))
             DBG1(DBG_CFG, "routes not (fully) reloaded: %s", err);
-        return;
+        return true;
     }
-    route_glue_t *g = route_glue_start(controller_table(), opts.flush_on_exit, err, sizeof(err));
+    route_glue_t *g = route_glue_start(controller_table(), opts.config, swanctl, opts.flush_on_exit,
+                                       err, sizeof(err));
     __atomic_store_n(&glue, g, __ATOMIC_RELEASE);
     if (!g && err[0])
         DBG1(DBG_CFG, "routes: not started: %s", err);
+    return g || !err[0];
 }
 
 static int run(dataplane_kind_t kind)
@@ -443,7 +435,8 @@ int main(int argc, char *argv[])
     ctl = ctl_server_create(ctl_uri);
     if (ctl)
         ctl_server_add_command(ctl, "routes", cmd_routes, NULL);
-    routes_up();
+    if (!routes_up())
+        goto out; /* routing configured but not started: refuse to run (logged) */
     load_connections(kind);
     rc = run(kind);
 out:

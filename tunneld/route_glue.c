@@ -1,9 +1,11 @@
 /* route_glue: see route_glue.h for the threads. */
+#define _GNU_SOURCE /* asprintf */
 #include "route_glue.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,195 +15,88 @@
 #include <library.h>
 #include <threading/thread.h>
 
+#include "route_conf.h"
 #include "routes.h"
 
 #define NS           "tunneld.routes"
-#define MAX_BINDINGS 256
-
-/* a configured path; its health follows a CHILD_SA when conn/child are set */
-typedef struct {
-    char site[ROUTES_NAME_MAX], path[ROUTES_NAME_MAX];
-    char dev[32], gw4[48], gw6[48];
-    unsigned priority, weight;
-    char conn[SA_NAME_MAX], child[SA_NAME_MAX]; /* "" when not bound */
-    int up;                                     /* last verdict sent: -1 none yet */
-} binding_t;
+#define MAX_PROBLEMS 8 /* kept per apply; the log has all of them */
 
 struct route_glue {
     sa_table_t *table;
     struct routes_engine *eng;
-    struct routes_options opts;
+    uint32_t table_id; /* the running engine's table and protocol */
+    uint8_t protocol;
+    bool flush_cli;       /* --flush-on-exit */
     thread_t *thread;     /* strongSwan's thread_t: its logging knows the thread */
     int wake;             /* eventfd: SA states changed */
     int stop;             /* eventfd: leave */
-    pthread_mutex_t lock; /* guards bindings (main thread reloads) */
-    binding_t bindings[MAX_BINDINGS];
-    size_t n_bindings;
+    pthread_mutex_t lock; /* guards paths, up, problems */
+    route_path_conf_t *paths;
+    size_t n_paths;
+    int *up;                 /* last verdict sent per path: -1 none yet */
+    struct routes_state *st; /* the state last applied (main thread only) */
+    char *problems[MAX_PROBLEMS];
+    size_t n_problems;
 };
 
-/* a value of the daemon settings; fmt_path is a dotted key used as the format
- * (settings_t splits the format, not its arguments: see conf_load.c) */
-static char *get(const char *fmt_path, const char *def)
+/* why routing did not start (status while no glue runs); guarded */
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *start_problem;
+
+static void set_start_problem(const char *msg)
 {
-    return lib->settings->get_str(lib->settings, (char *)fmt_path, (char *)def);
+    pthread_mutex_lock(&start_lock);
+    free(start_problem);
+    start_problem = msg && msg[0] ? strdup(msg) : NULL;
+    pthread_mutex_unlock(&start_lock);
 }
 
-static bool valid_name(const char *s)
+/* replaces the problems list (with the lock held by the caller) */
+static void problems_clear(route_glue_t *g)
 {
-    return s[0] && !strchr(s, '%') && strlen(s) < ROUTES_NAME_MAX;
+    for (size_t i = 0; i < g->n_problems; i++)
+        free(g->problems[i]);
+    g->n_problems = 0;
+}
+
+static void problem_add(route_glue_t *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void problem_add(route_glue_t *g, const char *fmt, ...)
+{
+    va_list ap;
+    char *s = NULL;
+
+    if (g->n_problems == MAX_PROBLEMS)
+        return;
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) >= 0)
+        g->problems[g->n_problems++] = s;
+    va_end(ap);
 }
 
 static void glue_log(enum routes_log_level level, const char *msg, void *ctx)
 {
+    (void)level;
+    (void)ctx;
     DBG1(DBG_CFG, "routes: %s", msg);
 }
 
 static void glue_event(const struct routes_event *ev, void *ctx)
 {
+    (void)ctx;
     DBG1(DBG_CFG, "routes: %s site '%s' path '%s' (%s): %s", routes_event_name(ev->type),
          ev->site ? ev->site : "-", ev->path ? ev->path : "-", ev->ifname ? ev->ifname : "-",
          ev->detail ? ev->detail : "");
 }
 
-/* parses one site; appends its paths (with their CHILD_SA bindings) */
-static bool parse_site(struct routes_state *st, const char *site, binding_t *b, size_t *nb,
-                       char *err, size_t errlen)
-{
-    char key[512], *path, *prefixes, *tok;
-    enumerator_t *e;
-    int idx;
-    bool ok = true;
-
-    if (!valid_name(site)) {
-        snprintf(err, errlen, "%s.sites.%s: invalid site name", NS, site);
-        return false;
-    }
-    idx = routes_state_add_site(st, site, err, errlen);
-    if (idx < 0)
-        return false;
-    snprintf(key, sizeof(key), NS ".sites.%s.prefixes", site);
-    prefixes = get(key, NULL);
-    if (!prefixes) {
-        snprintf(err, errlen, "%s.sites.%s.prefixes: expected a comma-separated list of prefixes",
-                 NS, site);
-        return false;
-    }
-    e = enumerator_create_token(prefixes, ",", " ");
-    while (ok && e->enumerate(e, &tok))
-        ok = routes_state_add_prefix(st, idx, tok, err, errlen) == 0;
-    e->destroy(e);
-    if (!ok)
-        return false;
-
-    snprintf(key, sizeof(key), NS ".sites.%s.paths", site);
-    e = lib->settings->create_section_enumerator(lib->settings, key);
-    int n_paths = 0;
-    while (ok && e->enumerate(e, &path)) {
-        char base[512], k[600];
-        struct routes_path_spec spec = {.name = path};
-        snprintf(base, sizeof(base), NS ".sites.%s.paths.%s", site, path);
-        snprintf(k, sizeof(k), "%s.dev", base);
-        spec.dev = get(k, NULL);
-        snprintf(k, sizeof(k), "%s.gateway4", base);
-        spec.gateway4 = get(k, NULL);
-        snprintf(k, sizeof(k), "%s.gateway6", base);
-        spec.gateway6 = get(k, NULL);
-        snprintf(k, sizeof(k), "%s.priority", base);
-        spec.priority = (unsigned)lib->settings->get_int(lib->settings, k, 100);
-        snprintf(k, sizeof(k), "%s.weight", base);
-        spec.weight = (unsigned)lib->settings->get_int(lib->settings, k, 1);
-        if (!valid_name(path) || !spec.dev) {
-            snprintf(err, errlen, "%s: expected a path name and a 'dev' (the interface)", base);
-            ok = false;
-            break;
-        }
-        ok = routes_state_add_path(st, idx, &spec, err, errlen) == 0;
-        if (ok && *nb == MAX_BINDINGS) {
-            snprintf(err, errlen, "%s: more than %d paths in all", base, MAX_BINDINGS);
-            ok = false;
-        }
-        if (!ok)
-            break;
-        binding_t *x = &b[(*nb)++];
-        memset(x, 0, sizeof(*x));
-        snprintf(x->site, sizeof(x->site), "%s", site);
-        snprintf(x->path, sizeof(x->path), "%s", path);
-        snprintf(x->dev, sizeof(x->dev), "%s", spec.dev);
-        snprintf(x->gw4, sizeof(x->gw4), "%s", spec.gateway4 ? spec.gateway4 : "");
-        snprintf(x->gw6, sizeof(x->gw6), "%s", spec.gateway6 ? spec.gateway6 : "");
-        x->priority = spec.priority;
-        x->weight = spec.weight ? spec.weight : 1;
-        x->up = -1;
-        snprintf(k, sizeof(k), "%s.child", base);
-        char *child = get(k, NULL);
-        if (child) {
-            char *dot = strrchr(child, '.');
-            if (!dot || dot == child || !dot[1]) {
-                snprintf(err, errlen, "%s.child: expected <connection>.<child>, got '%s'", base,
-                         child);
-                ok = false;
-                break;
-            }
-            snprintf(x->conn, sizeof(x->conn), "%.*s", (int)(dot - child), child);
-            snprintf(x->child, sizeof(x->child), "%s", dot + 1);
-        }
-        n_paths++;
-    }
-    e->destroy(e);
-    if (ok && !n_paths) {
-        snprintf(err, errlen, "%s.sites.%s.paths: expected at least one path", NS, site);
-        ok = false;
-    }
-    return ok;
-}
-
-static bool parse_all(struct routes_options *opts, struct routes_state **out, binding_t *b,
-                      size_t *nb, char *err, size_t errlen)
-{
-    struct routes_state *st = routes_state_new();
-    enumerator_t *e;
-    char *site;
-    bool ok = true;
-
-    routes_options_init(opts);
-    opts->table = (uint32_t)lib->settings->get_int(lib->settings, NS ".table", opts->table);
-    opts->protocol = (uint8_t)lib->settings->get_int(lib->settings, NS ".protocol", opts->protocol);
-    opts->log = glue_log;
-    /* the engine's own INFO lines repeat the events and results logged here */
-    opts->log_level = ROUTES_LOG_WARN;
-    opts->on_event = glue_event;
-    *nb = 0;
-    e = lib->settings->create_section_enumerator(lib->settings, NS ".sites");
-    while (ok && e->enumerate(e, &site))
-        ok = parse_site(st, site, b, nb, err, errlen);
-    e->destroy(e);
-    if (!ok) {
-        routes_state_free(st);
-        return false;
-    }
-    *out = st;
-    return true;
-}
-
-bool route_glue_parse(struct routes_options *opts, struct routes_state **st, char *err,
-                      size_t errlen)
-{
-    binding_t *b = calloc(MAX_BINDINGS, sizeof(*b));
-    size_t nb;
-    bool ok = b && parse_all(opts, st, b, &nb, err, errlen);
-
-    free(b);
-    return ok;
-}
-
 /* the state of conn.child in the table: 1 up, 0 otherwise */
-static int child_up(const sa_ike_rec_t *rows, size_t n, const binding_t *b)
+static int child_up(const sa_ike_rec_t *rows, size_t n, const route_path_conf_t *p)
 {
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(rows[i].name, b->conn) != 0)
+        if (strcmp(rows[i].name, p->conn) != 0)
             continue;
         for (size_t j = 0; j < rows[i].n_children; j++)
-            if (strcmp(rows[i].children[j].name, b->child) == 0)
+            if (strcmp(rows[i].children[j].name, p->child) == 0)
                 return rows[i].children[j].state == SA_STATE_ESTABLISHED ||
                        rows[i].children[j].state == SA_STATE_REKEYING;
     }
@@ -215,20 +110,20 @@ static void sync_health(route_glue_t *g)
     size_t n = sa_table_snapshot(g->table, &rows);
 
     pthread_mutex_lock(&g->lock);
-    for (size_t i = 0; i < g->n_bindings; i++) {
-        binding_t *b = &g->bindings[i];
-        if (!b->conn[0])
+    for (size_t i = 0; i < g->n_paths; i++) {
+        const route_path_conf_t *p = &g->paths[i];
+        if (!p->conn)
             continue;
-        int up = child_up(rows, n, b);
-        if (up == b->up)
+        int up = child_up(rows, n, p);
+        if (up == g->up[i])
             continue;
         struct routes_result res = {0};
-        if (routes_set_path_health(g->eng, b->site, b->path, up, &res) == 0) {
-            DBG1(DBG_CFG, "routes: site '%s' path '%s' %s: CHILD_SA %s.%s is %s", b->site, b->path,
-                 up ? "usable" : "unusable", b->conn, b->child, up ? "up" : "not up");
-            b->up = up;
+        if (routes_set_path_health(g->eng, p->site, p->path, up, &res) == 0) {
+            DBG1(DBG_CFG, "routes: site '%s' path '%s' %s: CHILD_SA %s.%s is %s", p->site, p->path,
+                 up ? "usable" : "unusable", p->conn, p->child, up ? "up" : "not up");
+            g->up[i] = up;
         } else {
-            DBG1(DBG_CFG, "routes: site '%s' path '%s': health change failed: %s", b->site, b->path,
+            DBG1(DBG_CFG, "routes: site '%s' path '%s': health change failed: %s", p->site, p->path,
                  res.n_errors ? res.errors[0].message : "unknown error");
         }
         routes_result_free(&res);
@@ -281,6 +176,25 @@ static void report(const struct routes_result *res, const char *what)
          res->routes_set, res->routes_deleted);
 }
 
+/* "<file>: tunneld.routes.sites.<site>: <message>" (or tunneld.routes) */
+static void apply_error(const char *file, const struct routes_error *e, char *err, size_t errlen)
+{
+    if (e->site[0])
+        snprintf(err, errlen, "%s: %s.sites.%s: %s", file, NS, e->site, e->message);
+    else
+        snprintf(err, errlen, "%s: %s: %s", file, NS, e->message);
+}
+
+/* names the key an engine error is about: its table or its protocol */
+static void engine_error(const char *file, const char *msg, char *err, size_t errlen)
+{
+    const char *key = strncmp(msg, "table ", 6) == 0           ? NS ".table"
+                      : strncmp(msg, "protocol", 8) == 0       ? NS ".protocol"
+                      : strncmp(msg, "rule priority", 13) == 0 ? NS ".rules"
+                                                               : NS;
+    snprintf(err, errlen, "%s: %s: %s", file, key, msg);
+}
+
 /*
  * tunneld.routes.nexthop_compat_mode = 0|1 sets the namespace's
  * net.ipv4.nexthop_compat_mode (unset: left as it is). With 0 the kernel no
@@ -288,114 +202,239 @@ static void report(const struct routes_result *res, const char *what)
  * changes, so a switch costs the same for 10 or 100,000 prefixes
  * (docs/routes.md); tools that expect per-route notifications see none.
  */
-static bool set_compat_mode(char *err, size_t errlen)
+static bool set_compat_mode(const char *file, int mode, char *err, size_t errlen)
 {
-    const char *want = get(NS ".nexthop_compat_mode", NULL);
     const char *path = "/proc/sys/net/ipv4/nexthop_compat_mode";
     FILE *f;
 
-    if (!want)
+    if (mode < 0)
         return true;
-    if (strcmp(want, "0") != 0 && strcmp(want, "1") != 0) {
-        snprintf(err, errlen, "%s.nexthop_compat_mode: expected 0 or 1, got '%s'", NS, want);
-        return false;
-    }
     f = fopen(path, "w");
-    bool ok = f && fputs(want, f) >= 0;
+    bool ok = f && fputs(mode ? "1" : "0", f) >= 0;
     if (f && fclose(f) != 0)
         ok = false;
     if (!ok) {
-        snprintf(err, errlen, "%s.nexthop_compat_mode: cannot write %s: %s", NS, path,
+        snprintf(err, errlen, "%s: %s.nexthop_compat_mode: cannot write %s: %s", file, NS, path,
                  strerror(errno));
         return false;
     }
-    DBG1(DBG_CFG, "routes: net.ipv4.nexthop_compat_mode = %s", want);
+    DBG1(DBG_CFG, "routes: net.ipv4.nexthop_compat_mode = %d", mode);
     return true;
 }
 
-route_glue_t *route_glue_start(sa_table_t *table, bool flush_on_exit, char *err, size_t errlen)
+/* takes the bindings of conf (every verdict is sent again) */
+static bool take_paths(route_glue_t *g, route_conf_t *conf)
 {
-    route_glue_t *g = calloc(1, sizeof(*g));
-    struct routes_state *st = NULL;
+    int *up = calloc(conf->n_paths + 1, sizeof(*up));
+
+    if (!up)
+        return false;
+    for (size_t i = 0; i < conf->n_paths; i++)
+        up[i] = -1;
+    pthread_mutex_lock(&g->lock);
+    for (size_t i = 0; i < g->n_paths; i++) {
+        route_path_conf_t *p = &g->paths[i];
+        free(p->site);
+        free(p->path);
+        free(p->dev);
+        free(p->gw4);
+        free(p->gw6);
+        free(p->conn);
+        free(p->child);
+    }
+    free(g->paths);
+    free(g->up);
+    g->paths = conf->paths;
+    g->n_paths = conf->n_paths;
+    g->up = up;
+    conf->paths = NULL;
+    conf->n_paths = 0;
+    pthread_mutex_unlock(&g->lock);
+    return true;
+}
+
+static void glue_free(route_glue_t *g)
+{
+    route_conf_t none = {0};
+
+    take_paths(g, &none);
+    routes_state_free(g->st);
+    free(g->up);
+    problems_clear(g);
+    pthread_mutex_destroy(&g->lock);
+    free(g);
+}
+
+/* applies conf's state; the problems list gets the errors (with the lock) */
+static int apply_conf(route_glue_t *g, const char *file, route_conf_t *conf, const char *what,
+                      char *err, size_t errlen)
+{
     struct routes_result res = {0};
+    int rc = routes_apply(g->eng, conf->st, &res);
+
+    report(&res, what);
+    pthread_mutex_lock(&g->lock);
+    problems_clear(g);
+    for (size_t i = 0; i < res.n_errors; i++) {
+        if (i == 0)
+            apply_error(file, &res.errors[0], err, errlen);
+        problem_add(g, "%s: %s", what, res.errors[i].message);
+    }
+    pthread_mutex_unlock(&g->lock);
+    if (rc != 0 && !res.n_errors)
+        snprintf(err, errlen, "%s: %s: the state could not be applied", file, NS);
+    routes_result_free(&res);
+    return rc;
+}
+
+static bool start_thread(route_glue_t *g, char *err, size_t errlen)
+{
+    g->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    g->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (g->wake >= 0 && g->stop >= 0)
+        g->thread = thread_create(run, g);
+    if (g->thread)
+        return true;
+    snprintf(err, errlen, "%s: cannot start the route glue thread: %s", NS, strerror(errno));
+    if (g->wake >= 0)
+        close(g->wake);
+    if (g->stop >= 0)
+        close(g->stop);
+    return false;
+}
+
+route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *swanctl,
+                               bool flush_on_exit, char *err, size_t errlen)
+{
+    route_glue_t *g = NULL;
+    route_conf_t conf;
 
     err[0] = '\0';
-    if (!g)
-        return NULL;
-    if (!parse_all(&g->opts, &st, g->bindings, &g->n_bindings, err, errlen))
+    if (!route_conf_parse(file, swanctl, &conf, err, errlen))
         goto fail;
-    if (!routes_state_site_count(st)) {
-        routes_state_free(st);
-        free(g);
+    if (!routes_state_site_count(conf.st)) {
+        route_conf_free(&conf);
+        set_start_problem(NULL);
         return NULL; /* routing not configured */
     }
-    if (!set_compat_mode(err, errlen))
+    g = calloc(1, sizeof(*g));
+    if (!g) {
+        snprintf(err, errlen, "%s: %s: out of memory", file, NS);
+        route_conf_free(&conf);
         goto fail;
-    g->opts.flush_on_exit =
-        flush_on_exit || lib->settings->get_bool(lib->settings, NS ".flush_on_exit", FALSE);
-    g->opts.fail_closed = lib->settings->get_bool(lib->settings, NS ".fail_closed", TRUE);
-    if (routes_open(&g->eng, &g->opts, err, errlen) != 0)
-        goto fail;
+    }
     pthread_mutex_init(&g->lock, NULL);
-    routes_apply(g->eng, st, &res);
-    report(&res, "apply");
-    routes_result_free(&res);
-    routes_state_free(st);
-    st = NULL;
     g->table = table;
+    g->flush_cli = flush_on_exit;
+    conf.opts.flush_on_exit = flush_on_exit || conf.opts.flush_on_exit;
+    conf.opts.log = glue_log;
+    /* the engine's own INFO lines repeat the events and results logged here */
+    conf.opts.log_level = ROUTES_LOG_WARN;
+    conf.opts.on_event = glue_event;
+    g->table_id = conf.opts.table;
+    g->protocol = conf.opts.protocol;
+    if (!set_compat_mode(file, conf.compat_mode, err, errlen) || !take_paths(g, &conf))
+        goto fail_conf;
+    if (routes_open(&g->eng, &conf.opts, err, errlen) != 0) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s", err);
+        engine_error(file, msg, err, errlen);
+        goto fail_conf;
+    }
+    if (apply_conf(g, file, &conf, "apply", err, errlen) != 0) {
+        routes_close(g->eng);
+        goto fail_conf;
+    }
+    g->st = conf.st;
+    conf.st = NULL;
+    route_conf_free(&conf);
     /*
      * The engine holds paths usable until told otherwise: mark the bound ones
      * at once (a few ms after the apply), before anything else runs.
      */
     sync_health(g);
-    g->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    g->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (g->wake >= 0 && g->stop >= 0)
-        g->thread = thread_create(run, g);
-    if (!g->thread) {
-        snprintf(err, errlen, "routes: cannot start the route glue thread: %s", strerror(errno));
-        if (g->wake >= 0)
-            close(g->wake);
-        if (g->stop >= 0)
-            close(g->stop);
-        pthread_mutex_destroy(&g->lock);
+    if (!start_thread(g, err, errlen)) {
         routes_close(g->eng);
+        glue_free(g);
         goto fail;
     }
     sa_table_set_notify(table, on_table_change, g);
+    set_start_problem(NULL);
     return g;
+fail_conf:
+    route_conf_free(&conf);
+    glue_free(g);
 fail:
-    if (st)
-        routes_state_free(st);
-    routes_options_free_rules(&g->opts);
-    free(g);
+    if (!err[0])
+        snprintf(err, errlen, "%s: %s: cannot start routing", file, NS);
+    set_start_problem(err);
     return NULL;
 }
 
-bool route_glue_reload(route_glue_t *g, char *err, size_t errlen)
+/* a changed table or protocol needs a restart: err names the key */
+static bool needs_restart(route_glue_t *g, const char *file, const route_conf_t *conf, char *err,
+                          size_t errlen)
 {
-    struct routes_options opts;
-    struct routes_state *st;
-    binding_t *b = calloc(MAX_BINDINGS, sizeof(*b));
-    size_t nb;
-    struct routes_result res = {0};
-
-    if (!b || !parse_all(&opts, &st, b, &nb, err, errlen)) {
-        free(b);
+    if (conf->opts.table != g->table_id)
+        snprintf(err, errlen,
+                 "%s: %s.table: changed from %u to %u, which needs a restart of tunneld (reload "
+                 "refused: table %u and its routes kept)",
+                 file, NS, g->table_id, conf->opts.table, g->table_id);
+    else if (conf->opts.protocol != g->protocol)
+        snprintf(err, errlen,
+                 "%s: %s.protocol: changed from %u to %u, which needs a restart of tunneld "
+                 "(reload refused: the routes of protocol %u kept)",
+                 file, NS, g->protocol, conf->opts.protocol, g->protocol);
+    else
         return false;
-    }
-    routes_options_free_rules(&opts);
-    int rc = routes_apply(g->eng, st, &res);
+    return true;
+}
+
+/*
+ * The routes of a reload are refused: everything that runs is kept, but the
+ * connections reload on their own, so the peers' bypasses follow the
+ * connections file (a new peer inside a running site's prefix must not be
+ * routed by the table).
+ */
+static bool refuse(route_glue_t *g, const char *file, const char *swanctl, const char *err)
+{
+    struct routes_result res = {0};
+    char why[512];
+
     pthread_mutex_lock(&g->lock);
-    memcpy(g->bindings, b, nb * sizeof(b[0])); /* every binding's verdict is re-sent */
-    g->n_bindings = nb;
+    problems_clear(g);
+    problem_add(g, "reload refused, previous routes kept: %s", err);
     pthread_mutex_unlock(&g->lock);
-    free(b);
-    report(&res, "reload");
-    if (rc != 0 && res.n_errors)
-        snprintf(err, errlen, "%s", res.errors[0].message);
-    routes_result_free(&res);
-    routes_state_free(st);
+    if (g->st && route_conf_bypass(file, swanctl, g->st, why, sizeof(why))) {
+        if (routes_apply(g->eng, g->st, &res) != 0)
+            report(&res, "reload refused: peer addresses");
+        routes_result_free(&res);
+    }
+    return false;
+}
+
+bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, char *err,
+                       size_t errlen)
+{
+    route_conf_t conf;
+    int rc;
+
+    if (!route_conf_parse(file, swanctl, &conf, err, errlen))
+        return refuse(g, file, swanctl, err);
+    if (needs_restart(g, file, &conf, err, errlen) ||
+        !set_compat_mode(file, conf.compat_mode, err, errlen)) {
+        route_conf_free(&conf);
+        return refuse(g, file, swanctl, err);
+    }
+    routes_set_fail_closed(g->eng, conf.opts.fail_closed);
+    routes_set_flush_on_exit(g->eng, g->flush_cli || conf.opts.flush_on_exit);
+    rc = apply_conf(g, file, &conf, "reload", err, errlen);
+    if (!take_paths(g, &conf))
+        DBG1(DBG_CFG, "routes: reload: out of memory: CHILD_SA bindings not updated");
+    routes_state_free(g->st);
+    g->st = conf.st;
+    conf.st = NULL;
+    route_conf_free(&conf);
     on_table_change(g); /* the thread re-sends the bound paths' health */
     return rc == 0;
 }
@@ -411,57 +450,95 @@ void route_glue_stop(route_glue_t *g)
         DBG1(DBG_CFG, "routes: cannot stop the route glue thread: %s", strerror(errno));
     g->thread->join(g->thread);
     routes_close(g->eng);
-    routes_options_free_rules(&g->opts);
     close(g->wake);
     close(g->stop);
-    pthread_mutex_destroy(&g->lock);
-    free(g);
+    glue_free(g);
+}
+
+bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char *err,
+                      size_t errlen)
+{
+    route_conf_t conf;
+    char msg[512];
+    bool ok;
+
+    *sites = 0;
+    if (!route_conf_parse(file, swanctl, &conf, err, errlen))
+        return false;
+    *sites = routes_state_site_count(conf.st);
+    ok = !*sites || routes_precheck(&conf.opts, conf.st, msg, sizeof(msg)) == 0;
+    if (!ok)
+        engine_error(file, msg, err, errlen);
+    route_conf_free(&conf);
+    return ok;
+}
+
+static json_object *path_json(const route_glue_t *g, const route_path_conf_t *p,
+                              const sa_ike_rec_t *rows, size_t n)
+{
+    json_object *o = json_object_new_object();
+    int usable = routes_path_usable(g->eng, p->site, p->path);
+
+    json_object_object_add(o, "name", json_object_new_string(p->path));
+    json_object_object_add(o, "dev", json_object_new_string(p->dev));
+    json_object_object_add(o, "gateway4", p->gw4 ? json_object_new_string(p->gw4) : NULL);
+    json_object_object_add(o, "gateway6", p->gw6 ? json_object_new_string(p->gw6) : NULL);
+    json_object_object_add(o, "priority", json_object_new_int64(p->priority));
+    json_object_object_add(o, "weight", json_object_new_int64(p->weight));
+    json_object_object_add(o, "usable", usable < 0 ? NULL : json_object_new_boolean(usable));
+    if (p->conn) {
+        char *child = NULL;
+        if (asprintf(&child, "%s.%s", p->conn, p->child) < 0)
+            child = NULL;
+        json_object_object_add(o, "child", child ? json_object_new_string(child) : NULL);
+        json_object_object_add(o, "child_up", json_object_new_boolean(child_up(rows, n, p)));
+        free(child);
+    } else {
+        json_object_object_add(o, "child", NULL);
+        json_object_object_add(o, "child_up", NULL);
+    }
+    return o;
 }
 
 json_object *route_glue_status(route_glue_t *g)
 {
     json_object *doc = json_object_new_object(), *sites = json_object_new_array();
-    json_object *site = NULL, *paths = NULL;
+    json_object *problems = json_object_new_array(), *site = NULL, *paths = NULL;
     const char *cur = "";
-    sa_ike_rec_t *rows;
-    size_t n = g->table ? sa_table_snapshot(g->table, &rows) : 0;
+    sa_ike_rec_t *rows = NULL;
+    size_t n = g && g->table ? sa_table_snapshot(g->table, &rows) : 0;
 
     json_object_object_add(doc, "version", json_object_new_int(ROUTE_STATUS_VERSION));
-    json_object_object_add(doc, "table", json_object_new_int64(g->opts.table));
-    json_object_object_add(doc, "protocol", json_object_new_int(g->opts.protocol));
+    if (!g) {
+        pthread_mutex_lock(&start_lock);
+        if (start_problem)
+            json_object_array_add(problems, json_object_new_string(start_problem));
+        pthread_mutex_unlock(&start_lock);
+        json_object_object_add(doc, "sites", sites);
+        json_object_object_add(doc, "problems", problems);
+        return doc;
+    }
+    json_object_object_add(doc, "table", json_object_new_int64(g->table_id));
+    json_object_object_add(doc, "protocol", json_object_new_int(g->protocol));
     pthread_mutex_lock(&g->lock);
-    for (size_t i = 0; i < g->n_bindings; i++) {
-        const binding_t *b = &g->bindings[i];
-        if (!site || strcmp(cur, b->site) != 0) {
+    for (size_t i = 0; i < g->n_paths; i++) {
+        const route_path_conf_t *p = &g->paths[i];
+        if (!site || strcmp(cur, p->site) != 0) {
             site = json_object_new_object();
             paths = json_object_new_array();
-            json_object_object_add(site, "name", json_object_new_string(b->site));
+            json_object_object_add(site, "name", json_object_new_string(p->site));
             json_object_object_add(site, "paths", paths);
             json_object_array_add(sites, site);
-            cur = b->site;
+            cur = p->site;
         }
-        json_object *p = json_object_new_object();
-        char child[2 * SA_NAME_MAX + 2];
-        int usable = routes_path_usable(g->eng, b->site, b->path);
-        json_object_object_add(p, "name", json_object_new_string(b->path));
-        json_object_object_add(p, "dev", json_object_new_string(b->dev));
-        json_object_object_add(p, "gateway4", b->gw4[0] ? json_object_new_string(b->gw4) : NULL);
-        json_object_object_add(p, "gateway6", b->gw6[0] ? json_object_new_string(b->gw6) : NULL);
-        json_object_object_add(p, "priority", json_object_new_int64(b->priority));
-        json_object_object_add(p, "weight", json_object_new_int64(b->weight));
-        json_object_object_add(p, "usable", usable < 0 ? NULL : json_object_new_boolean(usable));
-        if (b->conn[0]) {
-            snprintf(child, sizeof(child), "%s.%s", b->conn, b->child);
-            json_object_object_add(p, "child", json_object_new_string(child));
-            json_object_object_add(p, "child_up", json_object_new_boolean(child_up(rows, n, b)));
-        } else {
-            json_object_object_add(p, "child", NULL);
-            json_object_object_add(p, "child_up", NULL);
-        }
-        json_object_array_add(paths, p);
+        json_object_array_add(paths, path_json(g, p, rows, n));
     }
+    for (size_t i = 0; i < g->n_problems; i++)
+        json_object_array_add(problems, json_object_new_string(g->problems[i]));
     pthread_mutex_unlock(&g->lock);
-    sa_table_snapshot_free(rows, n);
+    if (rows)
+        sa_table_snapshot_free(rows, n);
     json_object_object_add(doc, "sites", sites);
+    json_object_object_add(doc, "problems", problems);
     return doc;
 }

@@ -1,17 +1,24 @@
 /*
  * route_glue: where tunneld's IPsec state meets the route engine (routes/).
  *
- * Reads tunneld.routes (sites, prefixes, candidate paths) from the daemon
- * settings, opens the engine (adopting the routes of a previous run), applies
- * the state, and drives the health of every path bound to a CHILD_SA
- * (`child = <connection>.<child>`): the path is usable only while that
- * CHILD_SA is up in the SA table. Link down/up of a path's interface is the
- * engine's own business (it reports PATH_DOWN/PATH_UP, logged here).
+ * Reads tunneld.routes with route_conf (sites, prefixes, candidate paths,
+ * the VPN peers' addresses as bypasses), opens the engine (adopting the
+ * routes of a previous run), applies the state, and drives the health of
+ * every path bound to a CHILD_SA (`child = <connection>.<child>`): the path
+ * is usable only while that CHILD_SA is up in the SA table. Link down/up of
+ * a path's interface is the engine's own business (it reports
+ * PATH_DOWN/PATH_UP, logged here). A reload applies new sites, prefixes,
+ * paths, peers, fail_closed, flush_on_exit and nexthop_compat_mode; a
+ * changed table or protocol needs a restart: such a reload is refused and
+ * everything that runs is kept. What went wrong last (a refused reload,
+ * sites not applied) is in the status document's "problems".
  *
- * Threads: route_glue_start/reload/stop run in tunneld's main thread. One
- * thread of its own ("route glue") polls the engine's netlink fd and an
- * eventfd that the SA table's notify hook writes (from charon's workers:
- * the write never blocks). The engine serialises calls with its own mutex.
+ * Threading: route_glue_start/reload/stop and route_glue_check run in
+ * tunneld's main thread. One thread of its own ("route glue") polls the
+ * engine's netlink fd and an eventfd that the SA table's notify hook writes
+ * (from charon's workers: the write never blocks). The engine serialises
+ * calls with its own mutex; the glue's mutex guards the bindings and the
+ * problems (read by route_glue_status from charon's threads).
  */
 #ifndef TUNNELD_ROUTE_GLUE_H
 #define TUNNELD_ROUTE_GLUE_H
@@ -19,32 +26,46 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "sa_table.h"
 
 typedef struct route_glue route_glue_t;
 
 /*
- * NULL with err empty when tunneld.routes has no sites (routing disabled);
- * NULL with err set when the section is invalid or the engine cannot open.
+ * file: the daemon settings file (named in messages); swanctl: the
+ * connections file. NULL with err empty when tunneld.routes has no sites
+ * (routing not configured); NULL with err set ("<file>: <key>: <why>", with
+ * the kernel's error where it refused) when the section is invalid, the
+ * engine cannot open (table or protocol used by something else, no netlink)
+ * or the state cannot be applied.
  */
-route_glue_t *route_glue_start(sa_table_t *table, bool flush_on_exit, char *err, size_t errlen);
-/* Re-reads tunneld.routes and applies it; false (state kept) with err set. */
-bool route_glue_reload(route_glue_t *g, char *err, size_t errlen);
+route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *swanctl,
+                               bool flush_on_exit, char *err, size_t errlen);
+/* Re-reads tunneld.routes and applies it; false with err set when refused
+ * (nothing changed) or when sites were not applied (they keep their
+ * previous state). */
+bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, char *err,
+                       size_t errlen);
 /* Stops the thread; routes stay unless flush_on_exit. NULL is a no-op. */
 void route_glue_stop(route_glue_t *g);
 
 /*
- * Sites and paths with whether each is usable now and, for bound paths, the
- * CHILD_SA's state: docs/schema/routes.schema.json. Any thread.
+ * tunneld -n: everything route_glue_start would refuse that can be checked
+ * without changing the system (the settings, the connections, the engine's
+ * table and protocol ownership, next hops on connected subnets). *sites
+ * receives the number of routed sites.
  */
-#include <json-c/json.h>
+bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char *err,
+                      size_t errlen);
+
+/*
+ * Sites and paths with whether each is usable now and, for bound paths, the
+ * CHILD_SA's state, and "problems": docs/schema/routes.schema.json. g may be
+ * NULL (routing not running: no sites, and the reason when it failed to
+ * start). Any thread.
+ */
 #define ROUTE_STATUS_VERSION 1
 json_object *route_glue_status(route_glue_t *g);
-
-/* Parses tunneld.routes into engine options and state (also for tunneld -n). */
-struct routes_options;
-struct routes_state;
-bool route_glue_parse(struct routes_options *opts, struct routes_state **st, char *err,
-                      size_t errlen);
 
 #endif

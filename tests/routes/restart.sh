@@ -61,7 +61,7 @@ nsx gw ip rule add priority 3000 lookup main proto 116
 nsx gw ip -6 rule add priority 3000 lookup main proto 116
 sed 's#^{ "table": \([0-9]*\),#{ "table": \1, "rules": [{"family": "ipv4", "priority": 2000}, {"family": "ipv6", "priority": 2000}, {"family": "ipv4", "priority": 2001}, {"family": "ipv6", "priority": 2001}],#' \
   "$STATE" >"$T_DIR/rules.json"
-check "state with rules written" grep -q '"priority": 2001' "$T_DIR/rules.json"
+grep -q '"priority": 2001' "$T_DIR/rules.json" || die "the sed did not add the rules"
 drv apply "$T_DIR/rules.json" >"$T_DIR/rules-2.log" 2>&1
 echo $? >"$T_DIR/rules-2.rc"
 check "restart with more rules: applied" grep -q '^applied ok=1' "$T_DIR/rules-2.log"
@@ -71,16 +71,18 @@ owned_rules() { nsx gw sh -c "ip rule; ip -6 rule" | grep 'proto 116' | cut -d: 
 check "owned rules are exactly the wanted ones" test "$(owned_rules)" = "2000 2000 2001 2001 "
 
 # The kernel drops west's groups while no engine runs (er1, their only
-# member, goes down), and the next run rejects west (unknown interface).
+# member, goes down), and the next run rejects west (er2's next hop is not
+# on its connected subnet).
 # West's covers are all the kernel holds for it: they must stay, so that its
 # traffic stays in the blackhole instead of the main table.
 v6=$(nroutes 6)
 nsx gw ip link set er1 down
 check "kernel dropped west's group routes" test "$(nroutes 4)" -eq 0 -a "$(nroutes 6)" -eq 0
 check "the covers are left" test "$(nfallback 4)" -eq "$v4" -a "$(nfallback 6)" -eq "$v6"
-sed 's/"dev": "er1"/"dev": "nosuch0"/' "$T_DIR/rules.json" >"$T_DIR/reject.json"
+sed 's/"gateway4": "198.51.100.5"/"gateway4": "198.51.100.9"/' "$T_DIR/rules.json" >"$T_DIR/reject.json"
 drv apply "$T_DIR/reject.json" >"$T_DIR/reject.log" 2>&1
-check "west rejected at the next start" grep -q "^error site=west path=er1 .*'nosuch0' does not exist" "$T_DIR/reject.log"
+check "west rejected at the next start" grep -q \
+  "^error site=west path=er2 .*next hop 198.51.100.9 is not on a subnet connected to er2" "$T_DIR/reject.log"
 check "west's covers kept" test "$(nfallback 4)" -eq "$v4" -a "$(nfallback 6)" -eq "$v6"
 check "its traffic still ends in the blackhole" \
   sh -c "ip netns exec $TEST-gw ip route get 203.0.113.1 2>&1 | grep -q 'Invalid argument'"

@@ -1,0 +1,513 @@
+/* route_conf: see route_conf.h (threading there). */
+#include "route_conf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <library.h>
+
+#include "conf_info.h"
+#include "sa_table.h"
+
+#define NS "tunneld.routes"
+
+/* what one parse needs while it walks the sections */
+typedef struct {
+    const char *file;
+    char *err;
+    size_t errlen;
+    conf_info_t info;
+    route_conf_t *out;
+} ctx_t;
+
+static const char *const top_keys[] = {
+    "table", "protocol", "flush_on_exit", "fail_closed", "nexthop_compat_mode", NULL};
+static const char *const top_sections[] = {"sites", NULL};
+static const char *const site_keys[] = {"prefixes", NULL};
+static const char *const site_sections[] = {"paths", NULL};
+static const char *const path_keys[] = {"dev",    "gateway4", "gateway6", "priority",
+                                        "weight", "child",    NULL};
+static const char *const no_names[] = {NULL};
+
+static bool fail(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(ctx_t *c, const char *fmt, ...)
+{
+    va_list ap;
+    int n = snprintf(c->err, c->errlen, "%s: ", c->file);
+
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < c->errlen)
+        vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static bool listed(const char *const *names, const char *s)
+{
+    for (size_t i = 0; names[i]; i++)
+        if (strcmp(names[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* "a, b, c" into buf */
+static void join(const char *const *names, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; names[i] && used < len; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}
+
+/* A name a settings key may be built from: 1..63 of [A-Za-z0-9_-]. */
+static bool valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= ROUTES_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '_' || ch == '-'))
+            return false;
+    }
+    return true;
+}
+
+static bool bad_name(ctx_t *c, const char *where, const char *what, const char *name)
+{
+    char shown[ROUTES_NAME_MAX + 8];
+    size_t k = 0;
+    /* the name as text: bytes outside printable ASCII as '?' */
+    for (size_t i = 0; name[i] && k + 4 < sizeof(shown); i++)
+        shown[k++] = name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
+    if (name[k] && k + 4 >= sizeof(shown)) {
+        memcpy(shown + k, "...", 3);
+        k += 3;
+    }
+    shown[k] = '\0';
+    return fail(c,
+                "%s: %s name '%s' is invalid (expected 1..%d characters of A-Z a-z 0-9 _ -; "
+                "'%%' and other characters are refused)",
+                where, what, shown, ROUTES_NAME_MAX - 1);
+}
+
+/* Every key and section of one level must be known. kv and sec are
+ * enumerators of that level (made by the caller with names as arguments). */
+static bool only_known(ctx_t *c, enumerator_t *kv, enumerator_t *sec, const char *where,
+                       const char *const *keys, const char *const *sections, bool any_section)
+{
+    char *k, *v, valid[160];
+    bool ok = true;
+
+    while (ok && kv->enumerate(kv, &k, &v)) {
+        if (listed(keys, k))
+            continue;
+        join(keys, valid, sizeof(valid));
+        ok = keys[0] ? fail(c, "%s: unknown key '%s' (expected one of: %s)", where, k, valid)
+                     : fail(c, "%s: unexpected key '%s' (expected only sections)", where, k);
+    }
+    while (ok && !any_section && sec->enumerate(sec, &k)) {
+        if (listed(sections, k))
+            continue;
+        join(sections, valid, sizeof(valid));
+        ok = sections[0]
+                 ? fail(c, "%s: unknown section '%s' (expected one of: %s)", where, k, valid)
+                 : fail(c, "%s: unexpected section '%s' (expected only keys)", where, k);
+    }
+    kv->destroy(kv);
+    sec->destroy(sec);
+    return ok;
+}
+
+/* a whole decimal number in [min, max] */
+static bool parse_num(const char *s, unsigned long long min, unsigned long long max,
+                      unsigned long long *out)
+{
+    char *end;
+    if (!s || s[0] < '0' || s[0] > '9')
+        return false;
+    errno = 0;
+    *out = strtoull(s, &end, 10);
+    return !errno && !*end && *out >= min && *out <= max;
+}
+
+static bool parse_bool(const char *s, bool *out)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1", "enabled", NULL};
+    static const char *const no[] = {"no", "false", "off", "0", "disabled", NULL};
+    if (s && listed(yes, s))
+        *out = true;
+    else if (s && listed(no, s))
+        *out = false;
+    else
+        return false;
+    return true;
+}
+
+static bool top_options(ctx_t *c)
+{
+    struct routes_options *o = &c->out->opts;
+    settings_t *s = lib->settings;
+    unsigned long long v;
+    const char *t;
+
+    if (!only_known(c, s->create_key_value_enumerator(s, NS), s->create_section_enumerator(s, NS),
+                    NS, top_keys, top_sections, false))
+        return false;
+    t = s->get_str(s, NS ".table", NULL);
+    if (t && (!parse_num(t, 1, UINT32_MAX, &v) || v == 253 || v == 254 || v == 255))
+        return fail(c,
+                    "%s.table: '%s' is not a routing table (expected 1..4294967295, not 253, "
+                    "254 or 255: default, main, local)",
+                    NS, t);
+    if (t)
+        o->table = (uint32_t)v;
+    t = s->get_str(s, NS ".protocol", NULL);
+    if (t && !parse_num(t, 5, 255, &v))
+        return fail(c,
+                    "%s.protocol: '%s' is not a protocol number (expected 5..255; 0..4 are "
+                    "the kernel's)",
+                    NS, t);
+    if (t)
+        o->protocol = (uint8_t)v;
+    t = s->get_str(s, NS ".flush_on_exit", NULL);
+    if (t && !parse_bool(t, &o->flush_on_exit))
+        return fail(c, "%s.flush_on_exit: '%s' is not a boolean (expected yes or no)", NS, t);
+    t = s->get_str(s, NS ".fail_closed", NULL);
+    if (t && !parse_bool(t, &o->fail_closed))
+        return fail(c, "%s.fail_closed: '%s' is not a boolean (expected yes or no)", NS, t);
+    t = s->get_str(s, NS ".nexthop_compat_mode", NULL);
+    if (t && strcmp(t, "0") != 0 && strcmp(t, "1") != 0)
+        return fail(c, "%s.nexthop_compat_mode: expected 0 or 1, got '%s'", NS, t);
+    c->out->compat_mode = t ? t[0] - '0' : -1;
+    return true;
+}
+
+/* "a, b, c" of as many names as fit, "... (N in all)" when not all do;
+ * "none" for none (names NULL: out of memory, said so) */
+static void name_list(const char **names, size_t n, char *buf, size_t len)
+{
+    size_t used = 0, i;
+    if (!names || !n) {
+        snprintf(buf, len, "%s", names ? "none" : "(out of memory)");
+        return;
+    }
+    buf[0] = '\0';
+    for (i = 0; i < n; i++) {
+        size_t need = strlen(names[i]) + (i ? 2 : 0);
+        if (used + need + 24 >= len)
+            break;
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", names[i]);
+    }
+    if (i < n)
+        snprintf(buf + used, len - used, "%s... (%zu in all)", i ? ", " : "", n);
+}
+
+/* child = <connection>.<child>: both in the connections file, names that
+ * fit the SA table */
+static bool bind_child(ctx_t *c, const char *where, const char *value, route_path_conf_t *p)
+{
+    const char *dot = strchr(value, '.');
+    const conf_conn_info_t *conn;
+    char list[200];
+
+    if (!dot || dot == value || !dot[1] || strchr(dot + 1, '.'))
+        return fail(c, "%s.child: expected <connection>.<child>, got '%s'", where, value);
+    p->conn = strndup(value, (size_t)(dot - value));
+    p->child = strdup(dot + 1);
+    if (!p->conn || !p->child)
+        return fail(c, "%s.child: out of memory", where);
+    if (strlen(p->conn) >= SA_NAME_MAX || strlen(p->child) >= SA_NAME_MAX)
+        return fail(c,
+                    "%s.child: connection and child names longer than %d characters cannot be "
+                    "tracked by the SA table (got %zu and %zu)",
+                    where, SA_NAME_MAX - 1, strlen(p->conn), strlen(p->child));
+    conn = conf_info_conn(&c->info, p->conn);
+    if (!conn) {
+        const char **names = calloc(c->info.n_conns + 1, sizeof(*names));
+        for (size_t i = 0; names && i < c->info.n_conns; i++)
+            names[i] = c->info.conns[i].name;
+        name_list(names, c->info.n_conns, list, sizeof(list));
+        free(names);
+        return fail(c, "%s.child: no connection '%s' in the connections file (connections: %s)",
+                    where, p->conn, list);
+    }
+    if (!conf_info_has_child(&c->info, p->conn, p->child)) {
+        name_list((const char **)conn->children, conn->n_children, list, sizeof(list));
+        return fail(c, "%s.child: connection '%s' has no child '%s' (children: %s)", where, p->conn,
+                    p->child, list);
+    }
+    return true;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static bool parse_path(ctx_t *c, int idx, const char *site, const char *path)
+{
+    settings_t *s = lib->settings;
+    char where[2 * ROUTES_NAME_MAX + 64];
+    const char *prio, *weight, *child;
+    unsigned long long v;
+    struct routes_path_spec spec = {.name = path, .priority = 100, .weight = 1};
+    route_path_conf_t *p, *grown;
+
+    snprintf(where, sizeof(where), NS ".sites.%s.paths.%s", site, path);
+    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites.%s.paths.%s", site, path),
+                    s->create_section_enumerator(s, NS ".sites.%s.paths.%s", site, path), where,
+                    path_keys, no_names, false))
+        return false;
+    spec.dev = s->get_str(s, NS ".sites.%s.paths.%s.dev", NULL, site, path);
+    spec.gateway4 = s->get_str(s, NS ".sites.%s.paths.%s.gateway4", NULL, site, path);
+    spec.gateway6 = s->get_str(s, NS ".sites.%s.paths.%s.gateway6", NULL, site, path);
+    prio = s->get_str(s, NS ".sites.%s.paths.%s.priority", NULL, site, path);
+    weight = s->get_str(s, NS ".sites.%s.paths.%s.weight", NULL, site, path);
+    child = s->get_str(s, NS ".sites.%s.paths.%s.child", NULL, site, path);
+    if (!spec.dev || !spec.dev[0])
+        return fail(c, "%s.dev: missing (expected the path's interface)", where);
+    if (prio && !parse_num(prio, 0, UINT32_MAX, &v))
+        return fail(c, "%s.priority: '%s' is not a number from 0 to 4294967295", where, prio);
+    if (prio)
+        spec.priority = (unsigned)v;
+    if (weight && !parse_num(weight, 1, 255, &v))
+        return fail(c, "%s.weight: '%s' is not a number from 1 to 255", where, weight);
+    if (weight)
+        spec.weight = (unsigned)v;
+    if (routes_state_add_path(c->out->st, idx, &spec, c->err, c->errlen) != 0) {
+        char why[384];
+        snprintf(why, sizeof(why), "%s", c->err);
+        return fail(c, "%s: %s", where, why);
+    }
+    grown = realloc(c->out->paths, (c->out->n_paths + 1) * sizeof(*grown));
+    if (!grown)
+        return fail(c, "%s: out of memory", where);
+    c->out->paths = grown;
+    p = &grown[c->out->n_paths++];
+    memset(p, 0, sizeof(*p));
+    p->site = strdup(site);
+    p->path = strdup(path);
+    p->dev = strdup(spec.dev);
+    p->gw4 = dup_or_null(spec.gateway4 && spec.gateway4[0] ? spec.gateway4 : NULL);
+    p->gw6 = dup_or_null(spec.gateway6 && spec.gateway6[0] ? spec.gateway6 : NULL);
+    p->priority = spec.priority;
+    p->weight = spec.weight;
+    if (!p->site || !p->path || !p->dev)
+        return fail(c, "%s: out of memory", where);
+    return !child || bind_child(c, where, child, p);
+}
+
+/* a prefix "a/len" (or a bare address) into family, bytes and length */
+static bool parse_prefix(const char *text, int *family, uint8_t addr[16], unsigned *plen)
+{
+    char buf[INET6_ADDRSTRLEN + 8], *slash;
+    if (strlen(text) >= sizeof(buf))
+        return false;
+    strcpy(buf, text);
+    slash = strchr(buf, '/');
+    if (slash)
+        *slash = '\0';
+    *family = strchr(buf, ':') ? AF_INET6 : AF_INET;
+    memset(addr, 0, 16);
+    if (inet_pton(*family, buf, addr) != 1)
+        return false;
+    *plen = slash ? (unsigned)strtoul(slash + 1, NULL, 10) : (*family == AF_INET ? 32 : 128);
+    return true;
+}
+
+static bool in_prefix(const uint8_t *net, unsigned plen, const uint8_t *a)
+{
+    unsigned full = plen / 8, rest = plen % 8;
+    if (memcmp(net, a, full) != 0)
+        return false;
+    return !rest || ((net[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+/* a site prefix must leave every peer's own address out (checked after the
+ * engine accepted the prefix's syntax) */
+static bool peers_outside(ctx_t *c, const char *site, const char *prefix)
+{
+    int pf, af;
+    uint8_t net[16], a[16];
+    unsigned plen, alen;
+
+    if (!parse_prefix(prefix, &pf, net, &plen))
+        return true;
+    for (size_t i = 0; i < c->info.n_conns; i++) {
+        const conf_conn_info_t *conn = &c->info.conns[i];
+        for (size_t k = 0; k < conn->n_remote_addrs; k++) {
+            const char *addr = conn->remote_addrs[k];
+            if (strchr(addr, '/') || !parse_prefix(addr, &af, a, &alen) || af != pf ||
+                !in_prefix(net, plen, a))
+                continue;
+            return fail(c,
+                        "%s.sites.%s.prefixes: prefix %s contains %s, the remote address of "
+                        "connection '%s': IKE and ESP to that peer would be routed into its own "
+                        "tunnel (expected site prefixes that leave every VPN peer's address out)",
+                        NS, site, prefix, addr, conn->name);
+        }
+    }
+    return true;
+}
+
+static bool parse_site(ctx_t *c, const char *site)
+{
+    settings_t *s = lib->settings;
+    char where[ROUTES_NAME_MAX + 32], *tok, *path;
+    const char *prefixes;
+    enumerator_t *e;
+    bool ok = true;
+    int idx, n_paths = 0;
+
+    snprintf(where, sizeof(where), NS ".sites.%s", site);
+    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites.%s", site),
+                    s->create_section_enumerator(s, NS ".sites.%s", site), where, site_keys,
+                    site_sections, false))
+        return false;
+    idx = routes_state_add_site(c->out->st, site, c->err, c->errlen);
+    if (idx < 0)
+        return fail(c, "%s: site '%s' cannot be added", where, site);
+    prefixes = s->get_str(s, NS ".sites.%s.prefixes", NULL, site);
+    if (!prefixes)
+        return fail(c, "%s.prefixes: missing (expected a comma-separated list of prefixes)", where);
+    e = enumerator_create_token(prefixes, ",", " ");
+    while (ok && e->enumerate(e, &tok)) {
+        if (routes_state_add_prefix(c->out->st, idx, tok, c->err, c->errlen) != 0) {
+            char why[384];
+            snprintf(why, sizeof(why), "%s", c->err);
+            ok = fail(c, "%s.prefixes: %s", where, why);
+        } else {
+            ok = peers_outside(c, site, tok);
+        }
+    }
+    e->destroy(e);
+    if (!ok)
+        return false;
+    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites.%s.paths", site),
+                    s->create_section_enumerator(s, NS ".sites.%s.paths", site), where, no_names,
+                    no_names, true))
+        return false;
+    e = s->create_section_enumerator(s, NS ".sites.%s.paths", site);
+    while (ok && e->enumerate(e, &path)) {
+        char pw[ROUTES_NAME_MAX + 48];
+        snprintf(pw, sizeof(pw), "%s.paths", where);
+        ok = valid_name(path) ? parse_path(c, idx, site, path) : bad_name(c, pw, "path", path);
+        n_paths++;
+    }
+    e->destroy(e);
+    if (ok && !n_paths)
+        return fail(c, "%s.paths: expected at least one path", where);
+    return ok;
+}
+
+/* every remote address that is an IP literal: a throw route of the engine */
+static bool add_bypass(ctx_t *c, struct routes_state *st)
+{
+    for (size_t i = 0; i < c->info.n_conns; i++) {
+        const conf_conn_info_t *conn = &c->info.conns[i];
+        for (size_t k = 0; k < conn->n_remote_addrs; k++) {
+            const char *a = conn->remote_addrs[k];
+            uint8_t bytes[16];
+            if (inet_pton(strchr(a, ':') ? AF_INET6 : AF_INET, a, bytes) != 1)
+                continue; /* DNS name, range, subnet, %any: cannot be checked */
+            if (routes_state_add_bypass(st, a, c->err, c->errlen) != 0)
+                return fail(c, "connection '%s' remote address %s: out of memory", conn->name, a);
+        }
+    }
+    return true;
+}
+
+bool route_conf_bypass(const char *file, const char *swanctl, struct routes_state *st, char *err,
+                       size_t errlen)
+{
+    ctx_t c = {.file = file, .err = err, .errlen = errlen};
+    bool ok = conf_info_read(swanctl, &c.info, err, errlen);
+
+    if (ok) {
+        routes_state_clear_bypass(st);
+        ok = add_bypass(&c, st);
+    }
+    conf_info_free(&c.info);
+    return ok;
+}
+
+static bool parse_all(ctx_t *c, const char *swanctl)
+{
+    settings_t *s = lib->settings;
+    enumerator_t *e;
+    char *site;
+    bool ok;
+
+    if (!top_options(c))
+        return false;
+    e = s->create_section_enumerator(s, NS ".sites");
+    ok = !e->enumerate(e, &site);
+    e->destroy(e);
+    if (ok)
+        return true; /* no sites: routing not configured */
+    if (!conf_info_read(swanctl, &c->info, c->err, c->errlen)) {
+        char why[384];
+        snprintf(why, sizeof(why), "%s", c->err);
+        return fail(c, "%s: the connections file is needed to check the routes: %s", NS, why);
+    }
+    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites"),
+                    s->create_section_enumerator(s, NS ".sites"), NS ".sites", no_names, no_names,
+                    true))
+        return false;
+    ok = true;
+    e = s->create_section_enumerator(s, NS ".sites");
+    while (ok && e->enumerate(e, &site))
+        ok = valid_name(site) ? parse_site(c, site) : bad_name(c, NS ".sites", "site", site);
+    e->destroy(e);
+    return ok && add_bypass(c, c->out->st);
+}
+
+bool route_conf_parse(const char *file, const char *swanctl, route_conf_t *out, char *err,
+                      size_t errlen)
+{
+    ctx_t c = {.file = file, .err = err, .errlen = errlen, .out = out};
+    bool ok;
+
+    memset(out, 0, sizeof(*out));
+    err[0] = '\0';
+    routes_options_init(&out->opts);
+    out->compat_mode = -1;
+    out->st = routes_state_new();
+    if (!out->st)
+        return fail(&c, "%s: out of memory", NS);
+    ok = parse_all(&c, swanctl);
+    conf_info_free(&c.info);
+    if (!ok)
+        route_conf_free(out);
+    return ok;
+}
+
+void route_conf_free(route_conf_t *c)
+{
+    for (size_t i = 0; i < c->n_paths; i++) {
+        route_path_conf_t *p = &c->paths[i];
+        free(p->site);
+        free(p->path);
+        free(p->dev);
+        free(p->gw4);
+        free(p->gw6);
+        free(p->conn);
+        free(p->child);
+    }
+    free(c->paths);
+    routes_state_free(c->st);
+    routes_options_free_rules(&c->opts);
+    memset(c, 0, sizeof(*c));
+    c->compat_mode = -1;
+}

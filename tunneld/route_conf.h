@@ -1,0 +1,66 @@
+/*
+ * route_conf: reads and checks tunneld.routes (daemon settings) into the
+ * route engine's options and desired state, strictly:
+ *
+ *  - unknown keys and sections are errors naming the file, the section, the
+ *    key and the valid ones;
+ *  - site and path names are checked before any settings key is built from
+ *    them (and only ever passed as arguments of a key, never as its format);
+ *  - numbers (table, protocol, priority, weight) and booleans are parsed in
+ *    full: a non-number or an out-of-range value is an error, never a
+ *    default;
+ *  - `child = <connection>.<child>` must name a connection and child of the
+ *    connections file (conf_info) whose names fit the SA table;
+ *  - every remote address of every connection that is an IP literal becomes
+ *    a bypass of the engine (a throw route: the peers' IKE and ESP never go
+ *    through tunneld's table), and a site prefix containing one is an error
+ *    naming the site, the prefix, the address and the connection. DNS names,
+ *    ranges and subnets in remote_addrs cannot be checked.
+ *
+ * Threading: reads lib->settings and the connections file; tunneld's main
+ * thread (start, SIGHUP, tunneld -n). Blocks on file I/O.
+ */
+#ifndef TUNNELD_ROUTE_CONF_H
+#define TUNNELD_ROUTE_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "routes.h"
+
+/* one configured path; its health follows a CHILD_SA when conn is set */
+typedef struct {
+    char *site, *path, *dev;
+    char *gw4, *gw6; /* NULL when absent */
+    unsigned priority, weight;
+    char *conn, *child; /* NULL when not bound */
+} route_path_conf_t;
+
+typedef struct {
+    struct routes_options opts; /* table, protocol, fail_closed, flush_on_exit */
+    int compat_mode;            /* nexthop_compat_mode: -1 unset, 0 or 1 */
+    struct routes_state *st;    /* sites, prefixes, paths, bypass addresses */
+    route_path_conf_t *paths;   /* in site order */
+    size_t n_paths;
+} route_conf_t;
+
+/*
+ * Parses tunneld.routes. file names the daemon settings file in messages,
+ * swanctl is the connections file (child bindings, peer addresses). False
+ * with err set ("<file>: tunneld.routes...: ...") on any problem; out is
+ * then empty. A configuration without sites is valid (st has none).
+ */
+bool route_conf_parse(const char *file, const char *swanctl, route_conf_t *out, char *err,
+                      size_t errlen);
+void route_conf_free(route_conf_t *c);
+/*
+ * Replaces the bypass addresses of st with the literal remote addresses of
+ * the connections file (what route_conf_parse adds), for a reload whose
+ * routes are refused while its connections load: the new peers must stay
+ * out of the table that keeps running. False with err set when the file
+ * does not parse (st unchanged).
+ */
+bool route_conf_bypass(const char *file, const char *swanctl, struct routes_state *st, char *err,
+                       size_t errlen);
+
+#endif
