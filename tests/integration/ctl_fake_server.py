@@ -16,10 +16,13 @@ Modes:
            client side succeeds: only a deadline for the whole exchange ends it)
   endless  answer a document that never ends, as fast as possible
   close    accept and close at once, without reading the command
+  first    read once (whatever the first write of the client carried), close
+           without answering
   full     never accept; the listen backlog is kept full, so connect() waits
 
-LOG_FILE (optional) gets one line per connection: the bytes of the command as
-received in the first read, in Python repr.
+LOG_FILE (optional) gets one line per connection: the bytes received (the
+whole command line; in mode first, what the first read returned), in
+Python repr.
 """
 import os
 import socket
@@ -68,6 +71,13 @@ def hold(conn):
 
 def serve(conn, mode, reply, logf):
     if mode == "close":
+        return
+    if mode == "first":
+        conn.settimeout(5)
+        try:
+            log(logf, conn.recv(4096))
+        except OSError:
+            pass
         return
     first = read_command(conn)
     log(logf, first)
