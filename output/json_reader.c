@@ -216,27 +216,35 @@ static size_t put_utf8(char *o, unsigned cp)
     return 4;
 }
 
-/* \uXXXX (and its low surrogate) at r->p (after the backslash and 'u') */
+/* \uXXXX (and its low surrogate) at r->p, after "\u"; errors point at the backslash */
 static bool unicode_escape(json_reader_t *r, unsigned *cp)
 {
-    int hi = (r->end - r->p >= 4) ? hex4(r->p) : -1;
+    const char *bs = r->p - 2;
+    int hi = (r->end - r->p >= 4) ? hex4(r->p) : -1, lo = -1;
+    const char *why = NULL;
 
     if (hi < 0)
-        return syntax(r, "\\u needs 4 hex digits");
-    r->p += 4;
-    if (hi >= 0xdc00 && hi <= 0xdfff)
-        return syntax(r, "lone low surrogate in \\u escape");
-    if (hi >= 0xd800 && hi <= 0xdbff) {
-        int lo = (r->end - r->p >= 6 && r->p[0] == '\\' && r->p[1] == 'u') ? hex4(r->p + 2) : -1;
+        why = "\\u needs 4 hex digits";
+    else if (hi >= 0xdc00 && hi <= 0xdfff)
+        why = "lone low surrogate in \\u escape";
+    else if (hi >= 0xd800 && hi <= 0xdbff) {
+        const char *q = r->p + 4;
+        lo = (r->end - q >= 6 && q[0] == '\\' && q[1] == 'u') ? hex4(q + 2) : -1;
         if (lo < 0xdc00 || lo > 0xdfff)
-            return syntax(r, "high surrogate without its low surrogate in \\u escape");
-        r->p += 6;
-        *cp = 0x10000 + (((unsigned)hi - 0xd800) << 10) + ((unsigned)lo - 0xdc00);
-        return true;
+            why = "high surrogate without its low surrogate in \\u escape";
+    } else if (hi == 0)
+        why = "\\u0000 in a string (NUL cannot be shown or kept)";
+    if (why) {
+        r->p = bs;
+        return syntax(r, why);
     }
-    if (hi == 0)
-        return syntax(r, "\\u0000 in a string (NUL cannot be shown or kept)");
-    *cp = (unsigned)hi;
+    if (lo >= 0) {
+        r->p += 10;
+        *cp = 0x10000 + (((unsigned)hi - 0xd800) << 10) + ((unsigned)lo - 0xdc00);
+    } else {
+        r->p += 4;
+        *cp = (unsigned)hi;
+    }
     return true;
 }
 
@@ -245,16 +253,16 @@ static bool escape(json_reader_t *r, char *o, size_t *n)
     static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
     unsigned cp = 0;
 
-    if (r->p >= r->end)
-        return syntax(r, "unterminated string");
-    const char *hit = strchr(from, *r->p);
-    if (*r->p && hit) {
+    const char *hit = r->p < r->end && *r->p ? strchr(from, *r->p) : NULL;
+    if (hit) {
         o[(*n)++] = to[hit - from];
         r->p++;
         return true;
     }
-    if (*r->p != 'u')
+    if (r->p >= r->end || *r->p != 'u') {
+        r->p--;
         return syntax(r, "invalid escape in a string");
+    }
     r->p++;
     if (!unicode_escape(r, &cp))
         return false;
