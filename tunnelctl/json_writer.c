@@ -78,9 +78,10 @@ static void put_string(FILE *out, const char *s)
     while (n) {
         uint32_t cp;
         size_t len = utf8_decode(p, n, &cp);
-        if (len == 0) {
-            fputs("\\ufffd", out); /* not UTF-8: JSON cannot carry the byte */
-            len = 1;
+        if (len == 0 || cp == 0xfffd) {
+            /* not UTF-8: JSON cannot carry the byte (U+FFFD itself is escaped too, so
+             * that the output written again from its own parse is the same) */
+            fputs("\\ufffd", out);
         } else if (cp == '"' || cp == '\\') {
             fputc('\\', out);
             fputc((int)cp, out);
@@ -95,6 +96,7 @@ static void put_string(FILE *out, const char *s)
         } else {
             fwrite(p, 1, len, out);
         }
+        len = len ? len : 1;
         p += len;
         n -= len;
     }
