@@ -26,6 +26,8 @@
 #define DEFAULT_SOCKET  "/run/tunneld/tunneld.ctl"
 #define DEFAULT_TIMEOUT 5.0
 #define MAX_TIMEOUT     3600.0
+/* bytes of an error reply shown (a hostile socket could send 64 MiB) */
+#define ERROR_SHOWN_MAX 4096
 
 static const struct output *out = &output_text;
 static const char *sock_path = DEFAULT_SOCKET;
@@ -41,7 +43,12 @@ static int request(const char *cmd, ctl_reply_t *reply)
     if (!ctl_reply_error(reply, &msg))
         return 0;
     fputs("tunnelctl: tunneld: ", stderr);
+    size_t len = msg ? strlen(msg) : 0;
+    if (len > ERROR_SHOWN_MAX)
+        msg[ERROR_SHOWN_MAX] = '\0'; /* said below: never cut silently */
     text_put(stderr, msg ? msg : "(an error reply; no memory to show it)");
+    if (len > ERROR_SHOWN_MAX)
+        fprintf(stderr, "... (%zu more bytes not shown)", len - ERROR_SHOWN_MAX);
     fputc('\n', stderr);
     free(msg);
     free(reply->data);
