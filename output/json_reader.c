@@ -61,14 +61,6 @@ bool jr_reserve(json_reader_t *r, void **arr, size_t *cap, size_t n, size_t size
     return true;
 }
 
-size_t jr_index(const json_reader_t *r)
-{
-    for (int i = r->nframes - 1; i >= 0; i--)
-        if (!r->frames[i].keys)
-            return r->frames[i].index;
-    return 0;
-}
-
 /* "sas[3].children[0].name", or "document" at the top */
 static void put_path(FILE *f, const json_reader_t *r)
 {
@@ -276,7 +268,7 @@ static bool reserve_scratch(json_reader_t *r)
     const char *q = r->p + 1;
 
     while (q < r->end && *q != '"')
-        q += (*q == '\\') ? 2 : 1;
+        q += (*q == '\\' && r->end - q > 1) ? 2 : 1;
     if (q >= r->end)
         return syntax(r, "unterminated string");
     size_t need = (size_t)(q - r->p);

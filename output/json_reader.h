@@ -77,8 +77,6 @@ bool jr_object_end(json_reader_t *r, uint64_t required);
 bool jr_array(json_reader_t *r);
 /* true when another element follows (read it next); false at ']' or error */
 bool jr_element(json_reader_t *r);
-/* index of the element being read in the innermost array */
-size_t jr_index(const json_reader_t *r);
 
 /*
  * room for element n in *arr (cap elements of size bytes), doubling; call it
