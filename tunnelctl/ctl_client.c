@@ -84,8 +84,8 @@ static int open_socket(const struct exchange *x)
         close(fd);
         if (e == EAGAIN || e == EINPROGRESS)
             return timed_out(x, "connecting (its backlog is full: tunneld busy or hung?)");
-        fprintf(stderr, "tunnelctl: cannot connect to %s: %s (is tunneld running?)\n", x->path,
-                strerror(e));
+        fprintf(stderr, "tunnelctl: cannot connect to %s: %s%s\n", x->path, strerror(e),
+                e == ENOENT || e == ECONNREFUSED ? " (is tunneld running?)" : "");
         return -1;
     }
     if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
