@@ -124,9 +124,10 @@ check "6 MB of valid rows, -j: valid JSON with every row" \
   "$PY" -c 'import json,sys; d=json.load(open("rows_json.out")); sys.exit(len(d["sas"]) != int(open("rows.count").read()))'
 
 log "4. the command goes in one write; a closed socket is an error, not SIGPIPE"
-# ctl_slow_send.so makes every socket write wait 300 ms: the server has
-# closed by then, every time
-RUN_ENV=("ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0" "LD_PRELOAD=$SLOW_SEND")
+# ctl_slow_send.so makes every socket write wait 1 s: the server (which
+# closes at once) has closed by then, even on a loaded machine
+RUN_ENV=("ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0" "LD_PRELOAD=$SLOW_SEND"
+  "CTL_SLOW_SEND_MS=1000")
 run close 512 20 -s close.sock sa
 check "server closed before the command: exit 1, no SIGPIPE" \
   status_is close "exit 1"
