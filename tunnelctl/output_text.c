@@ -1,111 +1,172 @@
-/* output_text: human tables for tunnelctl. */
+/*
+ * output_text: human tables for tunnelctl. Every string that came from the
+ * socket goes through text_escape: a name can never act on the terminal.
+ * Threading: single-threaded (tunnelctl).
+ */
 #include <string.h>
 #include <time.h>
 
 #include "output.h"
+#include "text_escape.h"
 
 static void fmt_age(char *buf, size_t len, time_t since)
 {
+    time_t now = time(NULL);
+
     if (!since) {
         snprintf(buf, len, "-");
         return;
     }
-    long s = (long)(time(NULL) - since);
-    if (s < 0)
-        s = 0;
+    /* both are >= 0 (the parser checks since): no overflow */
+    long long s = since < now ? (long long)(now - since) : 0;
     if (s < 120)
-        snprintf(buf, len, "%lds", s);
+        snprintf(buf, len, "%llds", s);
     else if (s < 7200)
-        snprintf(buf, len, "%ldm", s / 60);
+        snprintf(buf, len, "%lldm", s / 60);
     else
-        snprintf(buf, len, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+        snprintf(buf, len, "%lldh%02lldm", s / 3600, (s / 60) % 60);
 }
 
-static void fmt_reason(char *buf, size_t len, sa_reason_t r, const char *detail)
+/* "-", or "reason" or "reason: detail" (detail escaped), then the newline */
+static void put_reason(FILE *out, sa_reason_t r, const char *detail)
 {
-    if (r == SA_REASON_NONE)
-        snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%s%s%s", sa_reason_name(r), detail[0] ? ": " : "", detail);
+    if (r == SA_REASON_NONE) {
+        fputs("-\n", out);
+        return;
+    }
+    fputs(sa_reason_name(r), out);
+    if (detail[0]) {
+        fputs(": ", out);
+        text_put(out, detail);
+    }
+    fputc('\n', out);
+}
+
+static void put_child(FILE *out, const sa_child_rec_t *c)
+{
+    char age[48];
+
+    fmt_age(age, sizeof(age), c->state == SA_STATE_ESTABLISHED ? c->established : 0);
+    fputs("  ", out);
+    text_field(out, c->name, 18);
+    fprintf(out, " %-12s %-5u ", sa_state_name(c->state), c->unique_id);
+    text_field(out, c->local_ts[0] ? c->local_ts : "-", 18);
+    fputc(' ', out);
+    text_field(out, c->remote_ts[0] ? c->remote_ts : "-", 18);
+    fprintf(out, " %-8s %-6u ", age, c->rekeys);
+    put_reason(out, c->last_down, c->last_down_detail);
+    if (c->state == SA_STATE_ESTABLISHED || c->state == SA_STATE_REKEYING) {
+        fprintf(
+            out,
+            "  %-18s reqid %u spi %08x/%08x if_id %u/%u  in %llu B %llu pkt  out "
+            "%llu B %llu pkt  ",
+            "", c->reqid, c->spi_in, c->spi_out, c->if_id_in, c->if_id_out,
+            (unsigned long long)c->counters.bytes_in, (unsigned long long)c->counters.packets_in,
+            (unsigned long long)c->counters.bytes_out, (unsigned long long)c->counters.packets_out);
+        text_put(out, c->proposal);
+        fputc('\n', out);
+    }
+}
+
+static void put_ike(FILE *out, const sa_ike_rec_t *r)
+{
+    char age[48];
+
+    fmt_age(age, sizeof(age), r->state == SA_STATE_ESTABLISHED ? r->established : 0);
+    text_field(out, r->name, 20);
+    fprintf(out, " %-12s %-5u ", sa_state_name(r->state), r->unique_id);
+    text_field(out, r->local_addr[0] ? r->local_addr : "-", 18);
+    fputc(' ', out);
+    text_field(out, r->remote_addr[0] ? r->remote_addr : "-", 18);
+    fprintf(out, " %-8s %-6u ", age, r->rekeys);
+    put_reason(out, r->last_down, r->last_down_detail);
+    for (size_t j = 0; j < r->n_children; j++)
+        put_child(out, &r->children[j]);
 }
 
 static void text_sa(FILE *out, const sa_ike_rec_t *rows, size_t n)
 {
-    char age[32], why[300];
-
     if (!n) {
         fprintf(out, "no connections loaded\n");
         return;
     }
     fprintf(out, "%-20s %-12s %-5s %-18s %-18s %-8s %-6s %s\n", "CONNECTION", "STATE", "UID",
             "LOCAL", "REMOTE", "UP", "REKEYS", "LAST DOWN");
-    for (size_t i = 0; i < n; i++) {
-        const sa_ike_rec_t *r = &rows[i];
-        fmt_age(age, sizeof(age), r->state == SA_STATE_ESTABLISHED ? r->established : 0);
-        fmt_reason(why, sizeof(why), r->last_down, r->last_down_detail);
-        fprintf(out, "%-20s %-12s %-5u %-18s %-18s %-8s %-6u %s\n", r->name,
-                sa_state_name(r->state), r->unique_id, r->local_addr[0] ? r->local_addr : "-",
-                r->remote_addr[0] ? r->remote_addr : "-", age, r->rekeys, why);
-        for (size_t j = 0; j < r->n_children; j++) {
-            const sa_child_rec_t *c = &r->children[j];
-            fmt_age(age, sizeof(age), c->state == SA_STATE_ESTABLISHED ? c->established : 0);
-            fmt_reason(why, sizeof(why), c->last_down, c->last_down_detail);
-            fprintf(out, "  %-18s %-12s %-5u %-18s %-18s %-8s %-6u %s\n", c->name,
-                    sa_state_name(c->state), c->unique_id, c->local_ts[0] ? c->local_ts : "-",
-                    c->remote_ts[0] ? c->remote_ts : "-", age, c->rekeys, why);
-            if (c->state == SA_STATE_ESTABLISHED || c->state == SA_STATE_REKEYING)
-                fprintf(out,
-                        "  %-18s reqid %u spi %08x/%08x if_id %u/%u  in %llu B %llu pkt  out "
-                        "%llu B %llu pkt  %s\n",
-                        "", c->reqid, c->spi_in, c->spi_out, c->if_id_in, c->if_id_out,
-                        (unsigned long long)c->counters.bytes_in,
-                        (unsigned long long)c->counters.packets_in,
-                        (unsigned long long)c->counters.bytes_out,
-                        (unsigned long long)c->counters.packets_out, c->proposal);
-        }
+    for (size_t i = 0; i < n; i++)
+        put_ike(out, &rows[i]);
+}
+
+static const char *yes_no(routes_bool_t v)
+{
+    return v == RJ_NULL ? "?" : v == RJ_TRUE ? "yes" : "no";
+}
+
+static void put_path(FILE *out, const char *site, const routes_path_t *p)
+{
+    char num[32];
+
+    text_field(out, site, 16);
+    fputc(' ', out);
+    text_field(out, p->name, 14);
+    fputc(' ', out);
+    text_field(out, p->dev, 12);
+    fputc(' ', out);
+    text_field(out, p->gateway4 ? p->gateway4 : p->gateway6 ? p->gateway6 : "-", 16);
+    snprintf(num, sizeof(num), "%lld", (long long)p->priority);
+    fprintf(out, " %-5s ", num);
+    snprintf(num, sizeof(num), "%lld", (long long)p->weight);
+    fprintf(out, "%-3s %-7s ", num, yes_no(p->usable));
+    if (p->child) {
+        text_put(out, p->child);
+        fprintf(out, " (%s)",
+                p->child_up == RJ_NULL   ? "?"
+                : p->child_up == RJ_TRUE ? "up"
+                                         : "down");
+    } else {
+        fputc('-', out);
+    }
+    fputc('\n', out);
+}
+
+static void put_problems(FILE *out, const routes_doc_t *doc)
+{
+    for (size_t i = 0; i < doc->n_problems; i++) {
+        fputs("problem: ", out);
+        text_put(out, doc->problems[i]);
+        fputc('\n', out);
     }
 }
 
-static const char *jstr(json_object *o, const char *k, const char *def)
+static void text_routes(FILE *out, const routes_doc_t *doc)
 {
-    json_object *v;
-    return json_object_object_get_ex(o, k, &v) && v ? json_object_get_string(v) : def;
-}
-
-static void text_routes(FILE *out, json_object *doc)
-{
-    json_object *sites, *paths;
-    size_t shown = 0;
-
-    if (!json_object_object_get_ex(doc, "sites", &sites) || !json_object_array_length(sites)) {
-        fprintf(out, "no routed sites (tunneld.routes.sites is empty)\n");
+    if (!doc->n_sites) {
+        /* with problems, an empty list may be a failure, not the configuration */
+        fputs(doc->n_problems ? "no routed sites\n"
+                              : "no routed sites (tunneld.routes.sites is empty)\n",
+              out);
+        put_problems(out, doc);
         return;
     }
-    fprintf(out, "table %s, protocol %s\n", jstr(doc, "table", "?"), jstr(doc, "protocol", "?"));
+    if (doc->has_table)
+        fprintf(out, "table %u, ", doc->table);
+    else
+        fputs("table ?, ", out);
+    if (doc->has_protocol)
+        fprintf(out, "protocol %u\n", doc->protocol);
+    else
+        fputs("protocol ?\n", out);
     fprintf(out, "%-16s %-14s %-12s %-16s %-5s %-3s %-7s %s\n", "SITE", "PATH", "DEV", "GATEWAY",
             "PRIO", "W", "USABLE", "CHILD_SA");
-    for (size_t i = 0; i < json_object_array_length(sites); i++) {
-        json_object *site = json_object_array_get_idx(sites, i);
-        if (!json_object_object_get_ex(site, "paths", &paths))
-            continue;
-        for (size_t j = 0; j < json_object_array_length(paths); j++) {
-            json_object *p = json_object_array_get_idx(paths, j), *u;
-            const char *usable = "?";
-            char child[160] = "-";
-            if (json_object_object_get_ex(p, "usable", &u) && u)
-                usable = json_object_get_boolean(u) ? "yes" : "no";
-            if (strcmp(jstr(p, "child", "-"), "-") != 0)
-                snprintf(child, sizeof(child), "%s (%s)", jstr(p, "child", "-"),
-                         strcmp(jstr(p, "child_up", "false"), "true") == 0 ? "up" : "down");
-            fprintf(out, "%-16s %-14s %-12s %-16s %-5s %-3s %-7s %s\n",
-                    j ? "" : jstr(site, "name", "?"), jstr(p, "name", "?"), jstr(p, "dev", "-"),
-                    jstr(p, "gateway4", jstr(p, "gateway6", "-")), jstr(p, "priority", "?"),
-                    jstr(p, "weight", "?"), usable, child);
-            shown++;
+    for (size_t i = 0; i < doc->n_sites; i++) {
+        const routes_site_t *s = &doc->sites[i];
+        if (!s->n_paths) {
+            text_field(out, s->name, 16);
+            fputs(" (no paths)\n", out);
         }
+        for (size_t j = 0; j < s->n_paths; j++)
+            put_path(out, j ? "" : s->name, &s->paths[j]);
     }
-    if (!shown)
-        fprintf(out, "no paths\n");
+    put_problems(out, doc);
 }
 
 const struct output output_text = {.sa = text_sa, .routes = text_routes};

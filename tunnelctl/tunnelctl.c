@@ -2,115 +2,101 @@
  * tunnelctl: reads tunneld's state over its read-only control socket and
  * prints it as a table or, with -j, as JSON.
  *
- *   tunnelctl [-s SOCKET] [-j] sa
+ *   tunnelctl [-s SOCKET] [-t SECONDS] [-j] sa|routes|help
+ *
+ * The socket is not trusted: the exchange is bounded in time and size
+ * (ctl_client), the reply is checked against its schema into typed rows
+ * (sa_json, routes_json) and everything printed from it is escaped.
+ *
+ * Threading: single-threaded.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
+#include "ctl_client.h"
 #include "output.h"
+#include "routes_json.h"
 #include "sa_json.h"
+#include "text_escape.h"
 
-#define DEFAULT_SOCKET "/run/tunneld/tunneld.ctl"
+#define DEFAULT_SOCKET  "/run/tunneld/tunneld.ctl"
+#define DEFAULT_TIMEOUT 5.0
+#define MAX_TIMEOUT     3600.0
+/* bytes of an error reply shown (a hostile socket could send 64 MiB) */
+#define ERROR_SHOWN_MAX 4096
 
 static const struct output *out = &output_text;
 static const char *sock_path = DEFAULT_SOCKET;
+static double timeout_s = DEFAULT_TIMEOUT;
 
-/* sends cmd, returns the parsed JSON reply (NULL, with a message, on failure) */
-static json_object *request(const char *cmd)
+/* the reply to cmd, or -1 after printing why (tunneld's own errors too) */
+static int request(const char *cmd, ctl_reply_t *reply)
 {
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    char buf[65536];
-    size_t len = 0;
-    char *data = NULL;
+    char *msg;
 
-    if (strlen(sock_path) >= sizeof(sa.sun_path)) {
-        fprintf(stderr, "tunnelctl: socket path too long: %s\n", sock_path);
-        return NULL;
-    }
-    strcpy(sa.sun_path, sock_path);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-        fprintf(stderr, "tunnelctl: cannot connect to %s: %s (is tunneld running?)\n", sock_path,
-                strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return NULL;
-    }
-    if (write(fd, cmd, strlen(cmd)) < 0 || write(fd, "\n", 1) < 0) {
-        fprintf(stderr, "tunnelctl: %s: write: %s\n", sock_path, strerror(errno));
-        close(fd);
-        return NULL;
-    }
-    for (;;) {
-        ssize_t r = read(fd, buf, sizeof(buf));
-        if (r <= 0)
-            break;
-        char *grown = realloc(data, len + (size_t)r + 1);
-        if (!grown)
-            break;
-        data = grown;
-        memcpy(data + len, buf, (size_t)r);
-        len += (size_t)r;
-    }
-    close(fd);
-    if (!data) {
-        fprintf(stderr, "tunnelctl: %s: empty reply\n", sock_path);
-        return NULL;
-    }
-    data[len] = '\0';
-    json_object *doc = json_tokener_parse(data);
-    free(data);
-    if (!doc)
-        fprintf(stderr, "tunnelctl: %s: reply is not JSON\n", sock_path);
-    return doc;
+    if (ctl_request(sock_path, cmd, timeout_s, reply) != 0)
+        return -1;
+    if (!ctl_reply_error(reply, &msg))
+        return 0;
+    fputs("tunnelctl: tunneld: ", stderr);
+    size_t len = msg ? strlen(msg) : 0;
+    if (len > ERROR_SHOWN_MAX)
+        msg[ERROR_SHOWN_MAX] = '\0'; /* said below: never cut silently */
+    text_put(stderr, msg ? msg : "(an error reply; no memory to show it)");
+    if (len > ERROR_SHOWN_MAX)
+        fprintf(stderr, "... (%zu more bytes not shown)", len - ERROR_SHOWN_MAX);
+    fputc('\n', stderr);
+    free(msg);
+    free(reply->data);
+    return -1;
 }
 
-/* request() that also turns tunneld's {"error": ...} reply into a message */
-static json_object *request_ok(const char *cmd)
+static int schema_error(const char *cmd, const char *schema, char *err)
 {
-    json_object *doc = request(cmd), *e;
-
-    if (doc && json_object_object_get_ex(doc, "error", &e)) {
-        fprintf(stderr, "tunnelctl: tunneld: %s\n", json_object_get_string(e));
-        json_object_put(doc);
-        return NULL;
-    }
-    return doc;
+    fprintf(stderr, "tunnelctl: %s: reply to '%s' does not match %s: %s\n", sock_path, cmd, schema,
+            err ? err : "out of memory");
+    free(err);
+    return 1;
 }
 
 static int cmd_sa(void)
 {
-    json_object *doc = request_ok("sa");
+    ctl_reply_t reply;
     sa_ike_rec_t *rows;
+    char *err;
 
-    if (!doc)
+    if (request("sa", &reply) != 0)
         return 1;
-    long n = sa_json_parse(doc, &rows);
-    json_object_put(doc);
-    if (n < 0) {
-        fprintf(stderr, "tunnelctl: unexpected reply (schema version mismatch?)\n");
-        return 1;
-    }
+    long n = sa_json_parse_text(reply.data, reply.len, &rows, &err);
+    free(reply.data);
+    if (n < 0)
+        return schema_error("sa", "docs/schema/sa.schema.json", err);
     out->sa(stdout, rows, (size_t)n);
     sa_table_snapshot_free(rows, (size_t)n);
     return 0;
 }
 
+/* problems (a refused reload, an engine not running) make the status 1 */
 static int cmd_routes(void)
 {
-    json_object *doc = request_ok("routes");
+    ctl_reply_t reply;
+    routes_doc_t doc;
+    char *err;
 
-    if (!doc)
+    if (request("routes", &reply) != 0)
         return 1;
-    out->routes(stdout, doc);
-    json_object_put(doc);
-    return 0;
+    int rc = routes_json_parse(reply.data, reply.len, &doc, &err);
+    free(reply.data);
+    if (rc != 0)
+        return schema_error("routes", "docs/schema/routes.schema.json", err);
+    out->routes(stdout, &doc);
+    rc = doc.n_problems ? 1 : 0;
+    routes_doc_free(&doc);
+    return rc;
 }
 
 static int cmd_help(void);
@@ -127,28 +113,77 @@ static const struct token {
 
 static int cmd_help(void)
 {
-    printf("usage: tunnelctl [-s SOCKET] [-j] COMMAND\n  -s SOCKET  control socket (default "
-           "%s)\n  -j         JSON output\ncommands:\n",
-           DEFAULT_SOCKET);
+    printf("usage: tunnelctl [-s SOCKET] [-t SECONDS] [-j] COMMAND\n"
+           "  -s SOCKET   control socket (default %s)\n"
+           "  -t SECONDS  limit for the whole exchange (default %g, at most %g)\n"
+           "  -j          JSON output\n"
+           "commands:\n",
+           DEFAULT_SOCKET, DEFAULT_TIMEOUT, MAX_TIMEOUT);
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         printf("  %-8s %s\n", commands[i].word, commands[i].help);
     return 0;
+}
+
+static int parse_timeout(const char *arg)
+{
+    char *end;
+
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !isfinite(v) || v <= 0 || v > MAX_TIMEOUT) {
+        fprintf(stderr, "tunnelctl: -t: expected seconds above 0 and at most %g, got '%s'\n",
+                MAX_TIMEOUT, arg);
+        return -1;
+    }
+    timeout_s = v;
+    return 0;
+}
+
+static int run(const char *word, int extra, char *const *extra_args)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(word, commands[i].word) == 0) {
+            if (extra) {
+                fprintf(stderr, "tunnelctl: %s: unexpected argument '%s'\n", word, extra_args[0]);
+                return 2;
+            }
+            return commands[i].run();
+        }
+    fprintf(stderr, "tunnelctl: unknown command '%s'; valid commands:", word);
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(stderr, " %s", commands[i].word);
+    fprintf(stderr, "\n");
+    return 2;
+}
+
+/* output that could not be written is a failure, not a silent success */
+static int flushed(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "tunnelctl: writing the output: %s\n", strerror(errno));
+        return rc ? rc : 1;
+    }
+    return rc;
 }
 
 int main(int argc, char *argv[])
 {
     int c;
 
-    while ((c = getopt(argc, argv, "s:jh")) != -1) {
+    while ((c = getopt(argc, argv, "s:t:jh")) != -1) {
         switch (c) {
         case 's':
             sock_path = strncmp(optarg, "unix://", 7) == 0 ? optarg + 7 : optarg;
+            break;
+        case 't':
+            if (parse_timeout(optarg) != 0)
+                return 2;
             break;
         case 'j':
             out = &output_json;
             break;
         case 'h':
-            return cmd_help();
+            return flushed(cmd_help());
         default:
             cmd_help();
             return 2;
@@ -158,18 +193,5 @@ int main(int argc, char *argv[])
         cmd_help();
         return 2;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(argv[optind], commands[i].word) == 0) {
-            if (optind + 1 < argc) {
-                fprintf(stderr, "tunnelctl: %s: unexpected argument '%s'\n", argv[optind],
-                        argv[optind + 1]);
-                return 2;
-            }
-            return commands[i].run();
-        }
-    fprintf(stderr, "tunnelctl: unknown command '%s'; valid commands:", argv[optind]);
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(stderr, " %s", commands[i].word);
-    fprintf(stderr, "\n");
-    return 2;
+    return flushed(run(argv[optind], argc - optind - 1, argv + optind + 1));
 }
