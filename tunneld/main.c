@@ -340,10 +340,8 @@ static bool start_running(char *err, size_t errlen)
         snprintf(err, errlen, "dropping capabilities failed");
         return false;
     }
-    if (!routes_up(err, errlen)) {
-        DBG1(DBG_CFG, "routes: not started: %s", err);
+    if (!routes_up(err, errlen))
         return false;
-    }
     if (!ctl_server_start(d.ctl, err, errlen))
         return false;
     charon->start(charon);
