@@ -21,9 +21,10 @@
 #include "paths.h"
 #include "sa_json.h"
 
-#define KEY          "tunneld.control_socket"
-#define MAX_COMMANDS 8
-#define ACCEPTS      16 /* per poll round, so that clients get served too */
+#define KEY             "tunneld.control_socket"
+#define MAX_COMMANDS    8
+#define ACCEPTS         16  /* per poll round, so that clients get served too */
+#define ACCEPT_PAUSE_MS 100 /* after running out of file descriptors */
 
 typedef struct {
     int fd;
@@ -53,6 +54,7 @@ struct ctl_server {
     size_t n_clients;
     size_t pending; /* reply bytes not yet sent, all clients */
     unsigned long long seq;
+    long long accept_pause; /* ms: out of file descriptors, accept again then */
 };
 
 static long long now_ms(void)
@@ -229,8 +231,14 @@ static void accept_clients(ctl_server_t *s)
 {
     for (int i = 0; i < ACCEPTS; i++) {
         int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)) {
+            /* the connection stays queued: do not spin on it */
+            DBG1(DBG_CFG, "control socket %s: cannot accept: %s", s->path, strerror(errno));
+            s->accept_pause = now_ms() + ACCEPT_PAUSE_MS;
+            return;
+        }
         if (fd < 0)
-            return; /* EAGAIN, or a client gone already; EMFILE: retried next round */
+            return; /* EAGAIN, or a client gone already */
         if (s->n_clients == CTL_MAX_CLIENTS) {
             client_t *oldest = &s->clients[0];
             for (size_t j = 1; j < s->n_clients; j++)
@@ -265,7 +273,7 @@ static void sweep(ctl_server_t *s)
 
 static int poll_timeout(const ctl_server_t *s)
 {
-    long long now = now_ms(), first = -1;
+    long long now = now_ms(), first = s->accept_pause > now ? s->accept_pause : -1;
 
     for (size_t i = 0; i < s->n_clients; i++)
         if (first < 0 || s->clients[i].deadline < first)
@@ -283,7 +291,8 @@ static void *serve(void *data)
     for (;;) {
         size_t n = s->n_clients;
         pfd[0] = (struct pollfd){.fd = s->stop, .events = POLLIN};
-        pfd[1] = (struct pollfd){.fd = s->lfd, .events = POLLIN};
+        /* a negative fd is skipped by poll(): no accepting while paused */
+        pfd[1] = (struct pollfd){.fd = s->accept_pause > now_ms() ? -1 : s->lfd, .events = POLLIN};
         for (size_t i = 0; i < n; i++)
             pfd[2 + i] = (struct pollfd){.fd = s->clients[i].fd,
                                          .events = s->clients[i].writing ? POLLOUT : POLLIN};
