@@ -92,6 +92,10 @@ for i in range(rounds):
             print("BAD pid file left behind", flush=True)
 print("rounds", rounds, "bad", bad, flush=True)
 PY
+# the sanitizers' settings of daemon_spawn (reports as files beside the logs)
+ASAN_OPTIONS="log_path=$T_DIR/gw/asan:detect_leaks=1" \
+LSAN_OPTIONS="suppressions=$REPO/tests/lib/lsan.supp:print_suppressions=0" \
+UBSAN_OPTIONS="log_path=$T_DIR/gw/ubsan:print_stacktrace=1:halt_on_error=1" \
 python3 "$T_DIR/starts.py" "$TEST-gw" "$TUNNELD" "$T_DIR/gw/tunneld.conf" "$T_DIR/gw/tunneld.pid" \
   "$T_DIR/gw/ctl" "$ROUNDS" "${TEST_TIME_SCALE:-1}" > "$T_DIR/starts.txt" 2>&1
 cat "$T_DIR/starts.txt"
