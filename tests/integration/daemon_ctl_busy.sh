@@ -26,8 +26,14 @@ for i in range(int(sys.argv[1])):
           f"    children {{\n      net {{\n        start_action = none\n      }}\n    }}\n  }}")
 print("}")
 PY
-tunneld_write_conf gw "$T_DIR/swanctl.conf" "dataplane = xfrm" "control_mode = 0640"
+# a group other than root's for the socket (Debian always has "daemon")
+getent group daemon >/dev/null || die "no group 'daemon' on this machine"
+tunneld_write_conf gw "$T_DIR/swanctl.conf" "dataplane = xfrm" "control_group = nosuchgroup-x"
 sed -i '/dataplane = libipsec/d' "$T_DIR/gw/tunneld.conf"
+check "tunneld -n refuses an unknown tunneld.control_group" \
+  sh -c "! ip netns exec $TEST-gw '$TUNNELD' -n -f '$T_DIR/gw/tunneld.conf' 2>&1 | grep -q OK"
+check "naming it" sh -c "ip netns exec $TEST-gw '$TUNNELD' -n -f '$T_DIR/gw/tunneld.conf' 2>&1 | grep -q \"tunneld.control_group: no group 'nosuchgroup-x'\""
+sed -i 's/control_group = nosuchgroup-x/control_group = daemon\n  control_mode = 0640/' "$T_DIR/gw/tunneld.conf"
 tunneld_start gw
 rows_at_least() {
   [ "$(tctl gw -j sa 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sas"]))')" -ge "$1" ] 2>/dev/null
@@ -37,6 +43,7 @@ size=$(tctl gw -j sa | wc -c)
 log "JSON reply: $size bytes"
 check "the reply is larger than a socket buffer (it spans many writes)" [ "$size" -gt 300000 ]
 check "the control socket has tunneld.control_mode (0640)" [ "$(stat -c %a "$T_DIR/gw/ctl")" = 640 ]
+check "and tunneld.control_group (daemon)" [ "$(stat -c %G "$T_DIR/gw/ctl")" = daemon ]
 
 # 20 silent clients, 20 that send `sa` and never read, kept at that number
 # (one that tunneld drops is replaced at once) until tunnelctl has answered
