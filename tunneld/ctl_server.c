@@ -28,8 +28,8 @@
 
 typedef struct {
     int fd;
-    bool writing; /* the request was read: a reply is being sent */
-    char line[CTL_LINE_MAX + 1];
+    bool writing;                /* the request was read: a reply is being sent */
+    char line[CTL_LINE_MAX + 2]; /* the line, its newline, a NUL */
     size_t len;
     json_object *doc;       /* owns text */
     const char *text;       /* reply without its final newline */
@@ -180,7 +180,16 @@ static void send_some(ctl_server_t *s, client_t *c)
         c->off += (size_t)r;
         s->pending -= (size_t)r;
     }
-    drop(s, c); /* all sent */
+    /*
+     * All sent. Bytes the client sent after its line (an over-long one) are
+     * read first: closing with unread input would reset the connection and
+     * the client would lose the reply. Bounded: a client that keeps sending
+     * gets its reply reset, which it asked for.
+     */
+    char sink[4096];
+    for (int i = 0; i < 16 && read(c->fd, sink, sizeof(sink)) > 0; i++)
+        ;
+    drop(s, c);
 }
 
 static void start_reply(ctl_server_t *s, client_t *c, bool too_long)
@@ -205,7 +214,7 @@ static void start_reply(ctl_server_t *s, client_t *c, bool too_long)
 
 static void read_some(ctl_server_t *s, client_t *c)
 {
-    ssize_t r = read(c->fd, c->line + c->len, CTL_LINE_MAX - c->len);
+    ssize_t r = read(c->fd, c->line + c->len, CTL_LINE_MAX + 1 - c->len);
 
     if (r < 0 && (errno == EAGAIN || errno == EINTR))
         return;
@@ -218,7 +227,7 @@ static void read_some(ctl_server_t *s, client_t *c)
     c->line[c->len] = '\0';
     if (nl)
         *nl = '\0';
-    else if (r > 0 && c->len < CTL_LINE_MAX)
+    else if (r > 0 && c->len <= CTL_LINE_MAX)
         return; /* more to come */
     /* a newline, the end of the stream, or a full line buffer */
     size_t len = strlen(c->line);

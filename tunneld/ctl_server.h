@@ -34,7 +34,7 @@
 #define CTL_WRITE_MS    10000
 #define CTL_MAX_CLIENTS 64
 #define CTL_MAX_PENDING (64u << 20)
-#define CTL_LINE_MAX    127
+#define CTL_LINE_MAX    127 /* bytes of a command line, without its newline */
 
 typedef struct ctl_server ctl_server_t;
 
