@@ -242,17 +242,16 @@ static void refuse(const char *err)
         fprintf(stderr, "tunneld: not starting: %s\n", err);
 }
 
-/* settings, read-only checks, pid file */
+/* settings, the pid file (a second instance stops there), read-only checks */
 static bool start_checked(char *err, size_t errlen)
 {
     if (!check_settings_file(err, errlen) ||
         !daemon_conf_read(&d.conf, opts.config, opts.pidfile, err, errlen) ||
         !logging_check(opts.log_keys, err, errlen) ||
-        !daemon_conf_check_system(&d.conf, false, err, errlen) ||
         !paths_make_parent(opts.pidfile ? "--pidfile" : NS ".pidfile", d.conf.pidfile, err, errlen))
         return false;
     d.pidfd = pidfile_acquire(d.conf.pidfile, err, errlen);
-    return d.pidfd >= 0;
+    return d.pidfd >= 0 && daemon_conf_check_system(&d.conf, false, err, errlen);
 }
 
 /* libcharon, its loggers, the vici socket's directory */
