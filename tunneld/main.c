@@ -339,8 +339,15 @@ static bool start_running(char *err, size_t errlen)
         snprintf(err, errlen, "dropping capabilities failed");
         return false;
     }
-    if (!routes_up(err, errlen))
+    if (!routes_up(err, errlen)) {
+        /* the engine's message, under the settings section it comes from */
+        if (strncmp(err, NS ".routes", strlen(NS ".routes")) != 0) {
+            char *msg = strdup(err);
+            snprintf(err, errlen, NS ".routes: the route engine cannot start: %s", msg ? msg : "");
+            free(msg);
+        }
         return false;
+    }
     if (!ctl_server_start(d.ctl, err, errlen))
         return false;
     charon->start(charon);
