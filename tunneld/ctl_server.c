@@ -305,8 +305,11 @@ static void *serve(void *data)
         for (size_t i = 0; i < n; i++)
             pfd[2 + i] = (struct pollfd){.fd = s->clients[i].fd,
                                          .events = s->clients[i].writing ? POLLOUT : POLLIN};
-        if (poll(pfd, 2 + n, poll_timeout(s)) < 0 && errno != EINTR)
+        if (poll(pfd, 2 + n, poll_timeout(s)) < 0 && errno != EINTR) {
             DBG1(DBG_CFG, "control socket %s: poll: %s", s->path, strerror(errno));
+            poll(NULL, 0, 100); /* ENOMEM: no spinning on it */
+            continue;
+        }
         if (pfd[0].revents)
             break;
         for (size_t i = 0; i < n; i++) {
