@@ -308,6 +308,9 @@ static void *serve(void *data)
         if (poll(pfd, 2 + n, poll_timeout(s)) < 0 && errno != EINTR) {
             DBG1(DBG_CFG, "control socket %s: poll: %s", s->path, strerror(errno));
             poll(NULL, 0, 100); /* ENOMEM: no spinning on it */
+            uint64_t v;
+            if (read(s->stop, &v, sizeof(v)) == sizeof(v))
+                break;
             continue;
         }
         if (pfd[0].revents)
