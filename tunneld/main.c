@@ -6,11 +6,13 @@
  *
  * Start: signals are set before anything else (signals.h: SIGHUP, SIGTERM,
  * SIGINT stay pending until the main loop takes them; SIGPIPE is ignored).
- * Everything the configuration asks for is checked before anything changes
- * (daemon_conf.h), then made in order: pid file, control socket, XFRM
- * interfaces, charon, the route engine. If any of them fails tunneld refuses
- * to start: one line naming the key and the error, exit 1, the pid file and
- * sockets removed, the interfaces made by this start removed again.
+ * The settings are read and checked (daemon_conf.h) before anything changes
+ * but the pid file, then made in order: charon's loggers, the control socket
+ * (listening, not served yet), the XFRM interfaces, charon's plugins, the
+ * route engine; then the control socket is served and charon started. If any
+ * step fails tunneld refuses to start: one line naming the key and the
+ * error, exit 1, the pid file and sockets removed, the interfaces made by
+ * this start removed again.
  *
  * Stop, in this order: the control server (its thread reads the SA table and
  * the route glue), then the route glue (clears the SA table's notify hook,
