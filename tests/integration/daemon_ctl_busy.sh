@@ -87,7 +87,7 @@ t0=$SECONDS
 check "tunnelctl sa answers while 40 clients idle or never read" \
   sh -c "timeout $(scaled 5) '$TUNNELCTL' -s '$T_DIR/gw/ctl' -j sa > '$T_DIR/answer.json'"
 log "answered after $((SECONDS - t0)) s"
-check "the hostile clients were there all along" kill -0 "$HOSTILE"
+check "the hostile clients were there all along" alive "$HOSTILE"
 touch "$T_DIR/answered"
 check "and tunnelctl's answer is the whole table" python3 -c '
 import json, sys
@@ -95,7 +95,7 @@ d = json.load(open(sys.argv[1]))
 sys.exit(0 if len(d["sas"]) >= int(sys.argv[2]) else 1)' "$T_DIR/answer.json" "$EXTRA"
 wait_for 10 "hostile report" grep -q "^kept 40" "$T_DIR/hostile.log"
 log "$(tail -1 "$T_DIR/hostile.log")"
-check "tunneld keeps running" kill -0 "$TUNNELD_PID_gw"
+check "tunneld keeps running" alive "$TUNNELD_PID_gw"
 kill "$HOSTILE" 2>/dev/null
 check "tunneld stops cleanly" tunneld_stop gw
 

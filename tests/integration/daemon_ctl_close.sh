@@ -78,9 +78,9 @@ for rnd in range(8):
 print("rounds", len(done), "bytes read before closing", sorted(done.values()))
 PY
 log "$(cat "$T_DIR/clients.log")"
-kill -0 "$TUNNELD_PID_gw" 2>/dev/null || { daemon_exit gw 1; log "tunneld is gone: exit status $EXIT_STATUS (128+13: SIGPIPE)"; }
+alive "$TUNNELD_PID_gw" || { daemon_exit gw 1; log "tunneld is gone: exit status $EXIT_STATUS (128+13: SIGPIPE)"; }
 check "the clients ran every round" grep -q "^rounds 8 " "$T_DIR/clients.log"
-check "tunneld is still running (same pid)" kill -0 "$TUNNELD_PID_gw"
+check "tunneld is still running (same pid)" alive "$TUNNELD_PID_gw"
 check "tunnelctl still answers" wait_for $(scaled 10) "tunnelctl sa" tctl gw sa
 check "the SAs are the same (unique ids $ids0)" [ "$(ids)" = "$ids0" ]
 check "the tunnel is still up" child_is gw azure sensors up

@@ -1,6 +1,9 @@
 # Helpers of the daemon_* tests (tunneld as a process: arguments, exit
 # status, signals). Source after common.sh and tunneld_env.sh.
 
+# alive PID -> true while PID runs (a zombie, dead but not yet reaped, does not)
+alive() { our_child "$1"; }
+
 # daemon_spawn NAME NETNS ARGS... -> starts tunneld with $T_DIR/NAME/tunneld.conf
 # in netns "$TEST-NETNS" with extra arguments; does not wait. Sets
 # TUNNELD_PID_NAME (the pid is tunneld's own: ip netns exec execs it).
@@ -19,8 +22,8 @@ daemon_start() {
   rm -f "$dir/ctl" "$dir/vici"
   daemon_spawn "$@"
   eval "pid=\$TUNNELD_PID_$name"
-  wait_for 60 "tunneld $name control socket" sh -c "test -S '$dir/ctl' || ! kill -0 $pid" || true
-  test -S "$dir/ctl" && kill -0 "$pid" 2>/dev/null || {
+  wait_for 60 "tunneld $name control socket" sh -c "test -S '$dir/ctl' || [ \"\$(awk '{print \$3}' /proc/$pid/stat 2>/dev/null)\" = Z ] || ! kill -0 $pid" || true
+  test -S "$dir/ctl" && alive "$pid" || {
     tail -20 "$dir/stderr.log" >&2; die "tunneld $name did not start"; }
 }
 
