@@ -3,26 +3,57 @@
  * sends one command line ("sa"), tunneld answers one JSON document and
  * closes. Nothing sent on this socket can change tunneld's state.
  *
- * Threads: created and destroyed by the main thread; requests are served by
- * charon's processor threads (libstrongswan stream service), which only
- * read a snapshot of the SA table.
+ * Serving never blocks anyone: the socket and every client are non-blocking,
+ * served by one thread of the server's own with poll(). A client has
+ * CTL_READ_MS to send its line and CTL_WRITE_MS to read the reply, else it is
+ * dropped; at most CTL_MAX_CLIENTS are served at once (the oldest is dropped
+ * for a new one), and replies waiting for slow readers hold at most
+ * CTL_MAX_PENDING bytes in all (the oldest such reader is dropped). A client
+ * that closes at any point is only forgotten (SIGPIPE is ignored: signals.h,
+ * and replies are sent with MSG_NOSIGNAL).
+ *
+ * The socket path: a stale socket (nobody listens) is removed; a regular
+ * file, a directory, a link or a live socket is never removed and makes
+ * ctl_server_create fail. At destroy the socket is removed only if it is
+ * still the one this server made.
+ *
+ * Threading: create, add_command, start and destroy in the main thread;
+ * commands run in the server's thread ("ctl server"), one at a time, and
+ * must only read state (the SA table's snapshot, the route glue's status).
  */
 #ifndef TUNNELD_CTL_SERVER_H
 #define TUNNELD_CTL_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 #include <json-c/json.h>
 
+#define CTL_READ_MS     2000
+#define CTL_WRITE_MS    10000
+#define CTL_MAX_CLIENTS 64
+#define CTL_MAX_PENDING (64u << 20)
+#define CTL_LINE_MAX    127 /* bytes of a command line, without its newline */
+
 typedef struct ctl_server ctl_server_t;
 
-/* uri: unix:///path; the socket is made mode 0660 */
-ctl_server_t *ctl_server_create(const char *uri);
+/*
+ * Binds and listens on path (a unix socket; at most paths_unix_max() bytes),
+ * made mode `mode` and group `gid` ((gid_t)-1: unchanged) before anyone can
+ * connect. NULL with err naming the key tunneld.control_socket and why.
+ */
+ctl_server_t *ctl_server_create(const char *path, unsigned mode, gid_t gid, char *err,
+                                size_t errlen);
+/* starts serving (the "sa" command and those added); false with err set */
+bool ctl_server_start(ctl_server_t *s, char *err, size_t errlen);
+/* stops the thread (if started), drops every client, removes the socket */
 void ctl_server_destroy(ctl_server_t *s);
 
 /*
- * A read-only command answered by fn (called in a processor thread; returns
- * a new JSON document). Register before clients can use it; at most 8.
+ * A read-only command answered by fn (called in the server's thread; returns
+ * a new JSON document, or NULL for "not available now"). Add before
+ * ctl_server_start; at most 8; word is not copied.
  */
 typedef json_object *(*ctl_command_fn)(void *ctx);
 bool ctl_server_add_command(ctl_server_t *s, const char *word, ctl_command_fn fn, void *ctx);

@@ -8,12 +8,18 @@
  *  - xfrm: the kernel's ESP with route-based XFRM interfaces (if_id). What a
  *    production gateway should use (docs/dataplane.md).
  *
- * The XFRM interfaces are created with libnl (RTM_NEWLINK, kind "xfrm").
- * Main thread only, before charon starts.
+ * The XFRM interfaces are created with libnl (RTM_NEWLINK, kind "xfrm"); the
+ * kernel's own error message (netlink extended ACK) is read so that a
+ * failure says what the kernel said, and a missing CONFIG_XFRM_INTERFACE is
+ * named only when the kernel answers that it does not know the link kind.
+ *
+ * Threading: main thread only (before charon starts, and at SIGHUP for
+ * interfaces added to the configuration). No state between calls.
  */
 #ifndef TUNNELD_DATAPLANE_H
 #define TUNNELD_DATAPLANE_H
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,9 +27,9 @@
 typedef enum { DATAPLANE_XFRM = 0, DATAPLANE_LIBIPSEC } dataplane_kind_t;
 
 typedef struct {
-    char name[16];  /* interface name, e.g. xfrm-azure */
-    uint32_t if_id; /* matches the children's if_id_in/if_id_out */
-    char dev[16];   /* optional underlying device */
+    char name[IFNAMSIZ]; /* interface name, e.g. xfrm-azure (validated: xfrm_conf.h) */
+    uint32_t if_id;      /* matches the children's if_id_in/if_id_out */
+    char dev[IFNAMSIZ];  /* optional underlying device, "" if none */
 } xfrm_if_t;
 
 /* "xfrm" or "libipsec"; false if neither */
@@ -33,11 +39,22 @@ const char *dataplane_name(dataplane_kind_t kind);
 const char *dataplane_default_plugins(dataplane_kind_t kind);
 
 /*
- * Creates (or adopts, if one with the same name and if_id exists) each
- * interface and sets it up. On failure err names the interface and, where
- * the kernel lacks the feature, which one (CONFIG_XFRM_INTERFACE).
- * Interfaces created before a failure are removed again (nothing half made).
+ * Read-only checks of what dataplane_xfrm_setup would refuse: a link of the
+ * same name that is not an XFRM interface with that if_id, a missing
+ * underlying device. err names the key (tunneld.xfrm.interfaces.NAME...).
  */
-bool dataplane_xfrm_setup(const xfrm_if_t *ifs, size_t n, char *err, size_t errlen);
+bool dataplane_xfrm_check(const xfrm_if_t *ifs, size_t n, char *err, size_t errlen);
+
+/*
+ * Creates (or adopts, if one with the same name and if_id exists) each
+ * interface and sets it up. made[i] (n flags, may be NULL) tells which ones
+ * this call created. On failure err names the key, the interface and the
+ * kernel's error, and the interfaces created by this call are removed again
+ * (nothing half made).
+ */
+bool dataplane_xfrm_setup(const xfrm_if_t *ifs, size_t n, bool *made, char *err, size_t errlen);
+
+/* removes the interfaces flagged in made (undoes a setup) */
+void dataplane_xfrm_remove(const xfrm_if_t *ifs, size_t n, const bool *made);
 
 #endif

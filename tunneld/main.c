@@ -4,18 +4,29 @@
  * ("tunneld", inheriting "charon"), the controller plugin registered built in,
  * a locked pid file, the vici socket and a read-only control socket.
  *
- * Threads: main() runs setup, then waits for signals (sigwaitinfo) and runs
- * reloads; charon's workers run IKE; the control socket is served by
- * charon's processor threads.
+ * Start: signals are set before anything else (signals.h: SIGHUP, SIGTERM,
+ * SIGINT stay pending until the main loop takes them; SIGPIPE is ignored).
+ * The settings are read and checked (daemon_conf.h) before anything changes
+ * but the pid file, then made in order: charon's loggers, the control socket
+ * (listening, not served yet), the XFRM interfaces, charon's plugins, the
+ * route engine; then the control socket is served and charon started. If any
+ * step fails tunneld refuses to start: one line naming the key and the
+ * error, exit 1, the pid file and sockets removed, the interfaces made by
+ * this start removed again.
+ *
+ * Stop, in this order: the control server (its thread reads the SA table and
+ * the route glue), then the route glue (clears the SA table's notify hook,
+ * which waits out a running call, and joins its thread), then libcharon
+ * (its workers, the SA table, the controller plugin), the pid file last.
+ *
+ * Threading: main() runs setup, then waits for signals (sigwaitinfo) and runs
+ * reloads; charon's workers run IKE; the control socket has its own thread
+ * (ctl_server.h), the route glue too (route_glue.h).
  */
 #include <errno.h>
-#include <getopt.h>
-#include <libgen.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <daemon.h>
@@ -25,120 +36,28 @@
 #include "conf_load.h"
 #include "controller_plugin.h"
 #include "ctl_server.h"
+#include "daemon_conf.h"
 #include "dataplane.h"
+#include "logging.h"
+#include "options.h"
+#include "paths.h"
 #include "pidfile.h"
 #include "route_glue.h"
 #include "routes.h"
+#include "signals.h"
 
 #ifndef TUNNELD_SYSCONFDIR
 #define TUNNELD_SYSCONFDIR "/etc/tunneld"
 #endif
 #define NS "tunneld"
 
-static struct {
-    const char *config;
-    bool check_only;
-    int debug;
-    bool syslog_only;
-    bool flush_on_exit;
-    const char *pidfile;
-} opts = {
+static tunneld_opts_t opts = {
     .config = TUNNELD_SYSCONFDIR "/tunneld.conf",
     .debug = 1,
 };
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: tunneld [-f FILE] [-n] [-d LEVEL] [--syslog] [--pidfile PATH]\n"
-            "  -f, --config FILE   daemon settings (default %s/tunneld.conf)\n"
-            "  -n, --check         check the settings and connections, then exit\n"
-            "  -d, --debug LEVEL   log level -1..4 for the default logger (default 1)\n"
-            "      --syslog        log to syslog only (default: stderr and syslog)\n"
-            "      --pidfile PATH  overrides tunneld.pidfile\n"
-            "      --flush-on-exit withdraw tunneld's routes when it stops\n"
-            "  -h, --help          this text\n",
-            TUNNELD_SYSCONFDIR);
-}
-
-static bool parse_args(int argc, char *argv[])
-{
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'f'},
-        {"check", no_argument, NULL, 'n'},
-        {"debug", required_argument, NULL, 'd'},
-        {"syslog", no_argument, NULL, 'S'},
-        {"pidfile", required_argument, NULL, 'P'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    char *end;
-
-    while ((c = getopt_long(argc, argv, "f:nd:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'f':
-            opts.config = optarg;
-            break;
-        case 'n':
-            opts.check_only = true;
-            break;
-        case 'd':
-            opts.debug = (int)strtol(optarg, &end, 10);
-            if (*end || opts.debug < -1 || opts.debug > 4) {
-                fprintf(stderr, "tunneld: --debug: expected a level from -1 to 4, got '%s'\n",
-                        optarg);
-                return false;
-            }
-            break;
-        case 'S':
-            opts.syslog_only = true;
-            break;
-        case 'P':
-            opts.pidfile = optarg;
-            break;
-        case 'F':
-            opts.flush_on_exit = true;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        default:
-            usage(stderr);
-            return false;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "tunneld: unexpected argument '%s'\n", argv[optind]);
-        return false;
-    }
-    return true;
-}
-
-/* key may be dotted: settings_t splits the format, not the arguments */
-static const char *setting(const char *key, const char *def)
-{
-    char fmt[128];
-
-    snprintf(fmt, sizeof(fmt), NS ".%s", key);
-    return lib->settings->get_str(lib->settings, fmt, (char *)def);
-}
-
-/* makes the directory of a unix:// socket or of a file path */
-static void make_parent_dir(const char *path_or_uri)
-{
-    char buf[256];
-    const char *p = strpfx(path_or_uri, "unix://") ? path_or_uri + 7 : path_or_uri;
-
-    snprintf(buf, sizeof(buf), "%s", p);
-    char *dir = dirname(buf);
-    char partial[256] = "";
-    for (char *tok = strtok(dir, "/"); tok; tok = strtok(NULL, "/")) {
-        strncat(partial, "/", sizeof(partial) - strlen(partial) - 1);
-        strncat(partial, tok, sizeof(partial) - strlen(partial) - 1);
-        mkdir(partial, 0750);
-    }
-}
+/* a string setting of the tunneld namespace; key is a literal (dotted) */
+#define setting(key, def) lib->settings->get_str(lib->settings, NS "." key, (char *)(def))
 
 /* parses the daemon settings file strictly, for a file:line error */
 static bool check_settings_file(char *err, size_t len)
@@ -160,64 +79,22 @@ static bool check_settings_file(char *err, size_t len)
     return ok;
 }
 
-static bool read_xfrm_ifs(xfrm_if_t *ifs, size_t max, size_t *n, char *err, size_t len)
-{
-    enumerator_t *e =
-        lib->settings->create_section_enumerator(lib->settings, "%s.xfrm.interfaces", NS);
-    char *name;
-    bool ok = true;
-
-    *n = 0;
-    while (ok && e->enumerate(e, &name)) {
-        if (*n == max || strlen(name) >= sizeof(ifs[0].name)) {
-            snprintf(err, len,
-                     "%s.xfrm.interfaces.%s: too many interfaces or name too long "
-                     "(at most %zu, names under 16 characters)",
-                     NS, name, max);
-            ok = false;
-            break;
-        }
-        xfrm_if_t *x = &ifs[(*n)++];
-        memset(x, 0, sizeof(*x));
-        snprintf(x->name, sizeof(x->name), "%s", name);
-        x->if_id =
-            lib->settings->get_int(lib->settings, "%s.xfrm.interfaces.%s.if_id", 0, NS, name);
-        snprintf(x->dev, sizeof(x->dev), "%s",
-                 lib->settings->get_str(lib->settings, "%s.xfrm.interfaces.%s.dev", "", NS, name));
-        if (!x->if_id) {
-            snprintf(err, len,
-                     "%s.xfrm.interfaces.%s.if_id: expected a number from 1 to "
-                     "4294967295",
-                     NS, name);
-            ok = false;
-        }
-    }
-    e->destroy(e);
-    return ok;
-}
-
-static bool load_dataplane(dataplane_kind_t *kind, char *err, size_t len)
-{
-    const char *text = setting("dataplane", "xfrm");
-
-    if (!dataplane_parse(text, kind)) {
-        snprintf(err, len, "%s: %s.dataplane: expected 'xfrm' or 'libipsec', got '%s'", opts.config,
-                 NS, text);
-        return false;
-    }
-    return true;
-}
-
 static int check_only(void)
 {
-    char err[1024];
-    dataplane_kind_t kind;
+    char err[PATHS_ERR_MAX];
+    daemon_conf_t dc;
     unsigned conns, problems;
-    xfrm_if_t ifs[64];
-    size_t n_ifs;
 
-    if (!check_settings_file(err, sizeof(err)) || !load_dataplane(&kind, err, sizeof(err)) ||
-        (kind == DATAPLANE_XFRM && !read_xfrm_ifs(ifs, 64, &n_ifs, err, sizeof(err)))) {
+    if (!check_settings_file(err, sizeof(err)) ||
+        !daemon_conf_read(&dc, opts.config, opts.pidfile, err, sizeof(err))) {
+        fprintf(stderr, "tunneld: %s\n", err);
+        return 1;
+    }
+    dataplane_kind_t kind = dc.kind;
+    bool ok = logging_check(opts.log_keys, err, sizeof(err)) &&
+              daemon_conf_check_system(&dc, true, err, sizeof(err));
+    daemon_conf_free(&dc);
+    if (!ok) {
         fprintf(stderr, "tunneld: %s\n", err);
         return 1;
     }
@@ -269,55 +146,77 @@ static json_object *cmd_routes(void *ctx)
     return route_glue_status(__atomic_load_n(&glue, __ATOMIC_ACQUIRE));
 }
 
-/* starts the route glue if tunneld.routes has sites, or reloads it */
-static bool routes_up(void)
+/*
+ * starts the route glue if tunneld.routes has sites, or reloads it; false
+ * (err set) when the engine did not start (a failed reload keeps what runs
+ * and is only logged)
+ */
+static bool routes_up(char *err, size_t errlen)
 {
     const char *swanctl = setting("swanctl_conf", TUNNELD_SYSCONFDIR "/swanctl.conf");
-    char err[1024];
 
+    err[0] = '\0';
     if (glue) {
-        if (!route_glue_reload(glue, opts.config, swanctl, err, sizeof(err)))
+        if (!route_glue_reload(glue, opts.config, swanctl, err, errlen))
             DBG1(DBG_CFG, "routes not (fully) reloaded: %s", err);
         return true;
     }
-    route_glue_t *g = route_glue_start(controller_table(), opts.config, swanctl, opts.flush_on_exit,
-                                       err, sizeof(err));
+    route_glue_t *g =
+        route_glue_start(controller_table(), opts.config, swanctl, opts.flush_on_exit, err, errlen);
     __atomic_store_n(&glue, g, __ATOMIC_RELEASE);
-    if (!g && err[0])
-        DBG1(DBG_CFG, "routes: not started: %s", err);
     return g || !err[0];
 }
 
-static int run(dataplane_kind_t kind)
+/* what this run made, undone in reverse order by stop() */
+static struct {
+    daemon_conf_t conf; /* the settings in effect (daemon_conf.h) */
+    int pidfd;
+    bool charon; /* libcharon_init succeeded */
+    ctl_server_t *ctl;
+    bool *made_ifs; /* XFRM interfaces this start created */
+    bool started;   /* start() completed: interfaces stay */
+} d = {.pidfd = -1};
+
+/* SIGHUP: settings, loggers, daemon keys, routes, connections */
+static void reload(void)
 {
-    sigset_t set;
-    int sig;
+    char err[PATHS_ERR_MAX];
+    daemon_conf_t next;
 
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
+    DBG1(DBG_DMN, "SIGHUP: reloading %s and connections", opts.config);
+    if (check_settings_file(err, sizeof(err)) &&
+        lib->settings->load_files(lib->settings, (char *)opts.config, FALSE)) {
+        if (logging_check(opts.log_keys, err, sizeof(err))) {
+            charon->load_loggers(charon);
+            logging_warn_keys(opts.debug, opts.log_keys, false);
+        } else {
+            DBG1(DBG_DMN, "SIGHUP: loggers not reloaded, the running ones kept: %s", err);
+        }
+        lib->plugins->reload(lib->plugins, NULL);
+        if (daemon_conf_read(&next, opts.config, opts.pidfile, err, sizeof(err))) {
+            daemon_conf_reload(&d.conf, &next);
+            daemon_conf_free(&next);
+        } else {
+            DBG1(DBG_DMN, "SIGHUP: %s: the running data plane and sockets are kept", err);
+        }
+    } else {
+        DBG1(DBG_DMN, "settings not reloaded, previous ones kept: %s", err);
+    }
+    if (!routes_up(err, sizeof(err)))
+        DBG1(DBG_CFG, "routes: not started: %s", err);
+    load_connections(d.conf.kind);
+}
 
+static int run(void)
+{
     for (;;) {
-        sig = sigwaitinfo(&set, NULL);
+        int sig = signals_wait();
         if (sig == -1) {
-            if (errno == EINTR)
-                continue;
             DBG1(DBG_DMN, "waiting for signals failed: %s", strerror(errno));
             return 1;
         }
         if (sig == SIGHUP) {
-            char err[512];
-            DBG1(DBG_DMN, "SIGHUP: reloading %s and connections", opts.config);
-            if (check_settings_file(err, sizeof(err)) &&
-                lib->settings->load_files(lib->settings, (char *)opts.config, FALSE)) {
-                charon->load_loggers(charon);
-                lib->plugins->reload(lib->plugins, NULL);
-            } else {
-                DBG1(DBG_DMN, "settings not reloaded, previous ones kept: %s", err);
-            }
-            routes_up();
-            load_connections(kind);
+            reload();
             continue;
         }
         DBG1(DBG_DMN, "%s received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -326,18 +225,170 @@ static int run(dataplane_kind_t kind)
     }
 }
 
+/* the one line of a refused start, in the log and (unless it shows there) on stderr */
+static void refuse(const char *err)
+{
+    bool shown = d.charon && logging_defaults_used() && !opts.syslog_only;
+
+    if (d.charon)
+        DBG1(DBG_DMN, "not starting: %s", err);
+    if (!shown)
+        fprintf(stderr, "tunneld: not starting: %s\n", err);
+}
+
+/* settings, the pid file (a second instance stops there), read-only checks */
+static bool start_checked(char *err, size_t errlen)
+{
+    if (!check_settings_file(err, errlen) ||
+        !daemon_conf_read(&d.conf, opts.config, opts.pidfile, err, errlen) ||
+        !logging_check(opts.log_keys, err, errlen) ||
+        !paths_make_parent(opts.pidfile ? "--pidfile" : NS ".pidfile", d.conf.pidfile, err, errlen))
+        return false;
+    d.pidfd = pidfile_acquire(d.conf.pidfile, err, errlen);
+    return d.pidfd >= 0 && daemon_conf_check_system(&d.conf, false, err, errlen);
+}
+
+/* libcharon, its loggers, the vici socket's directory */
+static bool start_charon(char *err, size_t errlen)
+{
+    level_t levels[DBG_MAX];
+
+    if (!libcharon_init()) {
+        snprintf(err, errlen, "libcharon initialization failed");
+        return false;
+    }
+    d.charon = true;
+    /* our own vici socket by default, never a system charon's */
+    lib->settings->set_default_str(lib->settings, NS ".plugins.vici.socket", d.conf.vici_uri);
+    if (opts.debug > logging_default_level(opts.debug, opts.log_keys))
+        fprintf(stderr,
+                "tunneld: -d %d would log IKE and ESP key material: the default loggers log "
+                "at level %d (start with --log-keys to log keys)\n",
+                opts.debug, logging_default_level(opts.debug, opts.log_keys));
+    logging_default_levels(opts.debug, opts.log_keys, levels);
+    charon->set_default_loggers(charon, levels, !opts.syslog_only);
+    charon->load_loggers(charon);
+    logging_warn_keys(opts.debug, opts.log_keys, true);
+    DBG1(DBG_DMN, "tunneld %s starting (strongSwan %s, data plane %s)", TUNNELD_VERSION, VERSION,
+         dataplane_name(d.conf.kind));
+    return strncmp(d.conf.vici_uri, "unix://", 7) != 0 ||
+           paths_make_parent(NS ".plugins.vici.socket", d.conf.vici_uri + 7, err, errlen);
+}
+
+/* the control socket (listening, not served yet) and the XFRM interfaces */
+static bool start_interfaces(char *err, size_t errlen)
+{
+    if (!paths_make_parent(NS ".control_socket", d.conf.ctl_path, err, errlen))
+        return false;
+    d.ctl = ctl_server_create(d.conf.ctl_path, d.conf.ctl_mode, d.conf.ctl_gid, err, errlen);
+    if (!d.ctl || !ctl_server_add_command(d.ctl, "routes", cmd_routes, NULL))
+        return false;
+    if (d.conf.kind != DATAPLANE_XFRM || !d.conf.n_ifs)
+        return true;
+    d.made_ifs = calloc(d.conf.n_ifs, sizeof(*d.made_ifs));
+    if (!d.made_ifs) {
+        snprintf(err, errlen, NS ".xfrm.interfaces: out of memory");
+        return false;
+    }
+    return dataplane_xfrm_setup(d.conf.ifs, d.conf.n_ifs, d.made_ifs, err, errlen);
+}
+
+/*
+ * When tunneld routes the sites itself, charon's own routes must not shadow
+ * the engine's table: kernel-netlink is told not to add any, and
+ * kernel-libipsec (which always adds routes to its TUN) gets its table
+ * consulted after the engine's rule, as a fallback.
+ */
+static void demote_charon_routes(void)
+{
+    enumerator_t *e = lib->settings->create_section_enumerator(lib->settings, NS ".routes.sites");
+    char *site;
+    bool routed = e->enumerate(e, &site);
+
+    e->destroy(e); /* it holds the settings' read lock */
+    if (routed) {
+        char prio[16];
+        snprintf(prio, sizeof(prio), "%d", ROUTES_DEFAULT_RULE_PRIORITY + 1);
+        lib->settings->set_default_str(lib->settings, NS ".install_routes", "no");
+        lib->settings->set_default_str(lib->settings, NS ".routing_table_prio", prio);
+    }
+}
+
+/* plugins, capabilities, the route engine, then serving and IKE */
+static bool start_running(char *err, size_t errlen)
+{
+    int count;
+    plugin_feature_t *features = controller_plugin_features(&count);
+
+    demote_charon_routes();
+    lib->plugins->add_static_features(lib->plugins, CONTROLLER_PLUGIN_NAME, features, count, TRUE,
+                                      NULL, NULL);
+    if (!charon->initialize(charon, d.conf.load)) {
+        snprintf(err, errlen, NS ".load: charon could not load the plugins '%s' (see above)",
+                 d.conf.load);
+        return false;
+    }
+    lib->plugins->status(lib->plugins, LEVEL_CTRL);
+    if (!lib->caps->drop(lib->caps)) {
+        snprintf(err, errlen, "dropping capabilities failed");
+        return false;
+    }
+    if (!routes_up(err, errlen)) {
+        /* the engine's message, under the settings section it comes from */
+        if (strncmp(err, NS ".routes", strlen(NS ".routes")) != 0) {
+            char *msg = strdup(err);
+            snprintf(err, errlen, NS ".routes: the route engine cannot start: %s", msg ? msg : "");
+            free(msg);
+        }
+        return false;
+    }
+    if (!ctl_server_start(d.ctl, err, errlen))
+        return false;
+    charon->start(charon);
+    return true;
+}
+
+static bool start(void)
+{
+    char err[PATHS_ERR_MAX];
+
+    if (start_checked(err, sizeof(err)) && start_charon(err, sizeof(err)) &&
+        start_interfaces(err, sizeof(err)) && start_running(err, sizeof(err))) {
+        d.started = true;
+        load_connections(d.conf.kind);
+        return true;
+    }
+    refuse(err);
+    return false;
+}
+
+/* the order is the one in the comment at the top */
+static void stop(void)
+{
+    route_glue_t *g = glue;
+
+    ctl_server_destroy(d.ctl);
+    __atomic_store_n(&glue, NULL, __ATOMIC_RELEASE);
+    route_glue_stop(g);
+    if (!d.started && d.made_ifs)
+        dataplane_xfrm_remove(d.conf.ifs, d.conf.n_ifs, d.made_ifs);
+    if (d.charon)
+        libcharon_deinit();
+    pidfile_release(d.pidfd, d.conf.pidfile);
+    free(d.made_ifs);
+    daemon_conf_free(&d.conf);
+}
+
 int main(int argc, char *argv[])
 {
-    char err[512];
-    dataplane_kind_t kind;
-    int rc = 1, pidfd = -1, count;
-    const char *pidpath;
-    ctl_server_t *ctl = NULL;
-    sigset_t set;
+    bool exit_now;
+    int rc;
 
-    if (!parse_args(argc, argv))
-        return 2;
-    dbg_default_set_level(opts.debug);
+    signals_init(); /* before anything else: see signals.h */
+    rc = options_parse(argc, argv, &opts, &exit_now);
+    if (exit_now)
+        return rc;
+    dbg_default_set_level(logging_default_level(opts.debug, opts.log_keys));
     library_add_namespace("charon");
     if (!library_init((char *)opts.config, NS)) {
         fprintf(stderr, "tunneld: libstrongswan initialization failed\n");
@@ -349,102 +400,8 @@ int main(int argc, char *argv[])
         library_deinit();
         return rc;
     }
-    if (!check_settings_file(err, sizeof(err)) || !load_dataplane(&kind, err, sizeof(err))) {
-        fprintf(stderr, "tunneld: %s\n", err);
-        library_deinit();
-        return 1;
-    }
-    pidpath = opts.pidfile ? opts.pidfile : setting("pidfile", "/run/tunneld.pid");
-    make_parent_dir(pidpath);
-    pidfd = pidfile_acquire(pidpath, err, sizeof(err));
-    if (pidfd < 0) {
-        fprintf(stderr, "tunneld: %s\n", err);
-        library_deinit();
-        return 1;
-    }
-    if (!libcharon_init()) {
-        fprintf(stderr, "tunneld: libcharon initialization failed\n");
-        goto out;
-    }
-    /* our own vici socket by default, never a system charon's */
-    lib->settings->set_default_str(lib->settings, "%s.plugins.vici.socket",
-                                   "unix:///run/tunneld/vici", NS);
-    make_parent_dir(setting("plugins.vici.socket", "unix:///run/tunneld/vici"));
-    {
-        level_t levels[DBG_MAX];
-        for (int g = 0; g < DBG_MAX; g++)
-            levels[g] = opts.debug;
-        charon->set_default_loggers(charon, levels, !opts.syslog_only);
-        charon->load_loggers(charon);
-    }
-    DBG1(DBG_DMN, "tunneld %s starting (strongSwan %s, data plane %s)", TUNNELD_VERSION, VERSION,
-         dataplane_name(kind));
-
-    if (kind == DATAPLANE_XFRM) {
-        xfrm_if_t ifs[64];
-        size_t n;
-        if (!read_xfrm_ifs(ifs, 64, &n, err, sizeof(err)) ||
-            !dataplane_xfrm_setup(ifs, n, err, sizeof(err))) {
-            /* IKE can still run; routes over the missing interface cannot */
-            DBG1(DBG_DMN, "data plane: %s", err);
-        }
-    }
-
-    /*
-     * When tunneld routes the sites itself, charon's own routes must not
-     * shadow the engine's table: kernel-netlink is told not to add any, and
-     * kernel-libipsec (which always adds routes to its TUN) gets its table
-     * consulted after the engine's rule, as a fallback.
-     */
-    {
-        enumerator_t *e =
-            lib->settings->create_section_enumerator(lib->settings, NS ".routes.sites");
-        char *site;
-        bool routed = e->enumerate(e, &site);
-        e->destroy(e); /* it holds the settings' read lock */
-        if (routed) {
-            char prio[16];
-            snprintf(prio, sizeof(prio), "%d", ROUTES_DEFAULT_RULE_PRIORITY + 1);
-            lib->settings->set_default_str(lib->settings, NS ".install_routes", "no");
-            lib->settings->set_default_str(lib->settings, NS ".routing_table_prio", prio);
-        }
-    }
-    plugin_feature_t *features = controller_plugin_features(&count);
-    lib->plugins->add_static_features(lib->plugins, CONTROLLER_PLUGIN_NAME, features, count, TRUE,
-                                      NULL, NULL);
-    if (!charon->initialize(charon, (char *)setting("load", dataplane_default_plugins(kind)))) {
-        DBG1(DBG_DMN, "charon initialization failed (plugins: %s)",
-             setting("load", dataplane_default_plugins(kind)));
-        goto out;
-    }
-    lib->plugins->status(lib->plugins, LEVEL_CTRL);
-    if (!lib->caps->drop(lib->caps)) {
-        DBG1(DBG_DMN, "dropping capabilities failed");
-        goto out;
-    }
-
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    charon->start(charon);
-
-    const char *ctl_uri = setting("control_socket", "unix:///run/tunneld/tunneld.ctl");
-    make_parent_dir(ctl_uri);
-    ctl = ctl_server_create(ctl_uri);
-    if (ctl)
-        ctl_server_add_command(ctl, "routes", cmd_routes, NULL);
-    if (!routes_up())
-        goto out; /* routing configured but not started: refuse to run (logged) */
-    load_connections(kind);
-    rc = run(kind);
-out:
-    /* no control request may be reading the glue when it goes */
-    ctl_server_destroy(ctl);
-    route_glue_stop(glue);
-    libcharon_deinit();
-    pidfile_release(pidfd, pidpath);
+    rc = start() ? run() : 1;
+    stop();
     library_deinit();
     return rc;
 }

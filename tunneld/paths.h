@@ -1,0 +1,52 @@
+/*
+ * paths: the file system paths a user gives tunneld (pid file, control and
+ * vici sockets): their length limits, their parent directories, and what
+ * may be at a socket path before tunneld binds it. Nothing is truncated: a
+ * path over a limit is refused with the key that gave it.
+ *
+ * Threading: no state; any thread (tunneld calls it from the main thread).
+ */
+#ifndef TUNNELD_PATHS_H
+#define TUNNELD_PATHS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* big enough for a message that quotes one path of at most PATH_MAX - 1 bytes */
+#define PATHS_ERR_MAX (PATH_MAX + 512)
+
+/* the longest socket path a sockaddr_un holds (its sun_path, NUL included) */
+size_t paths_unix_max(void);
+
+/*
+ * A non-empty path of at most PATH_MAX - 1 bytes; err names key and the
+ * length otherwise (the path itself is not quoted when it is too long).
+ */
+bool paths_check(const char *key, const char *path, char *err, size_t errlen);
+
+/*
+ * "unix:///abs/path" -> *path points into uri at "/abs/path"; refused (err
+ * names key and what was expected) for another scheme, a relative or empty
+ * path, or one longer than a sockaddr_un holds.
+ */
+bool paths_unix_uri(const char *key, const char *uri, const char **path, char *err, size_t errlen);
+
+/* mkdir -p of path's parent directory (new ones mode 0750) */
+bool paths_make_parent(const char *key, const char *path, char *err, size_t errlen);
+
+typedef enum {
+    SOCK_PATH_FREE,       /* nothing there */
+    SOCK_PATH_STALE,      /* a socket nobody listens on */
+    SOCK_PATH_LIVE,       /* a socket something listens on */
+    SOCK_PATH_NOT_SOCKET, /* a regular file, a directory, a link...: never removed */
+    SOCK_PATH_ERROR,      /* cannot tell (err set) */
+} sock_path_t;
+
+/*
+ * What is at a socket path. err is set for every state but FREE and STALE,
+ * naming key, path and what is there.
+ */
+sock_path_t paths_socket_state(const char *key, const char *path, char *err, size_t errlen);
+
+#endif
