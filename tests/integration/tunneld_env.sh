@@ -80,6 +80,68 @@ ike_is() {
   [ -z "${4:-}" ] || [ "$(sa_ike "$1" "$2" last_down.reason 2>/dev/null)" = "$4" ]
 }
 
+# vici_sa NAME CONN CHILD|"" FIELD -> prints a field (a vici key, e.g.
+# uniqueid, spi-in, dh-group) of the ESTABLISHED IKE_SA of connection CONN that
+# charon reports over tunneld's vici socket (swanctl --list-sas), or of its
+# INSTALLED CHILD_SA named CHILD; fails when charon has no such SA. What the
+# SA table says is checked against this: charon's own truth.
+vici_sa() {
+  local name=$1 conn=$2 child=$3 field=$4
+  tunneld_swanctl "$name" --list-sas --pretty --ike "$conn" 2>/dev/null | python3 -c '
+import sys
+conn, child, field = sys.argv[1:4]
+# --pretty: "name {" opens a section, "}" closes it, "key = value", lists as
+# "key = [" ... "]"; each section becomes (name, dict) in its parent list
+root = {"": []}
+stack = [root]
+lst = None
+for line in sys.stdin:
+    t = line.strip()
+    if lst is not None:
+        if t == "]":
+            lst = None
+        else:
+            lst.append(t)
+    elif t.endswith("{"):
+        sec = {"": []}
+        stack[-1][""].append((t[:-1].strip(), sec))
+        stack.append(sec)
+    elif t == "}":
+        stack.pop()
+    elif " = " in t:
+        k, v = t.split(" = ", 1)
+        if v == "[":
+            lst = stack[-1][k] = []
+        else:
+            stack[-1][k] = v
+for ev_name, ev in root[""]:
+    for ike_name, ike in ev[""] if ev_name == "list-sa event" else []:
+        if ike_name != conn or ike.get("state") != "ESTABLISHED":
+            continue
+        rec = ike
+        if child:
+            kids = [c for n, cs in ike[""] if n == "child-sas" for _, c in cs[""]
+                    if c.get("name") == child and c.get("state") == "INSTALLED"]
+            if not kids:
+                continue
+            rec = kids[0]
+        if field in rec:
+            v = rec[field]
+            print(" ".join(v) if isinstance(v, list) else v)
+            sys.exit(0)
+sys.exit(1)' "$conn" "$child" "$field"
+}
+# row_is_charons NAME CONN CHILD -> true when the SA table's rows for CONN and
+# CONN's CHILD follow the SAs charon has ESTABLISHED/INSTALLED (unique ids and
+# SPIs equal)
+row_is_charons() {
+  local name=$1 conn=$2 child=$3 v
+  v=$(vici_sa "$name" "$conn" "" uniqueid) && [ "$(sa_ike "$name" "$conn" unique_id)" = "$v" ] || return 1
+  v=$(vici_sa "$name" "$conn" "$child" uniqueid) && [ "$(sa_child "$name" "$conn" "$child" unique_id)" = "$v" ] || return 1
+  v=$(vici_sa "$name" "$conn" "$child" spi-in) && [ "$(sa_child "$name" "$conn" "$child" spi_in)" = "$v" ] || return 1
+  v=$(vici_sa "$name" "$conn" "$child" spi-out) && [ "$(sa_child "$name" "$conn" "$child" spi_out)" = "$v" ]
+}
+
 # tunneld_stop NAME -> SIGTERM, wait; true if it exited 0 within 30 s with no
 # sanitizer report (a sanitized build exits non-zero on errors and leaks)
 tunneld_stop() {
