@@ -35,16 +35,24 @@ tunneld_start() {
     UBSAN_OPTIONS="log_path=$dir/ubsan:print_stacktrace=1:halt_on_error=1" \
     ip netns exec "$TEST-$ns" "$TUNNELD" -f "$dir/tunneld.conf" -d 1
   eval "TUNNELD_PID_$name=$LAST_PID"
-  wait_for 60 "tunneld $name control socket" test -S "$dir/ctl" || {
+  # ready when the control socket exists; a tunneld that exits is not waited for
+  wait_for 60 "tunneld $name control socket" tunneld_ready "$dir/ctl" "$LAST_PID" &&
+    test -S "$dir/ctl" || {
     tail -20 "$dir/stderr.log" >&2; die "tunneld $name did not start"; }
 }
+tunneld_ready() { test -S "$1" || ! our_child "$2"; }
 
-# tctl NAME args... -> tunnelctl against that instance
-tctl() { local name=$1; shift; "$TUNNELCTL" -s "$T_DIR/$name/ctl" "$@"; }
+# tctl NAME args... -> tunnelctl against that instance (bounded: a tunneld
+# that never answers fails the caller instead of hanging the test)
+tctl() { local name=$1; shift; timeout -k 1 20 "$TUNNELCTL" -s "$T_DIR/$name/ctl" "$@"; }
 
 # tunneld_swanctl NAME args... -> Debian's swanctl against tunneld's vici socket
 # the command word must come first, then --uri
-tunneld_swanctl() { local name=$1 cmd=$2; shift 2; /usr/sbin/swanctl "$cmd" --uri "unix://$T_DIR/$name/vici" "$@"; }
+# (bounded like tctl; --initiate/--terminate carry their own --timeout)
+tunneld_swanctl() {
+  local name=$1 cmd=$2; shift 2
+  timeout -k 1 60 /usr/sbin/swanctl "$cmd" --uri "unix://$T_DIR/$name/vici" "$@"
+}
 
 # sa_query NAME CONN CHILD|"" FIELD -> prints a field (dotted path, e.g.
 # last_down.reason) of a connection's row, or of one of its children, from
@@ -147,11 +155,13 @@ row_is_charons() {
 tunneld_stop() {
   local name=$1 pid rc
   eval "pid=\$TUNNELD_PID_$name"
+  our_child "$pid" || { log "tunneld $name is not running"; return 1; }
   kill -TERM "$pid" 2>/dev/null || return 1
-  for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then log "tunneld $name did not stop on SIGTERM"; return 1; fi
+  for _ in $(seq 300); do our_child "$pid" || break; sleep 0.1; done
+  if our_child "$pid"; then log "tunneld $name did not stop on SIGTERM"; return 1; fi
   wait "$pid"; rc=$?
-  if ls "$T_DIR/$name"/asan* "$T_DIR/$name"/ubsan* >/dev/null 2>&1; then
+  # any sanitizer report file fails (each glob on its own: one matching is enough)
+  if compgen -G "$T_DIR/$name/asan*" >/dev/null || compgen -G "$T_DIR/$name/ubsan*" >/dev/null; then
     cat "$T_DIR/$name"/asan* "$T_DIR/$name"/ubsan* 2>/dev/null | head -60 >&2
     return 1
   fi
