@@ -9,6 +9,19 @@ set -u
 : "${TEST:?TEST must name the test}"
 # TEST_PREFIX (a letter or two) lets two checkouts run the same test at once
 TEST="${TEST_PREFIX:-}$TEST"
+# it names namespaces, files and a lock: letters, digits, '_' and '-' only
+[[ $TEST =~ ^[A-Za-z0-9_-]{1,24}$ ]] || {
+  echo "tests: TEST_PREFIX+TEST '$TEST' must be 1-24 letters, digits, '_' or '-'" >&2
+  exit 1
+}
+# One run per test name at a time: a second run would delete the first one's
+# namespaces (e.g. TEST exported to ctest -j2 gives every script one name).
+# The lock goes with this shell; spawn does not hand it to the daemons.
+exec {T_LOCK}>"/run/lock/tunneld-test-$TEST.lock" || { echo "[$TEST] FATAL: cannot open /run/lock/tunneld-test-$TEST.lock" >&2; exit 1; }
+flock -n "$T_LOCK" || {
+  echo "[$TEST] FATAL: test '$TEST' is already running (an exported TEST, or the same TEST_PREFIX in two checkouts?)" >&2
+  exit 1
+}
 T_DIR=$(mktemp -d "/tmp/tunneld-test-$TEST.XXXXXX")
 T_PIDS=()
 T_NETNS=()
@@ -75,7 +88,7 @@ veth_pair() {
 # spawn LOGFILE cmd... -> background process, pid recorded for cleanup
 spawn() {
   local logf=$1; shift
-  "$@" >"$logf" 2>&1 {T_STDOUT}>&- &
+  "$@" >"$logf" 2>&1 {T_STDOUT}>&- {T_LOCK}>&- &
   T_PIDS+=("$!")
   LAST_PID=$!
 }
