@@ -33,7 +33,8 @@ lab_down() {
   for ns in "$lab-gw" "$lab-az"; do ip netns del "$ns" 2>/dev/null || true; done
   if [ -f "$state/dir" ]; then
     dir=$(cat "$state/dir")
-    case $dir in /tmp/tunneld-test-"$lab".*) rm -rf "$dir" ;; esac
+    # only a log directory the lab made (no further path components)
+    case $dir in /tmp/tunneld-test-"$lab".*/*) ;; /tmp/tunneld-test-"$lab".*) rm -rf "$dir" ;; esac
   fi
   rm -rf "$state"
 }
