@@ -73,7 +73,13 @@ ping_dropped() {
 }
 # the sensors' lookup ends in a blackhole of tunneld's table (the kernel
 # answers EINVAL for a blackhole route), not in the main table
-blackholed() { nsx gw ip route get 100.64.2.1 from 100.64.1.1 2>&1 | grep -q 'Invalid argument'; }
+blackholed() {
+  local out
+  out=$(nsx gw ip route get 100.64.2.1 from 100.64.1.1 2>&1)
+  grep -q 'Invalid argument' <<<"$out" && return 0
+  log "lookup: $out | table 1160: $(nsx gw ip route show table 1160 | tr '\n' ';') | nexthops: $(nsx gw ip nexthop show | tr '\n' ';')" >&$T_STDOUT
+  return 1
+}
 check "before tunneld: the sensors reach the Azure host in clear through the main table" \
   ping_reaches clear
 
@@ -140,7 +146,15 @@ check "JSON: expressroute usable" path_usable expressroute yes
 # drops the group and its routes at once. The site's covers must keep the
 # sensors' traffic in the blackhole (not the main table's clear way, nor
 # charon's table 220) until tunneld moves it.
+# every thread of tunneld stopped (state T), not just the signal sent
+all_stopped() {
+  local st
+  for st in /proc/"$1"/task/*/stat; do
+    [ "$(sed 's/.*) //' "$st" 2>/dev/null | cut -d' ' -f1)" = T ] || return 1
+  done
+}
 kill -STOP "$TUNNELD_PID_gw"
+check "tunneld frozen (every thread stopped)" wait_for 5 "tunneld stopped" all_stopped "$TUNNELD_PID_gw"
 nsx gw ip link set er0 down
 check "tunneld frozen, er0 down: the lookup ends in the blackhole cover" blackholed
 check "tunneld frozen, er0 down: no echo request reaches any host" ping_dropped
