@@ -59,9 +59,9 @@ counts() { echo "$(echoes er) $(echoes vpn) $(echoes clear)"; }
 # its echo request was counted at WHERE only
 ping_reaches() {
   local before after want
-  before=($(counts))
+  read -ra before <<<"$(counts)"
   nsx gw ping -c 1 -W 2 -I 100.64.1.1 100.64.2.1 >/dev/null 2>&1 || return 1
-  after=($(counts))
+  read -ra after <<<"$(counts)"
   case $1 in er) want="1 0 0" ;; vpn) want="0 1 0" ;; clear) want="0 0 1" ;; esac
   [ "$((after[0] - before[0])) $((after[1] - before[1])) $((after[2] - before[2]))" = "$want" ]
 }
