@@ -19,7 +19,11 @@ TEST="${TEST_PREFIX:-}$TEST"
 # The lock goes with this shell; spawn does not hand it to the daemons.
 exec {T_LOCK}>"/run/lock/tunneld-test-$TEST.lock" || { echo "[$TEST] FATAL: cannot open /run/lock/tunneld-test-$TEST.lock" >&2; exit 1; }
 flock -n "$T_LOCK" || {
-  echo "[$TEST] FATAL: test '$TEST' is already running (an exported TEST, or the same TEST_PREFIX in two checkouts?)" >&2
+  exec {T_LOCK}>&- # (not to be listed among the holders)
+  holders=$(for fd in /proc/[0-9]*/fd/*; do
+    [ "$(readlink "$fd" 2>/dev/null)" = "/run/lock/tunneld-test-$TEST.lock" ] && fd=${fd#/proc/} && echo "${fd%%/*}"
+  done | sort -u | tr '\n' ' ')
+  echo "[$TEST] FATAL: test '$TEST' is already running (an exported TEST, or the same TEST_PREFIX in two checkouts?); processes holding /run/lock/tunneld-test-$TEST.lock: ${holders:-none found}" >&2
   exit 1
 }
 T_DIR=$(mktemp -d "/tmp/tunneld-test-$TEST.XXXXXX")
