@@ -2,7 +2,9 @@
 # tunneld routes a site's prefixes over the best healthy path: an
 # ExpressRoute next hop (a router netns on er0) first, the IPsec VPN (ipsec0,
 # kernel-libipsec, to Debian's stock charon) second. The VPN path is bound to
-# its CHILD_SA: usable only while the SA table says it is up.
+# its CHILD_SA: usable only while the SA table says it is up. The main table
+# has a clear way to the site (over the internet link), so every fail-closed
+# check sees tunneld's table hold traffic that would otherwise flow.
 #
 #   routed_failover.sh TUNNELD TUNNELCTL REPO_DIR
 TEST=${TEST:-rtfail}
@@ -17,33 +19,69 @@ netns_new er
 veth_pair gw er0 192.0.2.1/24 er eth0 192.0.2.2/24
 nsx er ip addr add 100.64.2.1/32 dev lo
 nsx er ip route add 100.64.1.0/24 via 192.0.2.1
-for ns in az er; do
-  nsx $ns nft -f - <<NFT
+# The main table has a working way to the site: in clear over the internet
+# link (eth0) straight to the Azure host, which answers the same way. Every
+# "fails closed" check below must therefore see tunneld's table stop the
+# traffic; without tunneld it would flow.
+nsx gw ip route add 100.64.2.0/24 via 198.51.100.2
+nsx az ip route add 100.64.1.0/24 via 198.51.100.1
+# echo requests to the Azure host, counted by where they arrived: "er"
+# (behind ExpressRoute), "vpn" (decrypted on the Azure side's ipsec0), "clear"
+# (on the Azure side's eth0, unencrypted through the main table)
+nsx er nft -f - <<NFT || die "nftables in er"
 table inet cnt {
+  counter er { }
   chain input {
     type filter hook input priority 0; policy accept;
-    ip daddr 100.64.2.1 icmp type echo-request counter
+    ip daddr 100.64.2.1 icmp type echo-request counter name er
   }
 }
 NFT
-done
-# echo requests that reached the host behind netns $1
-echoes() { nsx "$1" nft -j list table inet cnt | python3 -c '
-import json,sys
-for o in json.load(sys.stdin)["nftables"]:
-    r=o.get("rule")
-    if r:
-        for e in r["expr"]:
-            if "counter" in e: print(e["counter"]["packets"])'; }
-# ping_reaches NS: one ping from the sensors' address gets an answer and was seen by NS only
-ping_reaches() {
-  local want=$1 other=$2 a0 b0
-  a0=$(echoes "$want"); b0=$(echoes "$other")
-  nsx gw ping -c 1 -W 2 -I 100.64.1.1 100.64.2.1 >/dev/null 2>&1 || return 1
-  [ "$(echoes "$want")" -gt "$a0" ] && [ "$(echoes "$other")" = "$b0" ]
+nsx az nft -f - <<NFT || die "nftables in az"
+table inet cnt {
+  counter vpn { }
+  counter clear { }
+  chain input {
+    type filter hook input priority 0; policy accept;
+    iifname "ipsec0" ip daddr 100.64.2.1 icmp type echo-request counter name vpn
+    iifname "eth0" ip daddr 100.64.2.1 icmp type echo-request counter name clear
+  }
 }
-route_dev() { nsx gw ip route get 100.64.2.1 from 100.64.1.1 2>&1 | grep -q "dev $1"; }
-no_route() { ! nsx gw ip route get 100.64.2.1 from 100.64.1.1 >/dev/null 2>&1; }
+NFT
+# echoes WHERE -> echo requests counted at er, vpn or clear
+echoes() {
+  local ns=az
+  [ "$1" = er ] && ns=er
+  nsx $ns nft list counter inet cnt "$1" | grep -o 'packets [0-9]*' | cut -d' ' -f2
+}
+counts() { echo "$(echoes er) $(echoes vpn) $(echoes clear)"; }
+# ping_reaches WHERE: one ping from the sensors' address gets an answer and
+# its echo request was counted at WHERE only
+ping_reaches() {
+  local before after want
+  read -ra before <<<"$(counts)"
+  nsx gw ping -c 1 -W 2 -I 100.64.1.1 100.64.2.1 >/dev/null 2>&1 || return 1
+  read -ra after <<<"$(counts)"
+  case $1 in er) want="1 0 0" ;; vpn) want="0 1 0" ;; clear) want="0 0 1" ;; esac
+  [ "$((after[0] - before[0])) $((after[1] - before[1])) $((after[2] - before[2]))" = "$want" ]
+}
+# ping_dropped: one ping gets no answer and its echo request reached no host
+ping_dropped() {
+  local before
+  before=$(counts)
+  ! nsx gw ping -c 1 -W 1 -I 100.64.1.1 100.64.2.1 >/dev/null 2>&1 && [ "$(counts)" = "$before" ]
+}
+# the sensors' lookup ends in a blackhole of tunneld's table (the kernel
+# answers EINVAL for a blackhole route), not in the main table
+blackholed() {
+  local out
+  out=$(nsx gw ip route get 100.64.2.1 from 100.64.1.1 2>&1)
+  grep -q 'Invalid argument' <<<"$out" && return 0
+  log "lookup: $out | table 1160: $(nsx gw ip route show table 1160 | tr '\n' ';') | nexthops: $(nsx gw ip nexthop show | tr '\n' ';')" >&$T_STDOUT
+  return 1
+}
+check "before tunneld: the sensors reach the Azure host in clear through the main table" \
+  ping_reaches clear
 
 # the Azure site of the tunnel test (shipped Azure preset), DPD shortened
 azure_gateway_conf "$T_DIR/peer.conf" routed-failover-test
@@ -75,16 +113,20 @@ tunneld {
   }
 }
 CONF
-check "tunneld -n counts the routed site" sh -c "'$TUNNELD' -n -f '$T_DIR/gw/tunneld.conf' | grep -q '1 routed site'"
+check "tunneld -n accepts the file and counts the routed site" \
+  sh -c "'$TUNNELD' -n -f '$T_DIR/gw/tunneld.conf' >'$T_DIR/check.txt' && grep -q '1 routed site' '$T_DIR/check.txt'"
 tunneld_start gw
-wait_for 30 "tunnel up" child_is gw azure sensors up || die "tunnel did not come up"
+check "tunnel up" wait_for 30 "tunnel up" child_is gw azure sensors up || die "tunnel did not come up"
 
 check "nexthop_compat_mode set to 0 in the gateway's namespace only" \
   sh -c "[ \$(ip netns exec $TEST-gw cat /proc/sys/net/ipv4/nexthop_compat_mode) = 0 ] && [ \$(cat /proc/sys/net/ipv4/nexthop_compat_mode) = 1 ]"
+# route_dev DEV: the sensors' traffic to the site leaves on DEV by a route of
+# tunneld's table (not charon's table 220, not the main table)
+route_dev() { nsx gw ip route get 100.64.2.1 from 100.64.1.1 2>&1 | grep -q "dev $1 table 1160 "; }
 check "ExpressRoute preferred: route via er0" wait_for 5 "route via er0" route_dev er0
-check "a ping reaches the host behind ExpressRoute only" ping_reaches er az
+check "a ping reaches the host behind ExpressRoute only" ping_reaches er
 check "charon's own table (220) is consulted after tunneld's (rule 1161 after 1160)" \
-  sh -c "ip -n $TEST-gw rule | grep -q '^1161:.*lookup 220'"
+  sh -c "ip -n $TEST-gw rule | grep -q '^1160:.*lookup 1160' && ip -n $TEST-gw rule | grep -q '^1161:.*lookup 220'"
 
 # path_usable PATH yes|no -> tunnelctl -j routes says so
 path_usable() {
@@ -99,49 +141,88 @@ check "tunnelctl routes lists both paths" grep -qE "^azure +expressroute +er0 +1
 check "tunnelctl routes shows the VPN bound to its CHILD_SA, up" grep -qE "vpn +ipsec0 .* yes +azure.sensors \(up\)" "$T_DIR/routes.txt"
 check "JSON: expressroute usable" path_usable expressroute yes
 
-# the ExpressRoute link fails: the site moves to the VPN
-t0=$(date +%s.%N)
+# The ExpressRoute link fails while tunneld is frozen (SIGSTOP), so that it
+# cannot act: er0 was the only member of the site's group, so the kernel
+# drops the group and its routes at once. The site's covers must keep the
+# sensors' traffic in the blackhole (not the main table's clear way, nor
+# charon's table 220) until tunneld moves it.
+# every thread of tunneld stopped (state T), not just the signal sent
+all_stopped() {
+  local st
+  for st in /proc/"$1"/task/*/stat; do
+    [ "$(sed 's/.*) //' "$st" 2>/dev/null | cut -d' ' -f1)" = T ] || return 1
+  done
+}
+kill -STOP "$TUNNELD_PID_gw"
+check "tunneld frozen (every thread stopped)" wait_for 5 "tunneld stopped" all_stopped "$TUNNELD_PID_gw"
 nsx gw ip link set er0 down
+check "tunneld frozen, er0 down: the lookup ends in the blackhole cover" blackholed
+check "tunneld frozen, er0 down: no echo request reaches any host" ping_dropped
+t0=$(date +%s.%N)
+kill -CONT "$TUNNELD_PID_gw"
 check "ExpressRoute down: route via ipsec0" wait_for 5 "route via ipsec0" route_dev ipsec0
-log "switched to the VPN after $(python3 -c "print(round($(date +%s.%N) - $t0, 3))") s (includes polling)"
-check "a ping crosses the tunnel to the Azure side only" wait_for 5 "ping via VPN" ping_reaches az er
+log "switched to the VPN $(python3 -c "print(round($(date +%s.%N) - $t0, 3))") s after SIGCONT (includes polling)"
+check "a ping crosses the tunnel to the Azure side only" wait_for 5 "ping via VPN" ping_reaches vpn
 check "JSON: expressroute no longer usable" wait_for 3 "er unusable" path_usable expressroute no
 check "the log has the path-down event" grep -q "routes: path-down site 'azure' path 'expressroute'\|routes: PATH_DOWN site 'azure' path 'expressroute'" "$T_DIR/gw/tunneld.log"
-# er0 was the group's only member: the kernel dropped the group and its
-# routes, and the site's cover group moved it (fail closed meanwhile)
 check "the move went through the site's cover group" grep -q \
   "routes: site 'azure' IPv4: the kernel dropped group [0-9]*; cover group [0-9]* carries" "$T_DIR/gw/tunneld.log"
 
-# the VPN's CHILD_SA dies too: no usable path, the site fails closed
+# the VPN's CHILD_SA dies too: no usable path, the site fails closed (the
+# main table's clear way to the site is not taken)
 drop_ike az rtfdrop
 check "CHILD_SA down by DPD" wait_for 20 "child down" child_is gw azure sensors down dpd-timeout
-check "the VPN path follows its CHILD_SA: no usable path, no route (blackhole)" wait_for 3 "no route" no_route
+check "the VPN path follows its CHILD_SA: no usable path, the lookup ends in a blackhole" \
+  wait_for 3 "blackhole" blackholed
+check "no usable path: no echo request reaches any host" ping_dropped
 check "JSON: the VPN path is unusable while its CHILD_SA is down" path_usable vpn no
 check "the log says why the VPN path is unusable" grep -q "path 'vpn' unusable: CHILD_SA azure.sensors is not up" "$T_DIR/gw/tunneld.log"
 undrop_ike az rtfdrop
 check "CHILD_SA back" wait_for 40 "child up" child_is gw azure sensors up
 check "route via ipsec0 again" wait_for 5 "route via ipsec0" route_dev ipsec0
-check "a ping crosses the tunnel again" wait_for 5 "ping via VPN" ping_reaches az er
+check "a ping crosses the tunnel again" wait_for 5 "ping via VPN" ping_reaches vpn
 
 nsx gw ip link set er0 up
 check "ExpressRoute back: route via er0 again" wait_for 5 "route via er0" route_dev er0
-check "a ping reaches the ExpressRoute side again" wait_for 5 "ping via ER" ping_reaches er az
+check "a ping reaches the ExpressRoute side again" wait_for 5 "ping via ER" ping_reaches er
 
-# a restart of tunneld does not flap the routes: stop keeps them, start adopts them
-ip netns exec "$TEST-gw" ip -o monitor route > "$T_DIR/monitor.txt" 2>&1 &
-mon=$!; T_PIDS+=("$mon")
-sleep 0.2
+# A restart of tunneld does not flap the routes: stop keeps them, start
+# adopts them. ip monitor has no readiness signal: a marker route it must
+# print before the restart proves it records (each attempt adds a new route,
+# another metric, so that every attempt is notified); a second marker after
+# the restart proves every event until then reached its log.
+spawn "$T_DIR/monitor.txt" ip -n "$TEST-gw" -o monitor route nexthop rule
+mon=$LAST_PID
+MARKS=0
+marker() { grep -q "$1" "$T_DIR/monitor.txt"; }
+marker_sent() {
+  MARKS=$((MARKS + 1))
+  nsx gw ip route add 203.0.113.64/26 via 192.0.2.2 metric $((4200 + MARKS)) &&
+    marker "203.0.113.64/26 via 192.0.2.2 dev er0 .*metric 42"
+}
+check "ip monitor was recording before the restart" wait_for 5 "monitor marker" marker_sent
+owned_routes() { nsx gw ip route show table 1160; }
+owned_routes >"$T_DIR/table-before.txt"
 check "tunneld stops cleanly" tunneld_stop gw
 check "routes stay while tunneld is down" route_dev er0
 tunneld_start gw
-check "after restart the route is still via er0" wait_for 5 "route via er0" route_dev er0
-wait_for 30 "tunnel up" child_is gw azure sensors up
-sleep 0.5
-kill "$mon" 2>/dev/null
-# (charon removes and re-adds its own fallback route in table 220: not ours)
-check "no route of tunneld's table was deleted across the restart" \
-  sh -c "! grep -E '^Deleted .*table 1160' '$T_DIR/monitor.txt'"
-# the monitor was live: it recorded charon's fallback route going and coming
-check "ip monitor recorded route events during the restart" grep -q "table 220" "$T_DIR/monitor.txt"
+check "after restart the route is still via er0" route_dev er0
+check "tunnel up again after the restart" wait_for 30 "tunnel up" child_is gw azure sensors up
+check "the VPN path is usable again after the restart" wait_for 5 "vpn usable" path_usable vpn yes
+nsx gw ip route add 203.0.113.128/26 via 192.0.2.2
+check "ip monitor was recording after the restart" wait_for 5 "monitor marker" marker 203.0.113.128/26
+kill "$mon"; wait "$mon" 2>/dev/null
+for m in $(seq 1 "$MARKS"); do nsx gw ip route del 203.0.113.64/26 via 192.0.2.2 metric $((4200 + m)) 2>/dev/null; done
+nsx gw ip route del 203.0.113.128/26 via 192.0.2.2
+# Deleting a nexthop group deletes its routes without a route event: look
+# for deletions of anything of tunneld's protocol. (charon removes and
+# re-adds its own route in table 220 and its rule 1161; the kernel drops the
+# nexthop on ipsec0 silently with the device, and tunneld re-creates it.)
+check "no route, nexthop or rule of tunneld was deleted across the restart" \
+  sh -c "! grep -E '^Deleted .*(proto 116|table 1160)' '$T_DIR/monitor.txt'"
+check "no route of tunneld's table was added again (adopted, not rebuilt)" \
+  sh -c "! grep -E 'table 1160' '$T_DIR/monitor.txt'"
+check "tunneld's table holds the same routes and groups after the restart" \
+  sh -c "owned=\$(ip -n $TEST-gw route show table 1160); [ -n \"\$owned\" ] && [ \"\$owned\" = \"\$(cat '$T_DIR/table-before.txt')\" ]"
 check "tunneld stops cleanly again" tunneld_stop gw
 finish

@@ -3,7 +3,9 @@
 
 # azure_gateway_conf FILE PSK -> swanctl.conf for the stand-in Azure VPN
 # gateway (stock charon, responder) with Azure's default route-based policy
+# (files holding a PSK are made 0600, as a secrets file must be)
 azure_gateway_conf() {
+  install -m 600 /dev/null "$1"
   cat > "$1" <<CONF
 connections {
   azure-gw {
@@ -42,6 +44,7 @@ azure_site_conf() {
   local extra="" kv
   for kv in "$@"; do extra="$extra    $kv
 "; done
+  install -m 600 /dev/null "$file"
   cat > "$file" <<CONF
 include $REPO/conf/presets/*.conf
 connections {

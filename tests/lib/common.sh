@@ -9,11 +9,31 @@ set -u
 : "${TEST:?TEST must name the test}"
 # TEST_PREFIX (a letter or two) lets two checkouts run the same test at once
 TEST="${TEST_PREFIX:-}$TEST"
+# it names namespaces, files and a lock: letters, digits, '_' and '-' only
+[[ $TEST =~ ^[A-Za-z0-9_-]{1,24}$ ]] || {
+  echo "tests: TEST_PREFIX+TEST '$TEST' must be 1-24 letters, digits, '_' or '-'" >&2
+  exit 1
+}
+# One run per test name at a time: a second run would delete the first one's
+# namespaces (e.g. TEST exported to ctest -j2 gives every script one name).
+# The lock goes with this shell; spawn does not hand it to the daemons.
+exec {T_LOCK}>"/run/lock/tunneld-test-$TEST.lock" || { echo "[$TEST] FATAL: cannot open /run/lock/tunneld-test-$TEST.lock" >&2; exit 1; }
+flock -n "$T_LOCK" || {
+  exec {T_LOCK}>&- # (not to be listed among the holders)
+  holders=$(for fd in /proc/[0-9]*/fd/*; do
+    [ "$(readlink "$fd" 2>/dev/null)" = "/run/lock/tunneld-test-$TEST.lock" ] && fd=${fd#/proc/} && echo "${fd%%/*}"
+  done | sort -u | tr '\n' ' ')
+  echo "[$TEST] FATAL: test '$TEST' is already running (an exported TEST, or the same TEST_PREFIX in two checkouts?); processes holding /run/lock/tunneld-test-$TEST.lock: ${holders:-none found}" >&2
+  exit 1
+}
 T_DIR=$(mktemp -d "/tmp/tunneld-test-$TEST.XXXXXX")
 T_PIDS=()
 T_NETNS=()
 T_FAILED=0
 T_CHECKS=0
+# the test's own stdout, for cleanup messages: a signal can run the exit trap
+# while a command's output is redirected (wait_for sends it to /dev/null)
+exec {T_STDOUT}>&1
 
 log() { printf '[%s %(%H:%M:%S)T] %s\n' "$TEST" -1 "$*"; }
 fail() {
@@ -31,10 +51,25 @@ check() {
   if "$@"; then log "ok: $what"; else fail "$what"; fi
 }
 
-# netns_new NAME -> creates "$TEST-NAME" (removing a leftover of the same name)
+# netns_kill_all NS -> SIGKILL to every process still inside netns NS (one of
+# this test's: only processes of an earlier run of the same test, or ones the
+# test lost track of, can be there)
+netns_kill_all() {
+  local p
+  for p in $(ip netns pids "$1" 2>/dev/null); do
+    log "killing process $p ($(cat /proc/$p/comm 2>/dev/null)) left in netns $1" >&$T_STDOUT
+    kill -KILL "$p" 2>/dev/null
+  done
+}
+
+# netns_new NAME -> creates "$TEST-NAME" (removing a leftover of the same name
+# and the processes an earlier, killed run left in it)
 netns_new() {
   local ns="$TEST-$1"
-  ip netns del "$ns" 2>/dev/null || true
+  if [ -e "/run/netns/$ns" ]; then
+    netns_kill_all "$ns"
+    ip netns del "$ns" 2>/dev/null || true
+  fi
   ip netns add "$ns" || die "cannot create netns $ns"
   ip -n "$ns" link set lo up
   T_NETNS+=("$ns")
@@ -57,17 +92,22 @@ veth_pair() {
 # spawn LOGFILE cmd... -> background process, pid recorded for cleanup
 spawn() {
   local logf=$1; shift
-  "$@" >"$logf" 2>&1 &
+  "$@" >"$logf" 2>&1 {T_STDOUT}>&- {T_LOCK}>&- &
   T_PIDS+=("$!")
   LAST_PID=$!
 }
 
-# wait_for TIMEOUT_S "description" cmd... -> polls every 0.1 s
+# now_ms -> monotonic enough wall clock in milliseconds
+now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((t / 1000)); }
+# wait_for TIMEOUT_S "description" cmd... -> polls every 0.1 s for at most
+# TIMEOUT_S whole seconds (times TEST_TIME_SCALE, set for the slower sanitizer
+# build: a bound on waiting, never a speed assertion)
 wait_for() {
   local timeout=$1 what=$2; shift 2
-  local deadline=$((SECONDS + timeout))
-  while [ $SECONDS -lt $deadline ]; do
+  local deadline=$(($(now_ms) + timeout * 1000 * ${TEST_TIME_SCALE:-1}))
+  while :; do
     if "$@" >/dev/null 2>&1; then return 0; fi
+    [ "$(now_ms)" -lt "$deadline" ] || break
     sleep 0.1
   done
   log "timed out after ${timeout}s waiting for: $what"
@@ -87,21 +127,27 @@ cleanup_all() {
   local rc=$?
   local p live=()
   for p in "${T_PIDS[@]}"; do our_child "$p" && live+=("$p"); done
-  for p in "${live[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  # (CONT: a process the test froze with SIGSTOP handles TERM only then)
+  for p in "${live[@]}"; do kill -TERM "$p" 2>/dev/null; kill -CONT "$p" 2>/dev/null || true; done
   for p in "${live[@]}"; do
     for _ in $(seq 50); do our_child "$p" || break; sleep 0.1; done
     our_child "$p" && kill -KILL "$p" 2>/dev/null
   done
   local ns
-  for ns in "${T_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "${T_NETNS[@]}"; do
+    netns_kill_all "$ns"
+    ip netns del "$ns" 2>/dev/null || true
+  done
+  [ $rc -lt 128 ] || log "interrupted (exit status $rc): processes and namespaces removed" >&$T_STDOUT
   if [ "${KEEP_TEST_DIR:-0}" = 1 ] || [ $rc -ne 0 ] || [ $T_FAILED -ne 0 ]; then
-    log "logs kept in $T_DIR"
+    log "logs kept in $T_DIR" >&$T_STDOUT
   else
     rm -rf "$T_DIR"
   fi
 }
 trap cleanup_all EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # finish -> prints the plain summary line and exits non-zero on any failure
 finish() {

@@ -28,17 +28,21 @@ charon_peer_start() {
     ip netns exec "$TEST-$name" unshare -m sh -c \
     'mount -t tmpfs none /run && exec "$0"' "$STOCK_CHARON"
   eval "PEER_PID_$name=$LAST_PID"
-  wait_for 15 "$name vici socket" test -S "$dir/vici" || die "stock charon $name did not start"
+  wait_for 15 "$name vici socket" peer_ready "$dir/vici" "$LAST_PID" && test -S "$dir/vici" ||
+    { tail -5 "$dir/stdout.log" >&2; die "stock charon $name did not start"; }
   STRONGSWAN_CONF="$dir/strongswan.conf" ip netns exec "$TEST-$name" \
-    "$STOCK_SWANCTL" --load-all --file "$swconf" --uri "unix://$dir/vici" \
+    timeout -k 1 60 "$STOCK_SWANCTL" --load-all --file "$swconf" --uri "unix://$dir/vici" \
     > "$dir/swanctl-load.log" 2>&1 || { cat "$dir/swanctl-load.log" >&2; die "swanctl --load-all on $name failed"; }
 }
 
-# peer_swanctl NAME args... -> Debian swanctl against that peer
+peer_ready() { test -S "$1" || ! our_child "$2"; }
+
+# peer_swanctl NAME args... -> Debian swanctl against that peer (bounded)
 peer_swanctl() {
   local name=$1; shift
   local cmd=$1; shift
-  STRONGSWAN_CONF="$T_DIR/$name/strongswan.conf" "$STOCK_SWANCTL" "$cmd" --uri "unix://$T_DIR/$name/vici" "$@"
+  STRONGSWAN_CONF="$T_DIR/$name/strongswan.conf" timeout -k 1 60 \
+    "$STOCK_SWANCTL" "$cmd" --uri "unix://$T_DIR/$name/vici" "$@"
 }
 
 # drop_ike NAME TABLE / undrop_ike NAME TABLE -> the host in netns "$TEST-NAME"
