@@ -372,17 +372,15 @@ static bool check_pattern(walk_t *w, const char *pattern, const char *written, c
 {
     glob_t g;
     int rc;
-    bool ok = true, missing;
+    bool ok = true;
 
     glob_failure.err = 0;
     rc = glob(pattern, GLOB_ERR, glob_error, &g);
-    /* a directory on the way that does not exist: the pattern matches nothing */
-    missing = rc == GLOB_NOMATCH ||
-              (rc == GLOB_ABORTED && (glob_failure.err == ENOENT || glob_failure.err == ENOTDIR));
-    if (missing && !strpbrk(pattern, "*?[")) {
-        /* a pattern may match nothing; a plain path must exist */
+    if (rc == GLOB_NOMATCH && !strpbrk(pattern, "*?[")) {
+        /* a pattern may match nothing (an empty conf.d); a plain path must exist */
         ok = fail(w, from, line, written, "%s: cannot read: %s", pattern, strerror(ENOENT));
-    } else if (!missing && rc != 0) {
+    } else if (rc != 0 && rc != GLOB_NOMATCH) {
+        /* e.g. a directory of the pattern that does not exist: a typo, not an empty match */
         ok = fail(w, from, line, written, "%s: cannot expand the pattern: %s%s%s", pattern,
                   rc == GLOB_NOSPACE  ? "out of memory"
                   : glob_failure.path ? glob_failure.path

@@ -8,8 +8,8 @@
  *    file system (proc, sys, ...), at most CONF_FILE_MAX bytes, together at
  *    most CONF_TOTAL_MAX bytes in at most CONF_FILES_MAX files, includes
  *    nested at most CONF_INCLUDE_DEPTH deep, with no include loop;
- *  - an include without glob characters must name an existing file, and one
- *    with them may match nothing;
+ *  - an include without glob characters must name an existing file; one
+ *    with them may match nothing, but its directories must exist;
  *  - a file holding secrets (a key named `secret`, or content of the
  *    top-level `secrets` section; see conf_scan.h) must not be readable or
  *    writable by others nor owned by a user other than root (or tunneld's

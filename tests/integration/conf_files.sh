@@ -18,13 +18,13 @@ netns_new gw
 D=$T_DIR
 mkfifo "$D/fifo"
 ln -s fifo "$D/fifo-link"
-mkdir -p "$D/dir" "$D/conf.d" "$D/big"
+mkdir -p "$D/dir" "$D/conf.d" "$D/big" "$D/empty.d"
 echo "# regular" > "$D/conf.d/a.conf"
 mkfifo "$D/conf.d/b.conf"
 truncate -s 17M "$D/huge.conf"
 for i in 1 2 3 4 5; do truncate -s 15M "$D/big/$i.conf"; done
 cat > "$D/good.conf" <<CONF
-include presets-none/*.conf
+include empty.d/*.conf
 connections {
   c {
     remote_addrs = 192.0.2.2
@@ -54,6 +54,7 @@ add huge "huge.conf" "$D/huge.conf is 17825792 bytes, at most 16777216 bytes per
 add total "big/*.conf" "the files of one load exceed 67108864 bytes"
 add loop "swanctl.conf" "include loop: $D/swanctl.conf is already being read"
 add missing "nothere.conf" "$D/nothere.conf: cannot read: No such file or directory"
+add nodir "nothere.d/*.conf" "$D/nothere.d/*.conf: cannot expand the pattern: $D/nothere.d: No such file or directory"
 
 # run_n ID -> tunneld -n bounded by timeout; rc in RC, output in $D/ID.out
 run_n() {
@@ -62,7 +63,7 @@ run_n() {
 }
 
 cp "$D/good.conf" "$D/swanctl.conf"
-check "-n accepts the file without a bad include" timeout 10 "$TUNNELD" -n -f "$D/gw/tunneld.conf"
+check "-n accepts the file without a bad include (a glob matching nothing in empty.d)" timeout 10 "$TUNNELD" -n -f "$D/gw/tunneld.conf"
 for c in "${!INC[@]}"; do
   { echo "include ${INC[$c]}"; cat "$D/good.conf"; } > "$D/swanctl.conf"
   run_n "$c"
