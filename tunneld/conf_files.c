@@ -30,6 +30,8 @@ typedef struct {
 struct conf_files {
     location_t *locs;
     size_t n_locs, cap_locs;
+    location_t *refs; /* template references (top unused) */
+    size_t n_refs, cap_refs;
     char **warnings;
     size_t n_warnings;
 };
@@ -263,6 +265,48 @@ static bool record_location(walk_t *w, conf_top_t top, const char *name, unsigne
     return true;
 }
 
+/* a template reference: checked like a name in each of its parts, then recorded */
+static bool on_reference(void *ctx, const char *ref, unsigned line)
+{
+    walk_t *w = ctx;
+    conf_files_t *f = w->f;
+    size_t parts = 1;
+    conf_text_t why;
+    char *copy = strdup(ref), *save = NULL, *part;
+    bool ok = true;
+
+    if (!copy)
+        return fail(w, NULL, 0, NULL, "out of memory");
+    for (const char *c = ref; *c; c++)
+        parts += *c == '.';
+    for (part = strtok_r(copy, ".", &save); ok && part; part = strtok_r(NULL, ".", &save))
+        if (!conf_name_ok(part, CONF_NAME_MAX, &why))
+            ok = fail(w, NULL, 0, NULL, "%s:%u: template reference %s: the name %s %s",
+                      w->top->name, line, CONF_Q(ref), CONF_Q(part), why.s);
+    free(copy);
+    if (ok && parts > CONF_REF_PARTS)
+        ok = fail(w, NULL, 0, NULL, "%s:%u: template reference %s: at most %d parts", w->top->name,
+                  line, CONF_Q(ref), CONF_REF_PARTS);
+    if (!ok)
+        return false;
+    if (f->n_refs == f->cap_refs) {
+        size_t cap = f->cap_refs ? f->cap_refs * 2 : 16;
+        location_t *grown = realloc(f->refs, cap * sizeof(*grown));
+        if (!grown)
+            return fail(w, NULL, 0, NULL, "out of memory");
+        f->refs = grown;
+        f->cap_refs = cap;
+    }
+    location_t *r = &f->refs[f->n_refs];
+    *r = (location_t){.order = f->n_refs, .name = strdup(ref)};
+    if (!r->name || asprintf(&r->where, "%s:%u", w->top->name, line) < 0) {
+        free(r->name);
+        return fail(w, NULL, 0, NULL, "out of memory");
+    }
+    f->n_refs++;
+    return true;
+}
+
 static bool on_section(void *ctx, conf_top_t top, const char *name, unsigned line)
 {
     return record_location(ctx, top, name, line);
@@ -309,6 +353,7 @@ static const conf_scan_ops_t scan_ops = {
     .include = on_include,
     .section = on_section,
     .secret = on_secret,
+    .reference = on_reference,
 };
 
 /* checks one file and (through the scan) what it includes */
@@ -449,11 +494,24 @@ void conf_files_free(conf_files_t *f)
         free(f->locs[i].name);
         free(f->locs[i].where);
     }
+    for (size_t i = 0; i < f->n_refs; i++) {
+        free(f->refs[i].name);
+        free(f->refs[i].where);
+    }
     for (size_t i = 0; i < f->n_warnings; i++)
         free(f->warnings[i]);
+    free(f->refs);
     free(f->locs);
     free(f->warnings);
     free(f);
+}
+
+const char *conf_files_ref(const conf_files_t *f, size_t idx, const char **where)
+{
+    if (!f || idx >= f->n_refs)
+        return NULL;
+    *where = f->refs[idx].where;
+    return f->refs[idx].name;
 }
 
 const char *conf_files_warning(const conf_files_t *f, size_t idx)

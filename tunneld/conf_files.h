@@ -10,6 +10,10 @@
  *    nested at most CONF_INCLUDE_DEPTH deep, with no include loop;
  *  - an include without glob characters must name an existing file; one
  *    with them may match nothing, but its directories must exist;
+ *  - every template reference (`name : presets.azure {`) is made of at most
+ *    CONF_REF_PARTS names that follow the name rules (conf_value.h):
+ *    libstrongswan formats a reference as a printf format when it resolves
+ *    it, so a '%' there would crash any lookup through it;
  *  - a file holding secrets (a key named `secret`, or content of the
  *    top-level `secrets` section; see conf_scan.h) must not be readable or
  *    writable by others nor owned by a user other than root (or tunneld's
@@ -34,6 +38,7 @@
 #define CONF_TOTAL_MAX     (64u << 20) /* bytes of all files of one load */
 #define CONF_FILES_MAX     1024        /* files of one load (includes counted each time) */
 #define CONF_INCLUDE_DEPTH 16          /* includes within includes */
+#define CONF_REF_PARTS     4           /* parts of a template reference (presets.azure: 2) */
 
 typedef struct conf_files conf_files_t;
 
@@ -49,6 +54,9 @@ void conf_files_free(conf_files_t *f);
  * prints "<prog>: <error>" to stderr and returns false on failure.
  */
 bool conf_files_precheck(const char *path, const char *prog);
+
+/* the idx-th template reference and *where ("file:line"); NULL past the end */
+const char *conf_files_ref(const conf_files_t *f, size_t idx, const char **where);
 
 /* warnings found (group-readable secrets files); idx from 0, NULL past the end */
 const char *conf_files_warning(const conf_files_t *f, size_t idx);

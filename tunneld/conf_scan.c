@@ -166,8 +166,29 @@ static void scan_value(scan_t *s)
     }
 }
 
-/* after `:`: template references */
-static void scan_refs(scan_t *s)
+/* one reference name at s->p (already known to start with a name character) */
+static bool scan_ref(scan_t *s)
+{
+    const char *start = s->p;
+
+    while (s->p < s->end &&
+           (is_name_char(*s->p) || (*s->p == '.' && s->p + 1 < s->end && is_name_char(s->p[1]))))
+        s->p++;
+    if (!s->ops->reference)
+        return true;
+    /* the parser keeps it up to its first NUL */
+    char *ref = strndup(start, strnlen(start, (size_t)(s->p - start)));
+    if (!ref) {
+        s->failed = true;
+        return false;
+    }
+    bool ok = s->ops->reference(s->ctx, ref, s->line);
+    free(ref);
+    return ok;
+}
+
+/* after `:`: template references; false to stop */
+static bool scan_refs(scan_t *s)
 {
     while (s->p < s->end) {
         char c = *s->p;
@@ -179,13 +200,13 @@ static void scan_refs(scan_t *s)
         } else if (c == '#') {
             skip_comment(s);
         } else if (is_name_char(c)) {
-            while (s->p < s->end && (is_name_char(*s->p) ||
-                                     (*s->p == '.' && s->p + 1 < s->end && is_name_char(s->p[1]))))
-                s->p++;
+            if (!scan_ref(s))
+                return false;
         } else {
-            return;
+            return true;
         }
     }
+    return true;
 }
 
 /* after `include` and its blanks: the pattern, then the include itself */
@@ -271,8 +292,7 @@ static bool scan_token(scan_t *s)
         skip_comment(s);
         return true;
     case ':':
-        scan_refs(s); /* the section name before `:` stays pending for `{` */
-        return true;
+        return scan_refs(s); /* the section name before `:` stays pending for `{` */
     case '{': {
         bool ok = open_section(s);
         s->name = NULL;

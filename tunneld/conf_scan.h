@@ -7,7 +7,9 @@
  *  - whether the file holds secrets: a key named `secret` anywhere, or any
  *    content of the top-level `secrets` section;
  *  - where each section directly under `connections` or `secrets` starts
- *    (for error messages naming file:line).
+ *    (for error messages naming file:line);
+ *  - every template reference (libstrongswan uses its text as a printf
+ *    format when it resolves it: tunneld checks it first).
  * It follows the lexer's start conditions (comments, values, quoted strings
  * with escapes, template references, include patterns) and counts section
  * braces; it is not a parser (no grammar, no settings are built). The state
@@ -46,6 +48,8 @@ typedef struct {
     bool (*section)(void *ctx, conf_top_t top, const char *name, unsigned line);
     /* content that is a secret or inside secrets, at `line` (called once per line at most) */
     void (*secret)(void *ctx, unsigned line);
+    /* a template reference (`name : ref, ref {`), as the parser keeps it; may be NULL */
+    bool (*reference)(void *ctx, const char *ref, unsigned line);
 } conf_scan_ops_t;
 
 /* Scans text[0..len). False when a callback stopped it (or out of memory). */

@@ -315,6 +315,56 @@ static bool check_top(walk_t *w)
     return ok;
 }
 
+/* whether section `name` is among the sub-sections of the first n parts of ref */
+static bool has_sub(settings_t *cfg, char **part, size_t n, const char *name)
+{
+    enumerator_t *e;
+    char *sub;
+    bool found = false;
+
+    switch (n) {
+    case 0:
+        e = cfg->create_section_enumerator(cfg, "");
+        break;
+    case 1:
+        e = cfg->create_section_enumerator(cfg, "%s", part[0]);
+        break;
+    case 2:
+        e = cfg->create_section_enumerator(cfg, "%s.%s", part[0], part[1]);
+        break;
+    default:
+        e = cfg->create_section_enumerator(cfg, "%s.%s.%s", part[0], part[1], part[2]);
+        break;
+    }
+    while (!found && e->enumerate(e, &sub))
+        found = streq(sub, name);
+    e->destroy(e);
+    return found;
+}
+
+/* every template reference names a section (conf_files checked their names and parts) */
+static bool check_refs(walk_t *w)
+{
+    const char *ref, *where;
+    bool ok = true;
+
+    for (size_t i = 0; ok && (ref = conf_files_ref(w->t->files, i, &where)); i++) {
+        char *copy = strdup(ref), *part[CONF_REF_PARTS], *save = NULL;
+        size_t n = 0;
+        if (!copy)
+            return oom(w);
+        for (char *p = strtok_r(copy, ".", &save); p && n < CONF_REF_PARTS;
+             p = strtok_r(NULL, ".", &save))
+            part[n++] = p;
+        if (n && !has_sub(w->cfg, part, n - 1, part[n - 1])) {
+            conf_err(w->err, "%s: template '%s' not found (no section of that name)", where, ref);
+            ok = false;
+        }
+        free(copy);
+    }
+    return ok;
+}
+
 /* "file:NUMBER: " at the start of a parser message */
 static bool names_line(const char *msg)
 {
@@ -348,28 +398,43 @@ static settings_t *parse(const char *path, char **err)
     return cfg;
 }
 
-conf_tree_t *conf_tree_read(const char *path, char **err)
+conf_tree_t *conf_tree_build(settings_t *cfg, conf_files_t *files, const char *path, char **err)
 {
     conf_tree_t *t = calloc(1, sizeof(*t));
-    walk_t w = {.t = t, .path = path, .err = err};
-    bool ok;
+    walk_t w = {.cfg = cfg, .t = t, .path = path, .err = err};
 
-    *err = NULL;
     if (!t) {
+        conf_files_free(files);
         conf_err(err, "%s: out of memory", path);
         return NULL;
     }
-    t->files = conf_files_check(path, err);
-    w.cfg = t->files ? parse(path, err) : NULL;
-    ok = w.cfg && check_top(&w) && read_conns(&w) && read_secrets(&w);
-    if (w.cfg)
-        w.cfg->destroy_clear(w.cfg);
-    if (!ok) {
+    t->files = files;
+    if (!check_top(&w) || !check_refs(&w) || !read_conns(&w) || !read_secrets(&w)) {
         if (!*err)
             conf_err(err, "%s: out of memory", path);
         conf_tree_free(t);
         return NULL;
     }
+    return t;
+}
+
+conf_tree_t *conf_tree_read(const char *path, char **err)
+{
+    conf_files_t *files;
+    settings_t *cfg;
+    conf_tree_t *t;
+
+    *err = NULL;
+    files = conf_files_check(path, err);
+    if (!files)
+        return NULL;
+    cfg = parse(path, err);
+    if (!cfg) {
+        conf_files_free(files);
+        return NULL;
+    }
+    t = conf_tree_build(cfg, files, path, err);
+    cfg->destroy_clear(cfg);
     return t;
 }
 

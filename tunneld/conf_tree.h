@@ -59,6 +59,15 @@ typedef struct {
 conf_tree_t *conf_tree_read(const char *path, char **err);
 void conf_tree_free(conf_tree_t *t);
 
+/*
+ * The walk alone, over a file already checked (files, adopted) and parsed
+ * (cfg, not changed): what conf_tree_read does after the parser (the bench
+ * times it on its own).
+ */
+struct settings_t;
+conf_tree_t *conf_tree_build(struct settings_t *cfg, conf_files_t *files, const char *path,
+                             char **err);
+
 /* the sub-section of that name, or NULL */
 const conf_sec_t *conf_sec_sub(const conf_sec_t *s, const char *name);
 /* the value of key, or NULL */

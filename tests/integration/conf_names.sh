@@ -2,7 +2,9 @@
 # Names in the connections file (issue 7 items 3, 4, 9, 15): section paths of
 # 511, 512, 1000 and 5000 characters (the 511 one crashed tunneld at start and
 # on SIGHUP while -n said OK), connection and child names past the SA table's
-# 63 bytes, names with '%' and binary bytes, a connection with 40 children.
+# 63 bytes, names with '%' and binary bytes (also in template references,
+# which crashed -n too), a reference to a missing template, a connection with
+# 40 children.
 # tunneld -n, start and SIGHUP agree: each bad file is refused with the same
 # one message naming the section and the rule, tunneld keeps running with
 # what it had; the good file loads every name whole and every child.
@@ -73,10 +75,20 @@ write("pct_secret", conn(b"c"), "secrets.'ike-%n%s': section name contains '%' (
       b"secrets {\n  ike-%n%s {\n    secret = x\n  }\n}\n")
 write("bin_secret", conn(b"c"), "section name contains byte 0x1b (byte 4)",
       b"secrets {\n  ike\x1b[2J {\n    secret = x\n  }\n}\n")
-# the good file: the longest connection name, 40 children with 63-byte names
+# template references: libstrongswan formats them as printf formats when it resolves them
+tmpl = b"presets {\n  t {\n    version = 2\n  }\n}\n"
+def with_ref(cid, ref, expect):
+    with open(os.path.join(d, cid + ".conf"), "wb") as f:
+        f.write(tmpl + b"connections {\n" + conn(b"c : " + ref) + b"}\n")
+    with open(os.path.join(d, cid + ".expect"), "w") as f:
+        f.write(expect)
+with_ref("ref_pct", b"presets.t%s%s%s%n",
+         "template reference 'presets.t%s%s%s%n': the name 't%s%s%s%n' contains '%' (byte 2)")
+with_ref("ref_missing", b"presets.tt", "template 'presets.tt' not found")
+# the good file: the longest connection name, 40 children with 63-byte names, a template
 children = b"".join(b"      " + (b"c%02d" % i) + b"x" * 60 + b" {\n        local_ts = 100.64.%d.0/24\n      }\n" % i
                     for i in range(40))
-good = (b"connections {\n  " + long_name.encode() + b" {\n    remote_addrs = 192.0.2.2\n"
+good = (tmpl + b"connections {\n  " + long_name.encode() + b" : presets.t {\n    remote_addrs = 192.0.2.2\n"
         b"    children {\n" + children + b"    }\n  }\n" + conn(b"short-name_1")[2:] + b"}\n"
         b"secrets {\n  ike-" + long_name.encode() + b" {\n    id-1 = 192.0.2.1\n    secret = 0x0a0b0c\n  }\n}\n")
 open(os.path.join(d, "good.conf"), "wb").write(good)
@@ -150,7 +162,7 @@ check "the previous connections are kept" has_conn "$LONG"
 check "tunneld stops cleanly" tunneld_stop gw
 
 # start with bad files: refused the same way, tunneld runs (no connections)
-for c in deep511 pct_n conn64; do
+for c in deep511 pct_n conn64 ref_pct; do
   cp "$T_DIR/cases/$c.conf" "$T_DIR/swanctl.conf"
   before=$(refusals)
   tunneld_start gw

@@ -71,7 +71,13 @@ static void on_secret(void *ctx, unsigned line)
     add(((rec_t *)ctx)->out, "secret@%u ", line);
 }
 
-static const conf_scan_ops_t ops = {on_include, on_section, on_secret};
+static bool on_reference(void *ctx, const char *ref, unsigned line)
+{
+    add(((rec_t *)ctx)->out, "ref[%s]@%u ", ref, line);
+    return true;
+}
+
+static const conf_scan_ops_t ops = {on_include, on_section, on_secret, on_reference};
 
 static const char *scan_len(const char *text, size_t len)
 {
@@ -114,7 +120,7 @@ static void test_includes(void **state)
     assert_string_equal(scan("include\t= a.conf\n"), "");
     assert_string_equal(scan("includes a.conf\n"), "");
     assert_string_equal(scan("xinclude a.conf\n"), "");
-    assert_string_equal(scan("a : include b {\n}\n"), "");
+    assert_string_equal(scan("a : include b {\n}\n"), "ref[include]@1 ref[b]@1 ");
     assert_string_equal(scan("include \"unterminated\n"), "");
     /* a value string spanning lines: lines still counted */
     assert_string_equal(scan("k = \"a\\\ninclude x\"\ninclude y\n"), "inc[y]@3 ");
@@ -124,7 +130,11 @@ static void test_includes(void **state)
 static void test_secrets_and_sections(void **state)
 {
     assert_string_equal(scan("connections {\n c1 {\n }\n c2 : t {\n }\n c3 : a.b, c {\n}\n}\n"),
-                        "c:c1@2 c:c2@4 c:c3@6 ");
+                        "c:c1@2 ref[t]@4 c:c2@4 ref[a.b]@6 ref[c]@6 c:c3@6 ");
+    /* references as the lexer reads them: names with dots, commas, comments, newlines */
+    assert_string_equal(scan("x : a.b.c,\n d # e\n , f%s {\n}\n"),
+                        "ref[a.b.c]@1 ref[d]@2 ref[f%s]@3 ");
+    assert_string_equal(scan("x : a. {\n}\n"), "ref[a]@1 ");
     assert_string_equal(scan("secrets {\n  ike-x {\n    secret = y\n  }\n}\n"),
                         "secret@2 s:ike-x@2 secret@3 ");
     assert_string_equal(scan("plugins {\n radius {\n  secret = x\n }\n}\n"), "secret@3 ");
