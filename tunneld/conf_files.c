@@ -48,7 +48,7 @@ typedef struct frame {
 typedef struct {
     conf_files_t *f;
     char **err;
-    size_t total, files;
+    size_t total, files, includes;
     frame_t *top; /* the file being scanned */
     unsigned depth;
 } walk_t;
@@ -330,6 +330,9 @@ static bool on_include(void *ctx, const char *pattern, unsigned line, conf_scan_
 
     if (!pattern[0])
         return fail(w, from, line, pattern, "no file pattern after 'include'");
+    if (++w->includes > CONF_INCLUDES_MAX)
+        return fail(w, from, line, pattern, "more than %d include statements in one load",
+                    CONF_INCLUDES_MAX);
     if (path_absolute((char *)pattern)) {
         resolved = strdup(pattern);
     } else {

@@ -7,7 +7,8 @@
  *    device, socket or directory; symlinks are followed), not on a pseudo
  *    file system (proc, sys, ...), at most CONF_FILE_MAX bytes, together at
  *    most CONF_TOTAL_MAX bytes in at most CONF_FILES_MAX files, includes
- *    nested at most CONF_INCLUDE_DEPTH deep, with no include loop;
+ *    nested at most CONF_INCLUDE_DEPTH deep, at most CONF_INCLUDES_MAX
+ *    include statements, with no include loop;
  *  - an include without glob characters must name an existing file; one
  *    with them may match nothing, but its directories must exist;
  *  - every template reference (`name : presets.azure {`) is made of at most
@@ -39,6 +40,7 @@
 #define CONF_FILES_MAX     1024        /* files of one load (includes counted each time) */
 #define CONF_INCLUDE_DEPTH 16          /* includes within includes */
 #define CONF_REF_PARTS     4           /* parts of a template reference (presets.azure: 2) */
+#define CONF_INCLUDES_MAX  4096        /* include statements of one load */
 
 typedef struct conf_files conf_files_t;
 
