@@ -39,6 +39,8 @@ struct conf_files {
 /* one file on the include stack */
 typedef struct frame {
     const char *name;
+    const char *from, *pattern; /* the include that read it (NULL for the top file) */
+    unsigned line;
     dev_t dev;
     ino_t ino;
     unsigned secret_line;
@@ -220,17 +222,20 @@ static bool warn(walk_t *w, const char *fmt, ...)
 }
 
 /* a file holding secrets: only root (or tunneld's user) may read or change it */
-static bool check_secret_mode(walk_t *w, const char *name, const struct stat *st, unsigned line)
+static bool check_secret_mode(walk_t *w, const frame_t *fr, const struct stat *st)
 {
+    const char *name = fr->name;
+    unsigned line = fr->secret_line;
+
     unsigned mode = st->st_mode & 07777;
 
     if (st->st_uid != 0 && st->st_uid != geteuid())
-        return fail(w, NULL, 0, NULL,
+        return fail(w, fr->from, fr->line, fr->pattern,
                     "%s holds secrets (line %u) but is owned by uid %u, not root: run chown root "
                     "%s",
                     name, line, (unsigned)st->st_uid, name);
     if (mode & S_IRWXO)
-        return fail(w, NULL, 0, NULL,
+        return fail(w, fr->from, fr->line, fr->pattern,
                     "%s holds secrets (line %u) but its mode %04o gives other users access "
                     "to it: run chmod 600 %s",
                     name, line, mode, name);
@@ -281,12 +286,14 @@ static bool on_reference(void *ctx, const char *ref, unsigned line)
         parts += *c == '.';
     for (part = strtok_r(copy, ".", &save); ok && part; part = strtok_r(NULL, ".", &save))
         if (!conf_name_ok(part, CONF_NAME_MAX, &why))
-            ok = fail(w, NULL, 0, NULL, "%s:%u: template reference %s: the name %s %s",
-                      w->top->name, line, CONF_Q(ref), CONF_Q(part), why.s);
+            ok = fail(w, w->top->from, w->top->line, w->top->pattern,
+                      "%s:%u: template reference %s: the name %s %s", w->top->name, line,
+                      CONF_Q(ref), CONF_Q(part), why.s);
     free(copy);
     if (ok && parts > CONF_REF_PARTS)
-        ok = fail(w, NULL, 0, NULL, "%s:%u: template reference %s: at most %d parts", w->top->name,
-                  line, CONF_Q(ref), CONF_REF_PARTS);
+        ok = fail(w, w->top->from, w->top->line, w->top->pattern,
+                  "%s:%u: template reference %s: at most %d parts", w->top->name, line, CONF_Q(ref),
+                  CONF_REF_PARTS);
     if (!ok)
         return false;
     if (f->n_refs == f->cap_refs) {
@@ -352,11 +359,21 @@ static bool on_include(void *ctx, const char *pattern, unsigned line, conf_scan_
     return ok;
 }
 
+static void on_too_long(void *ctx, const char *what, unsigned line)
+{
+    walk_t *w = ctx;
+
+    fail(w, w->top->from, w->top->line, w->top->pattern,
+         "%s:%u: %s longer than %d bytes (libstrongswan's lexer would take minutes over it)",
+         w->top->name, line, what, CONF_LINE_MAX);
+}
+
 static const conf_scan_ops_t scan_ops = {
     .include = on_include,
     .section = on_section,
     .secret = on_secret,
     .reference = on_reference,
+    .too_long = on_too_long,
 };
 
 /* checks one file and (through the scan) what it includes */
@@ -386,7 +403,13 @@ static bool check_file(walk_t *w, const char *name, const char *from, unsigned l
         return fail(w, from, line, pattern, "%s: the files of one load exceed %u bytes", name,
                     CONF_TOTAL_MAX);
     }
-    frame_t fr = {.name = name, .dev = sb.st_dev, .ino = sb.st_ino, .up = w->top};
+    frame_t fr = {.name = name,
+                  .from = from,
+                  .pattern = pattern,
+                  .line = line,
+                  .dev = sb.st_dev,
+                  .ino = sb.st_ino,
+                  .up = w->top};
     w->top = &fr;
     w->depth++;
     ok = conf_scan(text, len, st, &scan_ops, w);
@@ -396,7 +419,7 @@ static bool check_file(walk_t *w, const char *name, const char *from, unsigned l
     free(text);
     if (!ok)
         return *w->err ? false : fail(w, NULL, 0, NULL, "%s: out of memory scanning it", name);
-    return !fr.secret_line || check_secret_mode(w, name, &sb, fr.secret_line);
+    return !fr.secret_line || check_secret_mode(w, &fr, &sb);
 }
 
 /* the first directory glob(3) could not read (GLOB_ERR stops there, as in the parser) */

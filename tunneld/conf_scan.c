@@ -115,10 +115,25 @@ static void close_section(scan_t *s)
         s->st->top = CONF_TOP_NONE;
 }
 
+static void too_long(scan_t *s, const char *what)
+{
+    if (!s->failed && s->ops->too_long)
+        s->ops->too_long(s->ctx, what, s->line);
+    s->failed = true;
+}
+
 /* a quoted string from after its `"`; into s->buf if collect; false if unterminated */
 static bool scan_string(scan_t *s, bool collect)
 {
+    const char *start = s->p;
+    unsigned line = s->line;
+
     while (s->p < s->end) {
+        if (s->p - start > CONF_LINE_MAX) {
+            s->line = line;
+            too_long(s, "a quoted string");
+            return false;
+        }
         char c = *s->p++;
         if (c == '"')
             return true;
@@ -313,11 +328,29 @@ static bool scan_token(scan_t *s)
     return true;
 }
 
+/* the first line longer than CONF_LINE_MAX, reported; false if there is one */
+static bool lines_fit(scan_t *s)
+{
+    const char *p = s->p, *nl;
+
+    for (unsigned line = 1; p < s->end; line++, p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(s->end - p));
+        if (!nl)
+            nl = s->end;
+        if (nl - p > CONF_LINE_MAX) {
+            s->line = line;
+            too_long(s, "a line");
+            return false;
+        }
+    }
+    return true;
+}
+
 bool conf_scan(const char *text, size_t len, conf_scan_state_t *state, const conf_scan_ops_t *ops,
                void *ctx)
 {
     scan_t s = {.p = text, .end = text + len, .line = 1, .st = state, .ops = ops, .ctx = ctx};
-    bool ok = true;
+    bool ok = lines_fit(&s);
 
     while (ok && s.p < s.end)
         ok = scan_token(&s);

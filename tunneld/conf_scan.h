@@ -24,6 +24,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/*
+ * Longest line, and longest quoted string (which may span lines), in bytes:
+ * libstrongswan's lexer rescans a token from its start whenever its buffer
+ * is refilled, so a token's cost grows with the square of its length (a
+ * 10 MB name took a minute); no valid name or value comes near this.
+ */
+#define CONF_LINE_MAX 65536
+
 typedef enum {
     CONF_TOP_NONE,        /* outside any section */
     CONF_TOP_CONNECTIONS, /* inside top-level "connections" */
@@ -50,9 +58,14 @@ typedef struct {
     void (*secret)(void *ctx, unsigned line);
     /* a template reference (`name : ref, ref {`), as the parser keeps it; may be NULL */
     bool (*reference)(void *ctx, const char *ref, unsigned line);
+    /* what ("a line", "a quoted string") at `line` is longer than CONF_LINE_MAX: the scan stops */
+    void (*too_long)(void *ctx, const char *what, unsigned line);
 } conf_scan_ops_t;
 
-/* Scans text[0..len). False when a callback stopped it (or out of memory). */
+/*
+ * Scans text[0..len). False when a callback stopped it, a line or string was
+ * too long (too_long was called) or out of memory.
+ */
 bool conf_scan(const char *text, size_t len, conf_scan_state_t *state, const conf_scan_ops_t *ops,
                void *ctx);
 

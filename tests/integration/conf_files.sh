@@ -4,8 +4,9 @@
 # was no longer handled). Every file tunneld reads (tunneld.conf, the
 # connections file, every include) must be a regular file within the size
 # limits: a FIFO, /dev/zero, /dev/urandom, a directory, a symlink to a FIFO,
-# a file on /proc, a 17 MiB file, more than 64 MiB in one load, an include
-# loop, a missing file are each refused at once with a message naming it
+# a file on /proc, a 17 MiB file, more than 64 MiB in one load, a 5 MB line,
+# a 400 kB quoted string, an include loop, a missing file are each refused at
+# once with a message naming it
 # (every run is bounded by `timeout`: a hang fails, it does not block).
 #
 #   conf_files.sh TUNNELD TUNNELCTL REPO_DIR
@@ -22,7 +23,13 @@ mkdir -p "$D/dir" "$D/conf.d" "$D/big" "$D/empty.d"
 echo "# regular" > "$D/conf.d/a.conf"
 mkfifo "$D/conf.d/b.conf"
 truncate -s 17M "$D/huge.conf"
-for i in 1 2 3 4 5; do truncate -s 15M "$D/big/$i.conf"; done
+# 15 MiB of short comment lines each
+yes '# a comment line' | head -c 15M > "$D/big/1.conf"
+for i in 2 3 4 5; do cp "$D/big/1.conf" "$D/big/$i.conf"; done
+# one 5 MB line of blanks, one quoted value of 100,000 lines (libstrongswan's
+# lexer rescans a token at every buffer refill: minutes for a long one)
+head -c 5M /dev/zero | tr '\0' ' ' > "$D/blanks.conf"
+{ printf 'x = "'; yes 'abc' | head -n 100000; printf '"\n'; } > "$D/string.conf"
 cat > "$D/good.conf" <<CONF
 include empty.d/*.conf
 connections {
@@ -53,6 +60,8 @@ add proc "/proc/self/status" "/proc/self/status is on a pseudo file system"
 add huge "huge.conf" "$D/huge.conf is 17825792 bytes, at most 16777216 bytes per file"
 add total "big/*.conf" "the files of one load exceed 67108864 bytes"
 add loop "swanctl.conf" "include loop: $D/swanctl.conf is already being read"
+add blanks "blanks.conf" "$D/blanks.conf:1: a line longer than 65536 bytes"
+add string "string.conf" "$D/string.conf:1: a quoted string longer than 65536 bytes"
 add missing "nothere.conf" "$D/nothere.conf: cannot read: No such file or directory"
 add nodir "nothere.d/*.conf" "$D/nothere.d/*.conf: cannot expand the pattern: $D/nothere.d: No such file or directory"
 

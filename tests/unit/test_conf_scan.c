@@ -77,7 +77,12 @@ static bool on_reference(void *ctx, const char *ref, unsigned line)
     return true;
 }
 
-static const conf_scan_ops_t ops = {on_include, on_section, on_secret, on_reference};
+static void on_too_long(void *ctx, const char *what, unsigned line)
+{
+    add(((rec_t *)ctx)->out, "too long: %s@%u ", what, line);
+}
+
+static const conf_scan_ops_t ops = {on_include, on_section, on_secret, on_reference, on_too_long};
 
 static const char *scan_len(const char *text, size_t len)
 {
@@ -152,6 +157,32 @@ static void test_secrets_and_sections(void **state)
     assert_true(conf_scan(b, strlen(b), &st, &ops, &r));
     assert_string_equal(r.out, "secret@1 s:ike-a@1 secret@2 c:c@6 ");
     assert_int_equal(st.depth, 0);
+}
+
+static void test_limits(void **state)
+{
+    static char text[3 * CONF_LINE_MAX];
+    conf_scan_state_t st = {0};
+    rec_t r = {{0}};
+
+    /* a line of exactly the limit passes, one byte more does not */
+    memset(text, ' ', sizeof(text));
+    text[0] = text[CONF_LINE_MAX + 1] = '\n';
+    assert_true(conf_scan(text, CONF_LINE_MAX + 2, &st, &ops, &r));
+    assert_string_equal(r.out, "");
+    text[CONF_LINE_MAX + 1] = ' ';
+    text[CONF_LINE_MAX + 2] = '\n';
+    assert_false(conf_scan(text, CONF_LINE_MAX + 3, &st, &ops, &r));
+    assert_string_equal(r.out, "too long: a line@2 ");
+    /* a quoted string of short lines, longer than the limit in all */
+    memset(&r, 0, sizeof(r));
+    memcpy(text, "x = \"", 5);
+    for (size_t i = 5; i < sizeof(text) - 2; i++)
+        text[i] = i % 10 ? 'a' : '\n';
+    text[sizeof(text) - 2] = '"';
+    text[sizeof(text) - 1] = '\n';
+    assert_false(conf_scan(text, sizeof(text), &st, &ops, &r));
+    assert_string_equal(r.out, "too long: a quoted string@1 ");
 }
 
 /* random files of tricky fragments; N is replaced by a file number */
@@ -332,6 +363,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_includes),
         cmocka_unit_test(test_secrets_and_sections),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_against_parser),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
