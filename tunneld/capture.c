@@ -1,4 +1,5 @@
 /* capture: see capture.h. */
+#define _GNU_SOURCE /* asprintf */
 #include "capture.h"
 
 #include <daemon.h>
@@ -10,7 +11,8 @@
 struct capture {
     logger_t logger;
     u_int thread;
-    char first[512];
+    char *first;
+    bool hooked; /* the dbg hook (no bus yet) */
     void (*saved_dbg)(debug_t, level_t, char *, ...);
 };
 
@@ -20,8 +22,8 @@ static capture_t *active;
 METHOD(logger_t, cap_log, void, capture_t *this, debug_t group, level_t level, int thread,
        ike_sa_t *ike_sa, const char *message)
 {
-    if (group == DBG_CFG && level <= LEVEL_CTRL && (u_int)thread == this->thread && !this->first[0])
-        snprintf(this->first, sizeof(this->first), "%s", message);
+    if (group == DBG_CFG && level <= LEVEL_CTRL && (u_int)thread == this->thread && !this->first)
+        this->first = strdup(message);
 }
 
 METHOD(logger_t, cap_get_level, level_t, capture_t *this, debug_t group)
@@ -32,19 +34,19 @@ METHOD(logger_t, cap_get_level, level_t, capture_t *this, debug_t group)
 static void dbg_capture(debug_t group, level_t level, char *fmt, ...)
 {
     va_list args;
+    char *msg = NULL;
 
-    if (group == DBG_CFG && level <= LEVEL_CTRL && active && !active->first[0]) {
-        va_start(args, fmt);
-        vsnprintf(active->first, sizeof(active->first), fmt, args);
-        va_end(args);
-    }
-    if (active && active->saved_dbg) {
-        char msg[512];
-        va_start(args, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, args);
-        va_end(args);
+    va_start(args, fmt);
+    if (vasprintf(&msg, fmt, args) < 0)
+        msg = NULL;
+    va_end(args);
+    if (!msg)
+        return;
+    if (group == DBG_CFG && level <= LEVEL_CTRL && active && !active->first)
+        active->first = strdup(msg);
+    if (active && active->saved_dbg)
         active->saved_dbg(group, level, "%s", msg);
-    }
+    free(msg);
 }
 
 capture_t *capture_begin(void)
@@ -56,6 +58,7 @@ capture_t *capture_begin(void)
     if (charon && charon->bus) {
         charon->bus->add_logger(charon->bus, &c->logger);
     } else {
+        c->hooked = TRUE;
         c->saved_dbg = dbg;
         active = c;
         dbg = dbg_capture;
@@ -63,14 +66,16 @@ capture_t *capture_begin(void)
     return c;
 }
 
-void capture_end(capture_t *c, char *buf, size_t len)
+char *capture_end(capture_t *c)
 {
-    if (c->saved_dbg) {
+    char *first = c->first;
+
+    if (c->hooked) {
         dbg = c->saved_dbg;
         active = NULL;
     } else {
         charon->bus->remove_logger(charon->bus, &c->logger);
     }
-    snprintf(buf, len, "%s", c->first);
     free(c);
+    return first;
 }

@@ -5,6 +5,9 @@
  * failed load. While charon runs, a logger on its bus filtered to the calling
  * thread; before (tunneld -n), the global dbg hook, which is safe there
  * because only one thread exists.
+ *
+ * Threading: begin and end on the same thread; the bus logger only copies
+ * the first message of that thread (never blocks).
  */
 #ifndef TUNNELD_CAPTURE_H
 #define TUNNELD_CAPTURE_H
@@ -15,7 +18,7 @@
 typedef struct capture capture_t;
 
 capture_t *capture_begin(void);
-/* stops capturing; copies the first captured message (or "") into buf */
-void capture_end(capture_t *c, char *buf, size_t len);
+/* stops capturing; returns the first captured message (malloc'd, whole) or NULL */
+char *capture_end(capture_t *c);
 
 #endif

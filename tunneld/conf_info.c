@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include <library.h>
-#include <settings/settings.h>
 
-#include "conf_load.h"
+#include "conf_tree.h"
+#include "conf_value.h"
 
 /* appends s to a growing array of strings; false when out of memory */
 static bool push(char ***arr, size_t *n, const char *s)
@@ -33,21 +33,20 @@ static void free_strs(char **arr, size_t n)
     free(arr);
 }
 
-/* children and remote_addrs of one connection; '%' in names is never a format here */
-static bool read_conn(settings_t *cfg, const char *name, conf_conn_info_t *c)
+/* children and remote_addrs of one connection (names already checked by conf_tree) */
+static bool read_conn(const conf_sec_t *sec, conf_conn_info_t *c)
 {
-    enumerator_t *e, *tok;
-    char *child, *addrs, *a;
+    const conf_sec_t *children = conf_sec_sub(sec, "children");
+    const char *addrs = conf_sec_value(sec, "remote_addrs");
+    enumerator_t *tok;
+    char *a;
     bool ok = true;
 
-    c->name = strdup(name);
+    c->name = strdup(sec->name);
     if (!c->name)
         return false;
-    e = cfg->create_section_enumerator(cfg, "connections.%s.children", name);
-    while (ok && e->enumerate(e, &child))
-        ok = push(&c->children, &c->n_children, child);
-    e->destroy(e);
-    addrs = cfg->get_str(cfg, "connections.%s.remote_addrs", NULL, name);
+    for (size_t i = 0; ok && children && i < children->n_sub; i++)
+        ok = push(&c->children, &c->n_children, children->sub[i].name);
     if (ok && addrs) {
         tok = enumerator_create_token(addrs, ",", " ");
         while (ok && tok->enumerate(tok, &a))
@@ -57,35 +56,36 @@ static bool read_conn(settings_t *cfg, const char *name, conf_conn_info_t *c)
     return ok;
 }
 
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const conf_conn_info_t *)a)->name, ((const conf_conn_info_t *)b)->name);
+}
+
 bool conf_info_read(const char *path, conf_info_t *out, char *err, size_t errlen)
 {
-    settings_t *cfg;
-    enumerator_t *e;
-    char *name;
+    char *why = NULL;
+    conf_tree_t *t;
     bool ok = true;
 
     memset(out, 0, sizeof(*out));
-    cfg = conf_load_parse(path, err, errlen);
-    if (!cfg)
+    t = conf_tree_read(path, &why);
+    if (!t) {
+        conf_err_copy(err, errlen, why);
+        free(why);
         return false;
-    e = cfg->create_section_enumerator(cfg, "connections");
-    while (ok && e->enumerate(e, &name)) {
-        conf_conn_info_t *grown = realloc(out->conns, (out->n_conns + 1) * sizeof(*grown));
-        if (!grown) {
-            ok = false;
-            break;
-        }
-        out->conns = grown;
-        memset(&out->conns[out->n_conns], 0, sizeof(*grown));
-        ok = read_conn(cfg, name, &out->conns[out->n_conns++]);
     }
-    e->destroy(e);
-    cfg->destroy(cfg);
+    out->conns = calloc(t->n_conns ? t->n_conns : 1, sizeof(*out->conns));
+    ok = out->conns != NULL;
+    for (size_t i = 0; ok && i < t->n_conns; i++)
+        ok = read_conn(&t->conns[i], &out->conns[out->n_conns++]);
+    conf_tree_free(t);
     if (!ok) {
-        snprintf(err, errlen, "%s: out of memory reading the connections", path);
+        conf_err_copy(err, errlen, "out of memory reading the connections");
         conf_info_free(out);
+        return false;
     }
-    return ok;
+    qsort(out->conns, out->n_conns, sizeof(*out->conns), by_name);
+    return true;
 }
 
 void conf_info_free(conf_info_t *info)
@@ -103,10 +103,10 @@ void conf_info_free(conf_info_t *info)
 
 const conf_conn_info_t *conf_info_conn(const conf_info_t *info, const char *name)
 {
-    for (size_t i = 0; i < info->n_conns; i++)
-        if (strcmp(info->conns[i].name, name) == 0)
-            return &info->conns[i];
-    return NULL;
+    conf_conn_info_t key = {.name = (char *)name};
+
+    /* sorted by name when read */
+    return info->n_conns ? bsearch(&key, info->conns, info->n_conns, sizeof(key), by_name) : NULL;
 }
 
 bool conf_info_has_child(const conf_info_t *info, const char *conn, const char *child)

@@ -23,11 +23,12 @@ typedef struct {
 } conf_conn_info_t;
 
 typedef struct {
-    conf_conn_info_t *conns;
+    conf_conn_info_t *conns; /* sorted by name */
     size_t n_conns;
 } conf_info_t;
 
-/* Parses path (same rules as conf_load); false with err set on failure. */
+/* Parses path (same rules and checks as conf_load); false with err set on failure (a message
+ * longer than errlen ends in "..."). */
 bool conf_info_read(const char *path, conf_info_t *out, char *err, size_t errlen);
 void conf_info_free(conf_info_t *info);
 /* The connection of that name, or NULL. */

@@ -4,19 +4,23 @@
  * keys, comma-separated values sent as lists for the keys vici expects as
  * lists, and sub-sections (local*, remote*, children) nested as they are.
  */
+#define _GNU_SOURCE /* asprintf */
 #include "conf_load.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <library.h>
+#include <collections/hashtable.h>
 #include <collections/linked_list.h>
-#include <settings/settings.h>
+#include <library.h>
 #include <libvici.h>
 
-#include "capture.h"
+#include "conf_tree.h"
+#include "conf_value.h"
+
+/* charon's vici socket drops longer messages (VICI_MESSAGE_SIZE_MAX in 5.9.8) */
+#define VICI_MESSAGE_MAX (512 * 1024)
 
 /* keys whose comma-separated value vici takes as a list */
 static const char *list_keys[] = {
@@ -32,78 +36,102 @@ static bool is_list_key(const char *key)
     return FALSE;
 }
 
-static void add_value(vici_req_t *req, const char *key, const char *value)
+/* calls item(ctx, token) for each list element of value */
+static void each_token(const char *value, void (*item)(void *, const char *), void *ctx)
 {
-    if (!is_list_key(key)) {
-        vici_add_key_valuef(req, (char *)key, "%s", value);
-        return;
-    }
     enumerator_t *tokens = enumerator_create_token(value, ",", " ");
     char *token;
 
-    vici_begin_list(req, (char *)key);
     while (tokens->enumerate(tokens, &token))
-        vici_add_list_itemf(req, "%s", token);
+        item(ctx, token);
     tokens->destroy(tokens);
-    vici_end_list(req);
 }
 
-/*
- * settings_t expands printf arguments within one key segment, so a dotted
- * path must be the format itself; '%' in names is escaped.
- */
-static char *key_fmt(char *buf, size_t len, const char *path)
+static void add_item(void *req, const char *token)
 {
-    size_t o = 0;
-
-    for (const char *p = path; *p && o + 2 < len; p++) {
-        if (*p == '%')
-            buf[o++] = '%';
-        buf[o++] = *p;
-    }
-    buf[o] = '\0';
-    return buf;
+    vici_add_list_itemf(req, "%s", token);
 }
 
-/* adds the keys and sub-sections of section `path` (a settings key) */
-static void add_section(vici_req_t *req, settings_t *cfg, const char *path, bool top,
-                        bool force_encap)
+static void count_item(void *size, const char *token)
 {
-    enumerator_t *e;
-    char *key, *value, sub[512], fmt[1024];
+    *(size_t *)size += 3 + strlen(token); /* type, 16-bit length, value */
+}
 
-    e = cfg->create_key_value_enumerator(cfg, key_fmt(fmt, sizeof(fmt), path));
-    while (e->enumerate(e, &key, &value)) {
-        if (top && force_encap && streq(key, "encap"))
+static bool skip_key(const conf_kv_t *kv, bool top, bool force_encap)
+{
+    return top && force_encap && streq(kv->key, "encap");
+}
+
+/* adds the keys and sub-sections of s */
+static void add_section(vici_req_t *req, const conf_sec_t *s, bool top, bool force_encap)
+{
+    for (size_t i = 0; i < s->n_kv; i++) {
+        const conf_kv_t *kv = &s->kv[i];
+        if (skip_key(kv, top, force_encap))
             continue;
-        add_value(req, key, value);
+        if (!is_list_key(kv->key)) {
+            vici_add_key_valuef(req, kv->key, "%s", kv->value);
+            continue;
+        }
+        vici_begin_list(req, kv->key);
+        each_token(kv->value, add_item, req);
+        vici_end_list(req);
     }
-    e->destroy(e);
     if (top && force_encap)
         vici_add_key_valuef(req, "encap", "%s", "yes");
-
-    e = cfg->create_section_enumerator(cfg, key_fmt(fmt, sizeof(fmt), path));
-    while (e->enumerate(e, &key)) {
-        snprintf(sub, sizeof(sub), "%s.%s", path, key);
-        vici_begin_section(req, key);
-        add_section(req, cfg, sub, FALSE, force_encap);
+    for (size_t i = 0; i < s->n_sub; i++) {
+        vici_begin_section(req, s->sub[i].name);
+        add_section(req, &s->sub[i], FALSE, force_encap);
         vici_end_section(req);
     }
-    e->destroy(e);
 }
 
-/* sends req; true on success, else errmsg (or the transport error) in err */
-static bool submit(vici_conn_t *conn, vici_req_t *req, const char *what, char *err, size_t errlen)
+/* bytes of the section s as add_section encodes it (libvici's wire format) */
+static size_t section_size(const conf_sec_t *s, bool top)
+{
+    size_t size = 2 + strlen(s->name) + 1; /* section start, end */
+
+    for (size_t i = 0; i < s->n_kv; i++) {
+        const conf_kv_t *kv = &s->kv[i];
+        if (is_list_key(kv->key)) {
+            size += 2 + strlen(kv->key) + 1; /* list start, end */
+            each_token(kv->value, count_item, &size);
+        } else {
+            size += 4 + strlen(kv->key) + strlen(kv->value);
+        }
+    }
+    if (top)
+        size += 4 + strlen("encap") + strlen("yes");
+    for (size_t i = 0; i < s->n_sub; i++)
+        size += section_size(&s->sub[i], FALSE);
+    return size;
+}
+
+/* NULL if connection c fits in one vici message, else why not (malloc'd) */
+static char *conn_too_big(const conf_sec_t *c)
+{
+    size_t size = 2 + strlen("load-conn") + section_size(c, TRUE);
+    char *why = NULL;
+
+    if (size > VICI_MESSAGE_MAX &&
+        asprintf(&why, "its vici message would be %zu bytes, charon accepts at most %d", size,
+                 VICI_MESSAGE_MAX) < 0)
+        why = strdup("too large for one vici message");
+    return why;
+}
+
+/* sends req; true on success, else errmsg (or the transport error) in *err */
+static bool submit(vici_conn_t *conn, vici_req_t *req, char **err)
 {
     vici_res_t *res = vici_submit(req, conn);
 
     if (!res) {
-        snprintf(err, errlen, "%s: vici request failed: %s", what, strerror(errno));
+        conf_err(err, "vici request failed: %s", strerror(errno));
         return FALSE;
     }
     bool ok = streq(vici_find_str(res, "no", "success"), "yes");
     if (!ok)
-        snprintf(err, errlen, "%s", vici_find_str(res, "rejected by charon", "errmsg"));
+        conf_err(err, "%s", vici_find_str(res, "rejected by charon", "errmsg"));
     vici_free_res(res);
     return ok;
 }
@@ -112,8 +140,10 @@ static bool submit(vici_conn_t *conn, vici_req_t *req, const char *what, char *e
 static int collect_list(void *user, vici_res_t *res, char *name, void *value, int len)
 {
     linked_list_t *names = user;
+    char *copy = strndup(value, len);
 
-    names->insert_last(names, strndup(value, len));
+    if (copy)
+        names->insert_last(names, copy);
     return 0;
 }
 
@@ -129,204 +159,147 @@ static linked_list_t *get_names(vici_conn_t *conn, const char *cmd)
     return names;
 }
 
-static bool name_in(linked_list_t *names, const char *name)
+static void conn_failed(const conf_load_opts_t *opts, const conf_tree_t *t, const char *name,
+                        const char *why, conf_load_result_t *res)
 {
-    enumerator_t *e = names->create_enumerator(names);
-    char *n;
-    bool found = FALSE;
-
-    while (!found && e->enumerate(e, &n))
-        found = streq(n, name);
-    e->destroy(e);
-    return found;
+    DBG1(DBG_CFG, "connection '%s' from %s rejected: %s", name,
+         conf_tree_where(t, CONF_TOP_CONNECTIONS, name, opts->path), why);
+    if (opts->table)
+        sa_table_conn_error(opts->table, name, why);
+    res->conns_failed++;
 }
 
-static linked_list_t *section_names(settings_t *cfg, const char *path)
-{
-    linked_list_t *names = linked_list_create();
-    char fmt[1024];
-    enumerator_t *e = cfg->create_section_enumerator(cfg, key_fmt(fmt, sizeof(fmt), path));
-    char *name;
-
-    while (e->enumerate(e, &name))
-        names->insert_last(names, strdup(name));
-    e->destroy(e);
-    return names;
-}
-
-static void load_conn(vici_conn_t *conn, settings_t *cfg, const char *name,
+static void load_conn(vici_conn_t *conn, const conf_tree_t *t, const conf_sec_t *c,
                       const conf_load_opts_t *opts, conf_load_result_t *res)
 {
-    char path[256], err[512];
-    vici_req_t *req = vici_begin("load-conn");
+    char *err = conn_too_big(c);
+    vici_req_t *req;
 
-    snprintf(path, sizeof(path), "connections.%s", name);
-    vici_begin_section(req, (char *)name);
-    add_section(req, cfg, path, TRUE, opts->force_encap);
-    vici_end_section(req);
-    if (!submit(conn, req, name, err, sizeof(err))) {
-        DBG1(DBG_CFG, "connection '%s' from %s rejected: %s", name, opts->path, err);
-        if (opts->table)
-            sa_table_conn_error(opts->table, name, err);
-        res->conns_failed++;
+    if (err) {
+        conn_failed(opts, t, c->name, err, res);
+        free(err);
         return;
     }
-    snprintf(path, sizeof(path), "connections.%s.children", name);
-    linked_list_t *children = section_names(cfg, path);
-    const char *list[32];
-    size_t n = 0;
-    enumerator_t *e = children->create_enumerator(children);
-    char *child;
-    while (n < countof(list) && e->enumerate(e, &child))
-        list[n++] = child;
-    e->destroy(e);
-    if (opts->table)
-        sa_table_conn_loaded(opts->table, name, list, n);
-    children->destroy_function(children, free);
-    DBG1(DBG_CFG, "loaded connection '%s'", name);
+    req = vici_begin("load-conn");
+    vici_begin_section(req, c->name);
+    add_section(req, c, TRUE, opts->force_encap);
+    vici_end_section(req);
+    if (!submit(conn, req, &err)) {
+        conn_failed(opts, t, c->name, err ? err : "out of memory", res);
+        free(err);
+        return;
+    }
+    const conf_sec_t *children = conf_sec_sub(c, "children");
+    size_t n = children ? children->n_sub : 0;
+    const char **list = calloc(n ? n : 1, sizeof(*list));
+    for (size_t i = 0; list && i < n; i++)
+        list[i] = children->sub[i].name;
+    if (opts->table && list)
+        sa_table_conn_loaded(opts->table, c->name, list, n);
+    else if (opts->table)
+        DBG1(DBG_CFG, "connection '%s': out of memory listing its children", c->name);
+    free(list);
+    DBG1(DBG_CFG, "loaded connection '%s'", c->name);
     res->conns_loaded++;
 }
 
-/* secret section names are prefixed by their type, as in swanctl.conf */
-static const char *secret_type(const char *section)
-{
-    static const char *types[] = {"ike", "eap", "xauth", "ntlm", "ppk"};
-
-    for (size_t i = 0; i < countof(types); i++)
-        if (strpfx(section, types[i]))
-            return types[i];
-    return NULL;
-}
-
-static void load_secret(vici_conn_t *conn, settings_t *cfg, const char *name,
+static void load_secret(vici_conn_t *conn, const conf_tree_t *t, const conf_secret_t *s,
                         const conf_load_opts_t *opts, conf_load_result_t *res)
 {
-    const char *type = secret_type(name);
-    char *value, *key, err[512];
-    chunk_t data;
-
-    if (!type) {
-        DBG1(DBG_CFG,
-             "%s: secret 'secrets.%s' ignored: expected a name starting with ike, "
-             "eap, xauth, ntlm or ppk",
-             opts->path, name);
-        res->secrets_failed++;
-        return;
-    }
-    value = cfg->get_str(cfg, "secrets.%s.secret", NULL, name);
-    if (!value) {
-        DBG1(DBG_CFG, "%s: secret 'secrets.%s' has no 'secret' key", opts->path, name);
-        res->secrets_failed++;
-        return;
-    }
-    if (strcasepfx(value, "0x"))
-        data = chunk_from_hex(chunk_from_str(value + 2), NULL);
-    else if (strcasepfx(value, "0s"))
-        data = chunk_from_base64(chunk_from_str(value + 2), NULL);
-    else
-        data = chunk_clone(chunk_from_str(value));
-
     vici_req_t *req = vici_begin("load-shared");
-    vici_add_key_valuef(req, "id", "%s", name);
-    vici_add_key_valuef(req, "type", "%s", type);
-    vici_add_key_value(req, "data", data.ptr, data.len);
-    chunk_clear(&data);
+    char *err = NULL;
+
+    vici_add_key_valuef(req, "id", "%s", s->name);
+    vici_add_key_valuef(req, "type", "%s", s->type);
+    vici_add_key_value(req, "data", s->data.ptr, (int)s->data.len);
     vici_begin_list(req, "owners");
-    enumerator_t *e = cfg->create_key_value_enumerator(cfg, "secrets.%s", name);
-    while (e->enumerate(e, &key, &value))
-        if (strpfx(key, "id"))
-            vici_add_list_itemf(req, "%s", value);
-    e->destroy(e);
+    for (size_t i = 0; i < s->n_owners; i++)
+        vici_add_list_itemf(req, "%s", s->owners[i]);
     vici_end_list(req);
     /* never log the secret itself: only its section name */
-    if (submit(conn, req, name, err, sizeof(err))) {
+    if (submit(conn, req, &err)) {
         res->secrets_loaded++;
     } else {
-        DBG1(DBG_CFG, "%s: secret 'secrets.%s' rejected: %s", opts->path, name, err);
+        DBG1(DBG_CFG, "%s: secret 'secrets.%s' rejected: %s",
+             conf_tree_where(t, CONF_TOP_SECRETS, s->name, opts->path), s->name,
+             err ? err : "out of memory");
         res->secrets_failed++;
     }
+    free(err);
 }
 
 static void unload(vici_conn_t *conn, const char *cmd, const char *key, const char *name)
 {
-    char err[512];
+    char *err = NULL;
     vici_req_t *req = vici_begin((char *)cmd);
 
     vici_add_key_valuef(req, (char *)key, "%s", name);
-    if (!submit(conn, req, name, err, sizeof(err)))
-        DBG1(DBG_CFG, "%s '%s' failed: %s", cmd, name, err);
+    if (!submit(conn, req, &err))
+        DBG1(DBG_CFG, "%s '%s' failed: %s", cmd, name, err ? err : "out of memory");
+    free(err);
 }
 
-settings_t *conf_load_parse(const char *path, char *err, size_t errlen)
+/* a set of names (keys borrowed from the tree) */
+static hashtable_t *name_set(size_t n, const char *(*name_at)(const conf_tree_t *, size_t),
+                             const conf_tree_t *t)
 {
-    char first[512];
-    settings_t *cfg;
+    hashtable_t *set = hashtable_create(hashtable_hash_str, hashtable_equals_str, n ? n : 1);
 
-    if (access(path, R_OK) != 0) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return NULL;
-    }
-    cfg = settings_create(NULL);
-    capture_t *cap = capture_begin();
-    bool ok = cfg->load_files(cfg, (char *)path, FALSE);
-    capture_end(cap, first, sizeof(first));
-    if (!ok) {
-        char file[256];
-        int line;
-        /* the parser names file:line, except for errors at the end of the file */
-        if (sscanf(first, "%255[^:]:%d:", file, &line) == 2)
-            snprintf(err, errlen, "%s", first);
-        else
-            snprintf(err, errlen, "%s: %s (at the end of the file: a '}' is missing?)", path,
-                     first[0] ? first : "invalid");
-        cfg->destroy(cfg);
-        return NULL;
-    }
-    return cfg;
+    for (size_t i = 0; i < n; i++)
+        set->put(set, (void *)name_at(t, i), (void *)name_at(t, i));
+    return set;
 }
 
-bool conf_load_apply(const conf_load_opts_t *opts, conf_load_result_t *res, char *err,
-                     size_t errlen)
+static const char *conn_name(const conf_tree_t *t, size_t i)
 {
-    settings_t *cfg;
-    vici_conn_t *conn;
-    linked_list_t *want, *have;
+    return t->conns[i].name;
+}
+
+static const char *secret_name(const conf_tree_t *t, size_t i)
+{
+    return t->secrets[i].name;
+}
+
+static void log_warnings(const conf_tree_t *t)
+{
+    const char *w;
+
+    for (size_t i = 0; (w = conf_files_warning(t->files, i)); i++)
+        DBG1(DBG_CFG, "warning: %s", w);
+}
+
+static void apply_secrets(vici_conn_t *conn, const conf_tree_t *t, const conf_load_opts_t *opts,
+                          conf_load_result_t *res)
+{
+    hashtable_t *want = name_set(t->n_secrets, secret_name, t);
+    linked_list_t *have = get_names(conn, "get-shared");
     enumerator_t *e;
     char *name;
 
-    memset(res, 0, sizeof(*res));
-    cfg = conf_load_parse(opts->path, err, errlen);
-    if (!cfg)
-        return FALSE;
-    conn = vici_connect((char *)opts->vici_uri);
-    if (!conn) {
-        snprintf(err, errlen, "cannot connect to vici at %s: %s", opts->vici_uri, strerror(errno));
-        cfg->destroy(cfg);
-        return FALSE;
-    }
-
-    /* secrets first, so that connections that start at once find them */
-    want = section_names(cfg, "secrets");
-    have = get_names(conn, "get-shared");
-    e = want->create_enumerator(want);
-    while (e->enumerate(e, &name))
-        load_secret(conn, cfg, name, opts, res);
-    e->destroy(e);
+    for (size_t i = 0; i < t->n_secrets; i++)
+        load_secret(conn, t, &t->secrets[i], opts, res);
     e = have->create_enumerator(have);
     while (e->enumerate(e, &name))
-        if (!name_in(want, name)) {
+        if (!want->get(want, name)) {
             unload(conn, "unload-shared", "id", name);
             res->secrets_unloaded++;
         }
     e->destroy(e);
-    want->destroy_function(want, free);
+    want->destroy(want);
     have->destroy_function(have, free);
+}
 
-    want = section_names(cfg, "connections");
-    have = get_names(conn, "get-conns");
+static void apply_conns(vici_conn_t *conn, const conf_tree_t *t, const conf_load_opts_t *opts,
+                        conf_load_result_t *res)
+{
+    hashtable_t *want = name_set(t->n_conns, conn_name, t);
+    linked_list_t *have = get_names(conn, "get-conns");
+    enumerator_t *e;
+    char *name;
+
     e = have->create_enumerator(have);
     while (e->enumerate(e, &name))
-        if (!name_in(want, name)) {
+        if (!want->get(want, name)) {
             unload(conn, "unload-conn", "name", name);
             if (opts->table)
                 sa_table_conn_removed(opts->table, name);
@@ -334,54 +307,70 @@ bool conf_load_apply(const conf_load_opts_t *opts, conf_load_result_t *res, char
             res->conns_unloaded++;
         }
     e->destroy(e);
-    e = want->create_enumerator(want);
-    while (e->enumerate(e, &name))
-        load_conn(conn, cfg, name, opts, res);
-    e->destroy(e);
-    want->destroy_function(want, free);
+    for (size_t i = 0; i < t->n_conns; i++)
+        load_conn(conn, t, &t->conns[i], opts, res);
+    want->destroy(want);
     have->destroy_function(have, free);
+}
 
+bool conf_load_apply(const conf_load_opts_t *opts, conf_load_result_t *res, char **err)
+{
+    conf_tree_t *t;
+    vici_conn_t *conn;
+
+    memset(res, 0, sizeof(*res));
+    t = conf_tree_read(opts->path, err);
+    if (!t)
+        return FALSE;
+    log_warnings(t);
+    conn = vici_connect((char *)opts->vici_uri);
+    if (!conn) {
+        conf_err(err, "cannot connect to vici at %s: %s", opts->vici_uri, strerror(errno));
+        conf_tree_free(t);
+        return FALSE;
+    }
+    /* secrets first, so that connections that start at once find them */
+    apply_secrets(conn, t, opts, res);
+    apply_conns(conn, t, opts, res);
     vici_disconnect(conn);
-    cfg->destroy(cfg);
+    conf_tree_free(t);
     return TRUE;
 }
 
-bool conf_load_check(const char *path, unsigned *conns, unsigned *problems, char *err,
-                     size_t errlen)
+/* what -n finds wrong with connection c beyond the tree's checks, or NULL (malloc'd) */
+static char *conn_problem(const conf_sec_t *c)
 {
-    settings_t *cfg = conf_load_parse(path, err, errlen);
-    enumerator_t *e;
-    char *name;
+    const conf_sec_t *children = conf_sec_sub(c, "children");
+
+    if (!conf_sec_value(c, "remote_addrs"))
+        return strdup("expected remote_addrs (tunneld initiates: the peer's address)");
+    if (!children || !children->n_sub)
+        return strdup("expected a children { <name> { ... } } section");
+    return conn_too_big(c);
+}
+
+bool conf_load_check(const char *path, unsigned *conns, unsigned *problems, char **err)
+{
+    conf_tree_t *t = conf_tree_read(path, err);
 
     *conns = 0;
     *problems = 0;
-    if (!cfg) {
+    if (!t) {
         *problems = 1;
         return FALSE;
     }
-    err[0] = '\0';
-    e = cfg->create_section_enumerator(cfg, "connections");
-    while (e->enumerate(e, &name)) {
+    log_warnings(t);
+    for (size_t i = 0; i < t->n_conns; i++) {
+        const conf_sec_t *c = &t->conns[i];
+        char *why = conn_problem(c);
         (*conns)++;
-        const char *missing = NULL;
-        if (!cfg->get_str(cfg, "connections.%s.remote_addrs", NULL, name))
-            missing = "remote_addrs (tunneld initiates: the peer's address)";
-        linked_list_t *children = NULL;
-        if (!missing) {
-            char path2[256];
-            snprintf(path2, sizeof(path2), "connections.%s.children", name);
-            children = section_names(cfg, path2);
-            if (!children->get_count(children))
-                missing = "a children { <name> { ... } } section";
-            children->destroy_function(children, free);
-        }
-        if (missing) {
+        if (why) {
             (*problems)++;
-            if (!err[0])
-                snprintf(err, errlen, "%s: connection '%s': expected %s", path, name, missing);
+            conf_err(err, "%s: connection '%s': %s",
+                     conf_tree_where(t, CONF_TOP_CONNECTIONS, c->name, path), c->name, why);
+            free(why);
         }
     }
-    e->destroy(e);
-    cfg->destroy(cfg);
+    conf_tree_free(t);
     return *problems == 0;
 }

@@ -33,7 +33,9 @@
 #include <library.h>
 
 #include "capture.h"
+#include "conf_files.h"
 #include "conf_load.h"
+#include "conf_value.h"
 #include "controller_plugin.h"
 #include "ctl_server.h"
 #include "daemon_conf.h"
@@ -59,23 +61,37 @@ static tunneld_opts_t opts = {
 /* a string setting of the tunneld namespace; key is a literal (dotted) */
 #define setting(key, def) lib->settings->get_str(lib->settings, NS "." key, (char *)(def))
 
-/* parses the daemon settings file strictly, for a file:line error */
+/*
+ * checks the daemon settings file and its includes (regular files within the
+ * size limits, secrets not readable by others: conf_files.h), then parses it
+ * strictly, for a file:line error
+ */
 static bool check_settings_file(char *err, size_t len)
 {
-    char first[512];
+    char *why = NULL, *first;
+    conf_files_t *files = conf_files_check(opts.config, &why);
+    const char *warning;
     settings_t *s;
 
-    if (access(opts.config, R_OK) != 0) {
-        snprintf(err, len, "%s: cannot read: %s", opts.config, strerror(errno));
+    if (!files) {
+        conf_err_copy(err, len, why);
+        free(why);
         return false;
     }
+    for (size_t i = 0; (warning = conf_files_warning(files, i)); i++)
+        DBG1(DBG_CFG, "warning: %s", warning);
+    conf_files_free(files);
     s = settings_create(NULL);
     capture_t *cap = capture_begin();
     bool ok = s->load_files(s, (char *)opts.config, FALSE);
-    capture_end(cap, first, sizeof(first));
-    s->destroy(s);
-    if (!ok)
-        snprintf(err, len, "%s: %s", opts.config, first[0] ? first : "invalid");
+    first = capture_end(cap);
+    s->destroy_clear(s);
+    if (!ok) {
+        conf_err(&why, "%s: %s", opts.config, first ? first : "invalid");
+        conf_err_copy(err, len, why);
+    }
+    free(why);
+    free(first);
     return ok;
 }
 
@@ -104,9 +120,11 @@ static int check_only(void)
         fprintf(stderr, "tunneld: %s\n", err);
         return 1;
     }
-    if (!conf_load_check(swanctl, &conns, &problems, err, sizeof(err))) {
-        fprintf(stderr, "tunneld: %s%s\n", err,
+    char *cerr = NULL;
+    if (!conf_load_check(swanctl, &conns, &problems, &cerr)) {
+        fprintf(stderr, "tunneld: %s%s\n", cerr ? cerr : "out of memory",
                 problems > 1 ? " (and more problems: fix this one first)" : "");
+        free(cerr);
         return 1;
     }
     printf("tunneld: %s OK (data plane %s, %zu routed site%s); %s OK: %u connection%s\n",
@@ -124,10 +142,12 @@ static void load_connections(dataplane_kind_t kind)
         .table = controller_table(),
     };
     conf_load_result_t res;
-    char err[512];
+    char *err = NULL;
 
-    if (!conf_load_apply(&lo, &res, err, sizeof(err))) {
-        DBG1(DBG_CFG, "connections not (re)loaded, previous ones kept: %s", err);
+    if (!conf_load_apply(&lo, &res, &err)) {
+        DBG1(DBG_CFG, "connections not (re)loaded, previous ones kept: %s",
+             err ? err : "out of memory");
+        free(err);
         return;
     }
     DBG1(DBG_CFG,
@@ -390,6 +410,9 @@ int main(int argc, char *argv[])
         return rc;
     dbg_default_set_level(logging_default_level(opts.debug, opts.log_keys));
     library_add_namespace("charon");
+    /* library_init reads the settings file: never a FIFO, device or oversized file */
+    if (!conf_files_precheck(opts.config, "tunneld"))
+        return 1;
     if (!library_init((char *)opts.config, NS)) {
         fprintf(stderr, "tunneld: libstrongswan initialization failed\n");
         library_deinit();

@@ -157,3 +157,7 @@ finish() {
   echo "$TEST: $((T_CHECKS - T_FAILED)) passed, $T_FAILED failed"
   [ "$T_FAILED" -eq 0 ]
 }
+
+# Files a test writes may hold secrets (PSKs): only their owner (root) may
+# read them, as tunneld requires of every file that holds secrets.
+umask 077
