@@ -149,7 +149,7 @@ conf typo2 "$(site "            dev = ipsec0
             child = azur.sensors")"
 check_n typo2
 check "a connection typo names the connections that exist" refused typo2 \
-  "no connection 'azur' in the connections file (connections: azure, aws)"
+  "no connection 'azur' in the connections file (connections: aws, azure)"
 long=$(printf 'c%.0s' $(seq 64))
 conf longname "$(site "            dev = ipsec0
             child = $long.sensors")"
