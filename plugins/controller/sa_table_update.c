@@ -40,7 +40,8 @@ void ike_copy_fields(sa_ike_rec_t *r, const sa_ike_rec_t *rec)
     copy_str(r->remote_id, sizeof(r->remote_id), rec->remote_id);
     if (rec->proposal[0])
         copy_str(r->proposal, sizeof(r->proposal), rec->proposal);
-    if (rec->established)
+    /* set once per SA: later reports recompute it from charon's clock, +-1 s */
+    if (!r->established)
         r->established = rec->established;
 }
 
@@ -189,7 +190,7 @@ void child_copy_fields(sa_child_rec_t *c, const sa_child_rec_t *rec)
     copy_str(c->remote_ts, sizeof(c->remote_ts), rec->remote_ts);
     if (rec->proposal[0])
         copy_str(c->proposal, sizeof(c->proposal), rec->proposal);
-    if (rec->established)
+    if (!c->established)
         c->established = rec->established;
 }
 
