@@ -26,7 +26,8 @@
 
 #include "sa_table.h"
 
-/* over-long names remembered to log once; past it one line says so */
+/* over-long names remembered (by length and hash) to log each once; past it
+ * one line says further ones are not logged */
 #define SA_EVENTS_REFUSED_MAX 256
 
 typedef enum {

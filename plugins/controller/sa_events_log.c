@@ -75,17 +75,32 @@ void detail_fmt(char *buf, const char *fmt, ...)
         memcpy(buf + SA_TEXT_MAX - 4, "...", 4);
 }
 
-static bool refused_before(sa_events_t *e, const char *name)
+/* FNV-1a */
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static bool refused_before(sa_events_t *e, size_t len, uint64_t hash)
 {
     for (size_t i = 0; i < e->n_refused; i++)
-        if (strcmp(e->refused[i], name) == 0)
+        if (e->refused[i].len == len && e->refused[i].hash == hash)
             return true;
     return false;
 }
 
+/* a name as shown in a log line: escaped, the first SHOWN bytes of a huge one */
+#define SHOWN 256
+
 static void refuse(sa_events_t *e, const char *kind, const char *name)
 {
-    if (e->refused_full || refused_before(e, name))
+    size_t len = strlen(name);
+    uint64_t hash = name_hash(name);
+
+    if (e->refused_full || refused_before(e, len, hash))
         return;
     if (e->n_refused == SA_EVENTS_REFUSED_MAX) {
         e->refused_full = true;
@@ -95,14 +110,14 @@ static void refuse(sa_events_t *e, const char *kind, const char *name)
     }
     if (!e->refused && !(e->refused = calloc(SA_EVENTS_REFUSED_MAX, sizeof(*e->refused))))
         return;
-    char *copy = strdup(name), *shown = escape(name);
-    if (copy)
-        e->refused[e->n_refused++] = copy;
+    e->refused[e->n_refused++] = (refused_t){.len = len, .hash = hash};
+    char *head = strndup(name, SHOWN), *shown = head ? escape(head) : NULL;
     say(e,
-        "tunneld: %s '%s': a name of %zu characters is not tracked in the SA table (names "
+        "tunneld: %s '%s%s': a name of %zu characters is not tracked in the SA table (names "
         "are limited to %d characters)",
-        kind, shown ? shown : "?", strlen(name), SA_NAME_MAX - 1);
+        kind, shown ? shown : "?", len > SHOWN ? "..." : "", len, SA_NAME_MAX - 1);
     free(shown);
+    free(head);
 }
 
 bool names_fit(sa_events_t *e, const char *conn, const char *child)
@@ -122,8 +137,6 @@ bool names_fit(sa_events_t *e, const char *conn, const char *child)
 
 void refused_free(sa_events_t *e)
 {
-    for (size_t i = 0; i < e->n_refused; i++)
-        free(e->refused[i]);
     free(e->refused);
     e->refused = NULL;
     e->n_refused = 0;

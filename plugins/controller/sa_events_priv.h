@@ -25,6 +25,12 @@ typedef struct {
     size_t n_spis;
 } ike_mem_t;
 
+/* an over-long name already logged, by its length and hash (names may be huge) */
+typedef struct {
+    size_t len;
+    uint64_t hash;
+} refused_t;
+
 struct sa_events {
     sa_table_t *t;
     sa_events_log_fn log;
@@ -32,7 +38,7 @@ struct sa_events {
     pthread_mutex_t lock;
     ike_mem_t *mem;
     size_t n_mem, cap_mem;
-    char **refused; /* over-long names already logged */
+    refused_t *refused; /* over-long names already logged */
     size_t n_refused;
     bool refused_full;
 };

@@ -16,7 +16,7 @@
 
 /* ---- fixture: a table, its event mapper and the lines it logged ---- */
 
-#define MAX_LINES 64
+#define MAX_LINES 1024
 
 typedef struct {
     sa_table_t *t;
@@ -624,6 +624,40 @@ static void test_refused_name_escaped(void **state)
             assert_true(*p >= 0x20 && *p < 0x7f);
 }
 
+/* huge names are shown cut (marked), and the memory of refused names is bounded */
+static void test_refused_names_bounded(void **state)
+{
+    fx_t *fx = *state;
+    size_t huge = 5000;
+    char *name = malloc(huge + 1);
+
+    memset(name, 'h', huge);
+    name[huge] = '\0';
+    sa_ike_rec_t facts = ike_facts(1);
+    sa_event_t up = {.type = SA_EV_IKE_UP, .conn = name, .ike_uid = 1, .ike = &facts};
+    sa_events_apply(fx->e, &up);
+    assert_int_equal(logged(fx, "hhh...': a name of 5000 characters is not tracked"), 1);
+    for (size_t i = 0; i < fx->n_lines; i++)
+        assert_true(strlen(fx->lines[i]) < 600);
+
+    /* SA_EVENTS_REFUSED_MAX different names are each logged once, then one line */
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < SA_EVENTS_REFUSED_MAX + 20; i++) {
+            snprintf(name, huge, "%05d-%s", i,
+                     "long-name-long-name-long-name-long-name-long-name-long-name-long-name-x");
+            up.conn = name;
+            sa_events_apply(fx->e, &up);
+        }
+    }
+    free(name);
+    assert_int_equal(logged(fx, "is not tracked in the SA table"), SA_EVENTS_REFUSED_MAX);
+    assert_int_equal(logged(fx, "further ones are not logged"), 1);
+    assert_true(fx->n_lines < MAX_LINES);
+    sa_table_snapshot_free(fx->rows, fx->n_rows);
+    fx->n_rows = sa_table_snapshot(fx->t, &fx->rows);
+    assert_int_equal(fx->n_rows, 0);
+}
+
 /* ---- reconciliation with what charon has installed ---- */
 
 static void test_reconcile_fixes_and_logs_once(void **state)
@@ -693,6 +727,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_delete_with_many_spis, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_names_refused_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_name_escaped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_names_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconcile_fixes_and_logs_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reconcile_keeps_listed_sa, setup, teardown),
     };
