@@ -57,8 +57,8 @@ static void ike_gone(sa_events_t *e, const sa_event_t *ev)
         m->down = true;
     if (reason != SA_REASON_NONE) {
         char *w = who(ev->conn, NULL);
-        say(e, "tunneld: %s: IKE_SA #%u down: %s (%s)", w ? w : "?", ev->ike_uid,
-            sa_reason_name(reason), detail);
+        say(e, "tunneld: %s: %s (%s); IKE_SA #%u is down", w ? w : "?", sa_reason_name(reason),
+            detail, ev->ike_uid);
         free(w);
     }
     sa_table_ike_down(e->t, ev->conn, ev->ike_uid, reason, detail);
@@ -241,8 +241,8 @@ static void on_unreachable(sa_events_t *e, const sa_event_t *ev)
         return;
     /* charon keeps this IKE_SA and tries again: say why now, not at its end */
     char *w = who(ev->conn, NULL);
-    say(e, "tunneld: %s: IKE_SA #%u connecting: %s (%s)", w ? w : "?", ev->ike_uid,
-        sa_reason_name(SA_REASON_UNREACHABLE), detail);
+    say(e, "tunneld: %s: %s (%s); IKE_SA #%u is still connecting", w ? w : "?",
+        sa_reason_name(SA_REASON_UNREACHABLE), detail, ev->ike_uid);
     free(w);
     sa_table_ike_attempt_failed(e->t, ev->conn, ev->ike_uid, SA_REASON_UNREACHABLE, detail);
 }
