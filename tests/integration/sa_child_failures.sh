@@ -111,7 +111,7 @@ LOG="$T_DIR/gw/tunneld.log"
 settled_kids() {
   row_tells_truth gw kids good && child_is gw kids badprop down && child_is gw kids badts down
 }
-wait_for 30 "the three children settled" settled_kids
+swait 30 "the three children settled" settled_kids
 tctl gw sa > "$T_DIR/table.txt"
 tunneld_swanctl gw --list-sas > "$T_DIR/list-sas.txt" 2>&1
 log "tunnelctl sa:"; cat "$T_DIR/table.txt"
@@ -129,14 +129,14 @@ check "one log line per failed child, naming it" sh -c \
    [ \$(grep -c \"connection 'kids' child 'badprop': CHILD_SA failed: proposal-mismatch\" '$LOG') = 1 ]"
 
 # --- a rekey the peer refuses (NO_PROPOSAL_CHOSEN: it wants PFS) ---
-wait_for 20 "pfs up" row_tells_truth gw pfs pfs || die "the pfs child did not come up"
+swait 20 "pfs up" row_tells_truth gw pfs pfs || die "the pfs child did not come up"
 uid=$(sa_child gw pfs pfs unique_id)
 failed_before=$(grep -c "CHILD_SA rekeying failed, trying again" "$LOG")
 tunneld_swanctl gw --rekey --child pfs > "$T_DIR/rekey.txt" 2>&1
 rekey_failed() { [ "$(grep -c "CHILD_SA rekeying failed, trying again" "$LOG")" -gt "$failed_before" ]; }
-check "charon's rekey of pfs fails (the peer wants PFS)" wait_for 10 "rekey failure" rekey_failed
+check "charon's rekey of pfs fails (the peer wants PFS)" swait 10 "rekey failure" rekey_failed
 check "charon keeps the CHILD_SA INSTALLED, the row is up on it again" \
-  wait_for 3 "row back up" row_tells_truth gw pfs pfs
+  swait 3 "row back up" row_tells_truth gw pfs pfs
 check "the row still follows the same CHILD_SA" [ "$(sa_child gw pfs pfs unique_id)" = "$uid" ]
 check "no rekey counted, no last down" sh -c \
   "[ '$(sa_child gw pfs pfs rekeys)' = 0 ] && [ '$(sa_child gw pfs pfs last_down)' = None ]"

@@ -88,22 +88,22 @@ for line in sys.stdin:
     if m and m.group(1) == sys.argv[1]:
         print(m.group(2))' "$2"
 }
-wait_for 30 "tunnel up" row_tells_truth gw mobile sensors || die "the tunnel did not come up"
+swait 30 "tunnel up" row_tells_truth gw mobile sensors || die "the tunnel did not come up"
 check "before: tunneld uses 198.51.100.1" [ "$(sa_ike gw mobile local_addr)" = 198.51.100.1 ]
 established=$(sa_ike gw mobile established)
 uid=$(sa_ike gw mobile unique_id)
 # one second later a re-read "established" would differ
 sleep_until_next_second() { [ "$(date +%s)" -gt "$established" ]; }
-wait_for 3 "a second passed" sleep_until_next_second
+swait 3 "a second passed" sleep_until_next_second
 
 nsx gw ip addr del 198.51.100.1/24 dev eth0
 moved() { [ "$(charon_local gw mobile)" = 198.51.100.3 ]; }
-check "charon moved the IKE_SA to 198.51.100.3 (MOBIKE)" wait_for 15 "charon moved" moved
+check "charon moved the IKE_SA to 198.51.100.3 (MOBIKE)" swait 15 "charon moved" moved
 check "the log shows charon's endpoint update" \
   grep -q "local endpoint changed from 198.51.100.1\[4500\] to 198.51.100.3\[4500\]" \
   "$T_DIR/gw/tunneld.log"
 row_moved() { [ "$(sa_ike gw mobile local_addr)" = 198.51.100.3 ]; }
-check "the row shows the new local address, as charon does" wait_for 3 "row moved" row_moved
+check "the row shows the new local address, as charon does" swait 3 "row moved" row_moved
 check "the row still follows the same IKE_SA, up" \
   sh -c "[ '$(sa_ike gw mobile unique_id)' = '$uid' ] && [ '$(sa_ike gw mobile state)' = up ]"
 check "the time it was established is kept ($established)" \

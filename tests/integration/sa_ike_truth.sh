@@ -132,15 +132,15 @@ ike_tells_truth() {
 }
 
 # --- the peer rekeys the IKE_SA ---
-wait_for 30 "azure up" row_tells_truth gw azure sensors || die "the tunnel did not come up"
+swait 30 "azure up" row_tells_truth gw azure sensors || die "the tunnel did not come up"
 old=$(sa_ike gw azure unique_id)
 peer_swanctl az --rekey --ike azure-gw > "$T_DIR/peer-rekey.txt" 2>&1
 rekeyed() { [ "$(sa_ike gw azure unique_id)" != "$old" ] && ike_tells_truth gw azure; }
 check "peer's IKE rekey: the row follows the new IKE_SA charon has ESTABLISHED" \
-  wait_for 10 "ike rekeyed" rekeyed
+  swait 10 "ike rekeyed" rekeyed
 # the peer deletes the old IKE_SA after the rekey: wait until charon dropped it
 old_gone() { ! charon_ikes gw | awk '{print $2}' | grep -qx "$old"; }
-check "charon deleted the old IKE_SA" wait_for 10 "old IKE_SA gone" old_gone
+check "charon deleted the old IKE_SA" swait 10 "old IKE_SA gone" old_gone
 check "peer's IKE rekey: no last down (routine, not deleted-by-peer)" \
   [ "$(sa_ike gw azure last_down)" = None ]
 check "peer's IKE rekey: one rekey counted" [ "$(sa_ike gw azure rekeys)" = 1 ]
@@ -150,7 +150,7 @@ check "peer's IKE rekey: nothing logged as deleted-by-peer" \
 
 # --- identity mismatch ---
 idm_failed() { ike_is gw idm down identity-mismatch; }
-check "identity: the row says identity-mismatch" wait_for 20 "idm failed" idm_failed
+check "identity: the row says identity-mismatch" swait 20 "idm failed" idm_failed
 detail=$(sa_ike gw idm last_down.detail)
 log "identity: $detail"
 check "identity: the detail names the presented and the required identity" \
@@ -164,7 +164,7 @@ check "identity: strongSwan logged the constraint failure itself" \
 
 # --- unreachable, keyingtries = 0: charon retries on the same IKE_SA ---
 retried() { [ "$(grep -c "peer not responding, trying again" "$LOG")" -ge 1 ]; }
-check "unreachable: charon gave up an attempt and tries again" wait_for 20 "retry" retried
+check "unreachable: charon gave up an attempt and tries again" swait 20 "retry" retried
 far_truth() {
   local want
   want=$(charon_ikes gw | awk '$1 == "far" && $3 == "CONNECTING" {print $2}')
@@ -172,7 +172,7 @@ far_truth() {
     ike_is gw far connecting unreachable
 }
 check "unreachable: the row says connecting with reason unreachable, on charon's IKE_SA" \
-  wait_for 5 "far connecting + reason" far_truth
+  swait 5 "far connecting + reason" far_truth
 check "unreachable: the detail says charon tries again" \
   grep -q "trying again" <<<"$(sa_ike gw far last_down.detail)"
 check "unreachable: the peer never answered (its IKE drops counted)" \

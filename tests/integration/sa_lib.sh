@@ -85,3 +85,10 @@ table inet hold$2 {
 NFT
 }
 release_ike() { nsx "$1" nft delete table inet "hold$2"; }
+
+# swait TIMEOUT_S "description" cmd... -> wait_for with the timeout stretched by
+# TEST_TIME_SCALE (the sanitizer build runs its tests with 3)
+swait() {
+  local t=$1; shift
+  wait_for $((t * ${TEST_TIME_SCALE:-1})) "$@"
+}

@@ -102,9 +102,9 @@ rows() { tctl gw -j sa | python3 -c 'import json,sys; print(len(json.load(sys.st
 # 63 characters: tracked
 tunneld_swanctl gw --initiate --ike "$FITS" --child sensors --timeout 20 > "$T_DIR/init1.txt" 2>&1
 check "a 63-character name is tracked: its row follows the CHILD_SA charon has INSTALLED" \
-  wait_for 10 "63-char row" row_tells_truth gw "$FITS" sensors
+  swait 10 "63-char row" row_tells_truth gw "$FITS" sensors
 tunneld_swanctl gw --terminate --ike "$FITS" --timeout 10 > "$T_DIR/term1.txt" 2>&1
-wait_for 10 "63-char down" child_is gw "$FITS" sensors down
+swait 10 "63-char down" child_is gw "$FITS" sensors down
 rows0=$(rows)
 log "rows before the long names: $rows0"
 
@@ -113,7 +113,7 @@ for name in "$LONG" "$LONGER"; do
   tunneld_swanctl gw --initiate --ike "$name" --child sensors --timeout 20 > "$T_DIR/init.txt" 2>&1
 done
 installed_n() { [ "$(charon_children gw | awk '$4 == "INSTALLED"' | wc -l)" = 2 ]; }
-check "charon has the two long-named CHILD_SAs installed" wait_for 10 "installed" installed_n
+check "charon has the two long-named CHILD_SAs installed" swait 10 "installed" installed_n
 uids() { charon_children gw | awk '$4 == "INSTALLED" {print $3}' | sort | tr '\n' ' '; }
 done_rekeys=0
 # (swanctl --rekey --child rekeys the first CHILD_SA of that name it finds)
@@ -121,7 +121,7 @@ for i in $(seq "$REKEYS"); do
   before=$(uids)
   tunneld_swanctl gw --rekey --child sensors > "$T_DIR/rekey.txt" 2>&1
   changed() { [ "$(uids)" != "$before" ] && installed_n; }
-  wait_for 5 "rekey $i" changed || break
+  swait 5 "rekey $i" changed || break
   done_rekeys=$((done_rekeys + 1))
 done
 check "charon rekeyed the long-named CHILD_SAs $REKEYS times ($done_rekeys)" [ "$done_rekeys" = "$REKEYS" ]

@@ -65,8 +65,8 @@ tunneld {
 }
 CONF
 tunneld_start gw
-wait_for 30 "tunnel up" child_is gw azure sensors up || die "the tunnel did not come up"
-check "VPN path usable once the CHILD_SA is up" wait_for 5 "vpn usable" path_usable gw azure vpn yes
+swait 30 "tunnel up" child_is gw azure sensors up || die "the tunnel did not come up"
+check "VPN path usable once the CHILD_SA is up" swait 5 "vpn usable" path_usable gw azure vpn yes
 check "a ping crosses the tunnel" nsx gw ping -c 1 -W 2 -I 100.64.1.1 100.64.2.1
 LOG="$T_DIR/gw/tunneld.log"
 unusable_before=$(grep -c "path 'vpn' unusable" "$LOG")
@@ -110,9 +110,9 @@ collide() {
     peer_swanctl az --rekey --ike azure-gw >/dev/null 2>&1 & p2=$!
   fi
   wait "$p1" "$p2"
-  wait_for 10 "both ends sent their rekey request" both_held req || true
+  swait 10 "both ends sent their rekey request" both_held req || true
   for ns in gw az; do release_ike $ns req; done
-  wait_for 10 "both ends answered the other's request" both_held resp || true
+  swait 10 "both ends answered the other's request" both_held resp || true
   for ns in gw az; do release_ike $ns resp; done
 }
 both_held() { [ "$(nft_count gw "hold$1")" -gt 0 ] && [ "$(nft_count az "hold$1")" -gt 0 ]; }
@@ -124,7 +124,7 @@ rounds() {
   local kind=$1 won_re=$2 lost_re=$3 r won lost
   for r in $(seq "$MAX_ROUNDS"); do
     collide "$kind"
-    if ! wait_for 20 "settled after $kind round $r" settled; then
+    if ! swait 20 "settled after $kind round $r" settled; then
       bad_rows=$((bad_rows + 1))
       log "$kind round $r: charon has $(charon_ikes gw | tr '\n' ';') $(charon_children gw | tr '\n' ';')" \
         "the row says IKE $(sa_ike gw azure unique_id) $(sa_ike gw azure state)," \
@@ -175,7 +175,7 @@ stable() {
   a=$(nft_count az cnt); sleep 0.3; b=$(nft_count az cnt)
   [ "$a" = "$b" ]
 }
-wait_for 5 "flow drained" stable
+swait 5 "flow drained" stable
 sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$T_DIR/ping.txt")
 got=$(($(nft_count az cnt) - arrived0))
 log "flow: $sent datagrams sent, $got arrived behind the peer; ping: $(tail -2 "$T_DIR/ping.txt" | head -1)"
