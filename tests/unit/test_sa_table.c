@@ -249,7 +249,7 @@ static void test_reestablish_keeps_reason(void **state)
  * no row is ever duplicated or lost. Only the main thread asserts.
  */
 #define WRITERS 4
-#define ROUNDS  60000
+#define ROUNDS  150000
 #define SHARED  2
 
 static const char *shared[SHARED] = {"siteA", "siteB"};
