@@ -153,6 +153,8 @@ rounds ike "IKE_SA rekey collision won" \
 check "IKE_SA rekey collisions happened, won and lost ($WON won, $LOST lost in $ROUNDS rounds)" \
   both_outcomes
 
+log "tunneld's own corrections: $(grep -c 'carries the traffic' "$LOG") moves to the SA that" \
+  "carries traffic, $(grep -c 'the row follows charon' "$LOG") fixes by the reconciliation"
 touch "$T_DIR/rounds-done"
 wait "$SAMPLER_PID"
 samples=$(wc -l < "$T_DIR/samples.txt")
