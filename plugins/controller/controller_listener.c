@@ -23,13 +23,16 @@ typedef struct {
     sa_events_t *events;
 } private_listener_t;
 
-/* an event about ike_sa (NULL conn if it has no config yet: ignored) */
+/*
+ * an event about ike_sa (NULL conn, so ignored, if it has no config yet or
+ * if charon raised a CHILD_SA event outside any IKE_SA's context)
+ */
 static sa_event_t ike_event(ike_sa_t *ike_sa, sa_ev_type_t type)
 {
     return (sa_event_t){
         .type = type,
         .conn = facts_conn_name(ike_sa),
-        .ike_uid = ike_sa->get_unique_id(ike_sa),
+        .ike_uid = ike_sa ? ike_sa->get_unique_id(ike_sa) : 0,
     };
 }
 
@@ -105,10 +108,13 @@ static sa_event_t child_event(ike_sa_t *ike_sa, child_sa_t *child, sa_ev_type_t 
  */
 static bool successor(ike_sa_t *ike_sa, child_sa_t *gone, sa_child_rec_t *out)
 {
-    enumerator_t *e = ike_sa->create_child_sa_enumerator(ike_sa);
+    enumerator_t *e;
     child_sa_t *c, *best = NULL;
     int best_rank = 0;
 
+    if (!ike_sa)
+        return FALSE;
+    e = ike_sa->create_child_sa_enumerator(ike_sa);
     while (e->enumerate(e, &c)) {
         child_sa_state_t st = c->get_state(c);
         int rank = st == CHILD_INSTALLED ? 2 : (st == CHILD_REKEYING || st == CHILD_REKEYED);
