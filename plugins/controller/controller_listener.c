@@ -370,8 +370,11 @@ METHOD(listener_t, message_hook, bool, private_listener_t *this, ike_sa_t *ike_s
 {
     exchange_type_t type;
 
-    if (!incoming || !plain || !facts_conn_name(ike_sa))
+    sa_event_t ev = ike_event(ike_sa, SA_EV_MESSAGE);
+
+    if (!incoming || !plain || !ev.conn)
         return TRUE;
+    apply(this, &ev);
     type = message->get_exchange_type(message);
     if (message->get_request(message)) {
         if (type == INFORMATIONAL)

@@ -64,6 +64,21 @@ static void ike_gone(sa_events_t *e, const sa_event_t *ev)
     sa_table_ike_down(e->t, ev->conn, ev->ike_uid, reason, detail);
 }
 
+/*
+ * A CHILD_SA failure no CHILD_SA of ours took by the end of its exchange (we
+ * were the responder and had none to create): logged, then forgotten.
+ */
+static void drop_child_fail(sa_events_t *e, const sa_event_t *ev, ike_mem_t *m)
+{
+    if (m->child_fail == SA_REASON_NONE)
+        return;
+    char *w = who(ev->conn, NULL);
+    say(e, "tunneld: %s: CHILD_SA failed: %s (%s)", w ? w : "?", sa_reason_name(m->child_fail),
+        m->child_fail_detail);
+    free(w);
+    m->child_fail = SA_REASON_NONE;
+}
+
 /* the IKE_SA is destroyed: what was remembered about it goes */
 static void ike_destroyed(sa_events_t *e, const sa_event_t *ev)
 {
@@ -74,14 +89,16 @@ static void ike_destroyed(sa_events_t *e, const sa_event_t *ev)
     m = mem_find(e, ev->ike_uid);
     if (!m)
         return;
-    if (m->child_fail != SA_REASON_NONE) {
-        /* no CHILD_SA of ours took it (we were the responder) */
-        char *w = who(ev->conn, NULL);
-        say(e, "tunneld: %s: CHILD_SA failed: %s (%s)", w ? w : "?", sa_reason_name(m->child_fail),
-            m->child_fail_detail);
-        free(w);
-    }
+    drop_child_fail(e, ev, m);
     mem_drop(e, m);
+}
+
+/* a new exchange starts: the previous one's unclaimed CHILD_SA failure is stale */
+static void on_message(sa_events_t *e, const sa_event_t *ev)
+{
+    ike_mem_t *m = mem_find(e, ev->ike_uid);
+    if (m)
+        drop_child_fail(e, ev, m);
 }
 
 /* up: what failed on earlier attempts of this IKE_SA no longer explains anything */
@@ -392,6 +409,9 @@ static void dispatch(sa_events_t *e, const sa_event_t *ev)
         break;
     case SA_EV_PEER_REFUSED:
         on_peer_refused(e, ev);
+        break;
+    case SA_EV_MESSAGE:
+        on_message(e, ev);
         break;
     default:
         on_child_event(e, ev);

@@ -8,7 +8,8 @@
  * What it remembers between events, all of it per IKE_SA and dropped when
  * that IKE_SA is destroyed (so its memory is bounded by the live SAs):
  *  - IKE_SAs retired by a rekey (their DELETE and destruction are routine);
- *  - the reason a CHILD_SA being created failed, until charon destroys it;
+ *  - the reason a CHILD_SA being created failed, until charon destroys it
+ *    (or the exchange ends without one: the next message drops it);
  *  - the SPIs named by the peer's last DELETE (any number of them);
  * and the over-long names it refused (to log each once; see
  * SA_EVENTS_REFUSED_MAX).
@@ -43,6 +44,7 @@ typedef enum {
     SA_EV_ALERT,         /* alert: alert, tries, ike_connecting, id_* */
     SA_EV_PEER_DELETE,   /* an incoming DELETE: delete_ike, spis */
     SA_EV_PEER_REFUSED,  /* an incoming response refusing a CHILD_SA: notify */
+    SA_EV_MESSAGE,       /* a message arrives (before PEER_*): a new exchange */
 } sa_ev_type_t;
 
 /* charon's IKE_SA states (ike_sa_state_t), in its order */

@@ -364,6 +364,27 @@ static void test_child_failures_each_own_reason(void **state)
     assert_int_equal(ike_row(fx, "azure")->state, SA_STATE_ESTABLISHED);
 }
 
+/* a failure no CHILD_SA of ours took (we answered as responder) goes stale */
+static void test_unclaimed_child_failure_is_dropped(void **state)
+{
+    fx_t *fx = *state;
+    sa_event_t msg = {.type = SA_EV_MESSAGE, .conn = "azure", .ike_uid = IKE};
+
+    tunnel_up(fx);
+    /* the peer asked for a CHILD_SA we have no config for: we refused it */
+    sa_events_apply(fx->e, &msg);
+    alert(fx, IKE, SA_EV_ALERT_TS_MISMATCH);
+    /* the next exchange: a CHILD_SA of ours is created and its installation aborted */
+    sa_events_apply(fx->e, &msg);
+    assert_int_equal(logged(fx, "connection 'azure': CHILD_SA failed: ts-mismatch"), 1);
+    child_ev_full(fx, "azure", "other", SA_EV_CHILD_STATE, IKE, 7, SA_EV_CHILD_DESTROYING,
+                  SA_EV_CHILD_CREATED, NULL);
+    assert_int_equal(child_row(fx, "azure", "sensors")->state, SA_STATE_ESTABLISHED);
+    const sa_ike_rec_t *r = ike_row(fx, "azure");
+    for (size_t i = 0; i < r->n_children; i++)
+        assert_int_equal(r->children[i].last_down, SA_REASON_NONE);
+}
+
 /* ---- IKE rekeys (issue 8) ---- */
 
 /* the peer rekeys the IKE_SA and deletes the old one: routine, no last down */
@@ -718,6 +739,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_child_rekey_back_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_ike_rekey_back_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_child_failures_each_own_reason, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unclaimed_child_failure_is_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_ike_rekey_is_routine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_simultaneous_ike_rekeys_count_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_mismatch_named, setup, teardown),
