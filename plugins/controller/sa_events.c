@@ -93,12 +93,18 @@ static void ike_destroyed(sa_events_t *e, const sa_event_t *ev)
     mem_drop(e, m);
 }
 
-/* a new exchange starts: the previous one's unclaimed CHILD_SA failure is stale */
+/*
+ * A new exchange starts: the previous one's unclaimed CHILD_SA failure and
+ * the SPIs of its DELETE are stale (charon acts on a message before it
+ * reads the next one of the same IKE_SA).
+ */
 static void on_message(sa_events_t *e, const sa_event_t *ev)
 {
     ike_mem_t *m = mem_find(e, ev->ike_uid);
-    if (m)
-        drop_child_fail(e, ev, m);
+    if (!m)
+        return;
+    drop_child_fail(e, ev, m);
+    mem_set_spis(m, NULL, 0);
 }
 
 /* up: what failed on earlier attempts of this IKE_SA no longer explains anything */

@@ -10,7 +10,8 @@
  *  - IKE_SAs retired by a rekey (their DELETE and destruction are routine);
  *  - the reason a CHILD_SA being created failed, until charon destroys it
  *    (or the exchange ends without one: the next message drops it);
- *  - the SPIs named by the peer's last DELETE (any number of them);
+ *  - the SPIs named by the peer's DELETE (any number of them), until the
+ *    next message;
  * and the over-long names it refused (to log each once; see
  * SA_EVENTS_REFUSED_MAX).
  *

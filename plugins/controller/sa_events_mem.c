@@ -2,7 +2,8 @@
  * sa_events_mem: what sa_events remembers per live IKE_SA (see
  * sa_events_priv.h). An entry is made when something needs remembering and
  * dropped when charon destroys the IKE_SA, so memory follows the live SAs;
- * the SPI list is as long as the peer's last DELETE, replaced by the next.
+ * the SPI list is as long as the peer's DELETE and kept until the next
+ * message of that IKE_SA.
  *
  * Threading: callers hold sa_events' mutex.
  */
