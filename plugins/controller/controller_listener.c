@@ -1,325 +1,396 @@
 /*
- * controller_listener: see controller_listener.h for the threading contract.
+ * controller_listener: see controller_listener.h. A thin adapter: each
+ * callback copies the facts it needs into a plain sa_event_t and hands it to
+ * sa_events, which decides what it means for the table.
  *
- * Down reasons: alerts (auth, proposal, retransmit timeouts) and incoming
- * DELETE payloads are remembered as the pending reason of the IKE_SA; the
- * table applies it when the SA is reported down. A DELETE for ESP SPIs is
- * remembered by SPI so that only the CHILD_SA the peer deleted is blamed.
+ * Charon facts read here because only the thread holding the IKE_SA can read
+ * them: the state a CHILD_SA leaves (state callbacks run before the change),
+ * another installed CHILD_SA of the same name when one goes down, whether
+ * the peer's identity fails remote.id when its authentication fails, whether
+ * charon retries an unanswered initiation, and the payloads of incoming
+ * DELETEs and CHILD_SA error notifies.
  */
 #include "controller_listener.h"
 
 #include <daemon.h>
 #include <encoding/payloads/delete_payload.h>
-#include <threading/mutex.h>
 
+#include "controller_facts.h"
 #include "ss_fmt.h"
-
-#define PEER_DELETED_SPIS 32
 
 typedef struct {
     controller_listener_t public;
-    sa_table_t *table;
-    mutex_t *lock; /* guards the SPI ring below */
-    uint32_t peer_deleted[PEER_DELETED_SPIS];
-    unsigned next_spi;
+    sa_events_t *events;
 } private_listener_t;
 
-/* connection name of an IKE_SA, NULL while a responder has no config yet */
-static const char *conn_name(ike_sa_t *ike_sa)
+/*
+ * an event about ike_sa (NULL conn, so ignored, if it has no config yet or
+ * if charon raised a CHILD_SA event outside any IKE_SA's context)
+ */
+static sa_event_t ike_event(ike_sa_t *ike_sa, sa_ev_type_t type)
 {
-    peer_cfg_t *cfg = ike_sa ? ike_sa->get_peer_cfg(ike_sa) : NULL;
-    return cfg ? cfg->get_name(cfg) : NULL;
+    return (sa_event_t){
+        .type = type,
+        .conn = facts_conn_name(ike_sa),
+        .ike_uid = ike_sa ? ike_sa->get_unique_id(ike_sa) : 0,
+    };
 }
 
-static void fill_ike(sa_ike_rec_t *rec, ike_sa_t *ike_sa, sa_state_t state)
+static void apply(private_listener_t *this, const sa_event_t *ev)
 {
-    memset(rec, 0, sizeof(*rec));
-    snprintf(rec->name, sizeof(rec->name), "%s", conn_name(ike_sa));
-    rec->unique_id = ike_sa->get_unique_id(ike_sa);
-    rec->state = state;
-    fmt_host(rec->local_addr, sizeof(rec->local_addr), ike_sa->get_my_host(ike_sa));
-    fmt_host(rec->remote_addr, sizeof(rec->remote_addr), ike_sa->get_other_host(ike_sa));
-    fmt_id(rec->local_id, sizeof(rec->local_id), ike_sa->get_my_id(ike_sa));
-    fmt_id(rec->remote_id, sizeof(rec->remote_id), ike_sa->get_other_id(ike_sa));
-    fmt_proposal(rec->proposal, sizeof(rec->proposal), ike_sa->get_proposal(ike_sa));
-    if (state == SA_STATE_ESTABLISHED)
-        rec->established = time(NULL);
-}
-
-static void fill_child(sa_child_rec_t *rec, child_sa_t *child, sa_state_t state)
-{
-    memset(rec, 0, sizeof(*rec));
-    snprintf(rec->name, sizeof(rec->name), "%s", child->get_name(child));
-    rec->unique_id = child->get_unique_id(child);
-    rec->state = state;
-    rec->reqid = child->get_reqid(child);
-    rec->if_id_in = child->get_if_id(child, TRUE);
-    rec->if_id_out = child->get_if_id(child, FALSE);
-    rec->spi_in = ntohl(child->get_spi(child, TRUE));
-    rec->spi_out = ntohl(child->get_spi(child, FALSE));
-    if (state == SA_STATE_ESTABLISHED || state == SA_STATE_REKEYING) {
-        fmt_ts(rec->local_ts, sizeof(rec->local_ts), child, TRUE);
-        fmt_ts(rec->remote_ts, sizeof(rec->remote_ts), child, FALSE);
-        fmt_proposal(rec->proposal, sizeof(rec->proposal), child->get_proposal(child));
-    }
-    if (state == SA_STATE_ESTABLISHED)
-        rec->established = time(NULL);
-}
-
-static void update_ike(private_listener_t *this, ike_sa_t *ike_sa, sa_state_t state)
-{
-    sa_ike_rec_t rec;
-
-    fill_ike(&rec, ike_sa, state);
-    sa_table_ike_update(this->table, &rec);
-}
-
-static void update_child(private_listener_t *this, ike_sa_t *ike_sa, child_sa_t *child,
-                         sa_state_t state)
-{
-    sa_child_rec_t rec;
-
-    fill_child(&rec, child, state);
-    sa_table_child_update(this->table, conn_name(ike_sa), &rec);
+    if (ev->conn)
+        sa_events_apply(this->events, ev);
 }
 
 METHOD(listener_t, ike_state_change, bool, private_listener_t *this, ike_sa_t *ike_sa,
        ike_sa_state_t state)
 {
-    const char *name = conn_name(ike_sa);
+    sa_event_t ev = ike_event(ike_sa, SA_EV_IKE_STATE);
+    sa_ike_rec_t rec;
 
-    if (!name)
-        return TRUE;
-    switch (state) {
-    case IKE_CONNECTING:
-        update_ike(this, ike_sa, SA_STATE_CONNECTING);
-        break;
-    case IKE_REKEYING:
-        update_ike(this, ike_sa, SA_STATE_REKEYING);
-        break;
-    case IKE_DELETING:
-        update_ike(this, ike_sa, SA_STATE_DELETING);
-        break;
-    case IKE_DESTROYING:
-        /* every IKE_SA passes here, also those that never came up */
-        sa_table_ike_down(this->table, name, ike_sa->get_unique_id(ike_sa), SA_REASON_NONE, NULL);
-        break;
-    default:
-        break;
-    }
+    facts_ike(&rec, ike_sa);
+    ev.ike = &rec;
+    ev.ike_state = facts_ike_state(state);
+    apply(this, &ev);
     return TRUE;
 }
 
 METHOD(listener_t, ike_updown, bool, private_listener_t *this, ike_sa_t *ike_sa, bool up)
 {
-    const char *name = conn_name(ike_sa);
+    sa_event_t ev = ike_event(ike_sa, up ? SA_EV_IKE_UP : SA_EV_IKE_DOWN);
+    sa_ike_rec_t rec;
 
-    if (!name)
-        return TRUE;
-    if (up)
-        update_ike(this, ike_sa, SA_STATE_ESTABLISHED);
-    else
-        sa_table_ike_down(this->table, name, ike_sa->get_unique_id(ike_sa), SA_REASON_NONE, NULL);
+    facts_ike(&rec, ike_sa);
+    ev.ike = &rec;
+    apply(this, &ev);
     return TRUE;
 }
 
 METHOD(listener_t, ike_rekey, bool, private_listener_t *this, ike_sa_t *old, ike_sa_t *new)
 {
-    const char *name = conn_name(new);
+    sa_event_t ev = ike_event(old, SA_EV_IKE_REKEY);
 
-    if (name)
-        sa_table_ike_rekeyed(this->table, name, old->get_unique_id(old), new->get_unique_id(new));
+    ev.new_uid = new->get_unique_id(new);
+    apply(this, &ev);
     return TRUE;
 }
 
+/* raised before charon switches endpoints: the new ones are the arguments */
 METHOD(listener_t, ike_update, bool, private_listener_t *this, ike_sa_t *ike_sa, host_t *local,
        host_t *remote)
 {
-    if (conn_name(ike_sa) && ike_sa->get_state(ike_sa) == IKE_ESTABLISHED)
-        update_ike(this, ike_sa, SA_STATE_ESTABLISHED);
+    sa_event_t ev = ike_event(ike_sa, SA_EV_IKE_ENDPOINTS);
+    char l[SA_ADDR_MAX], r[SA_ADDR_MAX];
+
+    fmt_host(l, sizeof(l), local);
+    fmt_host(r, sizeof(r), remote);
+    ev.local = l;
+    ev.remote = r;
+    apply(this, &ev);
     return TRUE;
+}
+
+static sa_event_t child_event(ike_sa_t *ike_sa, child_sa_t *child, sa_ev_type_t type,
+                              sa_child_rec_t *rec)
+{
+    sa_event_t ev = ike_event(ike_sa, type);
+
+    facts_child(rec, child);
+    ev.child = child->get_name(child);
+    ev.rec = rec;
+    return ev;
+}
+
+/*
+ * Which SA of gone's name carries traffic now: the newest one charon has
+ * INSTALLED, else one being rekeyed (REKEYING, or REKEYED while the rekey
+ * that replaces it has not completed: it stays in the kernel until then).
+ */
+static bool successor(ike_sa_t *ike_sa, child_sa_t *gone, sa_child_rec_t *out)
+{
+    enumerator_t *e;
+    child_sa_t *c, *best = NULL;
+    int best_rank = 0;
+
+    if (!ike_sa)
+        return FALSE;
+    e = ike_sa->create_child_sa_enumerator(ike_sa);
+    while (e->enumerate(e, &c)) {
+        child_sa_state_t st = c->get_state(c);
+        int rank = st == CHILD_INSTALLED ? 2 : (st == CHILD_REKEYING || st == CHILD_REKEYED);
+        if (c == gone || !rank || !streq(c->get_name(c), gone->get_name(gone)))
+            continue;
+        if (rank > best_rank ||
+            (rank == best_rank && c->get_unique_id(c) > best->get_unique_id(best))) {
+            best = c;
+            best_rank = rank;
+        }
+    }
+    e->destroy(e);
+    if (best) {
+        facts_child(out, best);
+        out->state = best_rank == 2 ? SA_STATE_ESTABLISHED : SA_STATE_REKEYING;
+    }
+    return best != NULL;
 }
 
 METHOD(listener_t, child_state_change, bool, private_listener_t *this, ike_sa_t *ike_sa,
        child_sa_t *child, child_sa_state_t state)
 {
-    if (!conn_name(ike_sa))
-        return TRUE;
-    switch (state) {
-    case CHILD_INSTALLING:
-        update_child(this, ike_sa, child, SA_STATE_CONNECTING);
-        break;
-    case CHILD_REKEYING:
-        update_child(this, ike_sa, child, SA_STATE_REKEYING);
-        break;
-    case CHILD_DELETING:
-        update_child(this, ike_sa, child, SA_STATE_DELETING);
-        break;
-    default:
-        break;
-    }
+    sa_child_rec_t rec, next;
+    sa_event_t ev = child_event(ike_sa, child, SA_EV_CHILD_STATE, &rec);
+
+    ev.child_state = facts_child_state(state);
+    /* charon calls before it changes the state: this is the one it leaves */
+    ev.child_prev = facts_child_state(child->get_state(child));
+    if (state == CHILD_DELETING && successor(ike_sa, child, &next))
+        ev.successor = &next;
+    apply(this, &ev);
     return TRUE;
-}
-
-/* did the peer delete this CHILD_SA (its DELETE named our outbound SPI)? */
-static bool take_peer_deleted(private_listener_t *this, uint32_t spi_out)
-{
-    bool found = FALSE;
-
-    this->lock->lock(this->lock);
-    for (int i = 0; i < PEER_DELETED_SPIS; i++) {
-        if (spi_out && this->peer_deleted[i] == spi_out) {
-            this->peer_deleted[i] = 0;
-            found = TRUE;
-        }
-    }
-    this->lock->unlock(this->lock);
-    return found;
 }
 
 METHOD(listener_t, child_updown, bool, private_listener_t *this, ike_sa_t *ike_sa,
        child_sa_t *child, bool up)
 {
-    const char *name = conn_name(ike_sa);
+    sa_child_rec_t rec, sibling;
+    sa_event_t ev = child_event(ike_sa, child, up ? SA_EV_CHILD_UP : SA_EV_CHILD_DOWN, &rec);
 
-    if (!name)
-        return TRUE;
-    if (up) {
-        update_child(this, ike_sa, child, SA_STATE_ESTABLISHED);
-    } else {
-        bool by_peer = take_peer_deleted(this, child->get_spi(child, FALSE));
-        sa_table_child_down(this->table, name, ike_sa->get_unique_id(ike_sa),
-                            child->get_name(child), child->get_unique_id(child),
-                            by_peer ? SA_REASON_DELETED_BY_PEER : SA_REASON_NONE,
-                            by_peer ? "peer sent DELETE for this CHILD_SA" : NULL);
-    }
+    if (!up && successor(ike_sa, child, &sibling))
+        ev.successor = &sibling;
+    apply(this, &ev);
     return TRUE;
 }
 
 METHOD(listener_t, child_rekey, bool, private_listener_t *this, ike_sa_t *ike_sa, child_sa_t *old,
        child_sa_t *new)
 {
-    const char *name = conn_name(ike_sa);
     sa_child_rec_t rec;
+    sa_event_t ev = child_event(ike_sa, new, SA_EV_CHILD_REKEY, &rec);
 
-    if (name) {
-        fill_child(&rec, new, SA_STATE_ESTABLISHED);
-        sa_table_child_rekeyed(this->table, name, old->get_unique_id(old), &rec);
-    }
+    ev.old_uid = old->get_unique_id(old);
+    apply(this, &ev);
     return TRUE;
 }
 
-static void pending(private_listener_t *this, ike_sa_t *ike_sa, sa_reason_t reason,
-                    const char *detail)
+/*
+ * Whether the peer's identity fails a remote identity of the config (the
+ * "constraint check failed: identity ... required" case): fills both
+ * identities (free them) and returns TRUE if so.
+ */
+static bool identity_mismatch(ike_sa_t *ike_sa, char **required, char **presented)
 {
-    /* one line per failure naming the connection; logging never blocks the bus */
-    DBG1(DBG_CFG, "tunneld: connection '%s': %s (%s)", conn_name(ike_sa), sa_reason_name(reason),
-         detail);
-    sa_table_ike_pending_reason(this->table, conn_name(ike_sa), ike_sa->get_unique_id(ike_sa),
-                                reason, detail);
+    peer_cfg_t *cfg = ike_sa->get_peer_cfg(ike_sa);
+    identification_t *got = ike_sa->get_other_id(ike_sa), *want;
+    enumerator_t *e;
+    auth_cfg_t *auth;
+    bool mismatch = FALSE;
+
+    if (!cfg || !got)
+        return FALSE;
+    e = cfg->create_auth_cfg_enumerator(cfg, FALSE);
+    while (!mismatch && e->enumerate(e, &auth)) {
+        want = auth->get(auth, AUTH_RULE_IDENTITY);
+        if (want && got->matches(got, want) == ID_MATCH_NONE) {
+            *required = fmt_id_dup(want);
+            *presented = fmt_id_dup(got);
+            mismatch = TRUE;
+        }
+    }
+    e->destroy(e);
+    return mismatch;
 }
 
-static void children_failed(private_listener_t *this, ike_sa_t *ike_sa, sa_reason_t reason,
-                            const char *detail)
+static void peer_auth_failed(private_listener_t *this, sa_event_t *ev, ike_sa_t *ike_sa)
 {
-    DBG1(DBG_CFG, "tunneld: connection '%s': CHILD_SA failed: %s (%s)", conn_name(ike_sa),
-         sa_reason_name(reason), detail);
-    sa_table_children_failed(this->table, conn_name(ike_sa), reason, detail);
+    char *required = NULL, *presented = NULL;
+
+    if (identity_mismatch(ike_sa, &required, &presented)) {
+        ev->id_required = required ? required : "?";
+        ev->id_presented = presented ? presented : "?";
+    }
+    apply(this, ev);
+    free(required);
+    free(presented);
+}
+
+static void init_unreachable(private_listener_t *this, sa_event_t *ev, ike_sa_t *ike_sa,
+                             va_list args)
+{
+    peer_cfg_t *cfg = ike_sa->get_peer_cfg(ike_sa);
+    uint32_t tries = cfg ? cfg->get_keyingtries(cfg) : 1;
+
+    /* charon passes the attempts made so far, then retries while tries allow */
+    ev->tries = va_arg(args, uint32_t);
+    ev->retrying = tries == 0 || tries > ev->tries + 1;
+    apply(this, ev);
+}
+
+static bool map_alert(alert_t alert, sa_ev_alert_t *out)
+{
+    static const struct {
+        alert_t from;
+        sa_ev_alert_t to;
+    } map[] = {
+        {ALERT_LOCAL_AUTH_FAILED, SA_EV_ALERT_LOCAL_AUTH_FAILED},
+        {ALERT_PEER_AUTH_FAILED, SA_EV_ALERT_PEER_AUTH_FAILED},
+        {ALERT_PROPOSAL_MISMATCH_IKE, SA_EV_ALERT_PROPOSAL_MISMATCH_IKE},
+        {ALERT_PROPOSAL_MISMATCH_CHILD, SA_EV_ALERT_PROPOSAL_MISMATCH_CHILD},
+        {ALERT_TS_MISMATCH, SA_EV_ALERT_TS_MISMATCH},
+        {ALERT_INSTALL_CHILD_SA_FAILED, SA_EV_ALERT_INSTALL_FAILED},
+        {ALERT_INSTALL_CHILD_POLICY_FAILED, SA_EV_ALERT_INSTALL_FAILED},
+        {ALERT_RETRANSMIT_SEND_TIMEOUT, SA_EV_ALERT_RETRANSMIT_TIMEOUT},
+        {ALERT_PEER_INIT_UNREACHABLE, SA_EV_ALERT_PEER_INIT_UNREACHABLE},
+        {ALERT_HALF_OPEN_TIMEOUT, SA_EV_ALERT_HALF_OPEN_TIMEOUT},
+        {ALERT_IKE_SA_EXPIRED, SA_EV_ALERT_IKE_SA_EXPIRED},
+        {ALERT_SHUTDOWN_SIGNAL, SA_EV_ALERT_SHUTDOWN},
+    };
+    for (size_t i = 0; i < countof(map); i++) {
+        if (map[i].from == alert) {
+            *out = map[i].to;
+            return TRUE;
+        }
+    }
+    return FALSE;
 }
 
 METHOD(listener_t, alert, bool, private_listener_t *this, ike_sa_t *ike_sa, alert_t alert,
        va_list args)
 {
-    if (!conn_name(ike_sa))
+    sa_event_t ev;
+
+    if (!ike_sa)
         return TRUE;
-    switch (alert) {
-    case ALERT_LOCAL_AUTH_FAILED:
-        pending(this, ike_sa, SA_REASON_AUTH_FAILED,
-                "authentication failed: the peer rejected our credentials");
+    ev = ike_event(ike_sa, SA_EV_ALERT);
+    if (!ev.conn || !map_alert(alert, &ev.alert))
+        return TRUE;
+    switch (ev.alert) {
+    case SA_EV_ALERT_PEER_AUTH_FAILED:
+        peer_auth_failed(this, &ev, ike_sa);
         break;
-    case ALERT_PEER_AUTH_FAILED:
-        pending(this, ike_sa, SA_REASON_AUTH_FAILED,
-                "authentication failed: the peer's credentials did not verify");
-        break;
-    case ALERT_PROPOSAL_MISMATCH_IKE:
-        pending(this, ike_sa, SA_REASON_PROPOSAL_MISMATCH, "no acceptable IKE proposal");
-        break;
-    case ALERT_PROPOSAL_MISMATCH_CHILD:
-        children_failed(this, ike_sa, SA_REASON_PROPOSAL_MISMATCH, "no acceptable ESP proposal");
-        break;
-    case ALERT_TS_MISMATCH:
-        children_failed(this, ike_sa, SA_REASON_TS_MISMATCH, "traffic selectors unacceptable");
-        break;
-    case ALERT_INSTALL_CHILD_SA_FAILED:
-    case ALERT_INSTALL_CHILD_POLICY_FAILED:
-        children_failed(this, ike_sa, SA_REASON_INSTALL_FAILED,
-                        "the kernel refused the CHILD_SA or its policies");
-        break;
-    case ALERT_RETRANSMIT_SEND_TIMEOUT:
-        if (ike_sa->get_state(ike_sa) == IKE_CONNECTING)
-            pending(this, ike_sa, SA_REASON_UNREACHABLE,
-                    "peer did not answer IKE_SA_INIT/IKE_AUTH retransmits");
-        else
-            pending(this, ike_sa, SA_REASON_DPD_TIMEOUT,
-                    "peer stopped answering (DPD/retransmit timeout)");
-        break;
-    case ALERT_PEER_INIT_UNREACHABLE:
-        pending(this, ike_sa, SA_REASON_UNREACHABLE, "peer unreachable during initiation");
-        break;
-    case ALERT_HALF_OPEN_TIMEOUT:
-        pending(this, ike_sa, SA_REASON_UNREACHABLE, "half-open IKE_SA timed out");
-        break;
-    case ALERT_IKE_SA_EXPIRED:
-        pending(this, ike_sa, SA_REASON_EXPIRED, "IKE_SA hard lifetime reached");
-        break;
-    case ALERT_SHUTDOWN_SIGNAL:
-        pending(this, ike_sa, SA_REASON_SHUTDOWN, "tunneld is shutting down");
+    case SA_EV_ALERT_PEER_INIT_UNREACHABLE:
+        init_unreachable(this, &ev, ike_sa, args);
         break;
     default:
+        ev.ike_connecting = ike_sa->get_state(ike_sa) == IKE_CONNECTING;
+        apply(this, &ev);
         break;
     }
     return TRUE;
 }
 
-METHOD(listener_t, message_hook, bool, private_listener_t *this, ike_sa_t *ike_sa,
-       message_t *message, bool incoming, bool plain)
+/* SPIs of DELETE payloads, as many as the message holds */
+typedef struct {
+    uint32_t *v;
+    size_t n, cap;
+    bool failed;
+} spi_list_t;
+
+/* appends the SPIs of one DELETE payload (host order) */
+static void add_spis(delete_payload_t *del, spi_list_t *l)
 {
-    enumerator_t *payloads, *spis;
-    payload_t *payload;
+    enumerator_t *e = del->create_spi_enumerator(del);
     uint32_t spi;
 
-    if (!incoming || !plain || !conn_name(ike_sa) ||
-        message->get_exchange_type(message) != INFORMATIONAL || !message->get_request(message))
-        return TRUE;
-    payloads = message->create_payload_enumerator(message);
+    while (!l->failed && e->enumerate(e, &spi)) {
+        if (l->n == l->cap) {
+            size_t cap = l->cap ? l->cap * 2 : 16;
+            uint32_t *v = realloc(l->v, cap * sizeof(*v));
+            if (!v) {
+                l->failed = TRUE;
+                break;
+            }
+            l->v = v;
+            l->cap = cap;
+        }
+        l->v[l->n++] = ntohl(spi);
+    }
+    e->destroy(e);
+}
+
+/* an incoming DELETE request: the IKE_SA, or CHILD_SAs named by our outbound SPIs */
+static void peer_delete(private_listener_t *this, ike_sa_t *ike_sa, message_t *message)
+{
+    enumerator_t *payloads = message->create_payload_enumerator(message);
+    sa_event_t ev = ike_event(ike_sa, SA_EV_PEER_DELETE);
+    spi_list_t spis = {0};
+    payload_t *payload;
+    bool ike = FALSE, child = FALSE;
+
     while (payloads->enumerate(payloads, &payload)) {
         if (payload->get_type(payload) != PLV2_DELETE)
             continue;
         delete_payload_t *del = (delete_payload_t *)payload;
         if (del->get_protocol_id(del) == PROTO_IKE) {
-            pending(this, ike_sa, SA_REASON_DELETED_BY_PEER, "peer sent DELETE for the IKE_SA");
-            continue;
+            ike = TRUE;
+        } else {
+            child = TRUE;
+            add_spis(del, &spis);
         }
-        this->lock->lock(this->lock);
-        spis = del->create_spi_enumerator(del);
-        while (spis->enumerate(spis, &spi)) {
-            this->peer_deleted[this->next_spi] = spi;
-            this->next_spi = (this->next_spi + 1) % PEER_DELETED_SPIS;
-        }
-        spis->destroy(spis);
-        this->lock->unlock(this->lock);
     }
     payloads->destroy(payloads);
+    if (spis.failed)
+        DBG1(DBG_CFG, "tunneld: out of memory reading a DELETE: only %zu SPIs remembered", spis.n);
+    if (ike) {
+        ev.delete_ike = TRUE;
+        apply(this, &ev);
+    }
+    if (child) {
+        ev.delete_ike = FALSE;
+        ev.spis = spis.v;
+        ev.n_spis = spis.n;
+        apply(this, &ev);
+    }
+    free(spis.v);
+}
+
+/* an incoming response refusing the CHILD_SA we asked for */
+static void peer_refused(private_listener_t *this, ike_sa_t *ike_sa, message_t *message)
+{
+    static const struct {
+        notify_type_t type;
+        sa_ev_notify_t notify;
+    } map[] = {
+        {TS_UNACCEPTABLE, SA_EV_NOTIFY_TS_UNACCEPTABLE},
+        {INVALID_SELECTORS, SA_EV_NOTIFY_INVALID_SELECTORS},
+        {SINGLE_PAIR_REQUIRED, SA_EV_NOTIFY_SINGLE_PAIR_REQUIRED},
+    };
+    sa_event_t ev = ike_event(ike_sa, SA_EV_PEER_REFUSED);
+
+    for (size_t i = 0; i < countof(map); i++) {
+        if (message->get_notify(message, map[i].type)) {
+            ev.notify = map[i].notify;
+            apply(this, &ev);
+            return;
+        }
+    }
+}
+
+METHOD(listener_t, message_hook, bool, private_listener_t *this, ike_sa_t *ike_sa,
+       message_t *message, bool incoming, bool plain)
+{
+    exchange_type_t type;
+
+    sa_event_t ev = ike_event(ike_sa, SA_EV_MESSAGE);
+
+    if (!incoming || !plain || !ev.conn)
+        return TRUE;
+    apply(this, &ev);
+    type = message->get_exchange_type(message);
+    if (message->get_request(message)) {
+        if (type == INFORMATIONAL)
+            peer_delete(this, ike_sa, message);
+    } else if (type == IKE_AUTH || type == CREATE_CHILD_SA) {
+        peer_refused(this, ike_sa, message);
+    }
     return TRUE;
 }
 
 METHOD(controller_listener_t, destroy, void, private_listener_t *this)
 {
-    this->lock->destroy(this->lock);
     free(this);
 }
 
-controller_listener_t *controller_listener_create(sa_table_t *table)
+controller_listener_t *controller_listener_create(sa_events_t *events)
 {
     private_listener_t *this;
 
@@ -340,6 +411,6 @@ controller_listener_t *controller_listener_create(sa_table_t *table)
                      },
                  .destroy = _destroy,
              },
-         .table = table, .lock = mutex_create(MUTEX_TYPE_DEFAULT), );
+         .events = events, );
     return &this->public;
 }

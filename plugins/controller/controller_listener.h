@@ -1,18 +1,20 @@
 /*
- * controller_listener: a listener on charon's bus that copies IKE_SA and
- * CHILD_SA facts into the sa_table.
+ * controller_listener: a listener on charon's bus that turns each callback
+ * into a plain sa_event_t (sa_events.h) carrying the IKE_SA's and CHILD_SA's
+ * facts; sa_events applies it to the SA table.
  *
- * Threads: every callback runs in the charon worker that holds the IKE_SA,
- * under charon's bus lock. They only copy a few fields and take the table's
- * short mutex; they never block, never check out an IKE_SA and never call
- * into the kernel (counters are read by controller_stats' job instead).
+ * Threading: every callback runs in the charon worker that holds the IKE_SA,
+ * under charon's bus lock. They only copy a few fields and take sa_events'
+ * and the table's short mutexes; they never block, never check out an IKE_SA
+ * and never call into the kernel (counters are read by controller_stats' job
+ * instead).
  */
 #ifndef TUNNELD_CONTROLLER_LISTENER_H
 #define TUNNELD_CONTROLLER_LISTENER_H
 
 #include <bus/listeners/listener.h>
 
-#include "sa_table.h"
+#include "sa_events.h"
 
 typedef struct controller_listener_t controller_listener_t;
 
@@ -21,6 +23,6 @@ struct controller_listener_t {
     void (*destroy)(controller_listener_t *this);
 };
 
-controller_listener_t *controller_listener_create(sa_table_t *table);
+controller_listener_t *controller_listener_create(sa_events_t *events);
 
 #endif

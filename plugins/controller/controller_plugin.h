@@ -4,7 +4,7 @@
  * charon->initialize(); its feature callback adds the listener to charon's
  * bus and starts the counters job, and removes both on unload.
  *
- * Threads: the feature callback runs in the thread that loads plugins
+ * Threading: the feature callback runs in the thread that loads plugins
  * (tunneld's main thread); the table is read from any thread.
  */
 #ifndef TUNNELD_CONTROLLER_PLUGIN_H

@@ -1,29 +1,17 @@
 /*
- * sa_table: see sa_table.h. Every function takes the table mutex for the
- * duration of a copy; nothing here blocks, allocates under I/O or calls out.
+ * sa_table: see sa_table.h. This file holds the rows, the lock, the notify
+ * hook, snapshots and the rows of loaded connections; SA events are applied
+ * in sa_table_update.c, the agreement with charon in sa_table_reconcile.c.
+ *
+ * Threading: every function takes the table mutex for the duration of a
+ * copy; nothing here blocks, does I/O or calls out, except the notify hook,
+ * which is called after the mutex is released (see table_unlock_notify).
  */
-#include "sa_table.h"
+#include "sa_table_priv.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-    sa_ike_rec_t rec; /* rec.children/n_children are the live arrays */
-    size_t cap_children;
-    sa_reason_t pending;
-    uint32_t pending_uid;
-    char pending_detail[SA_TEXT_MAX];
-} ike_row_t;
-
-struct sa_table {
-    pthread_mutex_t lock;
-    sa_table_notify_fn notify; /* guarded by lock; called after unlock */
-    void *notify_ctx;
-    ike_row_t *rows;
-    size_t n, cap;
-};
 
 static const char *state_names[SA_STATE_MAX] = {
     [SA_STATE_NONE] = "idle",
@@ -48,6 +36,7 @@ static const char *reason_names[SA_REASON_MAX] = {
     [SA_REASON_INSTALL_FAILED] = "install-failed",
     [SA_REASON_SHUTDOWN] = "shutdown",
     [SA_REASON_CONFIG] = "config",
+    [SA_REASON_IDENTITY_MISMATCH] = "identity-mismatch",
 };
 
 const char *sa_state_name(sa_state_t s)
@@ -60,28 +49,66 @@ const char *sa_reason_name(sa_reason_t r)
     return (r >= 0 && r < SA_REASON_MAX) ? reason_names[r] : "unknown";
 }
 
+bool sa_table_name_fits(const char *name)
+{
+    return name && strnlen(name, SA_NAME_MAX) < SA_NAME_MAX;
+}
+
+void table_lock(sa_table_t *t)
+{
+    pthread_mutex_lock(&t->lock);
+}
+
+/*
+ * The hook is read under the lock and counted as running before the lock is
+ * released, so that sa_table_set_notify() can wait for every call it did not
+ * prevent.
+ */
+void table_unlock_notify(sa_table_t *t)
+{
+    sa_table_notify_fn fn = t->notify;
+    void *ctx = t->notify_ctx;
+
+    if (fn)
+        t->calls++;
+    pthread_mutex_unlock(&t->lock);
+    if (!fn)
+        return;
+    fn(ctx);
+    pthread_mutex_lock(&t->lock);
+    if (--t->calls == 0)
+        pthread_cond_broadcast(&t->idle);
+    pthread_mutex_unlock(&t->lock);
+}
+
 void sa_table_set_notify(sa_table_t *t, sa_table_notify_fn fn, void *ctx)
 {
     pthread_mutex_lock(&t->lock);
+    /* no new call of the old hook from here; wait out those running */
+    t->notify = NULL;
+    t->notify_ctx = NULL;
+    while (t->calls)
+        pthread_cond_wait(&t->idle, &t->lock);
     t->notify = fn;
     t->notify_ctx = ctx;
     pthread_mutex_unlock(&t->lock);
 }
 
-/* unlocks the table, then tells the observer that states changed */
-static void unlock_notify(sa_table_t *t)
-{
-    sa_table_notify_fn fn = t->notify;
-    void *ctx = t->notify_ctx;
-
-    pthread_mutex_unlock(&t->lock);
-    if (fn)
-        fn(ctx);
-}
-
-static void copy_str(char *dst, size_t size, const char *src)
+void copy_str(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src ? src : "");
+}
+
+void set_down(sa_reason_t *reason, char *detail, time_t *when, sa_reason_t r, const char *d)
+{
+    *reason = r;
+    copy_str(detail, SA_TEXT_MAX, d);
+    *when = time(NULL);
+}
+
+bool carries(sa_state_t s)
+{
+    return s == SA_STATE_ESTABLISHED || s == SA_STATE_REKEYING;
 }
 
 sa_table_t *sa_table_create(void)
@@ -90,7 +117,14 @@ sa_table_t *sa_table_create(void)
     if (!t)
         return NULL;
     pthread_mutex_init(&t->lock, NULL);
+    pthread_cond_init(&t->idle, NULL);
     return t;
+}
+
+static void free_row(ike_row_t *row)
+{
+    free(row->rec.children);
+    free(row->priv);
 }
 
 void sa_table_destroy(sa_table_t *t)
@@ -98,24 +132,27 @@ void sa_table_destroy(sa_table_t *t)
     if (!t)
         return;
     for (size_t i = 0; i < t->n; i++)
-        free(t->rows[i].rec.children);
+        free_row(&t->rows[i]);
     free(t->rows);
+    pthread_cond_destroy(&t->idle);
     pthread_mutex_destroy(&t->lock);
     free(t);
 }
 
-static ike_row_t *find_ike(sa_table_t *t, const char *conn)
+ike_row_t *find_ike(sa_table_t *t, const char *conn)
 {
+    if (!sa_table_name_fits(conn))
+        return NULL;
     for (size_t i = 0; i < t->n; i++)
         if (strcmp(t->rows[i].rec.name, conn) == 0)
             return &t->rows[i];
     return NULL;
 }
 
-static ike_row_t *get_ike(sa_table_t *t, const char *conn)
+ike_row_t *get_ike(sa_table_t *t, const char *conn)
 {
     ike_row_t *row = find_ike(t, conn);
-    if (row)
+    if (row || !sa_table_name_fits(conn))
         return row;
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 8;
@@ -131,44 +168,55 @@ static ike_row_t *get_ike(sa_table_t *t, const char *conn)
     return row;
 }
 
-static sa_child_rec_t *find_child(ike_row_t *row, const char *child)
+sa_child_rec_t *find_child(ike_row_t *row, const char *child)
 {
+    if (!sa_table_name_fits(child))
+        return NULL;
     for (size_t i = 0; i < row->rec.n_children; i++)
         if (strcmp(row->rec.children[i].name, child) == 0)
             return &row->rec.children[i];
     return NULL;
 }
 
-static sa_child_rec_t *get_child(ike_row_t *row, const char *child)
+static bool grow_children(ike_row_t *row)
+{
+    size_t cap = row->cap_children ? row->cap_children * 2 : 4;
+    sa_child_rec_t *cs = realloc(row->rec.children, cap * sizeof(*cs));
+    if (!cs)
+        return false;
+    row->rec.children = cs;
+    child_priv_t *ps = realloc(row->priv, cap * sizeof(*ps));
+    if (!ps)
+        return false;
+    row->priv = ps;
+    row->cap_children = cap;
+    return true;
+}
+
+sa_child_rec_t *get_child(ike_row_t *row, const char *child)
 {
     sa_child_rec_t *c = find_child(row, child);
-    if (c)
+    if (c || !sa_table_name_fits(child))
         return c;
-    if (row->rec.n_children == row->cap_children) {
-        size_t cap = row->cap_children ? row->cap_children * 2 : 4;
-        sa_child_rec_t *cs = realloc(row->rec.children, cap * sizeof(*cs));
-        if (!cs)
-            return NULL;
-        row->rec.children = cs;
-        row->cap_children = cap;
-    }
-    c = &row->rec.children[row->rec.n_children++];
+    if (row->rec.n_children == row->cap_children && !grow_children(row))
+        return NULL;
+    size_t i = row->rec.n_children++;
+    c = &row->rec.children[i];
     memset(c, 0, sizeof(*c));
+    memset(&row->priv[i], 0, sizeof(row->priv[i]));
     copy_str(c->name, sizeof(c->name), child);
     return c;
 }
 
-static void set_down(sa_reason_t *reason, char *detail, time_t *when, sa_reason_t r, const char *d)
+child_priv_t *child_priv(ike_row_t *row, const sa_child_rec_t *c)
 {
-    *reason = r;
-    copy_str(detail, SA_TEXT_MAX, d);
-    *when = time(NULL);
+    return &row->priv[c - row->rec.children];
 }
 
 void sa_table_conn_loaded(sa_table_t *t, const char *conn, const char *const *children,
                           size_t n_children)
 {
-    pthread_mutex_lock(&t->lock);
+    table_lock(t);
     ike_row_t *row = get_ike(t, conn);
     if (row) {
         if (row->rec.state == SA_STATE_CONFIG_ERROR) {
@@ -179,240 +227,47 @@ void sa_table_conn_loaded(sa_table_t *t, const char *conn, const char *const *ch
         for (size_t i = 0; i < n_children; i++)
             get_child(row, children[i]);
     }
-    unlock_notify(t);
+    table_unlock_notify(t);
 }
 
 void sa_table_conn_error(sa_table_t *t, const char *conn, const char *detail)
 {
-    pthread_mutex_lock(&t->lock);
+    table_lock(t);
     ike_row_t *row = get_ike(t, conn);
     if (row) {
         row->rec.state = SA_STATE_CONFIG_ERROR;
         set_down(&row->rec.last_down, row->rec.last_down_detail, &row->rec.last_down_time,
                  SA_REASON_CONFIG, detail);
     }
-    unlock_notify(t);
+    table_unlock_notify(t);
 }
 
 void sa_table_conn_removed(sa_table_t *t, const char *conn)
 {
-    pthread_mutex_lock(&t->lock);
+    table_lock(t);
     ike_row_t *row = find_ike(t, conn);
     if (row) {
-        free(row->rec.children);
+        free_row(row);
         size_t idx = (size_t)(row - t->rows);
         memmove(row, row + 1, (t->n - idx - 1) * sizeof(*row));
         t->n--;
     }
-    unlock_notify(t);
+    table_unlock_notify(t);
 }
 
-/*
- * Whether an update for SA uid must leave a row that follows row_uid alone:
- *  - a REKEYING or DELETING report of another SA is about an old one (the
- *    row already follows its successor after a rekey);
- *  - a new SA still connecting while the row's SA is up is a rekey, a
- *    reauthentication or a re-establishment in progress: the row keeps
- *    following the SA that carries traffic until the new one is up.
- */
-static bool stale_update(sa_state_t row_state, uint32_t row_uid, sa_state_t state, uint32_t uid)
+static bool copy_row(sa_ike_rec_t *dst, const sa_ike_rec_t *src)
 {
-    if (uid == row_uid || row_uid == 0)
-        return false;
-    if (state == SA_STATE_REKEYING || state == SA_STATE_DELETING)
+    *dst = *src;
+    dst->children = NULL;
+    if (!src->n_children)
         return true;
-    return state == SA_STATE_CONNECTING &&
-           (row_state == SA_STATE_ESTABLISHED || row_state == SA_STATE_REKEYING);
-}
-
-void sa_table_ike_update(sa_table_t *t, const sa_ike_rec_t *rec)
-{
-    pthread_mutex_lock(&t->lock);
-    ike_row_t *row = get_ike(t, rec->name);
-    if (row && stale_update(row->rec.state, row->rec.unique_id, rec->state, rec->unique_id))
-        row = NULL;
-    if (row) {
-        sa_ike_rec_t *r = &row->rec;
-        if (r->unique_id != rec->unique_id) {
-            r->unique_id = rec->unique_id;
-            r->established = 0;
-        }
-        r->state = rec->state;
-        copy_str(r->local_addr, sizeof(r->local_addr), rec->local_addr);
-        copy_str(r->remote_addr, sizeof(r->remote_addr), rec->remote_addr);
-        copy_str(r->local_id, sizeof(r->local_id), rec->local_id);
-        copy_str(r->remote_id, sizeof(r->remote_id), rec->remote_id);
-        if (rec->proposal[0])
-            copy_str(r->proposal, sizeof(r->proposal), rec->proposal);
-        if (rec->established)
-            r->established = rec->established;
+    dst->children = malloc(src->n_children * sizeof(sa_child_rec_t));
+    if (!dst->children) {
+        dst->n_children = 0;
+        return false;
     }
-    unlock_notify(t);
-}
-
-void sa_table_ike_pending_reason(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_t reason,
-                                 const char *detail)
-{
-    pthread_mutex_lock(&t->lock);
-    ike_row_t *row = get_ike(t, conn);
-    if (row) {
-        row->pending = reason;
-        row->pending_uid = uid;
-        copy_str(row->pending_detail, sizeof(row->pending_detail), detail);
-    }
-    pthread_mutex_unlock(&t->lock);
-}
-
-void sa_table_children_failed(sa_table_t *t, const char *conn, sa_reason_t reason,
-                              const char *detail)
-{
-    pthread_mutex_lock(&t->lock);
-    ike_row_t *row = find_ike(t, conn);
-    for (size_t i = 0; row && i < row->rec.n_children; i++) {
-        sa_child_rec_t *c = &row->rec.children[i];
-        if (c->state == SA_STATE_ESTABLISHED || c->state == SA_STATE_REKEYING)
-            continue;
-        c->state = SA_STATE_DOWN;
-        set_down(&c->last_down, c->last_down_detail, &c->last_down_time, reason, detail);
-    }
-    unlock_notify(t);
-}
-
-/* The reason an SA of row goes down: explicit, else pending for ike_uid, else local. */
-static sa_reason_t resolve_reason(const ike_row_t *row, uint32_t ike_uid, sa_reason_t reason,
-                                  const char **detail)
-{
-    if (reason != SA_REASON_NONE)
-        return reason;
-    if (row->pending != SA_REASON_NONE && row->pending_uid == ike_uid) {
-        *detail = row->pending_detail;
-        return row->pending;
-    }
-    return SA_REASON_DELETED_LOCALLY;
-}
-
-void sa_table_ike_down(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_t reason,
-                       const char *detail)
-{
-    pthread_mutex_lock(&t->lock);
-    ike_row_t *row = find_ike(t, conn);
-    if (!row)
-        goto out;
-    reason = resolve_reason(row, uid, reason, &detail);
-    if (row->rec.unique_id != uid && row->rec.unique_id != 0) {
-        /*
-         * The row already follows a newer SA (charon re-establishes before it
-         * reports the old one down): keep its state, but record why the old
-         * one went, unless it simply went away.
-         */
-        if (reason != SA_REASON_DELETED_LOCALLY)
-            set_down(&row->rec.last_down, row->rec.last_down_detail, &row->rec.last_down_time,
-                     reason, detail);
-        goto out;
-    }
-    row->rec.state = SA_STATE_DOWN;
-    set_down(&row->rec.last_down, row->rec.last_down_detail, &row->rec.last_down_time, reason,
-             detail);
-    for (size_t i = 0; i < row->rec.n_children; i++) {
-        sa_child_rec_t *c = &row->rec.children[i];
-        if (c->state == SA_STATE_DOWN)
-            continue;
-        c->state = SA_STATE_DOWN;
-        set_down(&c->last_down, c->last_down_detail, &c->last_down_time, reason, detail);
-    }
-out:
-    unlock_notify(t);
-}
-
-void sa_table_ike_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid, uint32_t new_uid)
-{
-    pthread_mutex_lock(&t->lock);
-    ike_row_t *row = find_ike(t, conn);
-    /* the new SA may already have been reported up */
-    if (row && (row->rec.unique_id == old_uid || row->rec.unique_id == new_uid)) {
-        row->rec.unique_id = new_uid;
-        row->rec.rekeys++;
-        row->rec.state = SA_STATE_ESTABLISHED;
-        /* the table follows the new SA, so the pending reason of the old one is stale */
-        row->pending = SA_REASON_NONE;
-    }
-    unlock_notify(t);
-}
-
-static void child_copy_fields(sa_child_rec_t *c, const sa_child_rec_t *rec)
-{
-    c->unique_id = rec->unique_id;
-    c->state = rec->state;
-    c->reqid = rec->reqid;
-    c->if_id_in = rec->if_id_in;
-    c->if_id_out = rec->if_id_out;
-    c->spi_in = rec->spi_in;
-    c->spi_out = rec->spi_out;
-    copy_str(c->local_ts, sizeof(c->local_ts), rec->local_ts);
-    copy_str(c->remote_ts, sizeof(c->remote_ts), rec->remote_ts);
-    if (rec->proposal[0])
-        copy_str(c->proposal, sizeof(c->proposal), rec->proposal);
-    if (rec->established)
-        c->established = rec->established;
-}
-
-void sa_table_child_update(sa_table_t *t, const char *conn, const sa_child_rec_t *rec)
-{
-    pthread_mutex_lock(&t->lock);
-    ike_row_t *row = get_ike(t, conn);
-    sa_child_rec_t *c = row ? get_child(row, rec->name) : NULL;
-    if (c && stale_update(c->state, c->unique_id, rec->state, rec->unique_id))
-        c = NULL;
-    if (c) {
-        if (c->unique_id != rec->unique_id) {
-            /* a new CHILD_SA behind this row: counters start again */
-            memset(&c->counters, 0, sizeof(c->counters));
-            c->established = 0;
-        }
-        child_copy_fields(c, rec);
-    }
-    unlock_notify(t);
-}
-
-void sa_table_child_down(sa_table_t *t, const char *conn, uint32_t ike_uid, const char *child,
-                         uint32_t uid, sa_reason_t reason, const char *detail)
-{
-    pthread_mutex_lock(&t->lock);
-    ike_row_t *row = find_ike(t, conn);
-    sa_child_rec_t *c = row ? find_child(row, child) : NULL;
-    /* a DOWN row was already explained (by ike_down, for instance) */
-    if (c && c->state != SA_STATE_DOWN && (c->unique_id == uid || c->unique_id == 0)) {
-        reason = resolve_reason(row, ike_uid, reason, &detail);
-        c->state = SA_STATE_DOWN;
-        set_down(&c->last_down, c->last_down_detail, &c->last_down_time, reason, detail);
-    }
-    unlock_notify(t);
-}
-
-void sa_table_child_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid,
-                            const sa_child_rec_t *rec)
-{
-    pthread_mutex_lock(&t->lock);
-    ike_row_t *row = find_ike(t, conn);
-    sa_child_rec_t *c = row ? find_child(row, rec->name) : NULL;
-    if (c && (c->unique_id == old_uid || c->unique_id == rec->unique_id)) {
-        child_copy_fields(c, rec);
-        c->rekeys++;
-        /* counters belong to the SA; the new one starts from zero */
-        memset(&c->counters, 0, sizeof(c->counters));
-    }
-    unlock_notify(t);
-}
-
-void sa_table_child_counters(sa_table_t *t, const char *conn, const char *child, uint32_t uid,
-                             const sa_counters_t *cnt)
-{
-    pthread_mutex_lock(&t->lock);
-    ike_row_t *row = find_ike(t, conn);
-    sa_child_rec_t *c = row ? find_child(row, child) : NULL;
-    if (c && c->unique_id == uid)
-        c->counters = *cnt;
-    pthread_mutex_unlock(&t->lock);
+    memcpy(dst->children, src->children, src->n_children * sizeof(sa_child_rec_t));
+    return true;
 }
 
 size_t sa_table_snapshot(sa_table_t *t, sa_ike_rec_t **out)
@@ -420,20 +275,15 @@ size_t sa_table_snapshot(sa_table_t *t, sa_ike_rec_t **out)
     pthread_mutex_lock(&t->lock);
     size_t n = t->n;
     sa_ike_rec_t *rows = calloc(n ? n : 1, sizeof(*rows));
-    for (size_t i = 0; rows && i < n; i++) {
-        const sa_ike_rec_t *src = &t->rows[i].rec;
-        rows[i] = *src;
-        rows[i].children = NULL;
-        if (src->n_children) {
-            rows[i].children = malloc(src->n_children * sizeof(sa_child_rec_t));
-            if (!rows[i].children) {
-                rows[i].n_children = 0;
-                continue;
-            }
-            memcpy(rows[i].children, src->children, src->n_children * sizeof(sa_child_rec_t));
-        }
-    }
+    bool ok = rows != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = copy_row(&rows[i], &t->rows[i].rec);
     pthread_mutex_unlock(&t->lock);
+    if (!ok) {
+        /* nothing half-copied: a snapshot is whole or empty */
+        sa_table_snapshot_free(rows, n);
+        rows = NULL;
+    }
     *out = rows;
     return rows ? n : 0;
 }

@@ -6,14 +6,21 @@
  * only for a copy, so callers on charon's bus (under its lock) never wait on
  * anything slow.
  *
- * Threads: written by charon's worker threads (the listener, the stats job)
- * and by the config loader; read by the control socket's threads through
- * sa_table_snapshot(). All functions are thread-safe.
+ * Threading: written by charon's worker threads (sa_events, fed by the
+ * listener and the stats job) and by the config loader; read by the control
+ * socket's and the route glue's threads through sa_table_snapshot(). All
+ * functions are thread-safe. The notify hook is called outside the lock; see
+ * sa_table_set_notify() for its lifetime.
  *
  * Rows persist after an SA goes down so that the table can say why; a row is
  * keyed by connection name (and child name), and carries the unique id of the
  * SA currently behind it. Events that name a stale unique id (an SA already
  * replaced by a rekey or a new attempt) are ignored.
+ *
+ * Names: a row's name is stored whole or not at all. A connection or child
+ * name of SA_NAME_MAX characters or more (sa_table_name_fits() false) is
+ * refused by every call that would add or look up a row: nothing is added,
+ * nothing truncated (sa_events logs the refusal once per name).
  */
 #ifndef TUNNELD_SA_TABLE_H
 #define TUNNELD_SA_TABLE_H
@@ -53,6 +60,7 @@ typedef enum {
     SA_REASON_INSTALL_FAILED,    /* the kernel refused the SA or its policies */
     SA_REASON_SHUTDOWN,          /* tunneld is stopping */
     SA_REASON_CONFIG,            /* the configuration was rejected */
+    SA_REASON_IDENTITY_MISMATCH, /* the peer's identity fails remote.id */
     SA_REASON_MAX
 } sa_reason_t;
 
@@ -122,28 +130,74 @@ void sa_table_ike_update(sa_table_t *t, const sa_ike_rec_t *rec);
 void sa_table_ike_pending_reason(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_t reason,
                                  const char *detail);
 /*
- * Children of conn that are not established failed to come up (a CHILD
- * proposal or TS mismatch in IKE_AUTH has no CHILD_SA to report on).
- */
-void sa_table_children_failed(sa_table_t *t, const char *conn, sa_reason_t reason,
-                              const char *detail);
-/*
  * IKE_SA uid of conn is gone. reason NONE uses the pending reason or
  * DELETED_LOCALLY. Children of the row go DOWN with the same reason. If the
  * row already follows another uid, only the reason is recorded.
  */
 void sa_table_ike_down(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_t reason,
                        const char *detail);
-/* IKE_SA old_uid was rekeyed into new_uid. */
+/*
+ * IKE_SA old_uid was rekeyed into new_uid. A rekey counts once per old SA:
+ * a second report for the same old SA (collisions) moves the row to the
+ * later new SA without counting again.
+ */
 void sa_table_ike_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid, uint32_t new_uid);
+/* IKE_SA uid of conn is in state (only if the row follows uid). */
+void sa_table_ike_state(sa_table_t *t, const char *conn, uint32_t uid, sa_state_t state);
+/* IKE_SA uid moved to new endpoints (only if the row follows uid). */
+void sa_table_ike_endpoints(sa_table_t *t, const char *conn, uint32_t uid, const char *local,
+                            const char *remote);
+/*
+ * An attempt of IKE_SA uid failed and charon keeps trying with the same SA
+ * (keyingtries): a row that follows uid and is not up records the reason
+ * now and stays CONNECTING.
+ */
+void sa_table_ike_attempt_failed(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_t reason,
+                                 const char *detail);
 
 void sa_table_child_update(sa_table_t *t, const char *conn, const sa_child_rec_t *rec);
 /* CHILD_SA uid (of IKE_SA ike_uid) is gone; reason NONE as for ike_down. */
 void sa_table_child_down(sa_table_t *t, const char *conn, uint32_t ike_uid, const char *child,
                          uint32_t uid, sa_reason_t reason, const char *detail);
-/* CHILD_SA old_uid was rekeyed into rec (which carries the new uid). */
+/*
+ * CHILD_SA old_uid was rekeyed into rec (which carries the new uid). Counts
+ * once per old SA: in a collision charon reports the rekey of the same old
+ * SA twice (first the peer's new SA, then ours if we won): the row moves to
+ * the later one without counting again.
+ */
 void sa_table_child_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid,
                             const sa_child_rec_t *rec);
+/* CHILD_SA uid of conn.child is in state (only if the row follows uid). */
+void sa_table_child_state(sa_table_t *t, const char *conn, const char *child, uint32_t uid,
+                          sa_state_t state);
+/*
+ * CHILD_SA uid of conn.child failed to come up. The row goes DOWN with the
+ * reason unless it follows another SA that is up or rekeying (a failed rekey
+ * of a working SA): returns true if the row took the failure.
+ */
+bool sa_table_child_failed(sa_table_t *t, const char *conn, const char *child, uint32_t uid,
+                           sa_reason_t reason, const char *detail);
+/*
+ * The row of conn.<rec->name> follows rec (an SA charon has installed)
+ * instead of CHILD_SA only_if_uid (0: whatever it follows). Returns true if
+ * the row changed; *was (may be NULL) receives the row as it was.
+ */
+bool sa_table_child_follow(sa_table_t *t, const char *conn, uint32_t only_if_uid,
+                           const sa_child_rec_t *rec, sa_child_rec_t *was);
+/*
+ * Reconciliation with charon (rec/cands: what charon has, state ESTABLISHED
+ * or REKEYING). ike: if the row follows rec's SA, its state becomes rec's;
+ * a row that is not up follows rec. Children (only while the IKE row follows
+ * ike_uid): the row keeps its SA if it is a candidate (state corrected),
+ * else follows the newest ESTABLISHED candidate (else the newest). Each
+ * returns true if a row changed and copies it as it was into *was (and as it
+ * is now into *now); a child call fixes one row: call it until it returns
+ * false (at most n + 1 calls).
+ */
+bool sa_table_ike_reconcile(sa_table_t *t, const sa_ike_rec_t *rec, sa_ike_rec_t *was);
+bool sa_table_child_reconcile(sa_table_t *t, const char *conn, uint32_t ike_uid,
+                              const sa_child_rec_t *cands, size_t n, sa_child_rec_t *was,
+                              sa_child_rec_t *now);
 /* Counters of CHILD_SA uid (ignored if the row follows another SA). */
 void sa_table_child_counters(sa_table_t *t, const char *conn, const char *child, uint32_t uid,
                              const sa_counters_t *c);
@@ -152,9 +206,15 @@ void sa_table_child_counters(sa_table_t *t, const char *conn, const char *child,
  * Called (outside the table's lock, in the writer's thread, often on charon's
  * bus) after a change of an SA's state. It must not block: tunneld's route
  * glue only writes to an eventfd. One observer; NULL removes it.
+ * sa_table_set_notify() returns only when no call of the previous hook is
+ * running and none will start, so the caller may free the old ctx at once.
+ * It must not be called from the hook itself (it would wait for itself).
  */
 typedef void (*sa_table_notify_fn)(void *ctx);
 void sa_table_set_notify(sa_table_t *t, sa_table_notify_fn fn, void *ctx);
+
+/* true if name can be a row's name (shorter than SA_NAME_MAX) */
+bool sa_table_name_fits(const char *name);
 
 /* Deep copy of every row; free with sa_table_snapshot_free. */
 size_t sa_table_snapshot(sa_table_t *t, sa_ike_rec_t **out);

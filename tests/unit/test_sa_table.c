@@ -1,10 +1,19 @@
-/* Unit tests of the SA table: updates, rekeys, down reasons, concurrency. */
+/*
+ * Unit tests of the SA table: updates, rekeys, down reasons, names, the
+ * notify hook's lifetime, concurrency. Only the table's API from before the
+ * sa_events split is used here, so this file also builds against older
+ * table code (to show what it catches there).
+ */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -233,74 +242,252 @@ static void test_reestablish_keeps_reason(void **state)
     sa_table_destroy(t);
 }
 
+/*
+ * Concurrency: writers contend on the same rows while connections come and
+ * go (the row array moves); the main thread checks every snapshot is made of
+ * whole records (each write is self-consistent: a torn copy shows) and that
+ * no row is ever duplicated or lost. Only the main thread asserts.
+ */
 #define WRITERS 4
-#define ROUNDS  20000
+#define ROUNDS  150000
+#define SHARED  2
+
+static const char *shared[SHARED] = {"siteA", "siteB"};
+static atomic_int writers_running;
 
 struct writer_arg {
     sa_table_t *t;
     int id;
+    uint32_t last[SHARED]; /* the last unique id this writer gave each shared row */
 };
+
+/* the records of write k: every field derived from k */
+static void records(uint32_t k, sa_ike_rec_t *r, sa_child_rec_t *c)
+{
+    memset(r, 0, sizeof(*r));
+    memset(c, 0, sizeof(*c));
+    r->unique_id = k;
+    r->state = SA_STATE_ESTABLISHED;
+    snprintf(r->local_addr, sizeof(r->local_addr), "%u", k);
+    snprintf(r->remote_addr, sizeof(r->remote_addr), "%u", k);
+    snprintf(c->name, sizeof(c->name), "net");
+    c->unique_id = k;
+    c->state = SA_STATE_ESTABLISHED;
+    c->reqid = k;
+    c->spi_in = k;
+    c->spi_out = ~k;
+    snprintf(c->local_ts, sizeof(c->local_ts), "%u", k);
+    snprintf(c->proposal, sizeof(c->proposal), "p%u", k);
+}
 
 static void *writer(void *p)
 {
     struct writer_arg *a = p;
-    char name[16];
+    char tmp[16];
 
-    snprintf(name, sizeof(name), "site%d", a->id);
-    for (uint32_t i = 1; i <= ROUNDS; i++) {
-        sa_ike_rec_t r = ike(name, i, SA_STATE_ESTABLISHED);
-        sa_child_rec_t c = child("net", i, SA_STATE_ESTABLISHED);
-        sa_counters_t cnt = {.bytes_in = i, .packets_in = i};
+    snprintf(tmp, sizeof(tmp), "tmp%d", a->id);
+    for (uint32_t i = 0; i < ROUNDS; i++) {
+        int s = (int)(i % SHARED);
+        uint32_t k = i * WRITERS + (uint32_t)a->id + 1;
+        sa_ike_rec_t r;
+        sa_child_rec_t c;
+        records(k, &r, &c);
+        snprintf(r.name, sizeof(r.name), "%s", shared[s]);
+        sa_counters_t cnt = {.bytes_in = k, .packets_in = k};
         sa_table_ike_update(a->t, &r);
-        sa_table_child_update(a->t, name, &c);
-        sa_table_child_counters(a->t, name, "net", i, &cnt);
-        if (i % 3 == 0)
-            sa_table_ike_down(a->t, name, i, SA_REASON_NONE, NULL);
+        sa_table_child_update(a->t, shared[s], &c);
+        sa_table_child_counters(a->t, shared[s], "net", k, &cnt);
+        a->last[s] = k;
+        /* a connection of its own comes and goes: the rows move */
+        if (i % 64 == 0) {
+            const char *children[] = {"a", "b", "c", "d", "e"};
+            sa_table_conn_loaded(a->t, tmp, children, 5);
+        } else if (i % 64 == 32) {
+            sa_table_conn_removed(a->t, tmp);
+        }
     }
+    sa_table_conn_removed(a->t, tmp);
+    atomic_fetch_sub(&writers_running, 1);
     return NULL;
 }
 
-static void *reader(void *p)
+/* problems in one snapshot: torn records, duplicate or missing rows */
+static int check_snapshot(sa_ike_rec_t *rows, size_t n)
 {
-    sa_table_t *t = p;
-    for (int i = 0; i < 2000; i++) {
-        sa_ike_rec_t *rows;
-        size_t n = sa_table_snapshot(t, &rows);
-        for (size_t j = 0; j < n; j++)
-            if (rows[j].n_children)
-                /* a snapshot is consistent: a child never runs ahead of counters */
-                assert_true(rows[j].children[0].counters.bytes_in <= rows[j].children[0].unique_id);
-        json_object_put(sa_json_render(rows, n));
-        sa_table_snapshot_free(rows, n);
+    int bad = 0, seen[SHARED] = {0};
+
+    for (size_t j = 0; j < n; j++) {
+        const sa_ike_rec_t *r = &rows[j];
+        int s = strcmp(r->name, "siteA") == 0 ? 0 : strcmp(r->name, "siteB") == 0 ? 1 : -1;
+        if (s < 0)
+            continue;
+        seen[s]++;
+        bad += (uint32_t)atol(r->local_addr) != r->unique_id ||
+               (uint32_t)atol(r->remote_addr) != r->unique_id;
+        bad += r->n_children != 1;
+        if (r->n_children != 1)
+            continue;
+        const sa_child_rec_t *c = &r->children[0];
+        char prop[32];
+        snprintf(prop, sizeof(prop), "p%u", c->unique_id);
+        bad += strcmp(c->name, "net") != 0 || c->reqid != c->unique_id ||
+               c->spi_in != c->unique_id || c->spi_out != ~c->unique_id ||
+               (uint32_t)atol(c->local_ts) != c->unique_id || strcmp(c->proposal, prop) != 0;
+        /* counters of this SA, or none yet */
+        bad += (c->counters.bytes_in != 0 && c->counters.bytes_in != c->unique_id) ||
+               c->counters.packets_in != c->counters.bytes_in;
     }
-    return NULL;
+    for (int s = 0; s < SHARED; s++)
+        bad += seen[s] > 1;
+    return bad;
 }
 
 static void test_concurrent_updates(void **state)
 {
     sa_table_t *t = sa_table_create();
-    pthread_t w[WRITERS], r;
+    pthread_t w[WRITERS];
     struct writer_arg args[WRITERS];
     sa_ike_rec_t *rows;
+    int bad = 0;
+    long snapshots = 0;
 
-    pthread_create(&r, NULL, reader, t);
+    atomic_store(&writers_running, WRITERS);
     for (int i = 0; i < WRITERS; i++) {
-        args[i] = (struct writer_arg){t, i};
+        args[i] = (struct writer_arg){.t = t, .id = i};
         pthread_create(&w[i], NULL, writer, &args[i]);
+    }
+    /* the main thread reads while the writers run (bounded by their rounds) */
+    while (atomic_load(&writers_running) > 0) {
+        size_t n = sa_table_snapshot(t, &rows);
+        bad += check_snapshot(rows, n);
+        json_object_put(sa_json_render(rows, n));
+        sa_table_snapshot_free(rows, n);
+        snapshots++;
     }
     for (int i = 0; i < WRITERS; i++)
         pthread_join(w[i], NULL);
-    pthread_join(r, NULL);
+    assert_int_equal(bad, 0);
+    assert_true(snapshots > 0);
 
     size_t n = sa_table_snapshot(t, &rows);
-    assert_int_equal(n, WRITERS);
-    for (size_t i = 0; i < n; i++) {
-        assert_int_equal(rows[i].unique_id, ROUNDS);
-        assert_int_equal(rows[i].n_children, 1);
-        assert_int_equal(rows[i].children[0].counters.bytes_in, ROUNDS);
-        /* ROUNDS is not a multiple of 3: the last SA is up */
-        assert_int_equal(rows[i].state, SA_STATE_ESTABLISHED);
+    assert_int_equal(check_snapshot(rows, n), 0);
+    /* the shared rows hold a last write of one of the writers; no tmp row is left */
+    assert_int_equal(n, SHARED);
+    for (int s = 0; s < SHARED; s++) {
+        const sa_ike_rec_t *r = row(rows, n, shared[s]);
+        bool found = false;
+        for (int i = 0; i < WRITERS; i++)
+            found |= r->unique_id == args[i].last[s] && r->children[0].unique_id == args[i].last[s];
+        assert_true(found);
+        assert_int_equal(r->state, SA_STATE_ESTABLISHED);
     }
+    sa_table_snapshot_free(rows, n);
+    sa_table_destroy(t);
+}
+
+/*
+ * The notify hook's lifetime: once sa_table_set_notify(t, NULL, NULL) has
+ * returned, no call of the old hook may run (route_glue_stop frees its
+ * context right after). The hook checks its context at its start and end,
+ * with a pause between; the main thread clears the hook while a call is
+ * inside, then poisons the context: a call still running sees the poison.
+ */
+#define HOOK_MAGIC 0x600dcafe
+#define HOOK_DEAD  0xdeadbeef
+
+struct hook_ctx {
+    volatile unsigned magic;
+};
+
+static atomic_int hook_inside, hook_violations, hook_stop;
+
+static void slow_hook(void *p)
+{
+    struct hook_ctx *h = p;
+
+    atomic_fetch_add(&hook_inside, 1);
+    if (h->magic != HOOK_MAGIC)
+        atomic_fetch_add(&hook_violations, 1);
+    usleep(20000);
+    if (h->magic != HOOK_MAGIC)
+        atomic_fetch_add(&hook_violations, 1);
+    atomic_fetch_sub(&hook_inside, 1);
+}
+
+static void *notifier(void *p)
+{
+    sa_table_t *t = p;
+    sa_child_rec_t c = child("net", 1, SA_STATE_ESTABLISHED);
+
+    while (!atomic_load(&hook_stop)) {
+        c.unique_id++;
+        sa_table_child_update(t, "site", &c);
+    }
+    return NULL;
+}
+
+static void test_notify_cleared_waits_for_hook(void **state)
+{
+    for (int round = 0; round < 5; round++) {
+        sa_table_t *t = sa_table_create();
+        struct hook_ctx *h = malloc(sizeof(*h));
+        pthread_t th[2];
+
+        h->magic = HOOK_MAGIC;
+        atomic_store(&hook_stop, 0);
+        sa_table_set_notify(t, slow_hook, h);
+        for (int i = 0; i < 2; i++)
+            pthread_create(&th[i], NULL, notifier, t);
+        /* a call of the hook is inside (bounded wait: 5 s) */
+        for (int i = 0; i < 5000 && atomic_load(&hook_inside) == 0; i++)
+            usleep(1000);
+        assert_true(atomic_load(&hook_inside) > 0);
+        sa_table_set_notify(t, NULL, NULL);
+        assert_int_equal(atomic_load(&hook_inside), 0);
+        h->magic = HOOK_DEAD; /* what route_glue_stop's free amounts to */
+        usleep(50000);        /* longer than a call: one still running would notice */
+        free(h);
+        atomic_store(&hook_stop, 1);
+        for (int i = 0; i < 2; i++)
+            pthread_join(th[i], NULL);
+        assert_int_equal(atomic_load(&hook_violations), 0);
+        sa_table_destroy(t);
+    }
+}
+
+/* names that do not fit a row are refused whole, never stored truncated */
+static void test_long_names_refused(void **state)
+{
+    sa_table_t *t = sa_table_create();
+    char name[SA_NAME_MAX + 10];
+    const char *children[2] = {"sensors", NULL};
+    sa_ike_rec_t *rows;
+
+    memset(name, 'n', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    for (size_t len = SA_NAME_MAX; len < sizeof(name); len++) {
+        name[len] = '\0';
+        sa_table_conn_loaded(t, name, children, 1);
+        sa_table_conn_error(t, name, "bad");
+        sa_table_ike_pending_reason(t, name, 1, SA_REASON_DPD_TIMEOUT, "x");
+        name[len] = 'n';
+    }
+    /* a child name that does not fit, under a connection that does */
+    children[1] = name;
+    sa_table_conn_loaded(t, "site", children, 2);
+    size_t n = sa_table_snapshot(t, &rows);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].name, "site");
+    assert_int_equal(rows[0].n_children, 1);
+    assert_string_equal(rows[0].children[0].name, "sensors");
+    sa_table_snapshot_free(rows, n);
+
+    /* 63 characters fit */
+    name[SA_NAME_MAX - 1] = '\0';
+    sa_table_conn_loaded(t, name, children, 1);
+    n = sa_table_snapshot(t, &rows);
+    assert_int_equal(n, 2);
+    assert_string_equal(row(rows, n, name)->name, name);
     sa_table_snapshot_free(rows, n);
     sa_table_destroy(t);
 }
@@ -351,6 +538,8 @@ int main(void)
         cmocka_unit_test(test_old_sa_reports_after_rekey),
         cmocka_unit_test(test_reestablish_keeps_reason),
         cmocka_unit_test(test_concurrent_updates),
+        cmocka_unit_test(test_notify_cleared_waits_for_hook),
+        cmocka_unit_test(test_long_names_refused),
         cmocka_unit_test(test_json_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
