@@ -133,7 +133,7 @@ static void test_sa_schema_errors(void **state)
         {DOC("{\"name\":\"a\",\"last_down\":{\"reason\":\"none\"}}"),
          "sas[0].last_down.reason: expected one of: dpd-timeout, auth-failed, "
          "proposal-mismatch, ts-mismatch, deleted-by-peer, unreachable, deleted-locally, "
-         "expired, install-failed, shutdown, config"},
+         "expired, install-failed, shutdown, config, identity-mismatch"},
         {DOC("{\"name\":\"a\",\"last_down\":[]}"),
          "sas[0].last_down: expected an object or null, got an array"},
         {DOC("{\"name\":\"a\",\"name\":\"b\"}"), "sas[0].name: duplicate key"},
