@@ -133,11 +133,12 @@ static int check_only(void)
     return 0;
 }
 
-static void load_connections(dataplane_kind_t kind)
+/* vici_uri: the socket charon listens on (a changed setting needs a restart) */
+static void load_connections(dataplane_kind_t kind, const char *vici_uri)
 {
     conf_load_opts_t lo = {
         .path = setting("swanctl_conf", TUNNELD_SYSCONFDIR "/swanctl.conf"),
-        .vici_uri = setting("plugins.vici.socket", "unix:///run/tunneld/vici"),
+        .vici_uri = vici_uri,
         .force_encap = kind == DATAPLANE_LIBIPSEC,
         .table = controller_table(),
     };
@@ -224,7 +225,7 @@ static void reload(void)
     }
     if (!routes_up(err, sizeof(err)))
         DBG1(DBG_CFG, "routes: not started: %s", err);
-    load_connections(d.conf.kind);
+    load_connections(d.conf.kind, d.conf.vici_uri);
 }
 
 static int run(void)
@@ -375,7 +376,7 @@ static bool start(void)
     if (start_checked(err, sizeof(err)) && start_charon(err, sizeof(err)) &&
         start_interfaces(err, sizeof(err)) && start_running(err, sizeof(err))) {
         d.started = true;
-        load_connections(d.conf.kind);
+        load_connections(d.conf.kind, d.conf.vici_uri);
         return true;
     }
     refuse(err);

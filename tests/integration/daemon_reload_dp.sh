@@ -51,6 +51,25 @@ check "a changed tunneld.control_socket is logged as needing a restart" \
   grep -q "SIGHUP: tunneld.control_socket changed from 'unix://$T_DIR/gw/ctl' to 'unix://$T_DIR/gw/other.ctl'" "$logf"
 check "and the running socket still answers" tctl gw sa
 
+# a changed vici socket needs a restart: the connections still load over the running one
+cat > "$T_DIR/swanctl.conf" <<CONF
+connections {
+  added {
+    remote_addrs = 198.51.100.2
+    children {
+      c {
+        start_action = none
+      }
+    }
+  }
+}
+CONF
+hup "plugins {" "vici {" "socket = unix://$T_DIR/gw/other.vici" "}" "}"
+check "a changed vici socket is logged as needing a restart" \
+  grep -q "SIGHUP: tunneld.plugins.vici.socket changed from 'unix://$T_DIR/gw/vici' to 'unix://$T_DIR/gw/other.vici'" "$logf"
+check "and the connections are loaded over the running one" sh -c "tctl_n() { '$TUNNELCTL' -s '$T_DIR/gw/ctl' -j sa; }; tctl_n | grep -q '\"added\"'"
+echo "connections { }" > "$T_DIR/swanctl.conf"
+
 hup "xfrm {" "interfaces {" "xfrm-new {" "if_id = 7x" "}" "}" "}"
 check "an invalid if_id at SIGHUP is refused naming the key" \
   grep -q "SIGHUP: tunneld.xfrm.interfaces.xfrm-new.if_id: expected a decimal number from 1 to 4294967293, got '7x': the running data plane and sockets are kept" "$logf"
