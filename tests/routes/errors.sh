@@ -136,21 +136,21 @@ check "refused standby: kernel unchanged" unchanged
 # site is about to get: it is never overwritten; the site fails with a
 # collision naming site and prefix, and nothing else changes
 drv_start
-nsx gw ip route add 198.18.0.0/24 dev sen table $TABLE proto static
+nsx gw ip route add 100.64.77.0/24 dev sen table $TABLE proto static
 # (ip prints a /32 without its length)
 foreign_there() {
   nsx gw ip route show table $TABLE "$1" | grep -q "^${1%/32} dev sen proto static"
 }
 snapshot "$T_DIR/s0"
-sed 's#"203.0.113.0/24",#"203.0.113.0/24", "198.18.0.0/24",#' "$T_DIR/good.json" >"$STATE"
-grep -q '198.18.0.0/24' "$STATE" || die "collision: the sed did not add the prefix"
+sed 's#"203.0.113.0/24",#"203.0.113.0/24", "100.64.77.0/24",#' "$T_DIR/good.json" >"$STATE"
+grep -q '100.64.77.0/24' "$STATE" || die "collision: the sed did not add the prefix"
 drv_cmd reload '^applied'
 check "collision: west failed" sh -c "grep '^applied' '$DLOG' | tail -1 | grep -q 'ok=0 .*sites_failed=1'"
 check "collision: error names site and prefix" grep -q \
-  "^error site=west path=- prefix=198.18.0.0/24 :: site 'west' prefix 198.18.0.0/24 collides with a route in table $TABLE not made by tunneld" "$DLOG"
-check "collision: foreign route untouched" foreign_there 198.18.0.0/24
+  "^error site=west path=- prefix=100.64.77.0/24 :: site 'west' prefix 100.64.77.0/24 collides with a route in table $TABLE not made by tunneld" "$DLOG"
+check "collision: foreign route untouched" foreign_there 100.64.77.0/24
 check "collision: kernel unchanged" unchanged
-nsx gw ip route del 198.18.0.0/24 table $TABLE
+nsx gw ip route del 100.64.77.0/24 table $TABLE
 # someone replaces an owned route with one of theirs: the repair must not
 # take it back (it reports the collision), and restores ours once theirs
 # is gone
