@@ -93,7 +93,7 @@ for i in range(rounds):
 print("rounds", rounds, "bad", bad, flush=True)
 PY
 # the sanitizers' settings of daemon_spawn (reports as files beside the logs)
-ASAN_OPTIONS="log_path=$T_DIR/gw/asan:detect_leaks=1" \
+ASAN_OPTIONS="log_path=$T_DIR/gw/asan:detect_leaks=1:check_printf=0" \
 LSAN_OPTIONS="suppressions=$REPO/tests/lib/lsan.supp:print_suppressions=0" \
 UBSAN_OPTIONS="log_path=$T_DIR/gw/ubsan:print_stacktrace=1:halt_on_error=1" \
 python3 "$T_DIR/starts.py" "$TEST-gw" "$TUNNELD" "$T_DIR/gw/tunneld.conf" "$T_DIR/gw/tunneld.pid" \
