@@ -405,18 +405,18 @@ static bool start_plugins(char *err, size_t errlen)
     charon_routes_demote();
     lib->plugins->add_static_features(lib->plugins, CONTROLLER_PLUGIN_NAME, features, count, TRUE,
                                       NULL, NULL);
-    if (!charon->initialize(charon, d.conf.load)) {
+    bool ok = charon->initialize(charon, d.conf.load);
+    /* a socket there now is charon's (nothing but a stale one was there: check_system) */
+    if (strncmp(d.conf.vici_uri, "unix://", 7) == 0)
+        paths_id_get(d.conf.vici_uri + 7, &d.vici);
+    if (!ok) {
         snprintf(err, errlen, NS ".load: charon could not load the plugins '%s' (see above)",
                  d.conf.load);
         return false;
     }
     lib->plugins->status(lib->plugins, LEVEL_CTRL);
-    if (!plugin_list_loaded(NS ".load", d.conf.load, lib->plugins->loaded_plugins(lib->plugins),
-                            err, errlen))
-        return false;
-    if (strncmp(d.conf.vici_uri, "unix://", 7) == 0)
-        paths_id_get(d.conf.vici_uri + 7, &d.vici);
-    return true;
+    return plugin_list_loaded(NS ".load", d.conf.load, lib->plugins->loaded_plugins(lib->plugins),
+                              err, errlen);
 }
 
 /* plugins, capabilities, the route engine, then serving and IKE */

@@ -70,6 +70,13 @@ static bool check_one(const char *key, const char *name, char *err, size_t errle
                  key, quote(name, &q), PLUGIN_NAME_MAX);
         return false;
     }
+    /* charon skips a listed plugin whose plugins.NAME.load is false */
+    if (!lib->settings->get_bool(lib->settings, "%s.plugins.%s.load", TRUE, lib->ns, name)) {
+        snprintf(err, errlen,
+                 "%s: the plugin '%s' is listed, but %s.plugins.%s.load says not to load it", key,
+                 name, lib->ns, name);
+        return false;
+    }
     snprintf(file, sizeof(file), "%s/libstrongswan-%s.so", TUNNELD_PLUGINDIR, name);
     if (built_in(name) || (stat(file, &st) == 0 && S_ISREG(st.st_mode)))
         return true;

@@ -6,8 +6,9 @@
  *
  *  - plugin_list_check (tunneld -n, and before charon starts): every name is
  *    a plugin name (letters, digits, '-', '_'; a trailing '!' marks it
- *    critical) and is built in or has its file, libstrongswan-NAME.so, in
- *    strongSwan's plugin directory;
+ *    critical), is not disabled by plugins.NAME.load = no, and is built in
+ *    or has its file, libstrongswan-NAME.so, in strongSwan's plugin
+ *    directory;
  *  - plugin_list_loaded (after charon->initialize): every name was loaded.
  *
  * With load_modular (the list then comes from the plugins sections) the
