@@ -204,18 +204,26 @@ static bool socket_free(const char *key, const char *path, bool live_ok, char *e
     }
 }
 
+/* a file that does not exist yet can be made there (an existing one is checked as what it is) */
+static bool makeable(const char *key, const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0 || paths_dir_check(key, path, err, errlen);
+}
+
 bool daemon_conf_check_system(const daemon_conf_t *c, bool live_ok, char *err, size_t errlen)
 {
     const char *vici = vici_path(c);
 
     if (!pidfile_check(c->pid_key, c->pidfile, err, errlen) ||
-        !paths_dir_check(c->pid_key, c->pidfile, err, errlen))
+        !makeable(c->pid_key, c->pidfile, err, errlen))
         return false;
     if (!socket_free(NS ".control_socket", c->ctl_path, live_ok, err, errlen) ||
-        !paths_dir_check(NS ".control_socket", c->ctl_path, err, errlen))
+        !makeable(NS ".control_socket", c->ctl_path, err, errlen))
         return false;
     if (vici && (!socket_free(NS ".plugins.vici.socket", vici, live_ok, err, errlen) ||
-                 !paths_dir_check(NS ".plugins.vici.socket", vici, err, errlen)))
+                 !makeable(NS ".plugins.vici.socket", vici, err, errlen)))
         return false;
     if (!plugin_list_check(NS ".load", c->load, err, errlen))
         return false;

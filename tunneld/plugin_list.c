@@ -16,7 +16,7 @@
 #error "TUNNELD_PLUGINDIR must name strongSwan's plugin directory"
 #endif
 
-#define BLANKS " \t"
+#define BLANKS " " /* charon splits the list at spaces only */
 
 static bool modular(void)
 {

@@ -28,7 +28,10 @@ static bool check(const char *load)
 static void test_check(void **state)
 {
     assert_true(check("random nonce openssl kernel-netlink socket-default vici"));
-    assert_true(check("  random\tvici!  "));
+    assert_true(check("  random  vici!  "));
+    /* charon splits at spaces only: a tab makes one name of two */
+    assert_false(check("random\tvici"));
+    assert_non_null(strstr(err, "'random\\x09vici' is not a plugin name"));
     assert_true(check(""));
     assert_false(check("random bogusplugin vici"));
     assert_non_null(strstr(err, "tunneld.load: no plugin 'bogusplugin': it is not built in and "));
