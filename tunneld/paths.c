@@ -208,8 +208,10 @@ static bool dir_writable(const char *key, const char *path, const char *dir, con
     int e = 0;
 
     if (fs) {
-        snprintf(err, errlen, "%s: %s: %s is on a %s file system, not a place for tunneld's files",
-                 key, path, dir, fs);
+        /* the path once (dir is a part of it: both could overflow err) */
+        snprintf(err, errlen,
+                 "%s: %s: its directory is on a %s file system, not a place for tunneld's files",
+                 key, path, fs);
         return false;
     }
     if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY))

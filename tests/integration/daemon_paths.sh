@@ -135,10 +135,10 @@ n_refuses "the control socket at the settings file's path" \
 # --- item 11: what start refused and -n accepted
 with "pidfile = /proc/nonexist/x.pid"
 both_refuse "a pid file under /proc" \
-  "tunneld.pidfile: /proc/nonexist/x.pid: /proc is on a proc file system, not a place for tunneld's files"
+  "tunneld.pidfile: /proc/nonexist/x.pid: its directory is on a proc file system, not a place for tunneld's files"
 with "pidfile = /sys/x.pid"
 both_refuse "a pid file in /sys" \
-  "tunneld.pidfile: /sys/x.pid: /sys is on a sysfs file system, not a place for tunneld's files"
+  "tunneld.pidfile: /sys/x.pid: its directory is on a sysfs file system, not a place for tunneld's files"
 with "load = random nonce openssl pem pkcs1 x509 pubkey kdf kernel-libipsec kernel-netlink socket-default vici bogusplugin"
 both_refuse "a plugin that does not exist" \
   "tunneld.load: no plugin 'bogusplugin': it is not built in and "
