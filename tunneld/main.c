@@ -234,8 +234,12 @@ static void reload_routes(void)
         DBG1(DBG_CFG, "routes: not started: %s", err);
 }
 
-/* SIGHUP, the settings accepted by tunneld -n: load them and apply them */
-static void apply_settings(void)
+/*
+ * SIGHUP, the settings accepted by tunneld -n: load them and apply them.
+ * false when they were loaded but cannot be applied (the file changed after
+ * the check): the routes are then left alone too.
+ */
+static bool apply_settings(void)
 {
     char err[PATHS_ERR_MAX] = "invalid";
     daemon_conf_t next;
@@ -246,7 +250,7 @@ static void apply_settings(void)
              "SIGHUP: settings not reloaded, previous ones kept: %s (the file changed after "
              "tunneld -n accepted it)",
              err);
-        return;
+        return true;
     }
     if (!daemon_conf_read(&next, opts.config, opts.pidfile, err, sizeof(err)) ||
         !logging_check(opts.log_keys, err, sizeof(err))) {
@@ -256,14 +260,14 @@ static void apply_settings(void)
              "loaded, but the running loggers, data plane, sockets and routes are kept (send "
              "SIGHUP again)",
              err);
-        return;
+        return false;
     }
     charon->load_loggers(charon);
     logging_warn_keys(opts.debug, opts.log_keys, false);
     lib->plugins->reload(lib->plugins, NULL);
     daemon_conf_reload(&d.conf, &next);
     daemon_conf_free(&next);
-    reload_routes();
+    return true;
 }
 
 /* tunneld -n --reload-check on the settings file, in a child process */
@@ -302,9 +306,12 @@ static bool reload(int *sig)
         return false;
     case RELOAD_CHECK_OK:
         DBG1(DBG_DMN, "SIGHUP: reloading %s and connections", opts.config);
-        apply_settings();
+        if (apply_settings())
+            reload_routes();
         break;
     case RELOAD_CHECK_REFUSED:
+        /* the running settings: the route glue follows the connections' peers */
+        reload_routes();
         break;
     }
     load_connections(d.conf.kind, d.conf.vici_uri);

@@ -113,7 +113,10 @@ static int spawn_check(const char *const argv[], int out, pid_t *pid)
     sigaddset(&def, SIGPIPE);
     posix_spawnattr_setsigmask(&at, &none);
     posix_spawnattr_setsigdefault(&at, &def);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    /* a process group of its own: killed as a whole (a sanitizer's helper task too) */
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                      POSIX_SPAWN_SETPGROUP);
     rc = posix_spawn(pid, "/proc/self/exe", &fa, &at, args, environ);
     posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
@@ -177,7 +180,7 @@ static void wait_child(child_t *c, tail_t *t)
         if (eof && waitpid(c->pid, &c->status, WNOHANG) == c->pid)
             return;
     }
-    kill(c->pid, SIGKILL);
+    kill(-c->pid, SIGKILL);
     while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
         ;
 }

@@ -11,8 +11,9 @@
  * routes that run: a changed table is not an error for a fresh start, but
  * is one for a reload) and the connections file (loaded all or nothing).
  *
- * The child gets the default signal dispositions, /dev/null as stdin, a pipe
- * as stdout and stderr (its last line is the reason of a refusal; at most
+ * The child gets the default signal dispositions, a process group of its
+ * own (it is killed as a group), /dev/null as stdin, a pipe as stdout and
+ * stderr (its last line is the reason of a refusal; at most
  * RELOAD_CHECK_LINE_MAX bytes of it are kept, a longer one is marked as cut),
  * and no other file descriptor. SIGTERM or SIGINT while it runs kill it and
  * are handed back to the caller; a check that runs longer than

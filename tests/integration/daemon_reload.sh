@@ -2,7 +2,9 @@
 # Hostile review items 5, 2 (daemon side) and 7: what a SIGHUP may change.
 #  - item 5: a settings file that tunneld -n refuses (control_mode = 9999)
 #    changes nothing at SIGHUP, although it also adds a site prefix and a
-#    logger: neither appears; the same file made valid applies both;
+#    logger: neither appears (the connections file is reloaded on its own,
+#    and the route glue still throws its new peer out of table 1160); the
+#    same file made valid applies both;
 #  - item 2: a SIGHUP that brings the first routed sites to a tunneld started
 #    without any cannot demote charon's own routes (kernel-netlink reads
 #    install_routes and routing_table_prio only at start): the routes part is
@@ -120,12 +122,28 @@ tunneld_start gw
 check "started: the site is routed" wait_for $(scaled 10) "route" routed 100.64.2.0/24
 { cat "$T_DIR/base.conf"; sites "100.64.2.0/24, 100.64.7.0/24"; second_logger
   echo "tunneld {"; echo "  control_mode = 9999"; echo "}"; } > "$conf"
+# the connections file is reloaded on its own: a new peer
+cat > "$T_DIR/swanctl.conf" <<CONF
+connections {
+  newpeer {
+    remote_addrs = 198.51.100.9
+    children {
+      c {
+        remote_ts = 100.64.9.0/24
+        start_action = none
+      }
+    }
+  }
+}
+CONF
 check "tunneld -n refuses the file" sh -c "! ip netns exec $TEST-gw '$TUNNELD' -n -f '$conf' >/dev/null 2>&1"
 hup || fail "the reload of the invalid file did not finish"
 check "the refusal is logged naming the key, nothing applied" grep -qF \
   "SIGHUP: settings not reloaded, previous ones kept: tunneld.control_mode: expected an octal mode such as 0660, got '9999' (tunneld -n refuses $conf: nothing of it is applied)" "$logf"
 check "the prefix the invalid file adds is not routed" sh -c "! ip -n $TEST-gw -4 route show table 1160 | grep -q '^100.64.7.0/24 '"
 check "the logger it adds is not started" [ ! -e "$D/second.log" ]
+check "the peer of a connection loaded meanwhile is thrown out of table 1160 all the same" \
+  wait_for $(scaled 10) "throw route" sh -c "ip -n $TEST-gw -4 route show table 1160 type throw | grep -q '^throw 198.51.100.9 '"
 check "tunneld serves" sh -c "timeout 20 '$TUNNELCTL' -s '$D/ctl' sa >/dev/null"
 { cat "$T_DIR/base.conf"; sites "100.64.2.0/24, 100.64.7.0/24"; second_logger; } > "$conf"
 hup || fail "the reload of the valid file did not finish"
