@@ -287,13 +287,13 @@ static char *join_normalised(const char *head, const char *rest)
 /* the longest existing head resolved by realpath(), the missing rest normalised */
 static char *canonical(const char *path)
 {
-    char *abs, *real = NULL, *cut, *out;
-    char cwd[PATH_MAX];
+    char *abs = NULL, *real = NULL, *cut, *out, *cwd = NULL;
 
     if (path[0] == '/')
         abs = strdup(path);
-    else if (!getcwd(cwd, sizeof(cwd)) || asprintf(&abs, "%s/%s", cwd, path) < 0)
+    else if (!(cwd = getcwd(NULL, 0)) || asprintf(&abs, "%s/%s", cwd, path) < 0)
         abs = NULL;
+    free(cwd);
     if (!abs)
         return NULL;
     for (cut = abs + strlen(abs);;) {
