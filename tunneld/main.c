@@ -223,7 +223,7 @@ static struct {
     paths_id_t vici; /* the vici socket charon made */
 } d = {.pidfd = -1};
 
-/* SIGHUP, the settings accepted by tunneld -n: routes, if charon's allow */
+/* SIGHUP: the routes with the settings in effect, if charon's routes allow it (charon_routes.h) */
 static void reload_routes(void)
 {
     char err[PATHS_ERR_MAX];
