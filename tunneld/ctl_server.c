@@ -50,7 +50,9 @@ struct ctl_server {
         void *ctx;
     } commands[MAX_COMMANDS];
     size_t n_commands; /* fixed once started */
-    client_t clients[CTL_MAX_CLIENTS];
+    ctl_limits_t lim;
+    client_t *clients;  /* lim.max_clients */
+    struct pollfd *pfd; /* 2 + lim.max_clients */
     size_t n_clients;
     size_t pending; /* reply bytes not yet sent, all clients */
     unsigned long long seq;
@@ -146,7 +148,7 @@ static json_object *answer(const ctl_server_t *s, const client_t *c, bool too_lo
 /* keeps the replies waiting for slow readers under CTL_MAX_PENDING */
 static void make_room(ctl_server_t *s, const client_t *keep, size_t want)
 {
-    while (s->pending + want > CTL_MAX_PENDING) {
+    while (s->pending + want > s->lim.max_pending) {
         client_t *oldest = NULL;
         for (size_t i = 0; i < s->n_clients; i++) {
             client_t *c = &s->clients[i];
@@ -206,7 +208,7 @@ static void start_reply(ctl_server_t *s, client_t *c, bool too_long)
     c->total = strlen(c->text) + 1;
     c->off = 0;
     c->writing = true;
-    c->deadline = now_ms() + CTL_WRITE_MS;
+    c->deadline = now_ms() + s->lim.write_ms;
     make_room(s, c, c->total);
     s->pending += c->total;
     send_some(s, c);
@@ -248,7 +250,7 @@ static void accept_clients(ctl_server_t *s)
         }
         if (fd < 0)
             return; /* EAGAIN, or a client gone already */
-        if (s->n_clients == CTL_MAX_CLIENTS) {
+        if (s->n_clients == s->lim.max_clients) {
             client_t *oldest = &s->clients[0];
             for (size_t j = 1; j < s->n_clients; j++)
                 if (s->clients[j].seq < oldest->seq)
@@ -260,7 +262,7 @@ static void accept_clients(ctl_server_t *s)
         memset(c, 0, sizeof(*c));
         c->fd = fd;
         c->seq = ++s->seq;
-        c->deadline = now_ms() + CTL_READ_MS;
+        c->deadline = now_ms() + s->lim.read_ms;
     }
 }
 
@@ -295,7 +297,7 @@ static int poll_timeout(const ctl_server_t *s)
 static void *serve(void *data)
 {
     ctl_server_t *s = data;
-    struct pollfd pfd[2 + CTL_MAX_CLIENTS];
+    struct pollfd *pfd = s->pfd;
 
     for (;;) {
         size_t n = s->n_clients;
@@ -378,24 +380,43 @@ static int make_socket(ctl_server_t *s, unsigned mode, gid_t gid, char *err, siz
     return fd;
 }
 
-ctl_server_t *ctl_server_create(const char *path, unsigned mode, gid_t gid, char *err,
-                                size_t errlen)
+static void free_server(ctl_server_t *s)
 {
-    ctl_server_t *s = calloc(1, sizeof(*s));
+    free(s->clients);
+    free(s->pfd);
+    free(s->path);
+    free(s);
+}
 
-    if (!s || !(s->path = strdup(path))) {
+ctl_server_t *ctl_server_create(const char *path, unsigned mode, gid_t gid,
+                                const ctl_limits_t *limits, char *err, size_t errlen)
+{
+    static const ctl_limits_t defaults = {
+        .read_ms = CTL_READ_MS,
+        .write_ms = CTL_WRITE_MS,
+        .max_clients = CTL_MAX_CLIENTS,
+        .max_pending = CTL_MAX_PENDING,
+    };
+    ctl_server_t *s = calloc(1, sizeof(*s));
+    const ctl_limits_t *lim = limits ? limits : &defaults;
+
+    if (s)
+        s->lim = *lim;
+    if (!s || !lim->max_clients || !(s->path = strdup(path)) ||
+        !(s->clients = calloc(lim->max_clients, sizeof(*s->clients))) ||
+        !(s->pfd = calloc(lim->max_clients + 2, sizeof(*s->pfd)))) {
         snprintf(err, errlen, "%s: out of memory", KEY);
-        free(s);
+        if (s)
+            free_server(s);
         return NULL;
     }
     s->stop = -1;
     s->lfd = make_socket(s, mode, gid, err, errlen);
     if (s->lfd < 0) {
-        free(s->path);
-        free(s);
+        free_server(s);
         return NULL;
     }
-    if (listen(s->lfd, CTL_MAX_CLIENTS) != 0) {
+    if (listen(s->lfd, (int)(lim->max_clients < 4096 ? lim->max_clients : 4096)) != 0) {
         snprintf(err, errlen, "%s: cannot listen on %s: %s", KEY, path, strerror(errno));
         ctl_server_destroy(s);
         return NULL;
@@ -446,6 +467,5 @@ void ctl_server_destroy(ctl_server_t *s)
     if (s->stop >= 0)
         close(s->stop);
     remove_socket(s);
-    free(s->path);
-    free(s);
+    free_server(s);
 }

@@ -10,7 +10,8 @@
  * for a new one), and replies waiting for slow readers hold at most
  * CTL_MAX_PENDING bytes in all (the oldest such reader is dropped). A client
  * that closes at any point is only forgotten (SIGPIPE is ignored: signals.h,
- * and replies are sent with MSG_NOSIGNAL).
+ * and replies are sent with MSG_NOSIGNAL). tunneld uses these limits; a
+ * test (tests/unit/test_ctl_server.c) gives smaller ones (ctl_limits_t).
  *
  * The socket path: a stale socket (nobody listens) is removed; a regular
  * file, a directory, a link or a live socket is never removed and makes
@@ -38,13 +39,22 @@
 
 typedef struct ctl_server ctl_server_t;
 
+/* the serving limits; tunneld passes NULL for the CTL_* values above */
+typedef struct {
+    int read_ms;        /* to send the command line, from the connection */
+    int write_ms;       /* to read the whole reply, from the command */
+    size_t max_clients; /* served at once (also the listen backlog) */
+    size_t max_pending; /* reply bytes waiting for slow readers, all clients */
+} ctl_limits_t;
+
 /*
  * Binds and listens on path (a unix socket; at most paths_unix_max() bytes),
  * made mode `mode` and group `gid` ((gid_t)-1: unchanged) before anyone can
- * connect. NULL with err naming the key tunneld.control_socket and why.
+ * connect; limits NULL for the defaults. NULL with err naming the key
+ * tunneld.control_socket and why.
  */
-ctl_server_t *ctl_server_create(const char *path, unsigned mode, gid_t gid, char *err,
-                                size_t errlen);
+ctl_server_t *ctl_server_create(const char *path, unsigned mode, gid_t gid,
+                                const ctl_limits_t *limits, char *err, size_t errlen);
 /* starts serving (the "sa" command and those added); false with err set */
 bool ctl_server_start(ctl_server_t *s, char *err, size_t errlen);
 /* stops the thread (if started), drops every client, removes the socket */

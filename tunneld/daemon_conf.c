@@ -12,6 +12,8 @@
 #include <library.h>
 
 #include "paths.h"
+#include "pidfile.h"
+#include "plugin_list.h"
 #include "quote.h"
 #include "xfrm_conf.h"
 
@@ -20,6 +22,10 @@
 #define DEFAULT_CTL      "unix:///run/tunneld/tunneld.ctl"
 #define DEFAULT_VICI     "unix:///run/tunneld/vici"
 #define DEFAULT_CTL_MODE 0660
+#ifndef TUNNELD_SYSCONFDIR
+#define TUNNELD_SYSCONFDIR "/etc/tunneld"
+#endif
+#define DEFAULT_SWANCTL TUNNELD_SYSCONFDIR "/swanctl.conf"
 
 static char *get(const char *key, const char *def)
 {
@@ -99,10 +105,41 @@ static bool read_ctl(daemon_conf_t *c, const char *config, char *err, size_t err
     return !c->ctl_group[0] || lookup_group(c->ctl_group, &c->ctl_gid, err, errlen);
 }
 
+/* the vici socket's path, or NULL when it is not a unix socket */
+static const char *vici_path(const daemon_conf_t *c)
+{
+    return strncmp(c->vici_uri, "unix://", 7) == 0 ? c->vici_uri + 7 : NULL;
+}
+
+/* no two of the files tunneld reads, writes or binds are one file */
+static bool paths_distinct(const daemon_conf_t *c, const char *config, char *err, size_t errlen)
+{
+    const struct {
+        const char *key, *path;
+    } f[] = {
+        {"the settings file (-f)", config},
+        {NS ".swanctl_conf", c->swanctl},
+        {c->pid_key, c->pidfile},
+        {NS ".control_socket", c->ctl_path},
+        {NS ".plugins.vici.socket", vici_path(c)},
+    };
+    size_t n = sizeof(f) / sizeof(f[0]);
+
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (f[i].path && f[j].path && paths_same(f[i].path, f[j].path)) {
+                snprintf(err, errlen,
+                         "%s and %s name the same file (%s): each needs a path of its own",
+                         f[i].key, f[j].key, f[j].path);
+                return false;
+            }
+    return true;
+}
+
 static bool read_all(daemon_conf_t *c, const char *config, const char *pidfile, char *err,
                      size_t errlen)
 {
-    const char *text = get(NS ".dataplane", "xfrm"), *vici_path;
+    const char *text = get(NS ".dataplane", "xfrm"), *vici_unix;
 
     if (!dataplane_parse(text, &c->kind)) {
         quoted_t q;
@@ -112,17 +149,22 @@ static bool read_all(daemon_conf_t *c, const char *config, const char *pidfile, 
     }
     c->load = strdup(get(NS ".load", dataplane_default_plugins(c->kind)));
     c->pidfile = strdup(pidfile ? pidfile : get(NS ".pidfile", DEFAULT_PIDFILE));
+    c->pid_key = pidfile ? "--pidfile" : NS ".pidfile";
+    c->swanctl = strdup(get(NS ".swanctl_conf", DEFAULT_SWANCTL));
     c->vici_uri = strdup(get(NS ".plugins.vici.socket", DEFAULT_VICI));
-    if (!c->load || !c->pidfile || !c->vici_uri) {
+    if (!c->load || !c->pidfile || !c->swanctl || !c->vici_uri) {
         snprintf(err, errlen, "%s: out of memory", config);
         return false;
     }
-    if (!paths_check(pidfile ? "--pidfile" : NS ".pidfile", c->pidfile, err, errlen) ||
+    if (!paths_check(c->pid_key, c->pidfile, err, errlen) ||
+        !paths_check(NS ".swanctl_conf", c->swanctl, err, errlen) ||
         !read_ctl(c, config, err, errlen))
         return false;
     /* a vici socket elsewhere than a unix path is strongSwan's business */
-    if (strncmp(c->vici_uri, "unix://", 7) == 0 &&
-        !paths_unix_uri(NS ".plugins.vici.socket", c->vici_uri, &vici_path, err, errlen))
+    if (vici_path(c) &&
+        !paths_unix_uri(NS ".plugins.vici.socket", c->vici_uri, &vici_unix, err, errlen))
+        return false;
+    if (!paths_distinct(c, config, err, errlen))
         return false;
     return c->kind != DATAPLANE_XFRM || xfrm_conf_read(&c->ifs, &c->n_ifs, err, errlen);
 }
@@ -141,6 +183,7 @@ void daemon_conf_free(daemon_conf_t *c)
 {
     free(c->load);
     free(c->pidfile);
+    free(c->swanctl);
     free(c->ctl_uri);
     free(c->ctl_group);
     free(c->vici_uri);
@@ -161,19 +204,28 @@ static bool socket_free(const char *key, const char *path, bool live_ok, char *e
     }
 }
 
-bool daemon_conf_check_system(const daemon_conf_t *c, bool live_ok, char *err, size_t errlen)
+/* a file that does not exist yet can be made there (an existing one is checked as what it is) */
+static bool makeable(const char *key, const char *path, char *err, size_t errlen)
 {
-    const char *pid_key = NS ".pidfile";
     struct stat st;
 
-    if (lstat(c->pidfile, &st) == 0 && !S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: %s exists and is not a regular file", pid_key, c->pidfile);
+    return lstat(path, &st) == 0 || paths_dir_check(key, path, err, errlen);
+}
+
+bool daemon_conf_check_system(const daemon_conf_t *c, bool live_ok, char *err, size_t errlen)
+{
+    const char *vici = vici_path(c);
+
+    if (!pidfile_check(c->pid_key, c->pidfile, err, errlen) ||
+        !makeable(c->pid_key, c->pidfile, err, errlen))
         return false;
-    }
-    if (!socket_free(NS ".control_socket", c->ctl_path, live_ok, err, errlen))
+    if (!socket_free(NS ".control_socket", c->ctl_path, live_ok, err, errlen) ||
+        !makeable(NS ".control_socket", c->ctl_path, err, errlen))
         return false;
-    if (strncmp(c->vici_uri, "unix://", 7) == 0 &&
-        !socket_free(NS ".plugins.vici.socket", c->vici_uri + 7, live_ok, err, errlen))
+    if (vici && (!socket_free(NS ".plugins.vici.socket", vici, live_ok, err, errlen) ||
+                 !makeable(NS ".plugins.vici.socket", vici, err, errlen)))
+        return false;
+    if (!plugin_list_check(NS ".load", c->load, err, errlen))
         return false;
     return c->kind != DATAPLANE_XFRM || dataplane_xfrm_check(c->ifs, c->n_ifs, err, errlen);
 }

@@ -5,11 +5,15 @@
  * one place for the daemon, tunneld -n and SIGHUP:
  *
  *  - daemon_conf_read: the values, strictly (no system state looked at but
- *    the group database);
+ *    the group database and, to tell whether two paths name the same file,
+ *    the file system); the settings file, the connections file, the pid
+ *    file, the control socket and the vici socket must be five different
+ *    files;
  *  - daemon_conf_check_system: read-only checks of what starting would
  *    refuse (a file or a live socket at a socket path, a pid file path that
- *    is not a regular file, XFRM interface conflicts), for tunneld -n and the
- *    daemon before it changes anything;
+ *    is not a tunneld pid file, a directory that cannot be made or written,
+ *    a plugin that does not exist, XFRM interface conflicts), for tunneld -n
+ *    and the daemon before it changes anything;
  *  - daemon_conf_reload: at SIGHUP, says which changed keys need a restart
  *    (keeping what runs) and creates XFRM interfaces added to the settings.
  *
@@ -26,9 +30,11 @@
 
 typedef struct {
     dataplane_kind_t kind;
-    char *load;    /* plugin list (tunneld.load or the data plane's default) */
-    char *pidfile; /* --pidfile or tunneld.pidfile */
-    char *ctl_uri; /* tunneld.control_socket, unix:///path */
+    char *load;          /* plugin list (tunneld.load or the data plane's default) */
+    char *pidfile;       /* --pidfile or tunneld.pidfile */
+    const char *pid_key; /* "--pidfile" or "tunneld.pidfile" */
+    char *swanctl;       /* tunneld.swanctl_conf */
+    char *ctl_uri;       /* tunneld.control_socket, unix:///path */
     const char *ctl_path;
     unsigned ctl_mode; /* tunneld.control_mode, default 0660 */
     char *ctl_group;   /* tunneld.control_group as given, "" when unset */
@@ -38,7 +44,7 @@ typedef struct {
     size_t n_ifs;
 } daemon_conf_t;
 
-/* config: the settings file (for messages); pidfile: --pidfile or NULL */
+/* config: the settings file (-f); pidfile: --pidfile or NULL */
 bool daemon_conf_read(daemon_conf_t *c, const char *config, const char *pidfile, char *err,
                       size_t errlen);
 /* live_ok: a live socket at a socket path is fine (tunneld -n while tunneld runs) */

@@ -14,10 +14,20 @@
  * error, exit 1, the pid file and sockets removed, the interfaces made by
  * this start removed again.
  *
+ * Reload (SIGHUP): the settings file is first checked by `tunneld -n
+ * --reload-check` in a child process (reload_check.h); only a file it
+ * accepts replaces lib->settings, then loggers, plugins, daemon keys
+ * (daemon_conf_reload) and routes follow: charon_routes.h decides whether
+ * they may apply, then the route glue checks tunneld.routes against the
+ * routes that run (a refusal there keeps them: route_glue.h). The
+ * connections file is reloaded on its own either way (conf_load: all or
+ * nothing).
+ *
  * Stop, in this order: the control server (its thread reads the SA table and
  * the route glue), then the route glue (clears the SA table's notify hook,
  * which waits out a running call, and joins its thread), then libcharon
- * (its workers, the SA table, the controller plugin), the pid file last.
+ * (its workers, the SA table, the controller plugin), the vici socket if it
+ * is still the one charon made, the pid file last.
  *
  * Threading: main() runs setup, then waits for signals (sigwaitinfo) and runs
  * reloads; charon's workers run IKE; the control socket has its own thread
@@ -33,6 +43,7 @@
 #include <library.h>
 
 #include "capture.h"
+#include "charon_routes.h"
 #include "conf_files.h"
 #include "conf_load.h"
 #include "conf_value.h"
@@ -44,8 +55,9 @@
 #include "options.h"
 #include "paths.h"
 #include "pidfile.h"
+#include "plugin_list.h"
+#include "reload_check.h"
 #include "route_glue.h"
-#include "routes.h"
 #include "signals.h"
 
 #ifndef TUNNELD_SYSCONFDIR
@@ -95,42 +107,50 @@ static bool check_settings_file(char *err, size_t len)
     return ok;
 }
 
+/*
+ * -n: the settings file and everything it names but the connections file's
+ * contents; with --reload-check not tunneld.routes either (at SIGHUP the
+ * route glue checks it against the routes that run)
+ */
+static bool check_settings_part(daemon_conf_t *dc, size_t *sites, char *err, size_t errlen)
+{
+    if (!check_settings_file(err, errlen) ||
+        !daemon_conf_read(dc, opts.config, opts.pidfile, err, errlen))
+        return false;
+    if (!logging_check(opts.log_keys, err, errlen) ||
+        !daemon_conf_check_system(dc, true, err, errlen) || !charon_routes_check(err, errlen))
+        return false;
+    return opts.reload_check || route_glue_check(opts.config, dc->swanctl, sites, err, errlen);
+}
+
 static int check_only(void)
 {
     char err[PATHS_ERR_MAX];
-    daemon_conf_t dc;
-    unsigned conns, problems;
-
-    if (!check_settings_file(err, sizeof(err)) ||
-        !daemon_conf_read(&dc, opts.config, opts.pidfile, err, sizeof(err))) {
-        fprintf(stderr, "tunneld: %s\n", err);
-        return 1;
-    }
-    dataplane_kind_t kind = dc.kind;
-    bool ok = logging_check(opts.log_keys, err, sizeof(err)) &&
-              daemon_conf_check_system(&dc, true, err, sizeof(err));
-    daemon_conf_free(&dc);
-    if (!ok) {
-        fprintf(stderr, "tunneld: %s\n", err);
-        return 1;
-    }
-    const char *swanctl = setting("swanctl_conf", TUNNELD_SYSCONFDIR "/swanctl.conf");
-    size_t sites;
-    if (!route_glue_check(opts.config, swanctl, &sites, err, sizeof(err))) {
-        fprintf(stderr, "tunneld: %s\n", err);
-        return 1;
-    }
+    daemon_conf_t dc = {0};
+    unsigned conns = 0, problems = 0;
+    size_t sites = 0;
     char *cerr = NULL;
-    if (!conf_load_check(swanctl, &conns, &problems, &cerr)) {
+    int rc = 1;
+
+    if (!check_settings_part(&dc, &sites, err, sizeof(err))) {
+        fprintf(stderr, "tunneld: %s\n", err);
+    } else if (!opts.reload_check && !conf_load_check(dc.swanctl, &conns, &problems, &cerr)) {
         fprintf(stderr, "tunneld: %s%s\n", cerr ? cerr : "out of memory",
                 problems > 1 ? " (and more problems: fix this one first)" : "");
-        free(cerr);
-        return 1;
+    } else {
+        if (opts.reload_check)
+            printf("tunneld: %s OK (data plane %s; --reload-check: routes and connections not "
+                   "checked)\n",
+                   opts.config, dataplane_name(dc.kind));
+        else
+            printf("tunneld: %s OK (data plane %s, %zu routed site%s); %s OK: %u connection%s\n",
+                   opts.config, dataplane_name(dc.kind), sites, sites == 1 ? "" : "s", dc.swanctl,
+                   conns, conns == 1 ? "" : "s");
+        rc = 0;
     }
-    printf("tunneld: %s OK (data plane %s, %zu routed site%s); %s OK: %u connection%s\n",
-           opts.config, dataplane_name(kind), sites, sites == 1 ? "" : "s", swanctl, conns,
-           conns == 1 ? "" : "s");
-    return 0;
+    free(cerr);
+    daemon_conf_free(&dc);
+    return rc;
 }
 
 /* vici_uri: the socket charon listens on (a changed setting needs a restart) */
@@ -164,7 +184,11 @@ static route_glue_t *glue; /* set by the main thread, read by control requests *
 static json_object *cmd_routes(void *ctx)
 {
     /* without a glue: no sites, and why routing failed to start if it did */
-    return route_glue_status(__atomic_load_n(&glue, __ATOMIC_ACQUIRE));
+    json_object *doc = route_glue_status(__atomic_load_n(&glue, __ATOMIC_ACQUIRE));
+
+    if (doc)
+        charon_routes_problems(doc);
+    return doc;
 }
 
 /*
@@ -194,38 +218,104 @@ static struct {
     int pidfd;
     bool charon; /* libcharon_init succeeded */
     ctl_server_t *ctl;
-    bool *made_ifs; /* XFRM interfaces this start created */
-    bool started;   /* start() completed: interfaces stay */
+    bool *made_ifs;  /* XFRM interfaces this start created */
+    bool started;    /* start() completed: interfaces stay */
+    paths_id_t vici; /* the vici socket charon made */
 } d = {.pidfd = -1};
 
-/* SIGHUP: settings, loggers, daemon keys, routes, connections */
-static void reload(void)
+/* SIGHUP: the routes with the settings in effect, if charon's routes allow it (charon_routes.h) */
+static void reload_routes(void)
 {
     char err[PATHS_ERR_MAX];
+
+    if (!charon_routes_reload(err, sizeof(err)))
+        DBG1(DBG_CFG, "SIGHUP: routes not applied: %s", err);
+    else if (!routes_up(err, sizeof(err)))
+        DBG1(DBG_CFG, "routes: not started: %s", err);
+}
+
+/*
+ * SIGHUP, the settings accepted by tunneld -n: load them and apply them.
+ * false when they were loaded but cannot be applied (the file changed after
+ * the check): the routes are then left alone too.
+ */
+static bool apply_settings(void)
+{
+    char err[PATHS_ERR_MAX] = "invalid";
     daemon_conf_t next;
 
-    DBG1(DBG_DMN, "SIGHUP: reloading %s and connections", opts.config);
-    if (check_settings_file(err, sizeof(err)) &&
-        lib->settings->load_files(lib->settings, (char *)opts.config, FALSE)) {
-        if (logging_check(opts.log_keys, err, sizeof(err))) {
-            charon->load_loggers(charon);
-            logging_warn_keys(opts.debug, opts.log_keys, false);
-        } else {
-            DBG1(DBG_DMN, "SIGHUP: loggers not reloaded, the running ones kept: %s", err);
-        }
-        lib->plugins->reload(lib->plugins, NULL);
-        if (daemon_conf_read(&next, opts.config, opts.pidfile, err, sizeof(err))) {
-            daemon_conf_reload(&d.conf, &next);
-            daemon_conf_free(&next);
-        } else {
-            DBG1(DBG_DMN, "SIGHUP: %s: the running data plane and sockets are kept", err);
-        }
-    } else {
-        DBG1(DBG_DMN, "settings not reloaded, previous ones kept: %s", err);
+    if (!check_settings_file(err, sizeof(err)) ||
+        !lib->settings->load_files(lib->settings, (char *)opts.config, FALSE)) {
+        DBG1(DBG_DMN,
+             "SIGHUP: settings not reloaded, previous ones kept: %s (the file changed after "
+             "tunneld -n accepted it)",
+             err);
+        return true;
     }
-    if (!routes_up(err, sizeof(err)))
-        DBG1(DBG_CFG, "routes: not started: %s", err);
+    if (!daemon_conf_read(&next, opts.config, opts.pidfile, err, sizeof(err)) ||
+        !logging_check(opts.log_keys, err, sizeof(err))) {
+        daemon_conf_free(&next);
+        DBG1(DBG_DMN,
+             "SIGHUP: %s: the file changed after tunneld -n accepted it: its settings are "
+             "loaded, but the running loggers, data plane, sockets and routes are kept (send "
+             "SIGHUP again)",
+             err);
+        return false;
+    }
+    charon->load_loggers(charon);
+    logging_warn_keys(opts.debug, opts.log_keys, false);
+    lib->plugins->reload(lib->plugins, NULL);
+    daemon_conf_reload(&d.conf, &next);
+    daemon_conf_free(&next);
+    return true;
+}
+
+/* tunneld -n --reload-check on the settings file, in a child process */
+static reload_check_t check_in_child(int *sig)
+{
+    const char *argv[8] = {"-n", "--reload-check", "-f", opts.config};
+    size_t n = 4;
+    char *why = NULL;
+
+    if (opts.pidfile) {
+        argv[n++] = "--pidfile";
+        argv[n++] = opts.pidfile;
+    }
+    if (opts.log_keys)
+        argv[n++] = "--log-keys";
+    argv[n] = NULL;
+    reload_check_t r = reload_check_run(argv, &why, sig);
+    if (r == RELOAD_CHECK_REFUSED)
+        DBG1(DBG_DMN,
+             "SIGHUP: settings not reloaded, previous ones kept: %s (tunneld -n refuses %s: "
+             "nothing of it is applied); reloading connections",
+             why ? why : "out of memory", opts.config);
+    else if (r == RELOAD_CHECK_STOP)
+        DBG1(DBG_DMN, "SIGHUP: %s arrived while tunneld -n checked %s: reload abandoned",
+             *sig == SIGINT ? "SIGINT" : "SIGTERM", opts.config);
+    free(why);
+    return r;
+}
+
+/* SIGHUP: false when SIGTERM or SIGINT arrived meanwhile (*sig) */
+static bool reload(int *sig)
+{
+    DBG2(DBG_DMN, "SIGHUP: checking %s (tunneld -n --reload-check)", opts.config);
+    switch (check_in_child(sig)) {
+    case RELOAD_CHECK_STOP:
+        return false;
+    case RELOAD_CHECK_OK:
+        DBG1(DBG_DMN, "SIGHUP: reloading %s and connections", opts.config);
+        if (apply_settings())
+            reload_routes();
+        break;
+    case RELOAD_CHECK_REFUSED:
+        /* the running settings: the route glue follows the connections' peers */
+        reload_routes();
+        break;
+    }
     load_connections(d.conf.kind, d.conf.vici_uri);
+    return true;
 }
 
 static int run(void)
@@ -236,10 +326,8 @@ static int run(void)
             DBG1(DBG_DMN, "waiting for signals failed: %s", strerror(errno));
             return 1;
         }
-        if (sig == SIGHUP) {
-            reload();
+        if (sig == SIGHUP && reload(&sig))
             continue;
-        }
         DBG1(DBG_DMN, "%s received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
         charon->bus->alert(charon->bus, ALERT_SHUTDOWN_SIGNAL, sig);
         return 0;
@@ -262,10 +350,11 @@ static bool start_checked(char *err, size_t errlen)
 {
     if (!check_settings_file(err, errlen) ||
         !daemon_conf_read(&d.conf, opts.config, opts.pidfile, err, errlen) ||
-        !logging_check(opts.log_keys, err, errlen) ||
-        !paths_make_parent(opts.pidfile ? "--pidfile" : NS ".pidfile", d.conf.pidfile, err, errlen))
+        !logging_check(opts.log_keys, err, errlen) || !charon_routes_check(err, errlen) ||
+        !paths_dir_check(d.conf.pid_key, d.conf.pidfile, err, errlen) ||
+        !paths_make_parent(d.conf.pid_key, d.conf.pidfile, err, errlen))
         return false;
-    d.pidfd = pidfile_acquire(d.conf.pidfile, err, errlen);
+    d.pidfd = pidfile_acquire(d.conf.pid_key, d.conf.pidfile, err, errlen);
     return d.pidfd >= 0 && daemon_conf_check_system(&d.conf, false, err, errlen);
 }
 
@@ -301,7 +390,7 @@ static bool start_interfaces(char *err, size_t errlen)
 {
     if (!paths_make_parent(NS ".control_socket", d.conf.ctl_path, err, errlen))
         return false;
-    d.ctl = ctl_server_create(d.conf.ctl_path, d.conf.ctl_mode, d.conf.ctl_gid, err, errlen);
+    d.ctl = ctl_server_create(d.conf.ctl_path, d.conf.ctl_mode, d.conf.ctl_gid, NULL, err, errlen);
     if (!d.ctl || !ctl_server_add_command(d.ctl, "routes", cmd_routes, NULL))
         return false;
     if (d.conf.kind != DATAPLANE_XFRM || !d.conf.n_ifs)
@@ -314,42 +403,34 @@ static bool start_interfaces(char *err, size_t errlen)
     return dataplane_xfrm_setup(d.conf.ifs, d.conf.n_ifs, d.made_ifs, err, errlen);
 }
 
-/*
- * When tunneld routes the sites itself, charon's own routes must not shadow
- * the engine's table: kernel-netlink is told not to add any, and
- * kernel-libipsec (which always adds routes to its TUN) gets its table
- * consulted after the engine's rule, as a fallback.
- */
-static void demote_charon_routes(void)
-{
-    enumerator_t *e = lib->settings->create_section_enumerator(lib->settings, NS ".routes.sites");
-    char *site;
-    bool routed = e->enumerate(e, &site);
-
-    e->destroy(e); /* it holds the settings' read lock */
-    if (routed) {
-        char prio[16];
-        snprintf(prio, sizeof(prio), "%d", ROUTES_DEFAULT_RULE_PRIORITY + 1);
-        lib->settings->set_default_str(lib->settings, NS ".install_routes", "no");
-        lib->settings->set_default_str(lib->settings, NS ".routing_table_prio", prio);
-    }
-}
-
-/* plugins, capabilities, the route engine, then serving and IKE */
-static bool start_running(char *err, size_t errlen)
+/* charon with its plugins, every one of them loaded; the vici socket it made */
+static bool start_plugins(char *err, size_t errlen)
 {
     int count;
     plugin_feature_t *features = controller_plugin_features(&count);
 
-    demote_charon_routes();
+    charon_routes_demote();
     lib->plugins->add_static_features(lib->plugins, CONTROLLER_PLUGIN_NAME, features, count, TRUE,
                                       NULL, NULL);
-    if (!charon->initialize(charon, d.conf.load)) {
+    bool ok = charon->initialize(charon, d.conf.load);
+    /* a socket there now is charon's (nothing but a stale one was there: check_system) */
+    if (strncmp(d.conf.vici_uri, "unix://", 7) == 0)
+        paths_id_get(d.conf.vici_uri + 7, &d.vici);
+    if (!ok) {
         snprintf(err, errlen, NS ".load: charon could not load the plugins '%s' (see above)",
                  d.conf.load);
         return false;
     }
     lib->plugins->status(lib->plugins, LEVEL_CTRL);
+    return plugin_list_loaded(NS ".load", d.conf.load, lib->plugins->loaded_plugins(lib->plugins),
+                              err, errlen);
+}
+
+/* plugins, capabilities, the route engine, then serving and IKE */
+static bool start_running(char *err, size_t errlen)
+{
+    if (!start_plugins(err, errlen))
+        return false;
     if (!lib->caps->drop(lib->caps)) {
         snprintf(err, errlen, "dropping capabilities failed");
         return false;
@@ -395,6 +476,9 @@ static void stop(void)
         dataplane_xfrm_remove(d.conf.ifs, d.conf.n_ifs, d.made_ifs);
     if (d.charon)
         libcharon_deinit();
+    /* charon's vici plugin leaves its socket behind */
+    if (d.vici.set)
+        paths_id_remove(d.conf.vici_uri + 7, &d.vici);
     pidfile_release(d.pidfd, d.conf.pidfile);
     free(d.made_ifs);
     daemon_conf_free(&d.conf);
@@ -409,6 +493,8 @@ int main(int argc, char *argv[])
     rc = options_parse(argc, argv, &opts, &exit_now);
     if (exit_now)
         return rc;
+    if (opts.check_only)
+        signals_unblock(); /* a command: Ctrl-C and SIGTERM stop it */
     dbg_default_set_level(logging_default_level(opts.debug, opts.log_keys));
     library_add_namespace("charon");
     /* library_init reads the settings file: never a FIFO, device or oversized file */

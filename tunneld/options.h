@@ -16,6 +16,7 @@
 typedef struct {
     const char *config;  /* -f */
     bool check_only;     /* -n */
+    bool reload_check;   /* --reload-check: -n as SIGHUP runs it (reload_check.h) */
     int debug;           /* -d, -1..4 as given */
     bool syslog_only;    /* --syslog */
     bool flush_on_exit;  /* --flush-on-exit */

@@ -1,8 +1,9 @@
 /*
  * paths: the file system paths a user gives tunneld (pid file, control and
- * vici sockets): their length limits, their parent directories, and what
- * may be at a socket path before tunneld binds it. Nothing is truncated: a
- * path over a limit is refused with the key that gave it.
+ * vici sockets): their length limits, their parent directories, what may be
+ * at a socket path before tunneld binds it, and whether two of them name the
+ * same file. Nothing is truncated: a path over a limit is refused with the
+ * key that gave it.
  *
  * Threading: no state; any thread (tunneld calls it from the main thread).
  */
@@ -12,6 +13,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* big enough for a message that quotes one path of at most PATH_MAX - 1 bytes */
 #define PATHS_ERR_MAX (PATH_MAX + 512)
@@ -35,6 +37,24 @@ bool paths_unix_uri(const char *key, const char *uri, const char **path, char *e
 /* mkdir -p of path's parent directory (new ones mode 0750) */
 bool paths_make_parent(const char *key, const char *path, char *err, size_t errlen);
 
+/*
+ * Whether a file can be made at path, checked without changing anything
+ * (tunneld -n, and before paths_make_parent at start): the nearest existing
+ * ancestor of its directory must be a directory, writable, on a file system
+ * that is neither read-only nor a pseudo file system (proc, sysfs, cgroup,
+ * debugfs, ...: a pid file or socket does not belong there). err names key,
+ * the path and the directory.
+ */
+bool paths_dir_check(const char *key, const char *path, char *err, size_t errlen);
+
+/*
+ * Whether a and b name the same file: the same inode when both exist, else
+ * the same path once the existing directories are resolved (symbolic links,
+ * "." and "..") and the missing rest is normalised. Relative paths are taken
+ * from the working directory. Out of memory answers "not the same".
+ */
+bool paths_same(const char *a, const char *b);
+
 typedef enum {
     SOCK_PATH_FREE,       /* nothing there */
     SOCK_PATH_STALE,      /* a socket nobody listens on */
@@ -48,5 +68,17 @@ typedef enum {
  * naming key, path and what is there.
  */
 sock_path_t paths_socket_state(const char *key, const char *path, char *err, size_t errlen);
+
+/* which socket is at a path: so that only the one that was made there is removed */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    bool set; /* a socket was there */
+} paths_id_t;
+
+/* remembers the socket at path (not set when there is none) */
+void paths_id_get(const char *path, paths_id_t *id);
+/* removes path if it is still the socket id remembers */
+void paths_id_remove(const char *path, const paths_id_t *id);
 
 #endif

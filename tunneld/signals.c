@@ -2,10 +2,10 @@
 #include "signals.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stddef.h>
+#include <sys/signalfd.h>
 
-static void handled_set(sigset_t *set)
+void signals_handled_set(sigset_t *set)
 {
     sigemptyset(set);
     sigaddset(set, SIGHUP);
@@ -18,11 +18,22 @@ void signals_init(void)
     struct sigaction ign = {.sa_handler = SIG_IGN};
     sigset_t set;
 
-    handled_set(&set);
+    signals_handled_set(&set);
     /* only fails for an invalid argument */
     sigprocmask(SIG_BLOCK, &set, NULL);
     sigemptyset(&ign.sa_mask);
     sigaction(SIGPIPE, &ign, NULL);
+}
+
+void signals_unblock(void)
+{
+    struct sigaction def = {.sa_handler = SIG_DFL};
+    sigset_t set;
+
+    sigemptyset(&def.sa_mask);
+    sigaction(SIGPIPE, &def, NULL);
+    signals_handled_set(&set);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 int signals_wait(void)
@@ -30,9 +41,19 @@ int signals_wait(void)
     sigset_t set;
     int sig;
 
-    handled_set(&set);
+    signals_handled_set(&set);
     do {
         sig = sigwaitinfo(&set, NULL);
     } while (sig == -1 && errno == EINTR);
     return sig;
+}
+
+int signals_stop_fd(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }

@@ -9,20 +9,38 @@
  *  - SIGPIPE is ignored process-wide (as charon does): a peer that closes a
  *    socket makes write() fail with EPIPE instead of killing the daemon.
  *
- * Threading: signals_init() in the main thread before any thread is created;
- * signals_wait() in the main thread only.
+ * tunneld -n is a command, not a daemon: signals_unblock() gives it the
+ * default dispositions back, so that Ctrl-C or SIGTERM stop a slow check.
+ *
+ * Threading: signals_init() and signals_unblock() in the main thread before
+ * any thread is created; signals_wait() and signals_stop_fd() in the main
+ * thread only.
  */
 #ifndef TUNNELD_SIGNALS_H
 #define TUNNELD_SIGNALS_H
 
 #include <stdbool.h>
+#include <signal.h>
 
 void signals_init(void);
+
+/* tunneld -n: SIGHUP, SIGTERM, SIGINT unblocked, SIGPIPE back to its default */
+void signals_unblock(void);
 
 /*
  * Waits for SIGHUP, SIGTERM or SIGINT and returns it; -1 (errno set) when
  * waiting fails for another reason than an interruption.
  */
 int signals_wait(void);
+
+/*
+ * A signalfd (non-blocking, close-on-exec) that becomes readable when
+ * SIGTERM or SIGINT is pending, for a main thread that waits on something
+ * else (a reload's check); reading it takes the signal. -1 with errno set.
+ */
+int signals_stop_fd(void);
+
+/* the signals a child process must get back to their defaults (see reload_check.h) */
+void signals_handled_set(sigset_t *set);
 
 #endif

@@ -4,6 +4,12 @@
 #  - 20 clients connect and send nothing, 20 send `sa` and never read the
 #    (large) reply (each replaced at once if tunneld drops it): a concurrent
 #    tunnelctl sa still answers within seconds;
+#  - the limits themselves, with tunneld's own values (review item 16):
+#    64 idle clients fill the server; each further connection drops the
+#    oldest client at once, and only it; the others are dropped at the read
+#    deadline (2 s); a client that sends `sa` and never reads is dropped at
+#    the write deadline (10 s) with its reply cut. (The cap on pending reply
+#    bytes, 64 MiB, is exercised with smaller limits in unit_ctl_server.)
 #  - the socket gets tunneld.control_mode;
 #  - a regular file at the socket path is not deleted: tunneld refuses to
 #    start; a live socket of another process is not taken over; a stale socket
@@ -97,6 +103,76 @@ wait_for 10 "hostile report" grep -q "^kept 40" "$T_DIR/hostile.log"
 log "$(tail -1 "$T_DIR/hostile.log")"
 check "tunneld keeps running" alive "$TUNNELD_PID_gw"
 kill "$HOSTILE" 2>/dev/null
+wait "$HOSTILE" 2>/dev/null
+
+# the client limit and the deadlines (CTL_MAX_CLIENTS 64, CTL_READ_MS 2000,
+# CTL_WRITE_MS 10000 in tunneld/ctl_server.h); the limits script prints one
+# line per finding, the checks below read them
+cat > "$T_DIR/limits.py" <<'PY'
+import select, socket, sys, time
+path, limit, read_s, write_s, scale = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+def connect():
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(path)
+    return s
+def closed(s, ms=0):
+    p = select.poll()
+    p.register(s, select.POLLRDHUP | select.POLLHUP)
+    return bool(p.poll(ms))
+def wait_closed(socks, until):
+    while time.monotonic() < until and not all(closed(s) for s in socks):
+        time.sleep(0.02)
+    return [s for s in socks if not closed(s)]
+t0 = time.monotonic()
+c = [connect() for _ in range(limit)]
+print("open at the limit:", sum(not closed(s) for s in c), flush=True)
+for extra in range(2):
+    c.append(connect())
+    left = wait_closed([c[extra]], time.monotonic() + 1.5)
+    others = [s for s in c[extra + 1:] if closed(s)]
+    print(f"new client {limit + extra + 1}: oldest dropped {not left}, others dropped {len(others)},"
+          f" after {time.monotonic() - t0:.2f} s", flush=True)
+rest = c[2:]
+left = wait_closed(rest, t0 + read_s + 5 * scale)
+print(f"idle clients dropped at the read deadline: {len(rest) - len(left)} of {len(rest)},"
+      f" last after {time.monotonic() - t0:.2f} s", flush=True)
+w = connect()
+w.sendall(b"sa\n")
+t1 = time.monotonic()
+early = closed(w, 1000)
+left = wait_closed([w], t1 + write_s + 10 * scale)
+got = b""
+w.setblocking(False)
+try:
+    while True:
+        b = w.recv(1 << 20)
+        if not b:
+            break
+        got += b
+except BlockingIOError:
+    pass
+whole = got.endswith(b"\n")
+print(f"a client that never reads: dropped {not left and not early} after {time.monotonic() - t1:.2f} s,"
+      f" got {len(got)} bytes, whole {whole}", flush=True)
+PY
+# first every earlier client is gone (tunneld closed its end): the server's
+# accepted sockets carry the socket's path in ss's listing
+server_conns() { ss -xn | grep -c " $T_DIR/gw/ctl "; }
+wait_for $(scaled 10) "the earlier clients are closed" sh -c "[ \$(ss -xn | grep -c ' $T_DIR/gw/ctl ') = 0 ]" ||
+  log "still $(server_conns) server-side connections"
+python3 "$T_DIR/limits.py" "$T_DIR/gw/ctl" 64 2 10 "${TEST_TIME_SCALE:-1}" > "$T_DIR/limits.txt" 2>&1
+cat "$T_DIR/limits.txt"
+check "64 idle clients are served at once" grep -qx "open at the limit: 64" "$T_DIR/limits.txt"
+check "client 65 drops the oldest client at once, and only it" \
+  grep -q "^new client 65: oldest dropped True, others dropped 0," "$T_DIR/limits.txt"
+check "client 66 drops the next oldest, and only it" \
+  grep -q "^new client 66: oldest dropped True, others dropped 0," "$T_DIR/limits.txt"
+check "the 64 others are dropped at the read deadline" \
+  grep -q "^idle clients dropped at the read deadline: 64 of 64," "$T_DIR/limits.txt"
+check "a client that never reads is dropped at the write deadline, its reply cut" \
+  grep -q "^a client that never reads: dropped True after .* whole False" "$T_DIR/limits.txt"
+check "tunnelctl sa still answers" sh -c "$(declare -f tctl); TUNNELCTL='$TUNNELCTL' T_DIR='$T_DIR' tctl gw sa >/dev/null"
 check "tunneld stops cleanly" tunneld_stop gw
 
 # what may be at the socket path when tunneld starts

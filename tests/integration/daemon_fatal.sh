@@ -3,8 +3,10 @@
 # configuration asks refuses to start: exit 1, one line naming the key and
 # the error, no pid file or socket left, and tunneld -n says the same where
 # it can be known without changing the system.
-#  - the route engine does not start (a foreign route in its table);
-#  - the control socket cannot listen (its directory cannot be made);
+#  - the route engine does not start (a foreign route in its table): the
+#    vici socket charon made by then is removed too (review item 13);
+#  - the control socket cannot listen (its directory cannot be made; -n
+#    says so too: review item 11);
 #  - paths past their limits: a control or vici socket path longer than a
 #    unix socket holds, a --pidfile longer than PATH_MAX (refused, never
 #    truncated); a long pid file path within the limits works, and no
@@ -40,7 +42,8 @@ refuses() {
     sh -c "[ \$(cat '$T_DIR/gw/stderr.log' '$T_DIR/gw/tunneld.log' 2>/dev/null | grep -c 'not starting') -ge 1 ] &&
            grep -ho 'not starting: .*' '$T_DIR/gw/stderr.log' '$T_DIR/gw/tunneld.log' 2>/dev/null | sort -u | wc -l | grep -qx 1 &&
            grep -qF -- '$msg' '$T_DIR/gw/stderr.log' '$T_DIR/gw/tunneld.log' 2>/dev/null"
-  check "$what: no pid file or control socket is left" sh -c "[ ! -e '$pidf' ] && [ ! -S '$T_DIR/gw/ctl' ]"
+  check "$what: no pid file, control socket or vici socket is left" \
+    sh -c "[ ! -e '$pidf' ] && [ ! -S '$T_DIR/gw/ctl' ] && [ ! -e '$T_DIR/gw/vici' ]"
   check "$what: no sanitizer report" no_sanitizer_report gw
 }
 # n_refuses "what" "expected text" -> tunneld -n exits 1 with the text
@@ -92,6 +95,7 @@ trap 'rc=$?; umount -l "$T_DIR/ro" 2>/dev/null; (exit $rc); cleanup_all' EXIT
 mount -t tmpfs -o ro,size=64k none "$T_DIR/ro" || die "cannot mount a read-only tmpfs"
 echo "tunneld { control_socket = unix://$T_DIR/ro/sub/ctl }" >> "$conf"
 refuses "a control socket whose directory cannot be made" "tunneld.control_socket: cannot create directory $T_DIR/ro/sub: Read-only file system"
+n_refuses "a control socket whose directory cannot be made" "tunneld.control_socket: cannot create directory $T_DIR/ro/sub: Read-only file system"
 umount "$T_DIR/ro"
 
 # a control socket path longer than a unix socket holds (108 bytes)

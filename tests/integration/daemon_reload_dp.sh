@@ -72,7 +72,7 @@ echo "connections { }" > "$T_DIR/swanctl.conf"
 
 hup "xfrm {" "interfaces {" "xfrm-new {" "if_id = 7x" "}" "}" "}"
 check "an invalid if_id at SIGHUP is refused naming the key" \
-  grep -q "SIGHUP: tunneld.xfrm.interfaces.xfrm-new.if_id: expected a decimal number from 1 to 4294967293, got '7x': the running data plane and sockets are kept" "$logf"
+  grep -q "SIGHUP: settings not reloaded, previous ones kept: tunneld.xfrm.interfaces.xfrm-new.if_id: expected a decimal number from 1 to 4294967293, got '7x' (tunneld -n refuses $conf: nothing of it is applied)" "$logf"
 
 hup "xfrm {" "interfaces {" "xfrm-new {" "if_id = 7" "}" "}" "}"
 if nsx gw ip link add xfrmprobe type xfrm if_id 1 2>/dev/null; then

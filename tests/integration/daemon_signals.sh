@@ -3,8 +3,9 @@
 # kill tunneld. A bounded loop of starts; each time, once tunneld has opened
 # its settings file (inotify: main() is running), SIGHUP or SIGTERM (or both)
 # is sent at once or after a small random delay. tunneld never dies of a
-# signal: after SIGHUP it runs and serves; SIGTERM makes it exit 0 and remove
-# its pid file.
+# signal: after SIGHUP it runs and serves (a whole `sa` exchange on the
+# control socket: its file exists before tunneld serves it); SIGTERM makes it
+# exit 0 and remove its pid file.
 #
 #   daemon_signals.sh TUNNELD TUNNELCTL REPO_DIR
 TEST=${TEST:-dsig}
@@ -20,7 +21,7 @@ tunneld_write_conf gw "$T_DIR/swanctl.conf" "dataplane = xfrm"
 sed -i '/dataplane = libipsec/d' "$T_DIR/gw/tunneld.conf"
 
 cat > "$T_DIR/starts.py" <<'PY'
-import ctypes, os, random, select, signal, subprocess, sys, time
+import ctypes, json, os, random, select, signal, socket, subprocess, sys, time
 ns, tunneld, conf, pidfile, ctl, rounds, scale = sys.argv[1:8]
 rounds, scale = int(rounds), int(scale)
 libc = ctypes.CDLL("libc.so.6", use_errno=True)
@@ -49,10 +50,31 @@ def wait_exit(p, timeout):
     except subprocess.TimeoutExpired:
         return None
 
+def answers():
+    """one whole exchange on the control socket: `sa`, a JSON reply with the
+    SA table, then the end of the stream (the socket file alone exists before
+    tunneld serves it)"""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(2)
+    try:
+        s.connect(ctl)
+        s.sendall(b"sa\n")
+        data = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+        return data.endswith(b"\n") and "sas" in json.loads(data)
+    except (OSError, ValueError):
+        return False
+    finally:
+        s.close()
+
 def serving(p, timeout):
     end = time.time() + timeout
     while time.time() < end and p.poll() is None:
-        if os.path.exists(ctl):
+        if answers():
             return True
         time.sleep(0.02)
     return False
