@@ -55,6 +55,13 @@ bool rt_prefix_contains(const struct rt_prefix *outer, const struct rt_prefix *i
 bool rt_addr_in_subnet(int family, const uint8_t *addr, const uint8_t *net, unsigned plen);
 uint64_t rt_prefix_hash(const struct rt_prefix *p);
 
+/* ---- ifname.c ------------------------------------------------------------ */
+
+/* in as text for a message: bytes outside printable ASCII and '\' as \xNN,
+ * cut with "...(N bytes)" when it does not fit len; returns out */
+const char *rt_name_escape(const char *in, char *out, size_t len);
+#define RT_ESCAPED_MAX (ROUTES_NAME_MAX * 4 + 32)
+
 /* ---- model.c: desired state -------------------------------------------- */
 
 struct rt_path {

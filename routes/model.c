@@ -91,8 +91,10 @@ static bool valid_name(const char *name)
     size_t len = name ? strlen(name) : 0;
     if (len == 0 || len >= ROUTES_NAME_MAX)
         return false;
+    /* printable ASCII only: names appear in log lines and messages */
     for (size_t i = 0; i < len; i++)
-        if ((unsigned char)name[i] < 0x21 || name[i] == '"' || name[i] == '\\')
+        if ((unsigned char)name[i] < 0x21 || (unsigned char)name[i] >= 0x7f || name[i] == '"' ||
+            name[i] == '\\')
             return false;
     return true;
 }
@@ -101,8 +103,9 @@ int routes_state_add_site(struct routes_state *st, const char *name, char *err, 
 {
     struct rt_site *s;
     if (!valid_name(name)) {
+        char shown[RT_ESCAPED_MAX];
         snprintf(err, errlen, "site name '%s' is invalid (expected 1..%d printable characters)",
-                 name ? name : "(null)", ROUTES_NAME_MAX - 1);
+                 rt_name_escape(name, shown, sizeof(shown)), ROUTES_NAME_MAX - 1);
         return -1;
     }
     for (size_t i = 0; i < st->n_sites; i++) {
@@ -150,8 +153,9 @@ int routes_state_add_path(struct routes_state *st, int site, const struct routes
     if (!s)
         return -EINVAL;
     if (!valid_name(spec->name)) {
+        char shown[RT_ESCAPED_MAX];
         snprintf(err, errlen, "site '%s': path name '%s' is invalid", s->name,
-                 spec->name ? spec->name : "(null)");
+                 rt_name_escape(spec->name, shown, sizeof(shown)));
         return -EINVAL;
     }
     if (rt_site_find_path(s, spec->name) >= 0) {
@@ -163,9 +167,11 @@ int routes_state_add_path(struct routes_state *st, int site, const struct routes
                  spec->name, ROUTES_MAX_PATHS);
         return -EINVAL;
     }
-    if (!spec->dev || !*spec->dev || strlen(spec->dev) >= IF_NAMESIZE) {
-        snprintf(err, errlen, "site '%s' path '%s': interface name '%s' is invalid", s->name,
-                 spec->name, spec->dev ? spec->dev : "(none)");
+    if (!routes_ifname_valid(spec->dev)) {
+        char shown[RT_ESCAPED_MAX];
+        snprintf(err, errlen, "site '%s' path '%s': interface name '%s' is invalid (expected %s)",
+                 s->name, spec->name, rt_name_escape(spec->dev, shown, sizeof(shown)),
+                 ROUTES_IFNAME_RULE);
         return -EINVAL;
     }
     if (spec->weight > 255) {

@@ -88,6 +88,17 @@ size_t routes_state_bypass_count(const struct routes_state *st);
 /* Forgets the bypass addresses (a new set follows). */
 void routes_state_clear_bypass(struct routes_state *st);
 
+/* Interface names accepted for a path's device (and by tunneld for its XFRM
+ * interfaces: one rule for both). A name the kernel could never give a link
+ * ("", ".", "..", 16 bytes or more, '/', ':', white space, '%' which the
+ * kernel takes as a template) or that is unsafe to print (control bytes,
+ * bytes outside ASCII) is refused. ROUTES_IFNAME_RULE words the rule for
+ * error messages. */
+#define ROUTES_IFNAME_RULE                                                                         \
+    "1 to 15 bytes of printable ASCII, no '/', ':', '%', blanks or control bytes, not '.' or "    \
+    "'..'"
+bool routes_ifname_valid(const char *name);
+
 /* ---- engine options ----------------------------------------------------- */
 
 /* A policy rule "lookup <table>", owned by the engine (same protocol). */

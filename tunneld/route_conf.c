@@ -12,6 +12,7 @@
 #include <library.h>
 
 #include "conf_info.h"
+#include "quote.h"
 #include "sa_table.h"
 
 #define NS "tunneld.routes"
@@ -277,6 +278,11 @@ static bool parse_path(ctx_t *c, int idx, const char *site, const char *path)
     child = s->get_str(s, NS ".sites.%s.paths.%s.child", NULL, site, path);
     if (!spec.dev || !spec.dev[0])
         return fail(c, "%s.dev: missing (expected the path's interface)", where);
+    if (!routes_ifname_valid(spec.dev)) {
+        quoted_t q;
+        return fail(c, "%s.dev: '%s' is not a usable interface name (expected %s)", where,
+                    quote(spec.dev, &q), ROUTES_IFNAME_RULE);
+    }
     if (prio && !parse_num(prio, 0, UINT32_MAX, &v))
         return fail(c, "%s.priority: '%s' is not a number from 0 to 4294967295", where, prio);
     if (prio)

@@ -4,7 +4,8 @@
 # to crash), unknown keys, numbers and booleans that are not, CHILD_SA
 # bindings that name no connection or child, names too long for the SA
 # table, a site prefix containing a VPN peer's own address, and the route
-# engine's table and protocol used by something else (read-only precheck).
+# engine's table and protocol used by something else (read-only precheck),
+# interface names no link can have or that are unsafe to print.
 # Each refusal is one line naming the file, the key and what was expected;
 # no crash (also under ASan/UBSan). More than 256 paths in all are fine.
 #
@@ -95,6 +96,22 @@ check "path '%n' refused, no crash" refused pct2 "tunneld.routes.sites.west.path
 conf pct3 "$(site "$VPN" 'a%n%n%s%s')"
 check_n pct3
 check "site 'a%n%n%s%s' refused, no crash" refused pct3 "site name 'a%n%n%s%s' is invalid"
+
+# interface names the kernel could never give a link, or unsafe to print
+# (one rule with the XFRM interfaces: routes_ifname_valid)
+i=0
+for dev in 'er/0' 'er:0' 'er 0' '.' '..' 'er%n%s' $'er\x1b[2J' $'er\xc3\xa9' 'er0123456789abcd'; do
+  i=$((i + 1))
+  conf "dev$i" "$(site "            dev = $dev
+            gateway4 = 198.51.100.2" west er)"
+  check_n "dev$i"
+  check "dev '$(printf '%q' "$dev")' refused naming the key" refused "dev$i" \
+    "tunneld.routes.sites.west.paths.er.dev: '"
+  check "dev '$(printf '%q' "$dev")': the rule is named" grep -qF "is not a usable interface name (expected 1 to 15 bytes of printable ASCII" "$T_DIR/dev$i.out"
+  check "dev '$(printf '%q' "$dev")': no raw control or non-ASCII byte in the message" \
+    sh -c "! LC_ALL=C grep -q '[^ -~]' '$T_DIR/dev$i.out'"
+done
+check "ESC shown escaped" grep -qF "'er\\x1b[2J'" "$T_DIR/dev7.out"
 
 # unknown keys and sections
 conf gwkey "$(site "            dev = eth0
