@@ -162,9 +162,10 @@ static void engine_free(struct routes_engine *eng)
 int rt_check_options(const struct routes_options *o, struct rt_rule *rules, char *err,
                      size_t errlen)
 {
-    if (!o->table || o->table == 253 || o->table == 254 || o->table == 255) {
+    if (!o->table || (o->table >= 252 && o->table <= 255)) {
         snprintf(err, errlen,
-                 "table %u is reserved (expected a dedicated table, not 0/default/main/local)",
+                 "table %u is reserved (expected a dedicated table, not 0/compat/default/main/"
+                 "local)",
                  o->table);
         return -EINVAL;
     }

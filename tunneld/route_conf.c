@@ -16,6 +16,8 @@
 #include "sa_table.h"
 
 #define NS "tunneld.routes"
+/* strongSwan's configure default for routing_table (--with-routing-table) */
+#define CHARON_ROUTING_TABLE 220
 
 /* what one parse needs while it walks the sections */
 typedef struct {
@@ -155,6 +157,28 @@ static bool parse_bool(const char *s, bool *out)
     return true;
 }
 
+/*
+ * charon's own routing table: kernel-netlink's routing_table, read as
+ * charon reads it (lib->ns "tunneld", falling back to the charon section;
+ * strongSwan's configure default 220 when unset, as in the pinned build; 0
+ * means none of its own). kernel-libipsec always routes into it, and charon
+ * installs a rule for it: tunneld's table must be another one, or charon's
+ * routes would replace the engine's (and its rule shadow the engine's).
+ */
+static bool table_not_charons(ctx_t *c, uint32_t table)
+{
+    uint32_t charons = (uint32_t)lib->settings->get_int(lib->settings, "%s.routing_table",
+                                                        CHARON_ROUTING_TABLE, lib->ns);
+
+    if (!charons || charons != table)
+        return true;
+    return fail(c,
+                "%s.table: table %u is charon's own routing table (%s.routing_table or "
+                "charon.routing_table, default %d), where it installs its IPsec routes (expected "
+                "another table for tunneld's routes)",
+                NS, table, lib->ns, CHARON_ROUTING_TABLE);
+}
+
 static bool top_options(ctx_t *c)
 {
     struct routes_options *o = &c->out->opts;
@@ -166,13 +190,15 @@ static bool top_options(ctx_t *c)
                     NS, top_keys, top_sections, false))
         return false;
     t = s->get_str(s, NS ".table", NULL);
-    if (t && (!parse_num(t, 1, UINT32_MAX, &v) || v == 253 || v == 254 || v == 255))
+    if (t && (!parse_num(t, 1, UINT32_MAX, &v) || (v >= 252 && v <= 255)))
         return fail(c,
-                    "%s.table: '%s' is not a routing table (expected 1..4294967295, not 253, "
-                    "254 or 255: default, main, local)",
+                    "%s.table: '%s' is not a routing table (expected 1..4294967295, not 252, "
+                    "253, 254 or 255: the kernel's compat, default, main, local)",
                     NS, t);
     if (t)
         o->table = (uint32_t)v;
+    if (!table_not_charons(c, o->table))
+        return false;
     t = s->get_str(s, NS ".protocol", NULL);
     if (t && !parse_num(t, 5, 255, &v))
         return fail(c,

@@ -135,6 +135,32 @@ $(site "$VPN")"
   check_n "table$v"
   check "table = $v refused" refused "table$v" "tunneld.routes.table: '$v' is not a routing table"
 done
+conf table252 "    table = 252
+$(site "$VPN")"
+check_n table252
+check "table = 252 (the kernel's compat table) refused" refused table252 "tunneld.routes.table: '252' is not a routing table"
+# charon's own routing table (kernel-netlink's routing_table: 220 unless set)
+conf table220 "    table = 220
+$(site "$VPN")"
+check_n table220
+check "table = 220 (charon's routing table) refused" refused table220 \
+  "tunneld.routes.table: table 220 is charon's own routing table (tunneld.routing_table or charon.routing_table, default 220)"
+conf rtab "    table = 1170
+$(site "$VPN")"
+printf 'tunneld {\n  routing_table = 1170\n}\n' >>"$T_DIR/rtab/tunneld.conf"
+check_n rtab
+check "table = tunneld.routing_table refused" refused rtab "tunneld.routes.table: table 1170 is charon's own routing table"
+conf crtab "$(site "$VPN")"
+printf 'charon {\n  routing_table = 1160\n}\n' >>"$T_DIR/crtab/tunneld.conf"
+check_n crtab
+check "the default table 1160 = charon.routing_table (read through the fallback) refused" \
+  refused crtab "tunneld.routes.table: table 1160 is charon's own routing table"
+conf moved "    table = 220
+$(site "$VPN")"
+printf 'tunneld {\n  routing_table = 1170\n}\n' >>"$T_DIR/moved/tunneld.conf"
+check_n moved
+check "table = 220 is fine once charon's table is elsewhere" accepted moved "(data plane libipsec, 1 routed site)"
+
 conf proto372 "    protocol = 372
 $(site "$VPN")"
 check_n proto372
