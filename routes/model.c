@@ -60,15 +60,15 @@ void routes_state_clear_bypass(struct routes_state *st)
 int routes_state_add_bypass(struct routes_state *st, const char *addr, char *err, size_t errlen)
 {
     struct rt_prefix p;
-    int family = addr && strchr(addr, ':') ? AF_INET6 : AF_INET;
-    uint8_t a[16];
+    char why[200], shown[RT_ESCAPED_MAX];
 
-    if (!addr || rt_addr_parse(family, addr, a) < 0) {
-        snprintf(err, errlen, "bypass address '%s' is not an IPv4 or IPv6 address",
-                 addr ? addr : "(null)");
+    if (!addr || rt_prefix_parse(addr, &p, why, sizeof(why)) < 0) {
+        snprintf(err, errlen,
+                 "bypass '%s' is not an IPv4 or IPv6 address or prefix (expected e.g. "
+                 "198.51.100.2 or 198.51.100.0/28, no host bits)",
+                 rt_name_escape(addr, shown, sizeof(shown)));
         return -EINVAL;
     }
-    rt_prefix_make(family, a, (unsigned)rt_addr_len(family) * 8, &p, err, errlen);
     for (size_t i = 0; i < st->n_bypass; i++)
         if (rt_prefix_eq(&st->bypass[i], &p))
             return 0;

@@ -76,13 +76,14 @@ int routes_state_add_prefix(struct routes_state *st, int site, const char *cidr,
 int routes_state_add_prefix_raw(struct routes_state *st, int site, int family, const void *addr,
                                 unsigned plen, char *err, size_t errlen);
 size_t routes_state_site_count(const struct routes_state *st);
-/* A host address (IPv4 or IPv6 literal) that tunneld's table must never
- * route: a VPN peer's own address (the IKE and ESP endpoint of a path).
- * Each becomes a "throw" route of the engine's protocol in its table, so a
- * lookup for it falls through to the next rules (the main table) even when
- * a site's prefix contains it: IKE and ESP never go into the tunnel they
- * carry, nor into a site's blackhole. A site prefix equal to a bypass
- * address is refused. Duplicates are ignored. */
+/* A host address (IPv4 or IPv6 literal) or a prefix ("198.51.100.0/28", no
+ * host bits) that tunneld's table must never route: a VPN peer's own
+ * address (the IKE and ESP endpoint of a path), or the subnet a peer may
+ * come from. Each becomes a "throw" route of the engine's protocol in its
+ * table, so a lookup for it falls through to the next rules (the main
+ * table) even when a site's prefix contains it: IKE and ESP never go into
+ * the tunnel they carry, nor into a site's blackhole. A site prefix equal
+ * to a bypass is refused. Duplicates are ignored. */
 int routes_state_add_bypass(struct routes_state *st, const char *addr, char *err, size_t errlen);
 size_t routes_state_bypass_count(const struct routes_state *st);
 /* Forgets the bypass addresses (a new set follows). */
@@ -95,7 +96,7 @@ void routes_state_clear_bypass(struct routes_state *st);
  * bytes outside ASCII) is refused. ROUTES_IFNAME_RULE words the rule for
  * error messages. */
 #define ROUTES_IFNAME_RULE                                                                         \
-    "1 to 15 bytes of printable ASCII, no '/', ':', '%', blanks or control bytes, not '.' or "    \
+    "1 to 15 bytes of printable ASCII, no '/', ':', '%', blanks or control bytes, not '.' or "     \
     "'..'"
 bool routes_ifname_valid(const char *name);
 

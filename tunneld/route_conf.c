@@ -1,4 +1,5 @@
 /* route_conf: see route_conf.h (threading there). */
+#define _GNU_SOURCE /* vasprintf */
 #include "route_conf.h"
 
 #include <arpa/inet.h>
@@ -13,6 +14,7 @@
 
 #include "conf_info.h"
 #include "quote.h"
+#include "route_peers.h"
 #include "sa_table.h"
 
 #define NS "tunneld.routes"
@@ -358,36 +360,54 @@ static bool parse_prefix(const char *text, int *family, uint8_t addr[16], unsign
     return true;
 }
 
-static bool in_prefix(const uint8_t *net, unsigned plen, const uint8_t *a)
+/* the refusal of a site prefix that overlaps what entry of conn stands for */
+static bool peer_inside(ctx_t *c, const char *site, const char *prefix, const char *conn,
+                        const char *entry, const peer_addr_t *pa, const peer_span_t *sp)
 {
-    unsigned full = plen / 8, rest = plen % 8;
-    if (memcmp(net, a, full) != 0)
-        return false;
-    return !rest || ((net[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+    char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
+    quoted_t q;
+
+    route_peer_addr_text(sp->family, sp->from, from, sizeof(from));
+    route_peer_addr_text(sp->family, sp->to, to, sizeof(to));
+    if (pa->kind == PEER_HOST && !strcmp(entry, from))
+        return fail(c,
+                    "%s.sites.%s.prefixes: prefix %s contains %s, the remote address of "
+                    "connection '%s': IKE and ESP to that peer would be routed into its own "
+                    "tunnel (expected site prefixes that leave every VPN peer's address out)",
+                    NS, site, prefix, from, conn);
+    if (pa->kind == PEER_HOST)
+        return fail(c,
+                    "%s.sites.%s.prefixes: prefix %s contains %s, the remote address '%s' of "
+                    "connection '%s' as charon reads it: IKE and ESP to that peer would be "
+                    "routed into its own tunnel (expected site prefixes that leave every VPN "
+                    "peer's address out)",
+                    NS, site, prefix, from, quote(entry, &q), conn);
+    return fail(c,
+                "%s.sites.%s.prefixes: prefix %s overlaps the remote addresses '%s' of "
+                "connection '%s' (%s to %s): IKE and ESP to a peer there would be routed into "
+                "the site (expected site prefixes that leave every VPN peer's address out)",
+                NS, site, prefix, quote(entry, &q), conn, from, to);
 }
 
-/* a site prefix must leave every peer's own address out (checked after the
- * engine accepted the prefix's syntax) */
+/* a site prefix must leave every peer's own addresses out (checked after
+ * the engine accepted the prefix's syntax) */
 static bool peers_outside(ctx_t *c, const char *site, const char *prefix)
 {
-    int pf, af;
-    uint8_t net[16], a[16];
-    unsigned plen, alen;
+    int pf;
+    uint8_t net[16];
+    unsigned plen;
 
     if (!parse_prefix(prefix, &pf, net, &plen))
         return true;
     for (size_t i = 0; i < c->info.n_conns; i++) {
         const conf_conn_info_t *conn = &c->info.conns[i];
         for (size_t k = 0; k < conn->n_remote_addrs; k++) {
-            const char *addr = conn->remote_addrs[k];
-            if (strchr(addr, '/') || !parse_prefix(addr, &af, a, &alen) || af != pf ||
-                !in_prefix(net, plen, a))
-                continue;
-            return fail(c,
-                        "%s.sites.%s.prefixes: prefix %s contains %s, the remote address of "
-                        "connection '%s': IKE and ESP to that peer would be routed into its own "
-                        "tunnel (expected site prefixes that leave every VPN peer's address out)",
-                        NS, site, prefix, addr, conn->name);
+            peer_addr_t pa;
+            route_peer_parse(conn->remote_addrs[k], &pa);
+            for (size_t j = 0; j < pa.n_span; j++)
+                if (route_peer_overlaps(&pa.span[j], pf, net, plen))
+                    return peer_inside(c, site, prefix, conn->name, conn->remote_addrs[k], &pa,
+                                       &pa.span[j]);
         }
     }
     return true;
@@ -443,18 +463,83 @@ static bool parse_site(ctx_t *c, const char *site)
     return ok;
 }
 
-/* every remote address that is an IP literal: a throw route of the engine */
-static bool add_bypass(ctx_t *c, struct routes_state *st)
+static bool warn(route_conf_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool warn(route_conf_t *out, const char *fmt, ...)
+{
+    char **grown, *msg = NULL;
+    va_list ap;
+    int n;
+
+    if (!out)
+        return true;
+    va_start(ap, fmt);
+    n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    grown = n < 0 ? NULL : realloc(out->warnings, (out->n_warnings + 1) * sizeof(*grown));
+    if (!grown) {
+        free(n < 0 ? NULL : msg);
+        return false;
+    }
+    out->warnings = grown;
+    out->warnings[out->n_warnings++] = msg;
+    return true;
+}
+
+/* an entry no throw route can be made for, said once per parse */
+static bool warn_entry(route_conf_t *out, const char *conn, const char *entry, peer_kind_t kind)
+{
+    quoted_t q;
+
+    if (kind == PEER_NAME)
+        return warn(out,
+                    "connection '%s': remote address '%s' is a DNS name (or not an address): "
+                    "tunneld cannot check that the peer's address stays out of the sites' "
+                    "prefixes, nor throw it out of its table (docs/routes.md)",
+                    conn, quote(entry, &q));
+    if (kind == PEER_ANY)
+        return warn(out,
+                    "connection '%s': remote address '%s' accepts any peer: tunneld cannot keep "
+                    "the peers' addresses out of the sites' prefixes",
+                    conn, quote(entry, &q));
+    return warn(out,
+                "connection '%s': remote address range '%s' is empty (its first address is "
+                "above its last): charon accepts no peer with it",
+                conn, quote(entry, &q));
+}
+
+struct bypass_ctx {
+    ctx_t *c;
+    struct routes_state *st;
+    const char *conn;
+};
+
+static bool bypass_one(void *arg, const char *cidr)
+{
+    struct bypass_ctx *b = arg;
+
+    if (routes_state_add_bypass(b->st, cidr, b->c->err, b->c->errlen) == 0)
+        return true;
+    return fail(b->c, "connection '%s': remote address %s: out of memory", b->conn, cidr);
+}
+
+/*
+ * every peer address charon may use: a throw route of the engine (hosts,
+ * subnets, ranges as CIDR blocks); DNS names and wildcards cannot be
+ * thrown (warnings into warn_to, when not NULL)
+ */
+static bool add_bypass(ctx_t *c, struct routes_state *st, route_conf_t *warn_to)
 {
     for (size_t i = 0; i < c->info.n_conns; i++) {
         const conf_conn_info_t *conn = &c->info.conns[i];
+        struct bypass_ctx b = {.c = c, .st = st, .conn = conn->name};
         for (size_t k = 0; k < conn->n_remote_addrs; k++) {
-            const char *a = conn->remote_addrs[k];
-            uint8_t bytes[16];
-            if (inet_pton(strchr(a, ':') ? AF_INET6 : AF_INET, a, bytes) != 1)
-                continue; /* DNS name, range, subnet, %any: cannot be checked */
-            if (routes_state_add_bypass(st, a, c->err, c->errlen) != 0)
-                return fail(c, "connection '%s' remote address %s: out of memory", conn->name, a);
+            peer_addr_t pa;
+            route_peer_parse(conn->remote_addrs[k], &pa);
+            if (!pa.n_span && !warn_entry(warn_to, conn->name, conn->remote_addrs[k], pa.kind))
+                return fail(c, "connection '%s': out of memory", conn->name);
+            for (size_t j = 0; j < pa.n_span; j++)
+                if (!route_peer_cidrs(&pa.span[j], bypass_one, &b))
+                    return false;
         }
     }
     return true;
@@ -468,7 +553,7 @@ bool route_conf_bypass(const char *file, const char *swanctl, struct routes_stat
 
     if (ok) {
         routes_state_clear_bypass(st);
-        ok = add_bypass(&c, st);
+        ok = add_bypass(&c, st, NULL);
     }
     conf_info_free(&c.info);
     return ok;
@@ -502,7 +587,7 @@ static bool parse_all(ctx_t *c, const char *swanctl)
     while (ok && e->enumerate(e, &site))
         ok = valid_name(site) ? parse_site(c, site) : bad_name(c, NS ".sites", "site", site);
     e->destroy(e);
-    return ok && add_bypass(c, c->out->st);
+    return ok && add_bypass(c, c->out->st, c->out);
 }
 
 bool route_conf_parse(const char *file, const char *swanctl, route_conf_t *out, char *err,
@@ -538,6 +623,9 @@ void route_conf_free(route_conf_t *c)
         free(p->child);
     }
     free(c->paths);
+    for (size_t i = 0; i < c->n_warnings; i++)
+        free(c->warnings[i]);
+    free(c->warnings);
     routes_state_free(c->st);
     routes_options_free_rules(&c->opts);
     memset(c, 0, sizeof(*c));

@@ -165,6 +165,13 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* what route_conf could not check (peers given as DNS names, ...) */
+static void log_warnings(const route_conf_t *conf)
+{
+    for (size_t i = 0; i < conf->n_warnings; i++)
+        DBG1(DBG_CFG, "warning: %s: %s", NS, conf->warnings[i]);
+}
+
 static void report(const struct routes_result *res, const char *what)
 {
     for (size_t i = 0; i < res->n_errors; i++)
@@ -312,6 +319,7 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
     err[0] = '\0';
     if (!route_conf_parse(file, swanctl, &conf, err, errlen))
         goto fail;
+    log_warnings(&conf);
     if (!routes_state_site_count(conf.st)) {
         route_conf_free(&conf);
         set_start_problem(NULL);
@@ -421,6 +429,7 @@ bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, c
 
     if (!route_conf_parse(file, swanctl, &conf, err, errlen))
         return refuse(g, file, swanctl, err);
+    log_warnings(&conf);
     if (needs_restart(g, file, &conf, err, errlen) ||
         !set_compat_mode(file, conf.compat_mode, err, errlen)) {
         route_conf_free(&conf);
@@ -465,6 +474,7 @@ bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char
     *sites = 0;
     if (!route_conf_parse(file, swanctl, &conf, err, errlen))
         return false;
+    log_warnings(&conf);
     *sites = routes_state_site_count(conf.st);
     ok = !*sites || routes_precheck(&conf.opts, conf.st, msg, sizeof(msg)) == 0;
     if (!ok)
