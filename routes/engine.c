@@ -145,6 +145,7 @@ static void unlock_dispatch(struct routes_engine *eng)
 
 static void engine_free(struct routes_engine *eng)
 {
+    rt_lock_release(&eng->held);
     rt_monitor_close(eng);
     rt_nl_close(&eng->nl);
     for (size_t s = 0; s < eng->n_sites; s++)
@@ -214,10 +215,13 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
         return -1;
     }
     pthread_mutex_init(&eng->lock, NULL);
+    for (int i = 0; i < 4; i++)
+        eng->held.fd[i] = -1;
     rt_mirror_init(&eng->m);
     eng->opts = *opts;
     eng->opts.rules = NULL;
     eng->opts.n_rules = 0;
+    eng->opts.owner = NULL; /* read during the call only */
     if (opts->n_rules) {
         eng->want_rules = calloc(opts->n_rules, sizeof(*eng->want_rules));
         if (!eng->want_rules) {
@@ -225,7 +229,8 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
             goto fail;
         }
     }
-    if (rt_check_options(opts, eng->want_rules, err, errlen) < 0)
+    if (rt_check_options(opts, eng->want_rules, err, errlen) < 0 ||
+        rt_lock_take(&eng->held, opts, err, errlen) < 0)
         goto fail;
     eng->n_want_rules = opts->n_rules;
     if (rt_nl_open(&eng->nl, err, errlen) < 0)

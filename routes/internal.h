@@ -424,6 +424,18 @@ int rt_result_add(struct routes_result *res, const char *site, const char *path,
 void rt_result_merge(struct routes_result *dst, struct routes_result *src);
 const char *rt_strerror(int negerr);
 
+/* ---- lock.c: one engine per table and protocol in a network namespace ---- */
+
+struct rt_lock {
+    int fd[4]; /* table, table+owner, protocol, protocol+owner; -1: none */
+};
+
+/* 0, or -EBUSY with err ("table 1160 is already held ...") */
+int rt_lock_take(struct rt_lock *l, const struct routes_options *o, char *err, size_t errlen);
+void rt_lock_release(struct rt_lock *l);
+/* free, or held by an engine of o->owner: 0; else -EBUSY with err */
+int rt_lock_check(const struct routes_options *o, char *err, size_t errlen);
+
 /* ---- engine.c ------------------------------------------------------------ */
 
 struct rt_event_q {
@@ -434,6 +446,7 @@ struct rt_event_q {
 
 struct routes_engine {
     pthread_mutex_t lock;
+    struct rt_lock held; /* the table and protocol, for the engine's life */
     struct routes_options opts;
     struct rt_rule *want_rules;
     size_t n_want_rules;

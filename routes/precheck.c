@@ -60,6 +60,8 @@ int routes_precheck(const struct routes_options *opts, const struct routes_state
     eng->opts.n_rules = 0;
     rc = rt_check_options(opts, NULL, err, errlen);
     if (rc == 0)
+        rc = rt_lock_check(opts, err, errlen);
+    if (rc == 0)
         rc = rt_nl_open(&eng->nl, err, errlen);
     if (rc == 0) {
         rc = rt_sync_links(eng);

@@ -158,6 +158,13 @@ struct routes_options {
     routes_log_fn log; /* NULL: messages at INFO and above go to stderr */
     void *log_ctx;
     enum routes_log_level log_level;
+    /* Who runs the engine (tunneld: its settings file), NULL for nobody in
+     * particular. One engine per table and per protocol number runs in a
+     * network namespace: routes_open() refuses a table or protocol another
+     * engine holds (a lock tied to the namespace, released when the holder
+     * exits). routes_precheck() accepts them held by an engine of the same
+     * owner (tunneld -n while that tunneld runs). Read during the call. */
+    const char *owner;
 };
 
 void routes_options_init(struct routes_options *opts);
@@ -176,14 +183,17 @@ void routes_options_free_rules(struct routes_options *opts);
 
 struct routes_engine;
 
-/* Opens the sockets, dumps links, addresses, owned nexthops, routes and rules
- * (adopting them, never flushing), checks that the table and the protocol
- * number are not used by anything else, and installs the configured rules.
- * Returns 0, or -1 with a message in err. */
+/* Takes the table and protocol (one engine each per network namespace, see
+ * routes_options.owner), opens the sockets, dumps links, addresses, owned
+ * nexthops, routes and rules (adopting them, never flushing), checks that
+ * the table and the protocol number are not used by anything else, and
+ * installs the configured rules. Returns 0, or -1 with a message in err. */
 int routes_open(struct routes_engine **out, const struct routes_options *opts, char *err,
                 size_t errlen);
 /* The checks routes_open() makes, read-only (tunneld -n): options (table,
- * protocol, rules), the table and the protocol number used by nothing else,
+ * protocol, rules), the table and protocol not held by another engine
+ * (routes_options.owner), the table and the protocol number used by nothing
+ * else,
  * and, when st is not NULL, the state's own validation and its checks
  * against the kernel (a next hop on a connected subnet of an interface that
  * is up). Changes nothing. Returns 0, or -1 with a message in err. */

@@ -192,6 +192,17 @@ static void apply_error(const char *file, const struct routes_error *e, char *er
         snprintf(err, errlen, "%s: %s: %s", file, NS, e->message);
 }
 
+/*
+ * Who runs the engine, for its table and protocol lock: the settings file
+ * (its real path), so that tunneld -n of the running tunneld's own file is
+ * told from a second tunneld (routes_options.owner). malloc'd or NULL.
+ */
+static char *owner_of(const char *file)
+{
+    char *real = realpath(file, NULL);
+    return real ? real : strdup(file);
+}
+
 /* names the key an engine error is about: its table or its protocol */
 static void engine_error(const char *file, const char *msg, char *err, size_t errlen)
 {
@@ -315,6 +326,8 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
 {
     route_glue_t *g = NULL;
     route_conf_t conf;
+    char *owner;
+    int rc;
 
     err[0] = '\0';
     if (!route_conf_parse(file, swanctl, &conf, err, errlen))
@@ -343,7 +356,12 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
     g->protocol = conf.opts.protocol;
     if (!set_compat_mode(file, conf.compat_mode, err, errlen) || !take_paths(g, &conf))
         goto fail_conf;
-    if (routes_open(&g->eng, &conf.opts, err, errlen) != 0) {
+    owner = owner_of(file);
+    conf.opts.owner = owner;
+    rc = routes_open(&g->eng, &conf.opts, err, errlen);
+    conf.opts.owner = NULL;
+    free(owner);
+    if (rc != 0) {
         char msg[512];
         snprintf(msg, sizeof(msg), "%s", err);
         engine_error(file, msg, err, errlen);
@@ -468,7 +486,7 @@ bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char
                       size_t errlen)
 {
     route_conf_t conf;
-    char msg[512];
+    char msg[512], *owner;
     bool ok;
 
     *sites = 0;
@@ -476,7 +494,10 @@ bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char
         return false;
     log_warnings(&conf);
     *sites = routes_state_site_count(conf.st);
+    conf.opts.owner = owner = owner_of(file);
     ok = !*sites || routes_precheck(&conf.opts, conf.st, msg, sizeof(msg)) == 0;
+    conf.opts.owner = NULL;
+    free(owner);
     if (!ok)
         engine_error(file, msg, err, errlen);
     route_conf_free(&conf);

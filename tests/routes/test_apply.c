@@ -207,6 +207,52 @@ static void test_unsent_rules_are_reported(void **state)
     routes_close(eng);
 }
 
+/* One engine per table and per protocol in a network namespace: a second
+ * engine is refused while the first holds them; routes_precheck() accepts
+ * them held by an engine of its own owner only; closing releases them. */
+static void test_one_engine_per_table(void **state)
+{
+    struct routes_options o;
+    struct routes_engine *a, *b = NULL;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(unshare(CLONE_NEWNET), 0);
+    lo_up();
+    routes_options_init(&o);
+    o.rules = NULL;
+    o.n_rules = 0;
+    o.log = quiet_log;
+    o.owner = "/etc/tunneld/a.conf";
+    assert_int_equal(routes_open(&a, &o, err, sizeof(err)), 0);
+    o.owner = "/etc/tunneld/b.conf";
+    assert_int_equal(routes_open(&b, &o, err, sizeof(err)), -1);
+    assert_null(b);
+    assert_non_null(strstr(err, "table 1160 is already held by another route engine"));
+    assert_int_equal(routes_precheck(&o, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "table 1160 is already held"));
+    o.table = 1170;
+    assert_int_equal(routes_open(&b, &o, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "protocol 116 is already held by another route engine"));
+    /* the owner's own check (tunneld -n while it runs) passes */
+    o.table = 1160;
+    o.owner = "/etc/tunneld/a.conf";
+    assert_int_equal(routes_precheck(&o, NULL, err, sizeof(err)), 0);
+    /* but not a second engine of it */
+    assert_int_equal(routes_open(&b, &o, err, sizeof(err)), -1);
+    o.owner = NULL;
+    assert_int_equal(routes_precheck(&o, NULL, err, sizeof(err)), -1);
+    o.table = 1170;
+    o.protocol = 117;
+    assert_int_equal(routes_open(&b, &o, err, sizeof(err)), 0);
+    routes_close(b);
+    routes_close(a);
+    o.table = 1160;
+    o.protocol = 116;
+    assert_int_equal(routes_open(&b, &o, err, sizeof(err)), 0);
+    routes_close(b);
+}
+
 #define SKIP_EXIT 77 /* SKIP_RETURN_CODE in CMakeLists.txt */
 
 /* Whether this process may make a network namespace (tried in a child). */
@@ -233,6 +279,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unsent_requests_fail_their_sites),
         cmocka_unit_test(test_unsent_rules_are_reported),
+        cmocka_unit_test(test_one_engine_per_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
