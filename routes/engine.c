@@ -156,6 +156,8 @@ static void engine_free(struct routes_engine *eng)
     free(eng->want_rules);
     free(eng->evq);
     free(eng->logq);
+    routes_result_free(&eng->pass_problems);
+    routes_result_free(&eng->rule_problems);
     pthread_mutex_destroy(&eng->lock);
     free(eng);
 }
@@ -202,22 +204,12 @@ void routes_set_flush_on_exit(struct routes_engine *eng, bool on)
     pthread_mutex_unlock(&eng->lock);
 }
 
-int routes_open(struct routes_engine **out, const struct routes_options *opts, char *err,
-                size_t errlen)
+/* The options, the table and protocol lock, the two sockets. */
+static int open_sockets(struct routes_engine *eng, const struct routes_options *opts, char *err,
+                        size_t errlen)
 {
-    struct routes_engine *eng = calloc(1, sizeof(*eng));
-    struct routes_result res = {0};
-    int rc;
-
-    *out = NULL;
-    if (!eng) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    pthread_mutex_init(&eng->lock, NULL);
     for (int i = 0; i < 4; i++)
         eng->held.fd[i] = -1;
-    rt_mirror_init(&eng->m);
     eng->opts = *opts;
     eng->opts.rules = NULL;
     eng->opts.n_rules = 0;
@@ -226,53 +218,94 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
         eng->want_rules = calloc(opts->n_rules, sizeof(*eng->want_rules));
         if (!eng->want_rules) {
             snprintf(err, errlen, "out of memory");
-            goto fail;
+            return -ENOMEM;
         }
     }
     if (rt_check_options(opts, eng->want_rules, err, errlen) < 0 ||
         rt_lock_take(&eng->held, opts, err, errlen) < 0)
-        goto fail;
+        return -EINVAL;
     eng->n_want_rules = opts->n_rules;
     if (rt_nl_open(&eng->nl, err, errlen) < 0)
-        goto fail;
+        return -EIO;
     /* subscribe before dumping, so nothing changes unseen in between */
-    if (rt_monitor_open(eng, err, errlen) < 0)
-        goto fail;
-    rc = rt_sync_links(eng);
+    return rt_monitor_open(eng, err, errlen);
+}
+
+/* Links, addresses, the table and protocol used by nothing else, then what
+ * a previous run left (adopted). */
+static int adopt(struct routes_engine *eng, char *err, size_t errlen)
+{
+    int rc = rt_sync_links(eng);
+
     if (rc < 0) {
         snprintf(err, errlen, "cannot dump links and addresses: %s", rt_strerror(rc));
-        goto fail;
+        return rc;
     }
-    if (rt_check_conflicts(eng, err, errlen) < 0)
-        goto fail;
+    rc = rt_check_conflicts(eng, err, errlen);
+    if (rc < 0)
+        return rc;
     rc = rt_sync_owned(eng);
-    if (rc < 0) {
+    if (rc < 0)
         snprintf(err, errlen, "cannot dump owned nexthops and routes: %s", rt_strerror(rc));
-        goto fail;
-    }
     eng->stats.resyncs = 0;
-    eng->rules_active = true;
-    lock(eng);
-    rc = rt_rules_reconcile(eng, false, &res);
-    if (rc < 0) {
-        snprintf(err, errlen, "%s",
-                 res.n_errors ? res.errors[0].message : "cannot install the policy rules");
-        routes_result_free(&res);
-        unlock_dispatch(eng);
-        goto fail;
+    return rc;
+}
+
+/* No rule of others at our priorities, then ours; rules of others that
+ * match everything earlier are standing problems (and warnings). Runs with
+ * the engine mutex held. */
+static int install_rules(struct routes_engine *eng, char *err, size_t errlen)
+{
+    struct routes_result res = {0}, before = {0};
+    int rc = rt_rules_shadow_check(eng, &before, err, errlen);
+
+    if (rc == 0) {
+        rt_problems_set(&eng->rule_problems, &before);
+        for (size_t i = 0; i < before.n_errors; i++)
+            rt_log(eng, ROUTES_LOG_WARN, "%s", before.errors[i].message);
+        eng->rules_active = true;
+        rc = rt_rules_reconcile(eng, false, &res);
+        if (rc < 0)
+            snprintf(err, errlen, "%s",
+                     res.n_errors ? res.errors[0].message : "cannot install the policy rules");
     }
+    routes_result_free(&before);
     routes_result_free(&res);
-    rt_log(eng, ROUTES_LOG_INFO,
-           "table %u protocol %u: adopted %zu routes, %zu fail-closed routes and %zu nexthops "
-           "left by a previous run",
-           eng->opts.table, eng->opts.protocol, eng->m.routes.count, eng->m.fallback.count,
-           eng->m.n_nh);
+    return rc < 0 ? rc : 0;
+}
+
+int routes_open(struct routes_engine **out, const struct routes_options *opts, char *err,
+                size_t errlen)
+{
+    struct routes_engine *eng = calloc(1, sizeof(*eng));
+    int rc;
+
+    *out = NULL;
+    if (!eng) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    pthread_mutex_init(&eng->lock, NULL);
+    rt_mirror_init(&eng->m);
+    if (open_sockets(eng, opts, err, errlen) < 0 || adopt(eng, err, errlen) < 0) {
+        engine_free(eng);
+        return -1;
+    }
+    lock(eng);
+    rc = install_rules(eng, err, errlen);
+    if (rc == 0)
+        rt_log(eng, ROUTES_LOG_INFO,
+               "table %u protocol %u: adopted %zu routes, %zu fail-closed routes and %zu "
+               "nexthops left by a previous run",
+               eng->opts.table, eng->opts.protocol, eng->m.routes.count, eng->m.fallback.count,
+               eng->m.n_nh);
     unlock_dispatch(eng);
+    if (rc < 0) {
+        engine_free(eng);
+        return -1;
+    }
     *out = eng;
     return 0;
-fail:
-    engine_free(eng);
-    return -1;
 }
 
 void routes_close(struct routes_engine *eng)
@@ -349,6 +382,99 @@ static void log_errors(struct routes_engine *eng, const struct routes_result *re
         rt_log(eng, ROUTES_LOG_ERROR, "%s", res->errors[i].message);
 }
 
+/* Owned rules back as wanted; 0 or a negative errno. */
+static int repair_rules(struct routes_engine *eng, struct routes_result *res)
+{
+    int rc;
+
+    if (!eng->rules_dirty)
+        return 0;
+    eng->rules_dirty = false;
+    rc = rt_rules_reconcile(eng, !eng->rules_active, res);
+    if (rc > 0) {
+        eng->stats.repairs++;
+        rt_event(eng, ROUTES_EVENT_REPAIRED, NULL, NULL, NULL, "restored %d policy rule(s)", rc);
+        rc = 0;
+    }
+    if (rc < 0)
+        eng->rules_dirty = true;
+    return rc;
+}
+
+/* A rule of someone else changed: the rules that shadow ours, again. The
+ * ones not listed before are logged. */
+static void recheck_shadow(struct routes_engine *eng)
+{
+    struct routes_result same = {0}, before = {0};
+
+    if (!eng->shadow_dirty)
+        return;
+    eng->shadow_dirty = false;
+    if (rt_rules_shadow(eng, &same, &before) < 0) {
+        eng->shadow_dirty = true; /* the next pass tries again */
+    } else {
+        rt_result_merge(&same, &before);
+        for (size_t i = 0; i < same.n_errors; i++) {
+            bool known = false;
+            for (size_t k = 0; k < eng->rule_problems.n_errors && !known; k++)
+                known = !strcmp(eng->rule_problems.errors[k].message, same.errors[i].message);
+            if (!known)
+                rt_log(eng, ROUTES_LOG_WARN, "%s", same.errors[i].message);
+        }
+        rt_problems_set(&eng->rule_problems, &same);
+    }
+    routes_result_free(&same);
+    routes_result_free(&before);
+}
+
+/* Everything else: one convergence; logs and counts what it changed. */
+static int repair_converge(struct routes_engine *eng, struct routes_result *res)
+{
+    uint64_t before = res->messages;
+    uint32_t changed;
+    int rc = rt_converge(eng, false, res);
+
+    /* refused requests alone (e.g. a collision) repaired nothing */
+    changed = res->routes_set + res->routes_deleted + res->nexthops_added + res->groups_changed +
+              res->nexthops_deleted;
+    if (res->messages > before && changed) {
+        eng->stats.repairs++;
+        rt_log(eng, ROUTES_LOG_WARN,
+               "repaired: %u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) "
+               "changed, %u nexthop(s) deleted (%llu requests)",
+               res->routes_set, res->routes_deleted, res->nexthops_added, res->groups_changed,
+               res->nexthops_deleted, (unsigned long long)(res->messages - before));
+        rt_event(eng, ROUTES_EVENT_REPAIRED, NULL, NULL, NULL,
+                 "%u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) changed",
+                 res->routes_set, res->routes_deleted, res->nexthops_added, res->groups_changed);
+    }
+    return rc;
+}
+
+/* The pass's errors become the standing problems; a failed pass is retried
+ * after 1 s, 2 s, ... up to RT_REPAIR_RETRY_MAX_MS. */
+static int repair_done(struct routes_engine *eng, int rc, struct routes_result *res)
+{
+    unsigned delay;
+
+    eng->tamper_logs = 0;
+    if (rc >= 0 && !res->n_errors) {
+        eng->repair_failures = 0;
+        rt_problems_set(&eng->pass_problems, res);
+        return 0;
+    }
+    log_errors(eng, res);
+    if (!res->n_errors) {
+        rt_log(eng, ROUTES_LOG_ERROR, "repair failed: %s", rt_strerror(rc));
+        rt_result_add(res, NULL, NULL, NULL, rc, "repair failed: %s (retried)", rt_strerror(rc));
+    }
+    rt_problems_set(&eng->pass_problems, res);
+    eng->repair_failures++;
+    delay = RT_REPAIR_RETRY_MS * eng->repair_failures;
+    rt_schedule_repair(eng, delay > RT_REPAIR_RETRY_MAX_MS ? RT_REPAIR_RETRY_MAX_MS : delay);
+    return -1;
+}
+
 static int repair(struct routes_engine *eng)
 {
     struct routes_result res = {0};
@@ -356,50 +482,13 @@ static int repair(struct routes_engine *eng)
 
     eng->repair_due_ms = 0;
     rc = rt_refresh_mirror(eng);
-    if (rc == 0 && eng->rules_dirty) {
-        eng->rules_dirty = false;
-        rc = rt_rules_reconcile(eng, !eng->rules_active, &res);
-        if (rc > 0) {
-            eng->stats.repairs++;
-            rt_event(eng, ROUTES_EVENT_REPAIRED, NULL, NULL, NULL, "restored %d policy rule(s)",
-                     rc);
-            rc = 0;
-        }
-        if (rc < 0)
-            eng->rules_dirty = true;
-    }
+    if (rc == 0)
+        rc = repair_rules(eng, &res);
     if (rc == 0) {
-        uint64_t before = res.messages;
-        uint32_t changed;
-        rc = rt_converge(eng, false, &res);
-        /* refused requests alone (e.g. a collision) repaired nothing */
-        changed = res.routes_set + res.routes_deleted + res.nexthops_added + res.groups_changed +
-                  res.nexthops_deleted;
-        if (res.messages > before && changed) {
-            eng->stats.repairs++;
-            rt_log(eng, ROUTES_LOG_WARN,
-                   "repaired: %u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) "
-                   "changed, %u nexthop(s) deleted (%llu requests)",
-                   res.routes_set, res.routes_deleted, res.nexthops_added, res.groups_changed,
-                   res.nexthops_deleted, (unsigned long long)(res.messages - before));
-            rt_event(eng, ROUTES_EVENT_REPAIRED, NULL, NULL, NULL,
-                     "%u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) changed",
-                     res.routes_set, res.routes_deleted, res.nexthops_added, res.groups_changed);
-        }
+        recheck_shadow(eng);
+        rc = repair_converge(eng, &res);
     }
-    eng->tamper_logs = 0;
-    if (rc < 0 || res.n_errors) {
-        unsigned delay;
-        log_errors(eng, &res);
-        if (rc < 0 && !res.n_errors)
-            rt_log(eng, ROUTES_LOG_ERROR, "repair failed: %s", rt_strerror(rc));
-        eng->repair_failures++;
-        delay = RT_REPAIR_RETRY_MS * eng->repair_failures;
-        rt_schedule_repair(eng, delay > RT_REPAIR_RETRY_MAX_MS ? RT_REPAIR_RETRY_MAX_MS : delay);
-        rc = -1;
-    } else {
-        eng->repair_failures = 0;
-    }
+    rc = repair_done(eng, rc, &res);
     routes_result_free(&res);
     return rc;
 }
@@ -413,6 +502,19 @@ int routes_process_events(struct routes_engine *eng)
         rc = repair(eng);
     unlock_dispatch(eng);
     return rc;
+}
+
+size_t routes_get_problems(struct routes_engine *eng, struct routes_result *res)
+{
+    struct routes_result rules = {0};
+
+    memset(res, 0, sizeof(*res));
+    lock(eng);
+    rt_problems_set(res, &eng->pass_problems);
+    rt_problems_set(&rules, &eng->rule_problems);
+    pthread_mutex_unlock(&eng->lock);
+    rt_result_merge(res, &rules);
+    return res->n_errors;
 }
 
 void routes_get_stats(struct routes_engine *eng, struct routes_stats *stats)

@@ -261,6 +261,15 @@ struct nl_msg *rt_msg_rule(int type, const struct rt_rule *r, uint8_t protocol, 
 struct nl_msg *rt_msg_rule_dump(int family);
 /* Parses a rule; *protocol receives FRA_PROTOCOL (0 when absent). */
 int rt_parse_rule(struct nlmsghdr *hdr, struct rt_rule *r, uint8_t *protocol);
+/* A rule of any protocol, with what decides whether it shadows ours. */
+struct rt_rule_info {
+    struct rt_rule r;
+    uint8_t protocol;
+    uint8_t action;       /* FR_ACT_* */
+    uint32_t goto_target; /* FR_ACT_GOTO: the priority it jumps to */
+    bool narrowed;        /* matches only some packets (selectors) or suppresses results */
+};
+int rt_parse_rule_info(struct nlmsghdr *hdr, struct rt_rule_info *ri);
 bool rt_rule_eq(const struct rt_rule *a, const struct rt_rule *b);
 void rt_rule_describe(const struct rt_rule *r, char *buf, size_t len);
 int rt_rule_from_spec(const struct routes_rule_spec *spec, uint32_t table, struct rt_rule *r,
@@ -464,6 +473,10 @@ struct routes_engine {
     uint64_t repair_due_ms; /* 0: nothing scheduled */
     unsigned repair_failures;
     unsigned tamper_logs; /* per repair pass */
+    /* standing problems (routes_get_problems): the errors of the last
+     * repair or health pass, and rules of others shadowing ours */
+    struct routes_result pass_problems, rule_problems;
+    bool shadow_dirty; /* a rule of someone else changed: check again */
     struct rt_event_q *evq;
     size_t n_evq, cap_evq;
     struct {
@@ -481,6 +494,8 @@ void rt_event(struct routes_engine *eng, enum routes_event_type type, const char
     __attribute__((format(printf, 6, 7)));
 uint64_t rt_now_ms(void);
 void rt_schedule_repair(struct routes_engine *eng, unsigned delay_ms);
+/* dst becomes a copy of the errors of src (dst's old ones freed) */
+void rt_problems_set(struct routes_result *dst, const struct routes_result *src);
 
 #define RT_N_DEFAULT_RULES 2
 extern const struct routes_rule_spec rt_default_rules[RT_N_DEFAULT_RULES];
@@ -513,6 +528,18 @@ int rt_sync_owned(struct routes_engine *eng); /* nexthops + routes of our table 
 int rt_sync_nexthops(struct routes_engine *eng);
 int rt_sync_rules(struct routes_engine *eng);
 int rt_check_conflicts(struct routes_engine *eng, char *err, size_t errlen);
+
+/* ---- shadow.c: rules of others consulted before the engine's ------------- */
+
+/* Dumps every rule: one of another protocol at the priority of one of the
+ * engine's (want_rules) goes to same, one matching every packet consulted
+ * earlier to before (sentences). 0 or a negative errno. */
+int rt_rules_shadow(struct routes_engine *eng, struct routes_result *same,
+                    struct routes_result *before);
+/* The same for routes_open()/routes_precheck(): -EEXIST with err set to the
+ * first rule at our priority; before (may be NULL) gets the others. */
+int rt_rules_shadow_check(struct routes_engine *eng, struct routes_result *before, char *err,
+                          size_t errlen);
 /* Makes owned rules match the wanted ones. */
 int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes_result *res);
 

@@ -219,8 +219,12 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
         /* someone else's route in our table: if it replaced one of ours,
          * only a dump tells what is left */
         if (!rt_rtable_get(&eng->m.routes, &r.dst) && !rt_rtable_get(&eng->m.fallback, &r.dst) &&
-            !rt_rtable_get(&eng->m.bypass, &r.dst))
+            !rt_rtable_get(&eng->m.bypass, &r.dst)) {
+            /* gone while a repair keeps failing (a collision): retry now */
+            if (hdr->nlmsg_type == RTM_DELROUTE && eng->repair_failures)
+                rt_schedule_repair(eng, eng->opts.repair_delay_ms);
             return;
+        }
         if (eng->tamper_logs++ < RT_TAMPER_LOGS)
             rt_log(eng, ROUTES_LOG_WARN,
                    "route %s table %u proto %u from netlink port %u collides with an owned route",
@@ -278,8 +282,12 @@ static void on_rule(struct routes_engine *eng, struct nlmsghdr *hdr)
         return;
     for (size_t i = 0; i < eng->n_want_rules; i++)
         wanted |= rt_rule_eq(&r, &eng->want_rules[i]);
-    if (proto != eng->opts.protocol && !wanted)
+    if (proto != eng->opts.protocol && !wanted) {
+        /* someone else's rule: does it shadow ours now (or no longer)? */
+        eng->shadow_dirty = true;
+        rt_schedule_repair(eng, eng->opts.repair_delay_ms);
         return;
+    }
     rt_log(eng, ROUTES_LOG_WARN, "owned policy rule %u (%s) was %s by netlink port %u", r.priority,
            r.family == AF_INET ? "IPv4" : "IPv6",
            hdr->nlmsg_type == RTM_DELRULE ? "deleted" : "changed", hdr->nlmsg_pid);

@@ -58,7 +58,13 @@ int routes_precheck(const struct routes_options *opts, const struct routes_state
     eng->opts = *opts;
     eng->opts.rules = NULL;
     eng->opts.n_rules = 0;
-    rc = rt_check_options(opts, NULL, err, errlen);
+    if (opts->n_rules && !(eng->want_rules = calloc(opts->n_rules, sizeof(*eng->want_rules)))) {
+        snprintf(err, errlen, "out of memory");
+        free(eng);
+        return -1;
+    }
+    eng->n_want_rules = opts->n_rules;
+    rc = rt_check_options(opts, eng->want_rules, err, errlen);
     if (rc == 0)
         rc = rt_lock_check(opts, err, errlen);
     if (rc == 0)
@@ -70,10 +76,13 @@ int routes_precheck(const struct routes_options *opts, const struct routes_state
     }
     if (rc == 0)
         rc = rt_check_conflicts(eng, err, errlen);
+    if (rc == 0)
+        rc = rt_rules_shadow_check(eng, NULL, err, errlen);
     if (rc == 0 && st)
         rc = check_state(eng, st, err, errlen);
     rt_nl_close(&eng->nl);
     rt_mirror_free(&eng->m);
+    free(eng->want_rules);
     free(eng->logq);
     free(eng->evq);
     free(eng);

@@ -243,6 +243,14 @@ int routes_set_path_health(struct routes_engine *eng, const char *site, const ch
 /* 1 when the path is usable now, 0 when not, -1 when unknown. */
 int routes_path_usable(struct routes_engine *eng, const char *site, const char *path);
 
+/* What stands in the way while the engine runs, as complete sentences in
+ * res->errors: the errors of its last repair or path-health pass (e.g. a
+ * route of someone else on a site's prefix, which it retries; cleared by
+ * the next repair that succeeds or a successful routes_apply()) and policy
+ * rules of others that shadow the engine's (cleared when they are gone).
+ * Returns how many; release res with routes_result_free(). */
+size_t routes_get_problems(struct routes_engine *eng, struct routes_result *res);
+
 int routes_get_fd(struct routes_engine *eng);
 /* Milliseconds until routes_process_events() must run again, -1 for none. */
 int routes_timeout_ms(struct routes_engine *eng);

@@ -334,7 +334,10 @@ int routes_apply(struct routes_engine *eng, const struct routes_state *st,
     next = NULL;
     rt_paths_refresh(eng);
     rc = rt_converge(eng, false, res);
-    if (rc != 0) {
+    if (rc == 0) {
+        struct routes_result none = {0};
+        rt_problems_set(&eng->pass_problems, &none); /* everything converged */
+    } else {
         for (size_t s = 0; s < eng->n_sites; s++)
             n_failed += eng->sites[s].failed;
         if (n_failed)
@@ -408,8 +411,11 @@ int routes_set_path_health(struct routes_engine *eng, const char *site, const ch
     if (rc < 0 && !res->n_errors)
         rt_result_add(res, site, path, NULL, rc, "site '%s' path '%s': %s", site, path,
                       rt_strerror(rc));
-    if (rc != 0)
+    if (rc != 0) {
+        /* standing until a repair succeeds */
+        rt_problems_set(&eng->pass_problems, res);
         rt_schedule_repair(eng, RT_REPAIR_AFTER_FAILURE_MS);
+    }
 out:
     rt_unlock_dispatch(eng);
     routes_result_free(&local);

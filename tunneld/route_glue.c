@@ -206,10 +206,10 @@ static char *owner_of(const char *file)
 /* names the key an engine error is about: its table or its protocol */
 static void engine_error(const char *file, const char *msg, char *err, size_t errlen)
 {
-    const char *key = strncmp(msg, "table ", 6) == 0           ? NS ".table"
-                      : strncmp(msg, "protocol", 8) == 0       ? NS ".protocol"
-                      : strncmp(msg, "rule priority", 13) == 0 ? NS ".rules"
-                                                               : NS;
+    /* (tunneld has no key for the rules: they are the engine's default) */
+    const char *key = strncmp(msg, "table ", 6) == 0     ? NS ".table"
+                      : strncmp(msg, "protocol", 8) == 0 ? NS ".protocol"
+                                                         : NS;
     snprintf(err, errlen, "%s: %s: %s", file, key, msg);
 }
 
@@ -531,6 +531,24 @@ static json_object *path_json(const route_glue_t *g, const route_path_conf_t *p,
     return o;
 }
 
+/* what the engine hits while it runs (repairs that fail, e.g. a collision
+ * with someone else's route; rules of others shadowing tunneld's), for as
+ * long as it stands */
+static void add_engine_problems(route_glue_t *g, json_object *problems)
+{
+    struct routes_result res;
+
+    routes_get_problems(g->eng, &res);
+    for (size_t i = 0; i < res.n_errors; i++) {
+        char *s = NULL;
+        if (asprintf(&s, "running: %s", res.errors[i].message) >= 0) {
+            json_object_array_add(problems, json_object_new_string(s));
+            free(s);
+        }
+    }
+    routes_result_free(&res);
+}
+
 json_object *route_glue_status(route_glue_t *g)
 {
     json_object *doc = json_object_new_object(), *sites = json_object_new_array();
@@ -567,6 +585,7 @@ json_object *route_glue_status(route_glue_t *g)
     for (size_t i = 0; i < g->n_problems; i++)
         json_object_array_add(problems, json_object_new_string(g->problems[i]));
     pthread_mutex_unlock(&g->lock);
+    add_engine_problems(g, problems);
     if (rows)
         sa_table_snapshot_free(rows, n);
     json_object_object_add(doc, "sites", sites);
