@@ -158,6 +158,7 @@ static void engine_free(struct routes_engine *eng)
     free(eng->logq);
     routes_result_free(&eng->pass_problems);
     routes_result_free(&eng->rule_problems);
+    free(eng->shadow_tables);
     pthread_mutex_destroy(&eng->lock);
     free(eng);
 }
@@ -257,7 +258,9 @@ static int adopt(struct routes_engine *eng, char *err, size_t errlen)
 static int install_rules(struct routes_engine *eng, char *err, size_t errlen)
 {
     struct routes_result res = {0}, before = {0};
-    int rc = rt_rules_shadow_check(eng, &before, err, errlen);
+    /* no sites yet: the rules that always take traffic (a lookup of main, a
+     * blackhole, ...); the sites' own are checked after each apply */
+    int rc = rt_rules_shadow_check(eng, NULL, 0, &before, err, errlen);
 
     if (rc == 0) {
         rt_problems_set(&eng->rule_problems, &before);
@@ -401,32 +404,6 @@ static int repair_rules(struct routes_engine *eng, struct routes_result *res)
     return rc;
 }
 
-/* A rule of someone else changed: the rules that shadow ours, again. The
- * ones not listed before are logged. */
-static void recheck_shadow(struct routes_engine *eng)
-{
-    struct routes_result same = {0}, before = {0};
-
-    if (!eng->shadow_dirty)
-        return;
-    eng->shadow_dirty = false;
-    if (rt_rules_shadow(eng, &same, &before) < 0) {
-        eng->shadow_dirty = true; /* the next pass tries again */
-    } else {
-        rt_result_merge(&same, &before);
-        for (size_t i = 0; i < same.n_errors; i++) {
-            bool known = false;
-            for (size_t k = 0; k < eng->rule_problems.n_errors && !known; k++)
-                known = !strcmp(eng->rule_problems.errors[k].message, same.errors[i].message);
-            if (!known)
-                rt_log(eng, ROUTES_LOG_WARN, "%s", same.errors[i].message);
-        }
-        rt_problems_set(&eng->rule_problems, &same);
-    }
-    routes_result_free(&same);
-    routes_result_free(&before);
-}
-
 /* Everything else: one convergence; logs and counts what it changed. */
 static int repair_converge(struct routes_engine *eng, struct routes_result *res)
 {
@@ -485,7 +462,8 @@ static int repair(struct routes_engine *eng)
     if (rc == 0)
         rc = repair_rules(eng, &res);
     if (rc == 0) {
-        recheck_shadow(eng);
+        if (eng->shadow_dirty)
+            rt_shadow_recheck(eng);
         rc = repair_converge(eng, &res);
     }
     rc = repair_done(eng, rc, &res);

@@ -476,7 +476,9 @@ struct routes_engine {
     /* standing problems (routes_get_problems): the errors of the last
      * repair or health pass, and rules of others shadowing ours */
     struct routes_result pass_problems, rule_problems;
-    bool shadow_dirty; /* a rule of someone else changed: check again */
+    bool shadow_dirty;       /* a rule of someone else changed: check again */
+    uint32_t *shadow_tables; /* the tables of rules that compete with ours */
+    size_t n_shadow_tables;
     struct rt_event_q *evq;
     size_t n_evq, cap_evq;
     struct {
@@ -531,15 +533,23 @@ int rt_check_conflicts(struct routes_engine *eng, char *err, size_t errlen);
 
 /* ---- shadow.c: rules of others consulted before the engine's ------------- */
 
-/* Dumps every rule: one of another protocol at the priority of one of the
- * engine's (want_rules) goes to same, one matching every packet consulted
- * earlier to before (sentences). 0 or a negative errno. */
-int rt_rules_shadow(struct routes_engine *eng, struct routes_result *same,
-                    struct routes_result *before);
+/* Dumps every rule: a rule of others that takes traffic of the prefixes
+ * (pfx: the sites') at the priority of one of the engine's rules
+ * (want_rules) goes to same, one consulted earlier to before (sentences);
+ * their tables become the watched ones. 0 or a negative errno. */
+int rt_rules_shadow(struct routes_engine *eng, const struct rt_prefix *pfx, size_t n_pfx,
+                    struct routes_result *same, struct routes_result *before);
 /* The same for routes_open()/routes_precheck(): -EEXIST with err set to the
  * first rule at our priority; before (may be NULL) gets the others. */
-int rt_rules_shadow_check(struct routes_engine *eng, struct routes_result *before, char *err,
-                          size_t errlen);
+int rt_rules_shadow_check(struct routes_engine *eng, const struct rt_prefix *pfx, size_t n_pfx,
+                          struct routes_result *before, char *err, size_t errlen);
+/* Again, against the engine's sites: the rule problems are replaced (the
+ * new ones logged). */
+void rt_shadow_recheck(struct routes_engine *eng);
+/* every prefix of a state (malloc'd; NULL with *n 0 when none) */
+struct rt_prefix *rt_state_prefixes(const struct routes_state *st, size_t *n);
+/* a table looked up by a rule that competes with ours */
+bool rt_table_watched(const struct routes_engine *eng, uint32_t table);
 /* Makes owned rules match the wanted ones. */
 int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes_result *res);
 

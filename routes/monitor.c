@@ -155,8 +155,17 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
 {
     struct rt_route_msg r;
     char p[64];
-    if (rt_parse_route(hdr, &r) != 1 || r.table != eng->opts.table)
+    if (rt_parse_route(hdr, &r) != 1)
         return;
+    if (r.table != eng->opts.table) {
+        /* a table an earlier (or equal) rule of others looks up: does it
+         * now route part of the sites? */
+        if (rt_table_watched(eng, r.table)) {
+            eng->shadow_dirty = true;
+            rt_schedule_repair(eng, eng->opts.repair_delay_ms);
+        }
+        return;
+    }
     rt_prefix_format(&r.dst, p, sizeof(p));
     if (r.protocol == eng->opts.protocol && r.type == RTN_THROW) {
         bool had = rt_rtable_get(&eng->m.bypass, &r.dst) != NULL;

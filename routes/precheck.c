@@ -76,13 +76,18 @@ int routes_precheck(const struct routes_options *opts, const struct routes_state
     }
     if (rc == 0)
         rc = rt_check_conflicts(eng, err, errlen);
-    if (rc == 0)
-        rc = rt_rules_shadow_check(eng, NULL, err, errlen);
+    if (rc == 0) {
+        size_t n = 0;
+        struct rt_prefix *pfx = st ? rt_state_prefixes(st, &n) : NULL;
+        rc = rt_rules_shadow_check(eng, pfx, n, NULL, err, errlen);
+        free(pfx);
+    }
     if (rc == 0 && st)
         rc = check_state(eng, st, err, errlen);
     rt_nl_close(&eng->nl);
     rt_mirror_free(&eng->m);
     free(eng->want_rules);
+    free(eng->shadow_tables);
     free(eng->logq);
     free(eng->evq);
     free(eng);

@@ -334,6 +334,8 @@ int routes_apply(struct routes_engine *eng, const struct routes_state *st,
     next = NULL;
     rt_paths_refresh(eng);
     rc = rt_converge(eng, false, res);
+    /* rules of others against the sites as they are now */
+    rt_shadow_recheck(eng);
     if (rc == 0) {
         struct routes_result none = {0};
         rt_problems_set(&eng->pass_problems, &none); /* everything converged */

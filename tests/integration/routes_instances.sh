@@ -100,17 +100,17 @@ check "B refuses to start, naming the key" start_refused b \
 check "A's routes, nexthops and rules are untouched" sh -c "$(declare -f state nsx); TEST=$TEST state | cmp -s - '$T_DIR/before'"
 check "B's site was never routed" sh -c "! ip -n $TEST-gw route show table all | grep -q 100.64.5.0"
 
-conf c 100.64.5.0/24 "table = 1170"
+conf c 100.64.6.0/24 "table = 1170"
 check_n c
 check "-n refuses the same protocol number in another table" n_refused c \
   "tunneld.routes.protocol: protocol 116 is already held by another route engine"
 check "C (table 1170, protocol 116) refuses to start" start_refused c "tunneld.routes.protocol: protocol 116 is already held"
 
-conf d 100.64.5.0/24 "table = 1170" "protocol = 117"
+conf d 100.64.6.0/24 "table = 1170" "protocol = 117"
 check_n d
 check "-n passes for another table and protocol" n_ok d
 tunneld_start d gw
-site_d() { nsx gw ip route show table 1170 | grep -q '^100.64.5.0/24 nhid'; }
+site_d() { nsx gw ip route show table 1170 | grep -q '^100.64.6.0/24 nhid'; }
 check "D runs beside A with its own table and protocol" wait_for 10 "D's route" site_d
 check "A still has its routes" sh -c "$(declare -f state nsx); TEST=$TEST state | grep -v 'proto 117\|table 1170\|lookup 1170' | cmp -s - '$T_DIR/before'"
 check "D stops cleanly" tunneld_stop d

@@ -95,8 +95,8 @@ rm -f "$T_DIR/gw/tunneld.log"
 tunneld_start gw
 check "started: the site's route in table 1160" wait_for 10 "route" ours
 check "a rule of someone else matching every packet before tunneld's is a problem" has_problem \
-  "running: IPv4 rule 900 from all lookup 254 (protocol 0), not made by tunneld, matches every packet before tunneld's rule 1160"
-check "and a warning in the log" grep -qF "IPv4 rule 900 from all lookup 254 (protocol 0), not made by tunneld, matches every packet" "$T_DIR/gw/tunneld.log"
+  "running: IPv4 rule 900 from all lookup 254 (protocol 0), not made by tunneld, comes before tunneld's rule 1160 and takes traffic of the sites"
+check "and a warning in the log" grep -qF "IPv4 rule 900 from all lookup 254 (protocol 0), not made by tunneld, comes before tunneld's rule 1160" "$T_DIR/gw/tunneld.log"
 $G rule del pref 900 lookup main
 check "it goes when the rule goes" wait_for 5 "no problems" no_problems
 
@@ -117,8 +117,20 @@ $G rule del pref 1160 lookup main
 check "gone with the rule" wait_for 5 "no problems" no_problems
 $G -6 rule add pref 100 blackhole
 check "an IPv6 blackhole rule before tunneld's is a problem" wait_for 5 "blackhole" \
-  has_problem "IPv6 rule 100 from all blackhole (protocol 0), not made by tunneld, matches every packet"
+  has_problem "IPv6 rule 100 from all blackhole (protocol 0), not made by tunneld, comes before tunneld's rule 1160"
 $G -6 rule del pref 100 blackhole
+# an earlier rule to a table of its own: a problem once that table routes
+# part of a site (as charon's "lookup 220" at 220 with its routes for the
+# CHILD_SA's subnets), not before
+$G rule add pref 220 lookup 220
+$G route add 203.0.113.0/24 via 192.0.2.2 table 220
+check "an earlier rule to a table routing other prefixes is no problem" sh -c "sleep 0.3; $(declare -f problems tctl no_problems); TUNNELCTL='$TUNNELCTL' T_DIR='$T_DIR' no_problems"
+$G route add 100.64.2.0/25 via 192.0.2.2 table 220
+check "it is one once its table routes part of a site" wait_for 5 "table 220" \
+  has_problem "running: IPv4 rule 220 from all lookup 220 (protocol 0), not made by tunneld, comes before tunneld's rule 1160 and takes traffic of the sites"
+$G route del 100.64.2.0/25 table 220
+check "and no longer when that route goes" wait_for 5 "no problems" no_problems
+$G rule del pref 220 lookup 220
 $G rule add pref 100 from 203.0.113.0/24 lookup main
 check "a rule with a selector (only some packets) is no problem" sh -c "sleep 0.3; $(declare -f problems tctl no_problems); TUNNELCTL='$TUNNELCTL' T_DIR='$T_DIR' no_problems"
 $G rule del pref 100 from 203.0.113.0/24 lookup main
