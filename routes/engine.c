@@ -159,6 +159,7 @@ static void engine_free(struct routes_engine *eng)
     routes_result_free(&eng->pass_problems);
     routes_result_free(&eng->rule_problems);
     free(eng->shadow_tables);
+    rt_snapshot_free(&eng->found);
     pthread_mutex_destroy(&eng->lock);
     free(eng);
 }
@@ -295,7 +296,14 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
         return -1;
     }
     lock(eng);
-    rc = install_rules(eng, err, errlen);
+    /* what was found, rules included, before anything changes */
+    rc = rt_sync_rules(eng);
+    if (rc == 0)
+        rc = rt_snapshot_take(eng);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot record what a previous run left: %s", rt_strerror(rc));
+    else
+        rc = install_rules(eng, err, errlen);
     if (rc == 0)
         rt_log(eng, ROUTES_LOG_INFO,
                "table %u protocol %u: adopted %zu routes, %zu fail-closed routes and %zu "

@@ -445,6 +445,21 @@ void rt_lock_release(struct rt_lock *l);
 /* free, or held by an engine of o->owner: 0; else -EBUSY with err */
 int rt_lock_check(const struct routes_options *o, char *err, size_t errlen);
 
+/* ---- revert.c: what routes_open() found ---------------------------------- */
+
+struct rt_snapshot {
+    bool taken; /* from routes_open() until the first apply succeeds */
+    struct rt_nh *nh;
+    size_t n_nh;
+    struct rt_rtable routes, fallback, bypass;
+    struct rt_rule *rules; /* owned rules */
+    size_t n_rules;
+};
+
+/* eng->found = the mirror (nexthops, routes, rules) as it is now */
+int rt_snapshot_take(struct routes_engine *eng);
+void rt_snapshot_free(struct rt_snapshot *s);
+
 /* ---- engine.c ------------------------------------------------------------ */
 
 struct rt_event_q {
@@ -455,7 +470,8 @@ struct rt_event_q {
 
 struct routes_engine {
     pthread_mutex_t lock;
-    struct rt_lock held; /* the table and protocol, for the engine's life */
+    struct rt_lock held;      /* the table and protocol, for the engine's life */
+    struct rt_snapshot found; /* what open adopted, until an apply succeeds */
     struct routes_options opts;
     struct rt_rule *want_rules;
     size_t n_want_rules;
@@ -506,6 +522,15 @@ void rt_lock(struct routes_engine *eng);
 void rt_unlock_dispatch(struct routes_engine *eng);
 /* Re-dumps what notifications could not tell (overflow, silent flushes). */
 int rt_refresh_mirror(struct routes_engine *eng);
+
+/* ---- gateway.c ------------------------------------------------------------ */
+
+/* Whether gw can be the next hop of a path on link l now (a neighbour's
+ * address on a connected subnet: not this host's, not a subnet's network
+ * or broadcast address, not multicast); false with the reason in why
+ * ("next hop ... (expected ...)"). */
+bool rt_gw_usable(const struct rt_mirror *m, const struct rt_link *l, int family, const uint8_t *gw,
+                  char *why, size_t len);
 
 /* ---- target.c ------------------------------------------------------------ */
 
@@ -558,6 +583,9 @@ int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes
 /* Plans and executes for eng->sites; marks failed sites (tsite.failed) and
  * records errors. Commits planned group ids of successful sites. */
 int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_result *res);
+/* Sends a plan, phase by phase (the mirror follows every acknowledgement);
+ * 0, or the transport's negative errno (sites with unsent requests fail). */
+int rt_execute(struct routes_engine *eng, struct rt_plan *plan, struct routes_result *res);
 
 /* ---- monitor.c ----------------------------------------------------------- */
 

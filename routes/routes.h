@@ -209,6 +209,15 @@ void routes_close(struct routes_engine *eng);
 /* Withdraws every owned route, nexthop and rule now; the engine stays open
  * with an empty desired state. */
 int routes_withdraw_all(struct routes_engine *eng);
+/* For a start that is refused after routes_open() (its first routes_apply()
+ * failed): puts the kernel back to what routes_open() found -- the routes,
+ * nexthops and rules it adopted stay (re-made as they were where this
+ * engine changed them), everything it added is deleted -- and clears
+ * flush_on_exit so that routes_close() keeps them. Only until an apply
+ * succeeds (the engine then forgets what it found). Returns 0, or -1 when
+ * the kernel could not be put back completely (logged). Call
+ * routes_close() next. */
+int routes_abandon(struct routes_engine *eng);
 
 struct routes_error {
     char site[ROUTES_NAME_MAX]; /* "" when not tied to a site */
@@ -235,6 +244,14 @@ struct routes_result {
 int routes_apply(struct routes_engine *eng, const struct routes_state *st,
                  struct routes_result *res);
 void routes_result_free(struct routes_result *res);
+/* The checks routes_apply() makes before it sends anything (the state on
+ * its own, its next hops against the links and addresses the kernel has
+ * now) and rules of others at the engine's priorities that take traffic of
+ * its prefixes, on a running engine, changing nothing: a reload that would
+ * be refused in part can be refused as a whole. 0, or -1 with every problem
+ * in res (release with routes_result_free()). */
+int routes_check(struct routes_engine *eng, const struct routes_state *st,
+                 struct routes_result *res);
 
 /* The health engine's verdict on a path (default: up). Re-selects the site's
  * paths at once: one nexthop-group request per family. */

@@ -44,16 +44,9 @@ static void path_state(const struct routes_engine *eng, const struct rt_tsite *s
         snprintf(why, len, "interface %s has no carrier", path->dev);
         return;
     }
-    for (int f = 0; f < RT_NFAM; f++) {
-        char subnets[120], gw[64];
-        if (!path->has_gw[f] || rt_mirror_gw_connected(&eng->m, l->ifindex, rt_fam_af(f),
-                                                       path->gw[f], subnets, sizeof(subnets)))
-            continue;
-        rt_addr_format(rt_fam_af(f), path->gw[f], gw, sizeof(gw));
-        snprintf(why, len, "next hop %s is not on a subnet connected to %s (connected: %s)", gw,
-                 path->dev, subnets);
-        return;
-    }
+    for (int f = 0; f < RT_NFAM; f++)
+        if (path->has_gw[f] && !rt_gw_usable(&eng->m, l, rt_fam_af(f), path->gw[f], why, len))
+            return;
     *valid = true;
     snprintf(why, len, "interface %s is up", path->dev);
 }
@@ -83,9 +76,9 @@ void rt_paths_refresh(struct routes_engine *eng)
     }
 }
 
-/* Checks that need the kernel: a gateway is on one of its interface's
- * connected subnets (when the link is up; a down or missing link just makes
- * the path unusable until it is up). */
+/* Checks that need the kernel: a gateway is a neighbour's address on one
+ * of its interface's connected subnets (gateway.c; when the link is up: a
+ * down or missing link just makes the path unusable until it is up). */
 bool rt_site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
                        struct routes_result *res)
 {
@@ -99,15 +92,13 @@ bool rt_site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
         if (!l || !rt_link_usable(l))
             continue;
         for (int f = 0; f < RT_NFAM; f++) {
-            char subnets[160], gw[64];
-            if (!path->has_gw[f] || rt_mirror_gw_connected(&eng->m, l->ifindex, rt_fam_af(f),
-                                                           path->gw[f], subnets, sizeof(subnets)))
+            char why[300];
+            if (!path->has_gw[f] ||
+                rt_gw_usable(&eng->m, l, rt_fam_af(f), path->gw[f], why, sizeof(why)))
                 continue;
-            rt_addr_format(rt_fam_af(f), path->gw[f], gw, sizeof(gw));
             rt_result_add(res, s->name, path->name, NULL, -ENETUNREACH,
-                          "site '%s' path '%s': next hop %s is not on a subnet connected to %s "
-                          "(expected one of: %s); site '%s' not applied",
-                          s->name, path->name, gw, path->dev, subnets, s->name);
+                          "site '%s' path '%s': %s; site '%s' not applied", s->name, path->name,
+                          why, s->name);
             ok = false;
         }
     }
@@ -339,6 +330,8 @@ int routes_apply(struct routes_engine *eng, const struct routes_state *st,
     if (rc == 0) {
         struct routes_result none = {0};
         rt_problems_set(&eng->pass_problems, &none); /* everything converged */
+        if (!n_rejected)
+            rt_snapshot_free(&eng->found); /* no way back to it from here */
     } else {
         for (size_t s = 0; s < eng->n_sites; s++)
             n_failed += eng->sites[s].failed;

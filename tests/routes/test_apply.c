@@ -253,6 +253,147 @@ static void test_one_engine_per_table(void **state)
     routes_close(b);
 }
 
+/* ---- routes_abandon(): back to what routes_open() found ---------------- */
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_line(char ***v, size_t *n, const char *line)
+{
+    *v = realloc(*v, (*n + 1) * sizeof(**v));
+    assert_non_null(*v);
+    (*v)[*n] = strdup(line);
+    assert_non_null((*v)[(*n)++]);
+}
+
+static void add_table(char ***v, size_t *n, const char *what, const struct rt_rtable *t)
+{
+    char p[64], line[128];
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->slots[i].used)
+            continue;
+        rt_prefix_format(&t->slots[i].key, p, sizeof(p));
+        snprintf(line, sizeof(line), "%s %s nhid %u", what, p, t->slots[i].nhid);
+        add_line(v, n, line);
+    }
+}
+
+/* Everything the kernel holds of protocol 116, as sorted lines, read with
+ * dumps only (an engine structure that is never opened: opening one would
+ * reconcile the rules). */
+static char *kernel_state(void)
+{
+    struct routes_engine *eng = calloc(1, sizeof(*eng));
+    char err[512], line[300], **v = NULL, *all;
+    size_t n = 0, len = 1;
+
+    assert_non_null(eng);
+    routes_options_init(&eng->opts);
+    eng->opts.rules = NULL;
+    eng->opts.n_rules = 0;
+    rt_mirror_init(&eng->m);
+    assert_int_equal(rt_nl_open(&eng->nl, err, sizeof(err)), 0);
+    assert_int_equal(rt_sync_owned(eng), 0);
+    for (size_t i = 0; i < eng->m.n_nh; i++) {
+        rt_nh_describe(&eng->m.nh[i], &eng->m, line, sizeof(line));
+        add_line(&v, &n, line);
+    }
+    add_table(&v, &n, "route", &eng->m.routes);
+    add_table(&v, &n, "cover", &eng->m.fallback);
+    add_table(&v, &n, "throw", &eng->m.bypass);
+    assert_int_equal(rt_sync_rules(eng), 0);
+    for (size_t i = 0; i < eng->m.n_rules; i++) {
+        rt_rule_describe(&eng->m.rules[i], line, sizeof(line));
+        add_line(&v, &n, line);
+    }
+    rt_nl_close(&eng->nl);
+    rt_mirror_free(&eng->m);
+    free(eng->logq);
+    free(eng->evq);
+    free(eng);
+    qsort(v, n, sizeof(*v), str_cmp);
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]) + 1;
+    all = calloc(1, len);
+    assert_non_null(all);
+    for (size_t i = 0; i < n; i++) {
+        strcat(all, v[i]);
+        strcat(all, "\n");
+        free(v[i]);
+    }
+    free(v);
+    return all;
+}
+
+/* site name with one device path on lo and the prefixes */
+static void add_site(struct routes_state *st, const char *name, const char *const *pfx)
+{
+    struct routes_path_spec p = {.name = "dev", .dev = "lo", .priority = 10};
+    char err[256];
+    int s = routes_state_add_site(st, name, err, sizeof(err));
+    assert_true(s >= 0);
+    assert_int_equal(routes_state_add_path(st, s, &p, err, sizeof(err)), 0);
+    for (size_t i = 0; pfx[i]; i++)
+        assert_int_equal(routes_state_add_prefix(st, s, pfx[i], err, sizeof(err)), 0);
+}
+
+/* A first run leaves a site, a throw route and a rule; a second run opens
+ * (dropping that rule, adding its own), applies a state that changes the
+ * site, adds another and a throw route, and is refused (one site invalid):
+ * routes_abandon() puts back exactly what it found. */
+static void test_abandon_restores_what_was_found(void **state)
+{
+    static const char *const west1[] = {"100.64.1.0/24", "2001:db8:100::/48", NULL};
+    static const char *const west2[] = {"100.64.1.0/25", "100.64.9.0/24", NULL};
+    static const char *const north[] = {"100.64.2.0/24", NULL};
+    static const char *const bad[] = {"198.51.100.7/32", NULL};
+    struct routes_rule_spec first_rules[] = {{.family = AF_INET, .priority = 1165}};
+    struct routes_rule_spec second_rules[] = {{.family = AF_INET, .priority = 1160},
+                                              {.family = AF_INET6, .priority = 1160}};
+    struct routes_options o;
+    struct routes_engine *eng;
+    struct routes_state *st = routes_state_new();
+    char err[512], *found, *after;
+    (void)state;
+
+    assert_int_equal(unshare(CLONE_NEWNET), 0);
+    lo_up();
+    routes_options_init(&o);
+    o.log = quiet_log;
+    o.rules = first_rules;
+    o.n_rules = 1;
+    assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
+    add_site(st, "west", west1);
+    assert_int_equal(routes_state_add_bypass(st, "198.51.100.2", err, sizeof(err)), 0);
+    assert_int_equal(routes_apply(eng, st, NULL), 0);
+    routes_close(eng);
+    routes_state_free(st);
+    found = kernel_state();
+    assert_non_null(strstr(found, "rule 1165"));
+
+    o.rules = second_rules;
+    o.n_rules = 2;
+    assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
+    st = routes_state_new();
+    add_site(st, "west", west2);
+    add_site(st, "north", north);
+    add_site(st, "bad", bad); /* its prefix is a bypass: refused */
+    assert_int_equal(routes_state_add_bypass(st, "198.51.100.7", err, sizeof(err)), 0);
+    assert_int_equal(routes_apply(eng, st, NULL), -1);
+    after = kernel_state();
+    assert_string_not_equal(after, found); /* the apply did change things */
+    free(after);
+    assert_int_equal(routes_abandon(eng), 0);
+    routes_close(eng);
+    after = kernel_state();
+    assert_string_equal(after, found);
+    free(after);
+    free(found);
+    routes_state_free(st);
+}
+
 #define SKIP_EXIT 77 /* SKIP_RETURN_CODE in CMakeLists.txt */
 
 /* Whether this process may make a network namespace (tried in a child). */
@@ -280,6 +421,7 @@ int main(void)
         cmocka_unit_test(test_unsent_requests_fail_their_sites),
         cmocka_unit_test(test_unsent_rules_are_reported),
         cmocka_unit_test(test_one_engine_per_table),
+        cmocka_unit_test(test_abandon_restores_what_was_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
