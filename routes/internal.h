@@ -422,6 +422,13 @@ struct rt_plan_cfg {
 int rt_plan_build(struct rt_plan *plan, const struct rt_tsite *sites, size_t n_sites,
                   struct rt_mirror *m, const struct rt_plan_cfg *cfg);
 void rt_plan_free(struct rt_plan *plan);
+int rt_plan_push(struct rt_plan *plan, enum rt_phase ph, const struct rt_op *op);
+/* id is a planned group or cover group of a site */
+bool rt_gid_planned(const struct rt_plan *plan, uint32_t id);
+/* diff_del.c: owned objects no site wants (not marked with epoch), each the
+ * deletion of the site that had it; keep: single nexthops the plan uses */
+int rt_plan_deletions(struct rt_plan *plan, const struct rt_tsite *sites, size_t n_sites,
+                      struct rt_mirror *m, uint32_t epoch, const uint32_t *keep, size_t n_keep);
 /* Members a site gets for a family from its usable paths (blackhole: n=0). */
 size_t rt_select_members(const struct rt_tsite *s, int fam, int *paths);
 
