@@ -161,74 +161,100 @@ static int member_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int plan_group(struct pctx *c, size_t s, int f)
+/* the single nexthop path p of a site stands for in family f */
+static struct rt_nh path_target(const struct rt_tsite *site, size_t p, int f)
+{
+    const struct rt_path *path = &site->spec.paths[p];
+    struct rt_nh want = {.family = (uint8_t)rt_fam_af(f), .oif = (uint32_t)site->oif[p]};
+
+    want.kind = path->has_gw[f] ? RT_NH_GW : RT_NH_DEV;
+    if (path->has_gw[f])
+        memcpy(want.gw, path->gw[f], 16);
+    return want;
+}
+
+/* The members of site s's group for family f: its best usable paths
+ * (weights added where two paths share a target), or the blackhole. k gets
+ * the number of usable paths selected. */
+static int group_members(struct pctx *c, size_t s, int f, struct rt_nh *grp, size_t *k)
 {
     const struct rt_tsite *site = &c->sites[s];
-    struct rt_nh grp = {.id = c->plan->gid[s][f], .kind = RT_NH_GROUP, .family = AF_UNSPEC};
-    int paths[ROUTES_MAX_PATHS];
-    size_t k = rt_select_members(site, f, paths);
-    const struct rt_nh *cur;
+    int paths[ROUTES_MAX_PATHS], rc;
     size_t n = 0;
-    int idx, rc;
 
-    if (!k) {
+    *k = rt_select_members(site, f, paths);
+    if (!*k) {
         /* no usable path: fail closed instead of falling through to other tables */
         struct rt_nh bh = {.kind = RT_NH_BLACKHOLE, .family = (uint8_t)rt_fam_af(f)};
-        rc = single_id(c, &bh, -1, -1, &grp.members[0].id);
+        rc = single_id(c, &bh, -1, -1, &grp->members[0].id);
         if (rc < 0)
             return rc;
-        grp.members[0].weight = 1;
+        grp->members[0].weight = 1;
         n = 1;
     }
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < *k; i++) {
         const struct rt_path *p = &site->spec.paths[paths[i]];
-        struct rt_nh want = {.family = (uint8_t)rt_fam_af(f), .oif = (uint32_t)site->oif[paths[i]]};
+        struct rt_nh want = path_target(site, (size_t)paths[i], f);
         uint32_t id;
         bool merged = false;
-        want.kind = p->has_gw[f] ? RT_NH_GW : RT_NH_DEV;
-        if (p->has_gw[f])
-            memcpy(want.gw, p->gw[f], 16);
         rc = single_id(c, &want, (int)s, paths[i], &id);
         if (rc < 0)
             return rc;
         /* two paths with the same target share one member */
         for (size_t j = 0; j < n; j++) {
-            if (grp.members[j].id == id) {
-                unsigned w = grp.members[j].weight + p->weight;
-                grp.members[j].weight = (uint16_t)(w > 256 ? 256 : w);
+            if (grp->members[j].id == id) {
+                unsigned w = grp->members[j].weight + p->weight;
+                grp->members[j].weight = (uint16_t)(w > 256 ? 256 : w);
                 merged = true;
             }
         }
         if (!merged) {
-            grp.members[n].id = id;
-            grp.members[n].weight = (uint16_t)p->weight;
+            grp->members[n].id = id;
+            grp->members[n].weight = (uint16_t)p->weight;
             n++;
         }
     }
-    grp.n_members = (uint8_t)n;
-    qsort(grp.members, n, sizeof(grp.members[0]), member_cmp);
-    /* keep standby nexthops (other valid paths, blackhole) in the kernel so
-     * that a later switch is a single group replacement */
+    grp->n_members = (uint8_t)n;
+    qsort(grp->members, n, sizeof(grp->members[0]), member_cmp);
+    return 0;
+}
+
+/* keep standby nexthops (other valid paths, the blackhole) in the kernel
+ * so that a later switch is a single group replacement */
+static int keep_standbys(struct pctx *c, size_t s, int f, bool blackhole)
+{
+    const struct rt_tsite *site = &c->sites[s];
+    uint32_t id;
+    int rc;
+
     for (size_t p = 0; p < site->spec.n_paths; p++) {
-        const struct rt_path *path = &site->spec.paths[p];
-        struct rt_nh want = {.family = (uint8_t)rt_fam_af(f), .oif = (uint32_t)site->oif[p]};
-        uint32_t id;
-        if (!site->valid[p] || !rt_path_carries(path, f))
+        struct rt_nh want;
+        if (!site->valid[p] || !rt_path_carries(&site->spec.paths[p], f))
             continue;
-        want.kind = path->has_gw[f] ? RT_NH_GW : RT_NH_DEV;
-        if (path->has_gw[f])
-            memcpy(want.gw, path->gw[f], 16);
+        want = path_target(site, p, f);
         rc = single_id(c, &want, (int)s, (int)p, &id);
         if (rc < 0)
             return rc;
     }
-    if (k) {
+    if (blackhole) {
         struct rt_nh bh = {.kind = RT_NH_BLACKHOLE, .family = (uint8_t)rt_fam_af(f)};
-        uint32_t id;
-        rc = single_id(c, &bh, -1, -1, &id);
-        if (rc < 0)
-            return rc;
+        return single_id(c, &bh, -1, -1, &id);
     }
+    return 0;
+}
+
+static int plan_group(struct pctx *c, size_t s, int f)
+{
+    struct rt_nh grp = {.id = c->plan->gid[s][f], .kind = RT_NH_GROUP, .family = AF_UNSPEC};
+    const struct rt_nh *cur;
+    size_t k;
+    int idx, rc;
+
+    rc = group_members(c, s, f, &grp, &k);
+    if (rc == 0)
+        rc = keep_standbys(c, s, f, k > 0);
+    if (rc < 0)
+        return rc;
     idx = nh_push(c->plan, &grp);
     if (idx < 0)
         return idx;
