@@ -113,21 +113,24 @@ static bool only_known(ctx_t *c, enumerator_t *kv, enumerator_t *sec, const char
 {
     char *k, *v, valid[160];
     bool ok = true;
+    quoted_t q;
 
     while (ok && kv->enumerate(kv, &k, &v)) {
         if (listed(keys, k))
             continue;
         join(keys, valid, sizeof(valid));
-        ok = keys[0] ? fail(c, "%s: unknown key '%s' (expected one of: %s)", where, k, valid)
-                     : fail(c, "%s: unexpected key '%s' (expected only sections)", where, k);
+        ok = keys[0]
+                 ? fail(c, "%s: unknown key '%s' (expected one of: %s)", where, quote(k, &q), valid)
+                 : fail(c, "%s: unexpected key '%s' (expected only sections)", where, quote(k, &q));
     }
     while (ok && !any_section && sec->enumerate(sec, &k)) {
         if (listed(sections, k))
             continue;
         join(sections, valid, sizeof(valid));
         ok = sections[0]
-                 ? fail(c, "%s: unknown section '%s' (expected one of: %s)", where, k, valid)
-                 : fail(c, "%s: unexpected section '%s' (expected only keys)", where, k);
+                 ? fail(c, "%s: unknown section '%s' (expected one of: %s)", where, quote(k, &q),
+                        valid)
+                 : fail(c, "%s: unexpected section '%s' (expected only keys)", where, quote(k, &q));
     }
     kv->destroy(kv);
     sec->destroy(sec);
@@ -187,6 +190,7 @@ static bool top_options(ctx_t *c)
     settings_t *s = lib->settings;
     unsigned long long v;
     const char *t;
+    quoted_t q;
 
     if (!only_known(c, s->create_key_value_enumerator(s, NS), s->create_section_enumerator(s, NS),
                     NS, top_keys, top_sections, false))
@@ -196,7 +200,7 @@ static bool top_options(ctx_t *c)
         return fail(c,
                     "%s.table: '%s' is not a routing table (expected 1..4294967295, not 252, "
                     "253, 254 or 255: the kernel's compat, default, main, local)",
-                    NS, t);
+                    NS, quote(t, &q));
     if (t)
         o->table = (uint32_t)v;
     if (!table_not_charons(c, o->table))
@@ -206,18 +210,20 @@ static bool top_options(ctx_t *c)
         return fail(c,
                     "%s.protocol: '%s' is not a protocol number (expected 5..255; 0..4 are "
                     "the kernel's)",
-                    NS, t);
+                    NS, quote(t, &q));
     if (t)
         o->protocol = (uint8_t)v;
     t = s->get_str(s, NS ".flush_on_exit", NULL);
     if (t && !parse_bool(t, &o->flush_on_exit))
-        return fail(c, "%s.flush_on_exit: '%s' is not a boolean (expected yes or no)", NS, t);
+        return fail(c, "%s.flush_on_exit: '%s' is not a boolean (expected yes or no)", NS,
+                    quote(t, &q));
     t = s->get_str(s, NS ".fail_closed", NULL);
     if (t && !parse_bool(t, &o->fail_closed))
-        return fail(c, "%s.fail_closed: '%s' is not a boolean (expected yes or no)", NS, t);
+        return fail(c, "%s.fail_closed: '%s' is not a boolean (expected yes or no)", NS,
+                    quote(t, &q));
     t = s->get_str(s, NS ".nexthop_compat_mode", NULL);
     if (t && strcmp(t, "0") != 0 && strcmp(t, "1") != 0)
-        return fail(c, "%s.nexthop_compat_mode: expected 0 or 1, got '%s'", NS, t);
+        return fail(c, "%s.nexthop_compat_mode: expected 0 or 1, got '%s'", NS, quote(t, &q));
     c->out->compat_mode = t ? t[0] - '0' : -1;
     return true;
 }
@@ -249,9 +255,11 @@ static bool bind_child(ctx_t *c, const char *where, const char *value, route_pat
     const char *dot = strchr(value, '.');
     const conf_conn_info_t *conn;
     char list[200];
+    quoted_t q;
 
     if (!dot || dot == value || !dot[1] || strchr(dot + 1, '.'))
-        return fail(c, "%s.child: expected <connection>.<child>, got '%s'", where, value);
+        return fail(c, "%s.child: expected <connection>.<child>, got '%s'", where,
+                    quote(value, &q));
     p->conn = strndup(value, (size_t)(dot - value));
     p->child = strdup(dot + 1);
     if (!p->conn || !p->child)
@@ -269,12 +277,12 @@ static bool bind_child(ctx_t *c, const char *where, const char *value, route_pat
         name_list(names, c->info.n_conns, list, sizeof(list));
         free(names);
         return fail(c, "%s.child: no connection '%s' in the connections file (connections: %s)",
-                    where, p->conn, list);
+                    where, quote(p->conn, &q), list);
     }
     if (!conf_info_has_child(&c->info, p->conn, p->child)) {
         name_list((const char **)conn->children, conn->n_children, list, sizeof(list));
         return fail(c, "%s.child: connection '%s' has no child '%s' (children: %s)", where, p->conn,
-                    p->child, list);
+                    quote(p->child, &q), list);
     }
     return true;
 }
@@ -284,61 +292,86 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static bool parse_path(ctx_t *c, int idx, const char *site, const char *path)
+/* the path's dev, priority and weight, checked, into spec */
+static bool path_values(ctx_t *c, const char *where, const char *site, const char *path,
+                        struct routes_path_spec *spec)
 {
     settings_t *s = lib->settings;
-    char where[2 * ROUTES_NAME_MAX + 64];
-    const char *prio, *weight, *child;
+    const char *prio = s->get_str(s, NS ".sites.%s.paths.%s.priority", NULL, site, path);
+    const char *weight = s->get_str(s, NS ".sites.%s.paths.%s.weight", NULL, site, path);
     unsigned long long v;
-    struct routes_path_spec spec = {.name = path, .priority = 100, .weight = 1};
-    route_path_conf_t *p, *grown;
+    quoted_t q;
 
-    snprintf(where, sizeof(where), NS ".sites.%s.paths.%s", site, path);
-    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites.%s.paths.%s", site, path),
-                    s->create_section_enumerator(s, NS ".sites.%s.paths.%s", site, path), where,
-                    path_keys, no_names, false))
-        return false;
-    spec.dev = s->get_str(s, NS ".sites.%s.paths.%s.dev", NULL, site, path);
-    spec.gateway4 = s->get_str(s, NS ".sites.%s.paths.%s.gateway4", NULL, site, path);
-    spec.gateway6 = s->get_str(s, NS ".sites.%s.paths.%s.gateway6", NULL, site, path);
-    prio = s->get_str(s, NS ".sites.%s.paths.%s.priority", NULL, site, path);
-    weight = s->get_str(s, NS ".sites.%s.paths.%s.weight", NULL, site, path);
-    child = s->get_str(s, NS ".sites.%s.paths.%s.child", NULL, site, path);
-    if (!spec.dev || !spec.dev[0])
+    spec->dev = s->get_str(s, NS ".sites.%s.paths.%s.dev", NULL, site, path);
+    spec->gateway4 = s->get_str(s, NS ".sites.%s.paths.%s.gateway4", NULL, site, path);
+    spec->gateway6 = s->get_str(s, NS ".sites.%s.paths.%s.gateway6", NULL, site, path);
+    if (!spec->dev || !spec->dev[0])
         return fail(c, "%s.dev: missing (expected the path's interface)", where);
-    if (!routes_ifname_valid(spec.dev)) {
-        quoted_t q;
+    if (!routes_ifname_valid(spec->dev))
         return fail(c, "%s.dev: '%s' is not a usable interface name (expected %s)", where,
-                    quote(spec.dev, &q), ROUTES_IFNAME_RULE);
-    }
+                    quote(spec->dev, &q), ROUTES_IFNAME_RULE);
     if (prio && !parse_num(prio, 0, UINT32_MAX, &v))
-        return fail(c, "%s.priority: '%s' is not a number from 0 to 4294967295", where, prio);
+        return fail(c, "%s.priority: '%s' is not a number from 0 to 4294967295", where,
+                    quote(prio, &q));
     if (prio)
-        spec.priority = (unsigned)v;
+        spec->priority = (unsigned)v;
     if (weight && !parse_num(weight, 1, 255, &v))
-        return fail(c, "%s.weight: '%s' is not a number from 1 to 255", where, weight);
+        return fail(c, "%s.weight: '%s' is not a number from 1 to 255", where, quote(weight, &q));
     if (weight)
-        spec.weight = (unsigned)v;
-    if (routes_state_add_path(c->out->st, idx, &spec, c->err, c->errlen) != 0) {
-        char why[384];
-        snprintf(why, sizeof(why), "%s", c->err);
-        return fail(c, "%s: %s", where, why);
+        spec->weight = (unsigned)v;
+    return true;
+}
+
+/* the path as tunneld keeps it (status, CHILD_SA binding); NULL when out of
+ * memory (err set) */
+static route_path_conf_t *keep_path(ctx_t *c, const char *where, const char *site, const char *path,
+                                    const struct routes_path_spec *spec)
+{
+    route_path_conf_t *p, *grown = realloc(c->out->paths, (c->out->n_paths + 1) * sizeof(*grown));
+
+    if (!grown) {
+        fail(c, "%s: out of memory", where);
+        return NULL;
     }
-    grown = realloc(c->out->paths, (c->out->n_paths + 1) * sizeof(*grown));
-    if (!grown)
-        return fail(c, "%s: out of memory", where);
     c->out->paths = grown;
     p = &grown[c->out->n_paths++];
     memset(p, 0, sizeof(*p));
     p->site = strdup(site);
     p->path = strdup(path);
-    p->dev = strdup(spec.dev);
-    p->gw4 = dup_or_null(spec.gateway4 && spec.gateway4[0] ? spec.gateway4 : NULL);
-    p->gw6 = dup_or_null(spec.gateway6 && spec.gateway6[0] ? spec.gateway6 : NULL);
-    p->priority = spec.priority;
-    p->weight = spec.weight;
-    if (!p->site || !p->path || !p->dev)
-        return fail(c, "%s: out of memory", where);
+    p->dev = strdup(spec->dev);
+    p->gw4 = dup_or_null(spec->gateway4 && spec->gateway4[0] ? spec->gateway4 : NULL);
+    p->gw6 = dup_or_null(spec->gateway6 && spec->gateway6[0] ? spec->gateway6 : NULL);
+    p->priority = spec->priority;
+    p->weight = spec->weight;
+    if (p->site && p->path && p->dev)
+        return p;
+    fail(c, "%s: out of memory", where);
+    return NULL;
+}
+
+static bool parse_path(ctx_t *c, int idx, const char *site, const char *path)
+{
+    settings_t *s = lib->settings;
+    char where[2 * ROUTES_NAME_MAX + 64];
+    struct routes_path_spec spec = {.name = path, .priority = 100, .weight = 1};
+    const char *child;
+    route_path_conf_t *p;
+
+    snprintf(where, sizeof(where), NS ".sites.%s.paths.%s", site, path);
+    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites.%s.paths.%s", site, path),
+                    s->create_section_enumerator(s, NS ".sites.%s.paths.%s", site, path), where,
+                    path_keys, no_names, false) ||
+        !path_values(c, where, site, path, &spec))
+        return false;
+    if (routes_state_add_path(c->out->st, idx, &spec, c->err, c->errlen) != 0) {
+        char why[384];
+        snprintf(why, sizeof(why), "%s", c->err);
+        return fail(c, "%s: %s", where, why);
+    }
+    p = keep_path(c, where, site, path, &spec);
+    if (!p)
+        return false;
+    child = s->get_str(s, NS ".sites.%s.paths.%s.child", NULL, site, path);
     return !child || bind_child(c, where, child, p);
 }
 
