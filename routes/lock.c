@@ -14,6 +14,7 @@
  *
  * Threading: routes_open() / routes_close() / routes_precheck() only.
  */
+#define _GNU_SOURCE /* struct ucred */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -47,35 +48,72 @@ static void lock_name(char *buf, size_t len, const char *what, uint32_t id, cons
         snprintf(buf, len, RT_LOCK_PREFIX "/%s/%u", what, id);
 }
 
-/* binds the abstract name: the fd, or a negative errno (-EADDRINUSE: held) */
-static int bind_abstract(const char *name)
+/* the abstract address of name; its length in *len (0: too long) */
+static struct sockaddr_un abstract_addr(const char *name, socklen_t *len)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     size_t n = strlen(name);
+
+    *len = 0;
+    if (n + 1 > sizeof(sa.sun_path))
+        return sa;
+    memcpy(sa.sun_path + 1, name, n); /* sun_path[0] = '\0': abstract */
+    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+    return sa;
+}
+
+/* binds the abstract name and listens on it (so that another process can
+ * learn who holds it, see holder()): the fd, or a negative errno
+ * (-EADDRINUSE: held) */
+static int bind_abstract(const char *name)
+{
+    socklen_t len;
+    struct sockaddr_un sa = abstract_addr(name, &len);
     int fd, err;
 
-    if (n + 1 > sizeof(sa.sun_path))
+    if (!len)
         return -ENAMETOOLONG;
-    memcpy(sa.sun_path + 1, name, n); /* sun_path[0] = '\0': abstract */
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -errno;
-    if (bind(fd, (struct sockaddr *)&sa,
-             (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) == 0)
+    /* backlog 1: nothing is ever accepted; a full queue only hides the
+     * holder's pid from later checks */
+    if (bind(fd, (struct sockaddr *)&sa, len) == 0 && listen(fd, 1) == 0)
         return fd;
     err = -errno;
     close(fd);
     return err;
 }
 
+/* " (held by pid N, uid U)" of the process listening on name, or "" */
+static void holder(const char *name, char *buf, size_t len)
+{
+    socklen_t alen, clen = sizeof(struct ucred);
+    struct sockaddr_un sa = abstract_addr(name, &alen);
+    struct ucred cred;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+    buf[0] = '\0';
+    if (fd < 0)
+        return;
+    if (alen && connect(fd, (struct sockaddr *)&sa, alen) == 0 &&
+        getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 && cred.pid > 0)
+        snprintf(buf, len, " (held by pid %d, uid %u)", (int)cred.pid, (unsigned)cred.uid);
+    close(fd);
+}
+
 static void refusal(char *err, size_t errlen, const char *what, uint32_t id, int rc)
 {
+    char name[160], who[64];
+
+    lock_name(name, sizeof(name), what, id, NULL);
+    holder(name, who, sizeof(who));
     if (rc == -EADDRINUSE)
         snprintf(err, errlen,
-                 "%s %u is already held by another route engine in this network namespace "
+                 "%s %u is already held by another route engine in this network namespace%s "
                  "(another tunneld: it would delete this one's routes and both would repair "
                  "them for ever; expected one tunneld per %s, choose another one)",
-                 what, id, what);
+                 what, id, who, what);
     else
         snprintf(err, errlen, "%s %u: cannot take the lock of the %s (abstract unix socket): %s",
                  what, id, what, rt_strerror(rc));

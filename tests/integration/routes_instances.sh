@@ -97,6 +97,7 @@ check "-n refuses a second tunneld on table 1160, naming the key" n_refused b \
   "tunneld.routes.table: table 1160 is already held by another route engine in this network namespace"
 check "B refuses to start, naming the key" start_refused b \
   "tunneld.routes.table: table 1160 is already held by another route engine"
+check "and the holder (A's pid)" grep -qF "in this network namespace (held by pid $TUNNELD_PID_a, uid 0)" "$T_DIR/b/tunneld.log"
 check "A's routes, nexthops and rules are untouched" sh -c "$(declare -f state nsx); TEST=$TEST state | cmp -s - '$T_DIR/before'"
 check "B's site was never routed" sh -c "! ip -n $TEST-gw route show table all | grep -q 100.64.5.0"
 
