@@ -73,6 +73,8 @@ struct rt_path {
     unsigned weight;
 };
 
+struct rt_rtable;
+
 struct rt_site {
     char *name;
     struct rt_path paths[ROUTES_MAX_PATHS];
@@ -85,8 +87,9 @@ struct rt_site {
 struct routes_state {
     struct rt_site *sites;
     size_t n_sites, cap_sites;
-    struct rt_prefix *bypass; /* host prefixes thrown out of the table */
+    struct rt_prefix *bypass; /* prefixes thrown out of the table */
     size_t n_bypass, cap_bypass;
+    struct rt_rtable *bypass_set; /* the same, for lookups (NULL: none yet) */
 };
 
 /* A path carries family f when it has a gateway of f or no gateway at all. */

@@ -39,6 +39,9 @@ void routes_state_free(struct routes_state *st)
         rt_site_clear(&st->sites[i]);
     free(st->sites);
     free(st->bypass);
+    if (st->bypass_set)
+        rt_rtable_free(st->bypass_set);
+    free(st->bypass_set);
     free(st);
 }
 
@@ -55,6 +58,8 @@ size_t routes_state_bypass_count(const struct routes_state *st)
 void routes_state_clear_bypass(struct routes_state *st)
 {
     st->n_bypass = 0;
+    if (st->bypass_set)
+        rt_rtable_clear(st->bypass_set);
 }
 
 int routes_state_add_bypass(struct routes_state *st, const char *addr, char *err, size_t errlen)
@@ -69,9 +74,16 @@ int routes_state_add_bypass(struct routes_state *st, const char *addr, char *err
                  rt_name_escape(addr, shown, sizeof(shown)));
         return -EINVAL;
     }
-    for (size_t i = 0; i < st->n_bypass; i++)
-        if (rt_prefix_eq(&st->bypass[i], &p))
-            return 0;
+    if (!st->bypass_set && !(st->bypass_set = calloc(1, sizeof(*st->bypass_set)))) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    if (rt_rtable_get(st->bypass_set, &p))
+        return 0; /* a duplicate */
+    if (rt_rtable_set(st->bypass_set, &p, 0) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
     if (st->n_bypass == st->cap_bypass) {
         size_t cap = st->cap_bypass ? st->cap_bypass * 2 : 8;
         struct rt_prefix *n = realloc(st->bypass, cap * sizeof(*n));
@@ -458,27 +470,24 @@ static int check_overlaps(struct issues *is, const struct routes_state *st)
  * the longer throw route wins.) */
 static int check_bypass(struct issues *is, const struct routes_state *st)
 {
-    for (size_t s = 0; s < st->n_sites; s++) {
+    for (size_t s = 0; s < st->n_sites && st->bypass_set; s++) {
         const struct rt_site *site = &st->sites[s];
         for (size_t i = 0; i < site->n_pfx && !is->site_reported[s]; i++) {
-            for (size_t b = 0; b < st->n_bypass; b++) {
-                struct rt_issue *x;
-                char pb[64];
-                if (!rt_prefix_eq(&site->pfx[i], &st->bypass[b]))
-                    continue;
-                x = issue_new(is, s);
-                if (!x)
-                    return -ENOMEM;
-                is->site_reported[s] = true;
-                x->prefix = site->pfx[i];
-                x->has_prefix = true;
-                rt_prefix_format(&site->pfx[i], pb, sizeof(pb));
-                snprintf(x->message, sizeof(x->message),
-                         "site '%s' prefix %s is the address of a VPN peer (expected prefixes "
-                         "that leave the peers' own addresses out); site '%s' not applied",
-                         site->name, pb, site->name);
-                break;
-            }
+            struct rt_issue *x;
+            char pb[64];
+            if (!rt_rtable_get(st->bypass_set, &site->pfx[i]))
+                continue;
+            x = issue_new(is, s);
+            if (!x)
+                return -ENOMEM;
+            is->site_reported[s] = true;
+            x->prefix = site->pfx[i];
+            x->has_prefix = true;
+            rt_prefix_format(&site->pfx[i], pb, sizeof(pb));
+            snprintf(x->message, sizeof(x->message),
+                     "site '%s' prefix %s is the address of a VPN peer (expected prefixes that "
+                     "leave the peers' own addresses out); site '%s' not applied",
+                     site->name, pb, site->name);
         }
     }
     return 0;

@@ -27,6 +27,7 @@ typedef struct {
     char *err;
     size_t errlen;
     conf_info_t info;
+    peer_index_t peers; /* every remote_addrs entry of info, read once */
     route_conf_t *out;
 } ctx_t;
 
@@ -393,57 +394,59 @@ static bool parse_prefix(const char *text, int *family, uint8_t addr[16], unsign
     return true;
 }
 
-/* the refusal of a site prefix that overlaps what entry of conn stands for */
-static bool peer_inside(ctx_t *c, const char *site, const char *prefix, const char *conn,
-                        const char *entry, const peer_addr_t *pa, const peer_span_t *sp)
+/* the refusal of a site prefix that overlaps what a peer entry stands for */
+static bool peer_inside(ctx_t *c, const char *site, const char *prefix, const peer_ref_t *r)
 {
     char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
     quoted_t q;
 
-    route_peer_addr_text(sp->family, sp->from, from, sizeof(from));
-    route_peer_addr_text(sp->family, sp->to, to, sizeof(to));
-    if (pa->kind == PEER_HOST && !strcmp(entry, from))
+    route_peer_addr_text(r->span.family, r->span.from, from, sizeof(from));
+    route_peer_addr_text(r->span.family, r->span.to, to, sizeof(to));
+    if (r->kind == PEER_HOST && !strcmp(r->entry, from))
         return fail(c,
                     "%s.sites.%s.prefixes: prefix %s contains %s, the remote address of "
                     "connection '%s': IKE and ESP to that peer would be routed into its own "
                     "tunnel (expected site prefixes that leave every VPN peer's address out)",
-                    NS, site, prefix, from, conn);
-    if (pa->kind == PEER_HOST)
+                    NS, site, prefix, from, r->conn);
+    if (r->kind == PEER_HOST)
         return fail(c,
                     "%s.sites.%s.prefixes: prefix %s contains %s, the remote address '%s' of "
                     "connection '%s' as charon reads it: IKE and ESP to that peer would be "
                     "routed into its own tunnel (expected site prefixes that leave every VPN "
                     "peer's address out)",
-                    NS, site, prefix, from, quote(entry, &q), conn);
+                    NS, site, prefix, from, quote(r->entry, &q), r->conn);
     return fail(c,
                 "%s.sites.%s.prefixes: prefix %s overlaps the remote addresses '%s' of "
                 "connection '%s' (%s to %s): IKE and ESP to a peer there would be routed into "
                 "the site (expected site prefixes that leave every VPN peer's address out)",
-                NS, site, prefix, quote(entry, &q), conn, from, to);
+                NS, site, prefix, quote(r->entry, &q), r->conn, from, to);
 }
 
 /* a site prefix must leave every peer's own addresses out (checked after
  * the engine accepted the prefix's syntax) */
 static bool peers_outside(ctx_t *c, const char *site, const char *prefix)
 {
-    int pf;
+    const peer_ref_t *r;
     uint8_t net[16];
     unsigned plen;
+    int pf;
 
     if (!parse_prefix(prefix, &pf, net, &plen))
         return true;
+    r = route_peer_index_find(&c->peers, pf, net, plen);
+    return !r || peer_inside(c, site, prefix, r);
+}
+
+/* every remote_addrs entry, read once (c->peers) */
+static bool index_peers(ctx_t *c)
+{
     for (size_t i = 0; i < c->info.n_conns; i++) {
         const conf_conn_info_t *conn = &c->info.conns[i];
-        for (size_t k = 0; k < conn->n_remote_addrs; k++) {
-            peer_addr_t pa;
-            route_peer_parse(conn->remote_addrs[k], &pa);
-            for (size_t j = 0; j < pa.n_span; j++)
-                if (route_peer_overlaps(&pa.span[j], pf, net, plen))
-                    return peer_inside(c, site, prefix, conn->name, conn->remote_addrs[k], &pa,
-                                       &pa.span[j]);
-        }
+        for (size_t k = 0; k < conn->n_remote_addrs; k++)
+            if (!route_peer_index_add(&c->peers, conn->name, conn->remote_addrs[k]))
+                return fail(c, "%s: out of memory", NS);
     }
-    return true;
+    return route_peer_index_done(&c->peers) || fail(c, "%s: out of memory", NS);
 }
 
 static bool parse_site(ctx_t *c, const char *site)
@@ -611,6 +614,8 @@ static bool parse_all(ctx_t *c, const char *swanctl)
         snprintf(why, sizeof(why), "%s", c->err);
         return fail(c, "%s: the connections file is needed to check the routes: %s", NS, why);
     }
+    if (!index_peers(c))
+        return false;
     if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites"),
                     s->create_section_enumerator(s, NS ".sites"), NS ".sites", no_names, no_names,
                     true))
@@ -637,6 +642,7 @@ bool route_conf_parse(const char *file, const char *swanctl, route_conf_t *out, 
     if (!out->st)
         return fail(&c, "%s: out of memory", NS);
     ok = parse_all(&c, swanctl);
+    route_peer_index_free(&c.peers);
     conf_info_free(&c.info);
     if (!ok)
         route_conf_free(out);

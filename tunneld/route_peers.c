@@ -246,3 +246,79 @@ bool route_peer_cidrs(const peer_span_t *span, bool (*add)(void *ctx, const char
     }
     return true;
 }
+
+bool route_peer_index_add(peer_index_t *ix, const char *conn, const char *entry)
+{
+    peer_addr_t pa;
+    peer_ref_t *grown;
+
+    route_peer_parse(entry, &pa);
+    if (!pa.n_span)
+        return true;
+    grown = realloc(ix->refs, (ix->n + pa.n_span) * sizeof(*grown));
+    if (!grown)
+        return false;
+    ix->refs = grown;
+    for (size_t i = 0; i < pa.n_span; i++)
+        ix->refs[ix->n++] =
+            (peer_ref_t){.span = pa.span[i], .kind = pa.kind, .conn = conn, .entry = entry};
+    return true;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+    const peer_ref_t *x = a, *y = b;
+
+    if (x->span.family != y->span.family)
+        return x->span.family < y->span.family ? -1 : 1;
+    return memcmp(x->span.from, y->span.from, 16);
+}
+
+bool route_peer_index_done(peer_index_t *ix)
+{
+    if (!ix->n)
+        return true;
+    qsort(ix->refs, ix->n, sizeof(*ix->refs), ref_cmp);
+    ix->max_to = malloc(ix->n * sizeof(*ix->max_to));
+    if (!ix->max_to)
+        return false;
+    for (size_t i = 0; i < ix->n; i++) {
+        const uint8_t *to = ix->refs[i].span.to;
+        bool same = i && ix->refs[i - 1].span.family == ix->refs[i].span.family;
+        memcpy(ix->max_to[i],
+               same && memcmp(ix->max_to[i - 1], to, 16) > 0 ? ix->max_to[i - 1] : to, 16);
+    }
+    return true;
+}
+
+const peer_ref_t *route_peer_index_find(const peer_index_t *ix, int family, const uint8_t *addr,
+                                        unsigned plen)
+{
+    peer_span_t pfx;
+    size_t lo = 0, hi = ix->n, len = addr_len(family);
+
+    span_of_subnet(&pfx, family, addr, plen);
+    /* the refs of the family whose first address is at most the prefix's last */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const peer_span_t *m = &ix->refs[mid].span;
+        if (m->family < family || (m->family == family && memcmp(m->from, pfx.to, 16) <= 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (!lo || ix->refs[lo - 1].span.family != family ||
+        memcmp(ix->max_to[lo - 1], pfx.from, len) < 0)
+        return NULL; /* none of them reaches the prefix */
+    for (size_t i = lo; i-- > 0 && ix->refs[i].span.family == family;)
+        if (memcmp(ix->refs[i].span.to, pfx.from, len) >= 0)
+            return &ix->refs[i];
+    return NULL;
+}
+
+void route_peer_index_free(peer_index_t *ix)
+{
+    free(ix->refs);
+    free(ix->max_to);
+    memset(ix, 0, sizeof(*ix));
+}

@@ -67,4 +67,30 @@ void route_peer_addr_text(int family, const uint8_t *addr, char *buf, size_t len
  */
 bool route_peer_cidrs(const peer_span_t *span, bool (*add)(void *ctx, const char *cidr), void *ctx);
 
+/* One span of a remote_addrs entry, with where it comes from. */
+typedef struct {
+    peer_span_t span;
+    peer_kind_t kind;  /* of the entry: PEER_HOST, PEER_SUBNET or PEER_RANGE */
+    const char *conn;  /* the connection's name (borrowed) */
+    const char *entry; /* the entry as written (borrowed) */
+} peer_ref_t;
+
+/* Every span of every entry, read once and sorted, so that each site prefix
+ * is checked in O(log n). The strings are borrowed from the caller's
+ * connection list, which must outlive the index. */
+typedef struct {
+    peer_ref_t *refs;      /* by family, then first address */
+    uint8_t (*max_to)[16]; /* the highest last address of refs[0..i] of refs[i]'s family */
+    size_t n;
+} peer_index_t;
+
+/* adds the spans of one entry of connection conn; false when out of memory */
+bool route_peer_index_add(peer_index_t *ix, const char *conn, const char *entry);
+/* sorts what was added; false when out of memory */
+bool route_peer_index_done(peer_index_t *ix);
+/* a span that overlaps the prefix addr/plen, or NULL */
+const peer_ref_t *route_peer_index_find(const peer_index_t *ix, int family, const uint8_t *addr,
+                                        unsigned plen);
+void route_peer_index_free(peer_index_t *ix);
+
 #endif

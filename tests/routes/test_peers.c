@@ -147,13 +147,50 @@ static void test_cidrs(void **state)
     assert_string_equal(b->v[0], "255.255.255.0/24");
 }
 
+/* the index finds an overlapping entry, also one that starts long before
+ * the prefix (a wide subnet ahead of a later host) */
+static void test_index(void **state)
+{
+    static const char *const entries[] = {"198.51.100.200", "198.51.100.0/24",  "203.0.113.5",
+                                          "peer.example",   "2001:db8:aa::/48", NULL};
+    peer_index_t ix = {0};
+    const peer_ref_t *r;
+    uint8_t a[16] = {198, 51, 100, 128};
+    uint8_t b[16] = {203, 0, 113, 0};
+    uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0xaa, 0, 1};
+    (void)state;
+    for (size_t i = 0; entries[i]; i++)
+        assert_true(route_peer_index_add(&ix, "c", entries[i]));
+    assert_true(route_peer_index_done(&ix));
+    r = route_peer_index_find(&ix, AF_INET, a, 26);
+    assert_non_null(r);
+    assert_string_equal(r->entry, "198.51.100.0/24");
+    a[3] = 201;
+    r = route_peer_index_find(&ix, AF_INET, a, 32);
+    assert_non_null(r);
+    assert_string_equal(r->entry, "198.51.100.0/24");
+    a[3] = 200;
+    r = route_peer_index_find(&ix, AF_INET, a, 32);
+    assert_non_null(r);
+    assert_null(route_peer_index_find(&ix, AF_INET, b, 30));
+    b[3] = 4;
+    r = route_peer_index_find(&ix, AF_INET, b, 30);
+    assert_non_null(r);
+    assert_string_equal(r->entry, "203.0.113.5");
+    r = route_peer_index_find(&ix, AF_INET6, v6, 64);
+    assert_non_null(r);
+    assert_string_equal(r->entry, "2001:db8:aa::/48");
+    v6[5] = 0xab;
+    assert_null(route_peer_index_find(&ix, AF_INET6, v6, 64));
+    route_peer_index_free(&ix);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hosts),
-        cmocka_unit_test(test_subnets_and_ranges),
-        cmocka_unit_test(test_overlaps),
-        cmocka_unit_test(test_cidrs),
+        cmocka_unit_test(test_hosts),    cmocka_unit_test(test_subnets_and_ranges),
+        cmocka_unit_test(test_overlaps), cmocka_unit_test(test_cidrs),
+        cmocka_unit_test(test_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
