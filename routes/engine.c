@@ -47,6 +47,16 @@ uint64_t rt_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + 1;
 }
 
+/* rule and table notifications come in bursts: one check 200 ms after
+ * the first (a storm costs one check every 200 ms, never starves it) */
+#define RT_SHADOW_DELAY_MS 200
+
+void rt_schedule_shadow(struct routes_engine *eng)
+{
+    if (!eng->shadow_due_ms)
+        eng->shadow_due_ms = rt_now_ms() + RT_SHADOW_DELAY_MS;
+}
+
 void rt_schedule_repair(struct routes_engine *eng, unsigned delay_ms)
 {
     uint64_t due = rt_now_ms() + delay_ms;
@@ -346,6 +356,8 @@ int routes_timeout_ms(struct routes_engine *eng)
     uint64_t now, due;
     lock(eng);
     due = eng->repair_due_ms;
+    if (eng->shadow_due_ms && (!due || eng->shadow_due_ms < due))
+        due = eng->shadow_due_ms;
     pthread_mutex_unlock(&eng->lock);
     if (!due)
         return -1;
@@ -469,11 +481,8 @@ static int repair(struct routes_engine *eng)
     rc = rt_refresh_mirror(eng);
     if (rc == 0)
         rc = repair_rules(eng, &res);
-    if (rc == 0) {
-        if (eng->shadow_dirty)
-            rt_shadow_recheck(eng);
+    if (rc == 0)
         rc = repair_converge(eng, &res);
-    }
     rc = repair_done(eng, rc, &res);
     routes_result_free(&res);
     return rc;
@@ -486,6 +495,8 @@ int routes_process_events(struct routes_engine *eng)
     rt_monitor_drain(eng);
     if (eng->repair_due_ms && rt_now_ms() >= eng->repair_due_ms)
         rc = repair(eng);
+    if (eng->shadow_due_ms && rt_now_ms() >= eng->shadow_due_ms)
+        rt_shadow_recheck(eng);
     unlock_dispatch(eng);
     return rc;
 }

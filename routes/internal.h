@@ -502,7 +502,7 @@ struct routes_engine {
     /* standing problems (routes_get_problems): the errors of the last
      * repair or health pass, and rules of others shadowing ours */
     struct routes_result pass_problems, rule_problems;
-    bool shadow_dirty;       /* a rule of someone else changed: check again */
+    uint64_t shadow_due_ms;  /* rules of others to check again then (0: no) */
     uint32_t *shadow_tables; /* the tables of rules that compete with ours */
     size_t n_shadow_tables;
     struct rt_event_q *evq;
@@ -522,6 +522,9 @@ void rt_event(struct routes_engine *eng, enum routes_event_type type, const char
     __attribute__((format(printf, 6, 7)));
 uint64_t rt_now_ms(void);
 void rt_schedule_repair(struct routes_engine *eng, unsigned delay_ms);
+/* a rule of others, or a table such a rule looks up, changed: the rules
+ * that shadow the engine's are checked again in 200 ms (bursts coalesce) */
+void rt_schedule_shadow(struct routes_engine *eng);
 /* dst becomes a copy of the errors of src (dst's old ones freed) */
 void rt_problems_set(struct routes_result *dst, const struct routes_result *src);
 

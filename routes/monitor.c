@@ -259,10 +259,8 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
     if (r.table != eng->opts.table) {
         /* a table an earlier (or equal) rule of others looks up: does it
          * now route part of the sites? */
-        if (rt_table_watched(eng, r.table)) {
-            eng->shadow_dirty = true;
-            rt_schedule_repair(eng, eng->opts.repair_delay_ms);
-        }
+        if (rt_table_watched(eng, r.table))
+            rt_schedule_shadow(eng);
         return;
     }
     rt_prefix_format(&r.dst, p, sizeof(p));
@@ -328,8 +326,7 @@ static void on_rule(struct routes_engine *eng, struct nlmsghdr *hdr)
         wanted |= rt_rule_eq(&r, &eng->want_rules[i]);
     if (proto != eng->opts.protocol && !wanted) {
         /* someone else's rule: does it shadow ours now (or no longer)? */
-        eng->shadow_dirty = true;
-        rt_schedule_repair(eng, eng->opts.repair_delay_ms);
+        rt_schedule_shadow(eng);
         return;
     }
     rt_log(eng, ROUTES_LOG_WARN, "owned policy rule %u (%s) was %s by netlink port %u", r.priority,

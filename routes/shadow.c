@@ -19,8 +19,9 @@
  *  - a shadowing rule consulted earlier: a problem (routes_get_problems())
  *    and a warning in the log.
  *
- * The tables of the candidates are watched: a route notification in one of
- * them makes the engine check again.
+ * The tables of the candidates are watched (but main and default): a route
+ * notification in one of them makes the engine check again, 200 ms after
+ * the first of a burst, without a repair.
  *
  * Threading: runs with the engine mutex held (or on the private engine of
  * routes_precheck()).
@@ -215,8 +216,10 @@ static void watch_tables(struct routes_engine *eng, const struct cands *c)
     uint32_t *t = c->n ? malloc(c->n * sizeof(*t)) : NULL;
     size_t n = 0;
 
+    /* (main and default always count, whatever they hold: not watched) */
     for (size_t i = 0; t && i < c->n; i++)
-        if (c->v[i].ri.action == FR_ACT_TO_TBL)
+        if (c->v[i].ri.action == FR_ACT_TO_TBL && c->v[i].ri.r.table != RT_TABLE_MAIN &&
+            c->v[i].ri.r.table != RT_TABLE_DEFAULT)
             t[n++] = c->v[i].ri.r.table;
     free(eng->shadow_tables);
     eng->shadow_tables = t;
@@ -318,9 +321,9 @@ void rt_shadow_recheck(struct routes_engine *eng)
     size_t n;
     struct rt_prefix *pfx = engine_prefixes(eng, &n);
 
-    eng->shadow_dirty = false;
+    eng->shadow_due_ms = 0;
     if (rt_rules_shadow(eng, pfx, n, &same, &before) < 0) {
-        eng->shadow_dirty = true; /* the next repair tries again */
+        rt_schedule_shadow(eng); /* tried again */
     } else {
         rt_result_merge(&same, &before);
         for (size_t i = 0; i < same.n_errors; i++) {
