@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -394,6 +395,49 @@ static void test_abandon_restores_what_was_found(void **state)
     routes_state_free(st);
 }
 
+/* A path-health change the kernel never gets (the request socket fails):
+ * the failure is a standing problem (routes_get_problems) until the repair
+ * that follows succeeds, then it is gone. */
+static void test_health_failure_is_a_problem(void **state)
+{
+    static const char *const west[] = {"100.64.1.0/24", NULL};
+    struct routes_engine *eng = private_engine();
+    struct routes_state *st = routes_state_new();
+    struct routes_result res;
+    int fd, saved, bad;
+    (void)state;
+
+    add_site(st, "west", west);
+    assert_int_equal(routes_apply(eng, st, NULL), 0);
+    assert_int_equal(routes_get_problems(eng, &res), 0);
+    /* the request socket's fd becomes a socket that cannot send netlink */
+    fd = nl_socket_get_fd(eng->nl.sk);
+    saved = dup(fd);
+    bad = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(saved >= 0 && bad >= 0);
+    assert_int_equal(dup2(bad, fd), fd);
+    assert_int_equal(routes_set_path_health(eng, "west", "dev", false, &res), -1);
+    assert_true(res.n_errors > 0);
+    routes_result_free(&res);
+    assert_int_equal(dup2(saved, fd), fd);
+    close(saved);
+    close(bad);
+    assert_true(routes_get_problems(eng, &res) > 0);
+    assert_non_null(strstr(res.errors[0].message, "site 'west'"));
+    routes_result_free(&res);
+    /* the repair after the failure (1 s) sends it and clears the problem */
+    for (int i = 0; i < 40 && routes_get_problems(eng, &res); i++) {
+        struct pollfd p = {.fd = routes_get_fd(eng), .events = POLLIN};
+        routes_result_free(&res);
+        poll(&p, 1, 100);
+        routes_process_events(eng);
+    }
+    assert_int_equal(res.n_errors, 0);
+    assert_int_equal(routes_path_usable(eng, "west", "dev"), 0);
+    routes_close(eng);
+    routes_state_free(st);
+}
+
 #define SKIP_EXIT 77 /* SKIP_RETURN_CODE in CMakeLists.txt */
 
 /* Whether this process may make a network namespace (tried in a child). */
@@ -422,6 +466,7 @@ int main(void)
         cmocka_unit_test(test_unsent_rules_are_reported),
         cmocka_unit_test(test_one_engine_per_table),
         cmocka_unit_test(test_abandon_restores_what_was_found),
+        cmocka_unit_test(test_health_failure_is_a_problem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
