@@ -312,8 +312,15 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
         rc = rt_snapshot_take(eng);
     if (rc < 0)
         snprintf(err, errlen, "cannot record what a previous run left: %s", rt_strerror(rc));
-    else
-        rc = install_rules(eng, err, errlen);
+    else if ((rc = install_rules(eng, err, errlen)) < 0) {
+        /* a rule it could not install: the ones it did install go too */
+        struct routes_result res = {0};
+        if (rt_snapshot_rules_back(eng, &res) < 0)
+            rt_log(eng, ROUTES_LOG_ERROR,
+                   "the policy rules found at open could not all be put "
+                   "back");
+        routes_result_free(&res);
+    }
     if (rc == 0)
         rt_log(eng, ROUTES_LOG_INFO,
                "table %u protocol %u: adopted %zu routes, %zu fail-closed routes and %zu "

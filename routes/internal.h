@@ -469,6 +469,9 @@ struct rt_snapshot {
 /* eng->found = the mirror (nexthops, routes, rules) as it is now */
 int rt_snapshot_take(struct routes_engine *eng);
 void rt_snapshot_free(struct rt_snapshot *s);
+/* the rules as found: the snapshot's become the wanted ones, and the owned
+ * rules follow (0, or a negative errno with the failures in res) */
+int rt_snapshot_rules_back(struct routes_engine *eng, struct routes_result *res);
 
 /* ---- engine.c ------------------------------------------------------------ */
 

@@ -188,8 +188,7 @@ static int plan_back(struct rt_plan *plan, const struct rt_mirror *m, const stru
     return rc;
 }
 
-/* the rules as found: the snapshot's become the wanted ones */
-static int rules_back(struct routes_engine *eng, struct routes_result *res)
+int rt_snapshot_rules_back(struct routes_engine *eng, struct routes_result *res)
 {
     struct rt_snapshot *s = &eng->found;
 
@@ -232,7 +231,7 @@ static int go_back(struct routes_engine *eng, struct routes_result *res)
     else
         rt_result_add(res, NULL, NULL, NULL, rc, "cannot plan the way back: %s", rt_strerror(rc));
     rt_plan_free(&plan);
-    if (rules_back(eng, res) < 0 && rc == 0)
+    if (rt_snapshot_rules_back(eng, res) < 0 && rc == 0)
         rc = -1;
     return rc < 0 || res->n_errors ? -1 : 0;
 }
