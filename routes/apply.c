@@ -200,63 +200,74 @@ static void on_failure(struct exec *x, const struct rt_op *op, int err, const ch
                       extack ? extack : "", extack ? ")" : "");
 }
 
-static void on_ack(void *ctx, size_t i, int err, const char *extack)
+/* A group or cover group the kernel took; a cover group that now carries
+ * the site (its group was dropped with a link) is said so. */
+static void group_acked(struct exec *x, const struct rt_op *op)
 {
-    struct exec *x = ctx;
-    const struct rt_op *op = &x->list->ops[x->sel[i]];
     struct rt_mirror *m = &x->eng->m;
-    bool deletion = op->kind == RT_OP_ROUTE_DEL || op->kind == RT_OP_FB_DEL ||
-                    op->kind == RT_OP_GRP_DEL || op->kind == RT_OP_NH_DEL ||
-                    op->kind == RT_OP_BYPASS_DEL;
+    const struct rt_nh *g = &x->plan->nh[op->nh];
+    const struct rt_nh *first = g->n_members ? rt_mirror_nh(m, g->members[0].id) : NULL;
+    /* read before the put, which may move the mirror's array */
+    bool carries = first && first->kind != RT_NH_BLACKHOLE;
+    int f;
 
-    x->acked[i] = true;
-    /* already gone is what a deletion wanted */
-    if (err && !(deletion && (err == -ENOENT || err == -ESRCH))) {
-        if (err == -ENOBUFS || err == -ETIMEDOUT || err == -EIO)
-            x->eng->resync_needed = true; /* outcome unknown: ask the kernel */
-        on_failure(x, op, err, extack, false);
+    rt_mirror_nh_put(m, g);
+    x->res->groups_changed++;
+    if (x->list != &x->plan->ph[RT_PH_COVER] || !carries)
         return;
-    }
+    f = x->plan->fid[op->site][RT_FAM_V6] == op->nhid ? RT_FAM_V6 : RT_FAM_V4;
+    rt_log(x->eng, ROUTES_LOG_WARN,
+           "site '%s' %s: the kernel dropped group %u; cover group %u carries the site on "
+           "its next path while the group and its routes are rebuilt",
+           x->eng->sites[op->site].spec.name, f == RT_FAM_V6 ? "IPv6" : "IPv4",
+           x->plan->gid[op->site][f], op->nhid);
+}
+
+/* a route of ours set (table: routes, covers or throw routes) */
+static void route_acked(struct exec *x, struct rt_rtable *t, const struct rt_op *op, uint32_t nhid)
+{
+    if (rt_rtable_set(t, &op->pfx, nhid) < 0)
+        x->eng->resync_needed = true;
+    x->res->routes_set++;
+}
+
+static void route_deleted(struct exec *x, struct rt_rtable *t, const struct rt_op *op)
+{
+    rt_rtable_del(t, &op->pfx);
+    x->res->routes_deleted++;
+}
+
+/* What the kernel acknowledged goes into the mirror. */
+static void record(struct exec *x, const struct rt_op *op)
+{
+    struct rt_mirror *m = &x->eng->m;
+
     switch (op->kind) {
     case RT_OP_NH_ADD:
         rt_mirror_nh_put(m, &x->plan->nh[op->nh]);
         x->res->nexthops_added++;
         break;
     case RT_OP_GRP_ADD:
-    case RT_OP_GRP_REPLACE: {
-        const struct rt_nh *g = &x->plan->nh[op->nh];
-        const struct rt_nh *first = g->n_members ? rt_mirror_nh(m, g->members[0].id) : NULL;
-        /* read before the put, which may move the mirror's array */
-        bool carries = first && first->kind != RT_NH_BLACKHOLE;
-        rt_mirror_nh_put(m, g);
-        x->res->groups_changed++;
-        if (x->list == &x->plan->ph[RT_PH_COVER] && carries) {
-            int f = x->plan->fid[op->site][RT_FAM_V6] == op->nhid ? RT_FAM_V6 : RT_FAM_V4;
-            rt_log(x->eng, ROUTES_LOG_WARN,
-                   "site '%s' %s: the kernel dropped group %u; cover group %u carries the site on "
-                   "its next path while the group and its routes are rebuilt",
-                   x->eng->sites[op->site].spec.name, f == RT_FAM_V6 ? "IPv6" : "IPv4",
-                   x->plan->gid[op->site][f], op->nhid);
-        }
+    case RT_OP_GRP_REPLACE:
+        group_acked(x, op);
         break;
-    }
     case RT_OP_ROUTE_SET:
-        if (rt_rtable_set(&m->routes, &op->pfx, op->nhid) < 0)
-            x->eng->resync_needed = true;
-        x->res->routes_set++;
-        break;
-    case RT_OP_ROUTE_DEL:
-        rt_rtable_del(&m->routes, &op->pfx);
-        x->res->routes_deleted++;
+        route_acked(x, &m->routes, op, op->nhid);
         break;
     case RT_OP_FB_SET:
-        if (rt_rtable_set(&m->fallback, &op->pfx, op->nhid) < 0)
-            x->eng->resync_needed = true;
-        x->res->routes_set++;
+        route_acked(x, &m->fallback, op, op->nhid);
+        break;
+    case RT_OP_BYPASS_SET:
+        route_acked(x, &m->bypass, op, 0);
+        break;
+    case RT_OP_ROUTE_DEL:
+        route_deleted(x, &m->routes, op);
         break;
     case RT_OP_FB_DEL:
-        rt_rtable_del(&m->fallback, &op->pfx);
-        x->res->routes_deleted++;
+        route_deleted(x, &m->fallback, op);
+        break;
+    case RT_OP_BYPASS_DEL:
+        route_deleted(x, &m->bypass, op);
         break;
     case RT_OP_GRP_DEL:
         /* the kernel removed every route using the group */
@@ -269,16 +280,26 @@ static void on_ack(void *ctx, size_t i, int err, const char *extack)
         rt_mirror_nh_del(m, op->nhid);
         x->res->nexthops_deleted++;
         break;
-    case RT_OP_BYPASS_SET:
-        if (rt_rtable_set(&m->bypass, &op->pfx, 0) < 0)
-            x->eng->resync_needed = true;
-        x->res->routes_set++;
-        break;
-    case RT_OP_BYPASS_DEL:
-        rt_rtable_del(&m->bypass, &op->pfx);
-        x->res->routes_deleted++;
-        break;
     }
+}
+
+static void on_ack(void *ctx, size_t i, int err, const char *extack)
+{
+    struct exec *x = ctx;
+    const struct rt_op *op = &x->list->ops[x->sel[i]];
+    bool deletion = op->kind == RT_OP_ROUTE_DEL || op->kind == RT_OP_FB_DEL ||
+                    op->kind == RT_OP_GRP_DEL || op->kind == RT_OP_NH_DEL ||
+                    op->kind == RT_OP_BYPASS_DEL;
+
+    x->acked[i] = true;
+    /* already gone is what a deletion wanted */
+    if (err && !(deletion && (err == -ENOENT || err == -ESRCH))) {
+        if (err == -ENOBUFS || err == -ETIMEDOUT || err == -EIO)
+            x->eng->resync_needed = true; /* outcome unknown: ask the kernel */
+        on_failure(x, op, err, extack, false);
+        return;
+    }
+    record(x, op);
 }
 
 static void on_idle(void *ctx)
@@ -347,6 +368,84 @@ static void fail_unsent(struct exec *x, int ph, size_t n_sel, int rc)
            rt_strerror(rc), after - before);
 }
 
+/* The requests of phase ph to send: not those of failed sites, nor shared
+ * deletions while they wait, nor a nexthop a group still uses. */
+static size_t select_ops(struct exec *x, int ph)
+{
+    struct routes_engine *eng = x->eng;
+    const struct rt_oplist *l = &x->plan->ph[ph];
+    bool keep_shared = ph >= RT_PH_ROUTE_DEL && shared_deletions_deferred(eng);
+    size_t n = 0;
+
+    for (size_t i = 0; i < l->n; i++) {
+        const struct rt_op *op = &l->ops[i];
+        if (op->site >= 0 && eng->sites[op->site].failed)
+            continue;
+        if (op->site < 0 && keep_shared)
+            continue;
+        if (op->kind == RT_OP_NH_DEL && nh_still_used(&eng->m, op->nhid))
+            continue;
+        x->sel[n++] = i;
+    }
+    return n;
+}
+
+/* One phase as one batch; 0 or the transport's negative errno. */
+static int run_phase(struct exec *x, int ph)
+{
+    struct routes_engine *eng = x->eng;
+    struct rt_oplist *l = &x->plan->ph[ph];
+    size_t n = 0;
+    int rc = 0;
+
+    x->list = l;
+    x->sel = malloc(l->n * sizeof(size_t));
+    x->acked = calloc(l->n, sizeof(bool));
+    if (!x->sel || !x->acked) {
+        free(x->sel);
+        free(x->acked);
+        x->sel = NULL;
+        x->acked = NULL;
+        fail_unsent(x, ph, 0, -ENOMEM);
+        return -ENOMEM;
+    }
+    n = select_ops(x, ph);
+    if (n)
+        rc = rt_nl_batch(&eng->nl, n, build_op, on_ack, on_idle, x);
+    if (rc < 0) {
+        /* sites whose requests were not all sent fail (their new group
+         * ids are not committed), and what the kernel holds now is only
+         * known from a dump: the rollback must plan against it */
+        fail_unsent(x, ph, n, rc);
+        rt_nl_discard(&eng->nl); /* stale acks must not fill the dump's buffer */
+        eng->resync_needed = false;
+        if (rt_sync_owned(eng) < 0)
+            eng->resync_needed = true;
+    }
+    free(x->sel);
+    free(x->acked);
+    x->sel = NULL;
+    x->acked = NULL;
+    return rc;
+}
+
+int rt_execute(struct routes_engine *eng, struct rt_plan *plan, struct routes_result *res)
+{
+    struct exec x = {.eng = eng, .res = res, .plan = plan};
+    uint64_t sent0 = eng->nl.sent;
+    int rc = 0;
+
+    x.site_errors = calloc(eng->n_sites ? eng->n_sites : 1, sizeof(unsigned));
+    if (!x.site_errors)
+        return -ENOMEM;
+    for (int ph = 0; ph < RT_NPHASES && rc == 0; ph++)
+        if (plan->ph[ph].n)
+            rc = run_phase(&x, ph);
+    res->messages += eng->nl.sent - sent0;
+    free(x.site_errors);
+    return rc;
+}
+
 int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_result *res)
 {
     struct rt_plan_cfg cfg = {.nh_id_base = eng->opts.nh_id_base,
@@ -354,10 +453,8 @@ int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_resul
                               .fail_closed = eng->opts.fail_closed,
                               .bypass = eng->bypass,
                               .n_bypass = eng->n_bypass};
-    struct exec x = {.eng = eng, .res = res};
     struct rt_plan plan;
-    uint64_t sent0 = eng->nl.sent;
-    int rc = 0;
+    int rc;
 
     for (size_t s = 0; s < eng->n_sites; s++)
         eng->sites[s].failed = false;
@@ -368,67 +465,14 @@ int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_resul
         rt_plan_free(&plan);
         return rc;
     }
-    x.plan = &plan;
-    x.site_errors = calloc(eng->n_sites ? eng->n_sites : 1, sizeof(unsigned));
-    if (!x.site_errors) {
-        rt_plan_free(&plan);
-        return -ENOMEM;
-    }
-    for (int ph = 0; ph < RT_NPHASES && rc == 0; ph++) {
-        struct rt_oplist *l = &plan.ph[ph];
-        bool keep_shared = false;
-        size_t n = 0;
-        if (!l->n)
-            continue;
-        if (ph >= RT_PH_ROUTE_DEL)
-            keep_shared = shared_deletions_deferred(eng);
-        x.list = l;
-        x.sel = malloc(l->n * sizeof(size_t));
-        x.acked = calloc(l->n, sizeof(bool));
-        if (!x.sel || !x.acked) {
-            free(x.sel);
-            free(x.acked);
-            x.sel = NULL;
-            x.acked = NULL;
-            rc = -ENOMEM;
-            fail_unsent(&x, ph, 0, rc);
-            break;
-        }
-        for (size_t i = 0; i < l->n; i++) {
-            const struct rt_op *op = &l->ops[i];
-            if (op->site >= 0 && eng->sites[op->site].failed)
-                continue;
-            if (op->site < 0 && keep_shared)
-                continue;
-            if (op->kind == RT_OP_NH_DEL && nh_still_used(&eng->m, op->nhid))
-                continue;
-            x.sel[n++] = i;
-        }
-        if (n)
-            rc = rt_nl_batch(&eng->nl, n, build_op, on_ack, on_idle, &x);
-        if (rc < 0) {
-            /* sites whose requests were not all sent fail (their new group
-             * ids are not committed), and what the kernel holds now is only
-             * known from a dump: the rollback must plan against it */
-            fail_unsent(&x, ph, n, rc);
-            rt_nl_discard(&eng->nl); /* stale acks must not fill the dump's buffer */
-            eng->resync_needed = false;
-            if (rt_sync_owned(eng) < 0)
-                eng->resync_needed = true;
-        }
-        free(x.sel);
-        free(x.acked);
-        x.sel = NULL;
-        x.acked = NULL;
-    }
+    rc = rt_execute(eng, &plan, res);
+    /* the planned group ids of the sites that did not fail are theirs now */
     for (size_t s = 0; s < eng->n_sites; s++) {
         if (eng->sites[s].failed)
             continue;
         memcpy(eng->sites[s].gid, plan.gid[s], sizeof(eng->sites[s].gid));
         memcpy(eng->sites[s].fid, plan.fid[s], sizeof(eng->sites[s].fid));
     }
-    res->messages += eng->nl.sent - sent0;
-    free(x.site_errors);
     rt_plan_free(&plan);
     if (rc < 0)
         return rc;

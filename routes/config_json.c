@@ -114,11 +114,62 @@ void routes_options_free_rules(struct routes_options *o)
     o->n_rules = 0;
 }
 
-static int parse_rules(struct jctx *c, json_object *arr, struct routes_options *o)
+/* "family", else the family of "from" */
+static int rule_family(struct jctx *c, const char *where, const char *family, const char *from,
+                       int *out)
+{
+    if (family && !strcmp(family, "ipv4"))
+        *out = AF_INET;
+    else if (family && !strcmp(family, "ipv6"))
+        *out = AF_INET6;
+    else if (family) {
+        snprintf(c->err, c->errlen, "%s: family '%s' (expected \"ipv4\" or \"ipv6\")", where,
+                 family);
+        return -EINVAL;
+    } else if (from) {
+        *out = strchr(from, ':') ? AF_INET6 : AF_INET;
+    } else {
+        snprintf(c->err, c->errlen, "%s: needs \"family\" or \"from\"", where);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* rules[i] into spec */
+static int parse_rule(struct jctx *c, json_object *r, size_t i, struct routes_rule_spec *spec)
 {
     static const char *const keys[] = {"family", "priority", "from", "fwmark", "fwmask", NULL};
+    const char *family = NULL, *from = NULL;
+    uint64_t prio = ROUTES_DEFAULT_RULE_PRIORITY, mark = 0, mask = 0;
+    char where[48];
+
+    snprintf(where, sizeof(where), "rules[%zu]", i);
+    if (!json_object_is_type(r, json_type_object)) {
+        snprintf(c->err, c->errlen, "%s must be an object", where);
+        return -EINVAL;
+    }
+    if (!check_keys(c, r, where, keys) || get_str(c, r, "family", where, &family) < 0 ||
+        get_str(c, r, "from", where, &from) < 0 ||
+        get_uint(c, r, "priority", where, UINT32_MAX, &prio, NULL) < 0 ||
+        get_uint(c, r, "fwmark", where, UINT32_MAX, &mark, NULL) < 0 ||
+        get_uint(c, r, "fwmask", where, UINT32_MAX, &mask, NULL) < 0 ||
+        rule_family(c, where, family, from, &spec->family) < 0)
+        return -EINVAL;
+    spec->priority = (uint32_t)prio;
+    spec->fwmark = (uint32_t)mark;
+    spec->fwmask = (uint32_t)mask;
+    if (from && !(spec->from = strdup(from))) {
+        snprintf(c->err, c->errlen, "out of memory");
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+static int parse_rules(struct jctx *c, json_object *arr, struct routes_options *o)
+{
     size_t n = json_object_array_length(arr);
     struct routes_rule_spec *rules = calloc(n ? n : 1, sizeof(*rules));
+
     if (!rules) {
         snprintf(c->err, c->errlen, "out of memory");
         return -ENOMEM;
@@ -127,46 +178,9 @@ static int parse_rules(struct jctx *c, json_object *arr, struct routes_options *
     o->rules = rules;
     o->n_rules = 0;
     for (size_t i = 0; i < n; i++) {
-        json_object *r = json_object_array_get_idx(arr, i);
-        struct routes_rule_spec *spec = &rules[i];
-        char where[48];
-        const char *family = NULL, *from = NULL;
-        uint64_t prio = ROUTES_DEFAULT_RULE_PRIORITY, mark = 0, mask = 0;
-        snprintf(where, sizeof(where), "rules[%zu]", i);
-        if (!json_object_is_type(r, json_type_object)) {
-            snprintf(c->err, c->errlen, "%s must be an object", where);
-            return -EINVAL;
-        }
-        if (!check_keys(c, r, where, keys) || get_str(c, r, "family", where, &family) < 0 ||
-            get_str(c, r, "from", where, &from) < 0 ||
-            get_uint(c, r, "priority", where, UINT32_MAX, &prio, NULL) < 0 ||
-            get_uint(c, r, "fwmark", where, UINT32_MAX, &mark, NULL) < 0 ||
-            get_uint(c, r, "fwmask", where, UINT32_MAX, &mask, NULL) < 0)
-            return -EINVAL;
-        if (family && !strcmp(family, "ipv4"))
-            spec->family = AF_INET;
-        else if (family && !strcmp(family, "ipv6"))
-            spec->family = AF_INET6;
-        else if (family) {
-            snprintf(c->err, c->errlen, "%s: family '%s' (expected \"ipv4\" or \"ipv6\")", where,
-                     family);
-            return -EINVAL;
-        } else if (from) {
-            spec->family = strchr(from, ':') ? AF_INET6 : AF_INET;
-        } else {
-            snprintf(c->err, c->errlen, "%s: needs \"family\" or \"from\"", where);
-            return -EINVAL;
-        }
-        spec->priority = (uint32_t)prio;
-        spec->fwmark = (uint32_t)mark;
-        spec->fwmask = (uint32_t)mask;
-        if (from) {
-            spec->from = strdup(from);
-            if (!spec->from) {
-                snprintf(c->err, c->errlen, "out of memory");
-                return -ENOMEM;
-            }
-        }
+        int rc = parse_rule(c, json_object_array_get_idx(arr, i), i, &rules[i]);
+        if (rc < 0)
+            return rc;
         o->n_rules++;
     }
     return 0;

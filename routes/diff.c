@@ -49,7 +49,7 @@ static int keep_id(struct pctx *c, uint32_t id)
     return 0;
 }
 
-static int op_push(struct rt_plan *plan, enum rt_phase ph, const struct rt_op *op)
+int rt_plan_push(struct rt_plan *plan, enum rt_phase ph, const struct rt_op *op)
 {
     struct rt_oplist *l = &plan->ph[ph];
     if (l->n == l->cap) {
@@ -152,7 +152,7 @@ static int single_id(struct pctx *c, const struct rt_nh *want, int site, int pat
     *id = nh.id;
     if (keep_id(c, nh.id) < 0)
         return -ENOMEM;
-    return op_push(c->plan, RT_PH_NH, &op);
+    return rt_plan_push(c->plan, RT_PH_NH, &op);
 }
 
 static int member_cmp(const void *a, const void *b)
@@ -161,74 +161,100 @@ static int member_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int plan_group(struct pctx *c, size_t s, int f)
+/* the single nexthop path p of a site stands for in family f */
+static struct rt_nh path_target(const struct rt_tsite *site, size_t p, int f)
+{
+    const struct rt_path *path = &site->spec.paths[p];
+    struct rt_nh want = {.family = (uint8_t)rt_fam_af(f), .oif = (uint32_t)site->oif[p]};
+
+    want.kind = path->has_gw[f] ? RT_NH_GW : RT_NH_DEV;
+    if (path->has_gw[f])
+        memcpy(want.gw, path->gw[f], 16);
+    return want;
+}
+
+/* The members of site s's group for family f: its best usable paths
+ * (weights added where two paths share a target), or the blackhole. k gets
+ * the number of usable paths selected. */
+static int group_members(struct pctx *c, size_t s, int f, struct rt_nh *grp, size_t *k)
 {
     const struct rt_tsite *site = &c->sites[s];
-    struct rt_nh grp = {.id = c->plan->gid[s][f], .kind = RT_NH_GROUP, .family = AF_UNSPEC};
-    int paths[ROUTES_MAX_PATHS];
-    size_t k = rt_select_members(site, f, paths);
-    const struct rt_nh *cur;
+    int paths[ROUTES_MAX_PATHS], rc;
     size_t n = 0;
-    int idx, rc;
 
-    if (!k) {
+    *k = rt_select_members(site, f, paths);
+    if (!*k) {
         /* no usable path: fail closed instead of falling through to other tables */
         struct rt_nh bh = {.kind = RT_NH_BLACKHOLE, .family = (uint8_t)rt_fam_af(f)};
-        rc = single_id(c, &bh, -1, -1, &grp.members[0].id);
+        rc = single_id(c, &bh, -1, -1, &grp->members[0].id);
         if (rc < 0)
             return rc;
-        grp.members[0].weight = 1;
+        grp->members[0].weight = 1;
         n = 1;
     }
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < *k; i++) {
         const struct rt_path *p = &site->spec.paths[paths[i]];
-        struct rt_nh want = {.family = (uint8_t)rt_fam_af(f), .oif = (uint32_t)site->oif[paths[i]]};
+        struct rt_nh want = path_target(site, (size_t)paths[i], f);
         uint32_t id;
         bool merged = false;
-        want.kind = p->has_gw[f] ? RT_NH_GW : RT_NH_DEV;
-        if (p->has_gw[f])
-            memcpy(want.gw, p->gw[f], 16);
         rc = single_id(c, &want, (int)s, paths[i], &id);
         if (rc < 0)
             return rc;
         /* two paths with the same target share one member */
         for (size_t j = 0; j < n; j++) {
-            if (grp.members[j].id == id) {
-                unsigned w = grp.members[j].weight + p->weight;
-                grp.members[j].weight = (uint16_t)(w > 256 ? 256 : w);
+            if (grp->members[j].id == id) {
+                unsigned w = grp->members[j].weight + p->weight;
+                grp->members[j].weight = (uint16_t)(w > 256 ? 256 : w);
                 merged = true;
             }
         }
         if (!merged) {
-            grp.members[n].id = id;
-            grp.members[n].weight = (uint16_t)p->weight;
+            grp->members[n].id = id;
+            grp->members[n].weight = (uint16_t)p->weight;
             n++;
         }
     }
-    grp.n_members = (uint8_t)n;
-    qsort(grp.members, n, sizeof(grp.members[0]), member_cmp);
-    /* keep standby nexthops (other valid paths, blackhole) in the kernel so
-     * that a later switch is a single group replacement */
+    grp->n_members = (uint8_t)n;
+    qsort(grp->members, n, sizeof(grp->members[0]), member_cmp);
+    return 0;
+}
+
+/* keep standby nexthops (other valid paths, the blackhole) in the kernel
+ * so that a later switch is a single group replacement */
+static int keep_standbys(struct pctx *c, size_t s, int f, bool blackhole)
+{
+    const struct rt_tsite *site = &c->sites[s];
+    uint32_t id;
+    int rc;
+
     for (size_t p = 0; p < site->spec.n_paths; p++) {
-        const struct rt_path *path = &site->spec.paths[p];
-        struct rt_nh want = {.family = (uint8_t)rt_fam_af(f), .oif = (uint32_t)site->oif[p]};
-        uint32_t id;
-        if (!site->valid[p] || !rt_path_carries(path, f))
+        struct rt_nh want;
+        if (!site->valid[p] || !rt_path_carries(&site->spec.paths[p], f))
             continue;
-        want.kind = path->has_gw[f] ? RT_NH_GW : RT_NH_DEV;
-        if (path->has_gw[f])
-            memcpy(want.gw, path->gw[f], 16);
+        want = path_target(site, p, f);
         rc = single_id(c, &want, (int)s, (int)p, &id);
         if (rc < 0)
             return rc;
     }
-    if (k) {
+    if (blackhole) {
         struct rt_nh bh = {.kind = RT_NH_BLACKHOLE, .family = (uint8_t)rt_fam_af(f)};
-        uint32_t id;
-        rc = single_id(c, &bh, -1, -1, &id);
-        if (rc < 0)
-            return rc;
+        return single_id(c, &bh, -1, -1, &id);
     }
+    return 0;
+}
+
+static int plan_group(struct pctx *c, size_t s, int f)
+{
+    struct rt_nh grp = {.id = c->plan->gid[s][f], .kind = RT_NH_GROUP, .family = AF_UNSPEC};
+    const struct rt_nh *cur;
+    size_t k;
+    int idx, rc;
+
+    rc = group_members(c, s, f, &grp, &k);
+    if (rc == 0)
+        rc = keep_standbys(c, s, f, k > 0);
+    if (rc < 0)
+        return rc;
     idx = nh_push(c->plan, &grp);
     if (idx < 0)
         return idx;
@@ -236,12 +262,12 @@ static int plan_group(struct pctx *c, size_t s, int f)
     cur = rt_mirror_nh(c->m, grp.id);
     if (cur && rt_nh_same_members(cur, &grp))
         return 0;
-    return op_push(c->plan, RT_PH_GROUP,
-                   &(struct rt_op){.kind = cur ? RT_OP_GRP_REPLACE : RT_OP_GRP_ADD,
-                                   .site = (int32_t)s,
-                                   .path = -1,
-                                   .nh = (uint32_t)idx,
-                                   .nhid = grp.id});
+    return rt_plan_push(c->plan, RT_PH_GROUP,
+                        &(struct rt_op){.kind = cur ? RT_OP_GRP_REPLACE : RT_OP_GRP_ADD,
+                                        .site = (int32_t)s,
+                                        .path = -1,
+                                        .nh = (uint32_t)idx,
+                                        .nhid = grp.id});
 }
 
 /* The cover group of a site and family: the group its cover routes (one
@@ -276,36 +302,36 @@ static int plan_cover(struct pctx *c, size_t s, int f)
         if (idx < 0)
             return idx;
         if (!rt_nh_same_members(cur, &carry)) {
-            rc = op_push(plan, RT_PH_COVER,
-                         &(struct rt_op){.kind = RT_OP_GRP_REPLACE,
-                                         .site = (int32_t)s,
-                                         .path = -1,
-                                         .nh = (uint32_t)idx,
-                                         .nhid = carry.id});
+            rc = rt_plan_push(plan, RT_PH_COVER,
+                              &(struct rt_op){.kind = RT_OP_GRP_REPLACE,
+                                              .site = (int32_t)s,
+                                              .path = -1,
+                                              .nh = (uint32_t)idx,
+                                              .nhid = carry.id});
             if (rc < 0)
                 return rc;
         }
         idx = nh_push(plan, &bhg);
         if (idx < 0)
             return idx;
-        return op_push(plan, RT_PH_COVER_RESET,
-                       &(struct rt_op){.kind = RT_OP_GRP_REPLACE,
-                                       .site = (int32_t)s,
-                                       .path = -1,
-                                       .nh = (uint32_t)idx,
-                                       .nhid = bhg.id});
+        return rt_plan_push(plan, RT_PH_COVER_RESET,
+                            &(struct rt_op){.kind = RT_OP_GRP_REPLACE,
+                                            .site = (int32_t)s,
+                                            .path = -1,
+                                            .nh = (uint32_t)idx,
+                                            .nhid = bhg.id});
     }
     idx = nh_push(plan, &bhg);
     if (idx < 0)
         return idx;
     if (cur && rt_nh_same_members(cur, &bhg))
         return 0;
-    return op_push(plan, RT_PH_COVER,
-                   &(struct rt_op){.kind = cur ? RT_OP_GRP_REPLACE : RT_OP_GRP_ADD,
-                                   .site = (int32_t)s,
-                                   .path = -1,
-                                   .nh = (uint32_t)idx,
-                                   .nhid = bhg.id});
+    return rt_plan_push(plan, RT_PH_COVER,
+                        &(struct rt_op){.kind = cur ? RT_OP_GRP_REPLACE : RT_OP_GRP_ADD,
+                                        .site = (int32_t)s,
+                                        .path = -1,
+                                        .nh = (uint32_t)idx,
+                                        .nhid = bhg.id});
 }
 
 static int plan_frozen(struct pctx *c, size_t s)
@@ -329,12 +355,12 @@ static int plan_frozen(struct pctx *c, size_t s)
             idx = nh_push(c->plan, mn);
             if (idx < 0)
                 return idx;
-            rc = op_push(c->plan, RT_PH_NH,
-                         &(struct rt_op){.kind = RT_OP_NH_ADD,
-                                         .site = (int32_t)s,
-                                         .path = -1,
-                                         .nh = (uint32_t)idx,
-                                         .nhid = mn->id});
+            rc = rt_plan_push(c->plan, RT_PH_NH,
+                              &(struct rt_op){.kind = RT_OP_NH_ADD,
+                                              .site = (int32_t)s,
+                                              .path = -1,
+                                              .nh = (uint32_t)idx,
+                                              .nhid = mn->id});
             if (rc < 0)
                 return rc;
         }
@@ -345,19 +371,19 @@ static int plan_frozen(struct pctx *c, size_t s)
         cur = rt_mirror_nh(c->m, g->id);
         if (cur && rt_nh_same_members(cur, g))
             continue;
-        rc = op_push(c->plan, RT_PH_GROUP,
-                     &(struct rt_op){.kind = cur ? RT_OP_GRP_REPLACE : RT_OP_GRP_ADD,
-                                     .site = (int32_t)s,
-                                     .path = -1,
-                                     .nh = (uint32_t)idx,
-                                     .nhid = g->id});
+        rc = rt_plan_push(c->plan, RT_PH_GROUP,
+                          &(struct rt_op){.kind = cur ? RT_OP_GRP_REPLACE : RT_OP_GRP_ADD,
+                                          .site = (int32_t)s,
+                                          .path = -1,
+                                          .nh = (uint32_t)idx,
+                                          .nhid = g->id});
         if (rc < 0)
             return rc;
     }
     return 0;
 }
 
-static bool gid_planned(const struct rt_plan *plan, uint32_t id)
+bool rt_gid_planned(const struct rt_plan *plan, uint32_t id)
 {
     for (size_t s = 0; s < plan->n_sites; s++)
         for (int f = 0; f < RT_NFAM; f++)
@@ -366,44 +392,11 @@ static bool gid_planned(const struct rt_plan *plan, uint32_t id)
     return false;
 }
 
-/* The site whose planned or committed group (cover group: cover) is id,
- * -1 if none: the owner of a deletion, so that a site that fails keeps what
- * it had. */
-static int32_t id_owner(const struct rt_tsite *sites, size_t n_sites, const struct rt_plan *plan,
-                        uint32_t id, bool cover)
-{
-    for (size_t s = 0; id && s < n_sites; s++)
-        for (int f = 0; f < RT_NFAM; f++)
-            if ((cover ? plan->fid[s][f] : plan->gid[s][f]) == id ||
-                (cover ? sites[s].fid[f] : sites[s].gid[f]) == id)
-                return (int32_t)s;
-    return -1;
-}
-
-/* The site a group that is not planned any more belonged to: the one that
- * committed its id, else the one with a prefix pointing at it; -1 if none. */
-static int32_t group_owner(const struct rt_tsite *sites, size_t n_sites, struct rt_mirror *m,
-                           uint32_t id)
-{
-    for (size_t s = 0; s < n_sites; s++)
-        for (int f = 0; f < RT_NFAM; f++)
-            if (sites[s].gid[f] == id || sites[s].fid[f] == id)
-                return (int32_t)s;
-    for (size_t s = 0; s < n_sites; s++) {
-        for (size_t i = 0; i < sites[s].spec.n_pfx; i++) {
-            const struct rt_rentry *e = rt_rtable_get(&m->routes, &sites[s].spec.pfx[i]);
-            const struct rt_rentry *fb = rt_rtable_get(&m->fallback, &sites[s].spec.pfx[i]);
-            if ((e && e->nhid == id) || (fb && fb->nhid == id))
-                return (int32_t)s;
-        }
-    }
-    return -1;
-}
-
-static void assign_gids(struct pctx *c)
+/* 1. committed ids that still name an owned group, or nothing, are kept */
+static void keep_committed_ids(struct pctx *c)
 {
     struct rt_plan *plan = c->plan;
-    /* 1. keep committed ids that still name an owned group or nothing */
+
     for (size_t s = 0; s < c->n_sites; s++) {
         for (int f = 0; f < RT_NFAM; f++) {
             uint32_t gid = c->sites[s].gid[f];
@@ -425,44 +418,41 @@ static void assign_gids(struct pctx *c)
             plan->gid[s][f] = gid;
         }
     }
-    /* 2. adopt the owned group the site's prefixes point at (restart) */
+}
+
+/* 2. and 3.: a site without an id for a family adopts the owned group its
+ * prefixes' routes (cover: their covers) point at (restart) */
+static void adopt_ids(struct pctx *c, bool cover)
+{
+    struct rt_plan *plan = c->plan;
+    const struct rt_rtable *t = cover ? &c->m->fallback : &c->m->routes;
+
     for (size_t s = 0; s < c->n_sites; s++) {
         const struct rt_site *spec = &c->sites[s].spec;
-        if ((!spec->n_fam[RT_FAM_V4] || plan->gid[s][RT_FAM_V4]) &&
-            (!spec->n_fam[RT_FAM_V6] || plan->gid[s][RT_FAM_V6]))
+        uint32_t(*ids)[RT_NFAM] = cover ? plan->fid : plan->gid;
+        if ((cover && c->sites[s].frozen) || ((!spec->n_fam[RT_FAM_V4] || ids[s][RT_FAM_V4]) &&
+                                              (!spec->n_fam[RT_FAM_V6] || ids[s][RT_FAM_V6])))
             continue; /* nothing to adopt */
         for (size_t i = 0; i < spec->n_pfx; i++) {
             int f = rt_fam_index(spec->pfx[i].family);
             const struct rt_rentry *e;
             const struct rt_nh *nh;
-            if (plan->gid[s][f])
+            if (ids[s][f])
                 continue;
-            e = rt_rtable_get(&c->m->routes, &spec->pfx[i]);
-            if (!e)
-                continue;
-            nh = rt_mirror_nh(c->m, e->nhid);
-            if (nh && nh->kind == RT_NH_GROUP && !gid_planned(plan, e->nhid))
-                plan->gid[s][f] = e->nhid;
-        }
-    }
-    /* 3. adopt the cover group the site's covers point at */
-    for (size_t s = 0; s < c->n_sites && c->cfg->fail_closed; s++) {
-        const struct rt_site *spec = &c->sites[s].spec;
-        if (c->sites[s].frozen || ((!spec->n_fam[RT_FAM_V4] || plan->fid[s][RT_FAM_V4]) &&
-                                   (!spec->n_fam[RT_FAM_V6] || plan->fid[s][RT_FAM_V6])))
-            continue; /* nothing to adopt */
-        for (size_t i = 0; i < spec->n_pfx; i++) {
-            int f = rt_fam_index(spec->pfx[i].family);
-            const struct rt_rentry *e;
-            const struct rt_nh *nh;
-            if (plan->fid[s][f])
-                continue;
-            e = rt_rtable_get(&c->m->fallback, &spec->pfx[i]);
+            e = rt_rtable_get(t, &spec->pfx[i]);
             nh = e ? rt_mirror_nh(c->m, e->nhid) : NULL;
-            if (nh && nh->kind == RT_NH_GROUP && !gid_planned(plan, e->nhid))
-                plan->fid[s][f] = e->nhid;
+            if (nh && nh->kind == RT_NH_GROUP && !rt_gid_planned(plan, e->nhid))
+                ids[s][f] = e->nhid;
         }
     }
+}
+
+static void assign_gids(struct pctx *c)
+{
+    keep_committed_ids(c);
+    adopt_ids(c, false);
+    if (c->cfg->fail_closed)
+        adopt_ids(c, true);
 }
 
 /* The peers' throw routes: the missing ones first of all (phase BYPASS),
@@ -477,9 +467,10 @@ static int plan_bypass(struct rt_plan *plan, struct rt_mirror *m, const struct r
             e->mark = epoch;
             continue;
         }
-        rc = op_push(plan, RT_PH_BYPASS,
-                     &(struct rt_op){
-                         .kind = RT_OP_BYPASS_SET, .site = -1, .path = -1, .pfx = cfg->bypass[i]});
+        rc = rt_plan_push(
+            plan, RT_PH_BYPASS,
+            &(struct rt_op){
+                .kind = RT_OP_BYPASS_SET, .site = -1, .path = -1, .pfx = cfg->bypass[i]});
         if (rc < 0)
             return rc;
     }
@@ -487,7 +478,7 @@ static int plan_bypass(struct rt_plan *plan, struct rt_mirror *m, const struct r
         const struct rt_rentry *e = &m->bypass.slots[i];
         if (!e->used || e->mark == epoch)
             continue;
-        rc = op_push(
+        rc = rt_plan_push(
             plan, RT_PH_ROUTE_DEL,
             &(struct rt_op){.kind = RT_OP_BYPASS_DEL, .site = -1, .path = -1, .pfx = e->key});
         if (rc < 0)
@@ -496,198 +487,136 @@ static int plan_bypass(struct rt_plan *plan, struct rt_mirror *m, const struct r
     return 0;
 }
 
-static int plan_build(struct pctx *c, struct rt_plan *plan, const struct rt_tsite *sites,
-                      size_t n_sites, struct rt_mirror *m, const struct rt_plan_cfg *cfg)
+/* Every site's groups (and cover groups) and the nexthops they need. */
+static int plan_groups(struct pctx *c)
 {
-    uint32_t epoch;
+    struct rt_plan *plan = c->plan;
     int rc;
 
-    plan->n_sites = n_sites;
-    if (n_sites) {
-        plan->gid = calloc(n_sites, sizeof(*plan->gid));
-        plan->fid = calloc(n_sites, sizeof(*plan->fid));
-        plan->grp = malloc(n_sites * sizeof(*plan->grp));
-        if (!plan->gid || !plan->fid || !plan->grp)
-            return -ENOMEM;
-        memset(plan->grp, 0xff, n_sites * sizeof(*plan->grp));
-    }
-    assign_gids(c);
-    for (size_t s = 0; s < n_sites; s++) {
-        if (sites[s].frozen) {
+    for (size_t s = 0; s < c->n_sites; s++) {
+        if (c->sites[s].frozen) {
             rc = plan_frozen(c, s);
             if (rc < 0)
                 return rc;
             continue;
         }
         for (int f = 0; f < RT_NFAM; f++) {
-            if (!sites[s].spec.n_fam[f])
+            if (!c->sites[s].spec.n_fam[f])
                 continue;
-            if (!plan->gid[s][f]) {
-                plan->gid[s][f] = alloc_id(c);
-                if (!plan->gid[s][f])
-                    return -ENOSPC;
-            }
+            if (!plan->gid[s][f] && !(plan->gid[s][f] = alloc_id(c)))
+                return -ENOSPC;
             rc = plan_group(c, s, f);
             if (rc < 0)
                 return rc;
-            if (!cfg->fail_closed)
+            if (!c->cfg->fail_closed)
                 continue;
-            if (!plan->fid[s][f]) {
-                plan->fid[s][f] = alloc_id(c);
-                if (!plan->fid[s][f])
-                    return -ENOSPC;
-            }
+            if (!plan->fid[s][f] && !(plan->fid[s][f] = alloc_id(c)))
+                return -ENOSPC;
             rc = plan_cover(c, s, f);
             if (rc < 0)
                 return rc;
         }
     }
+    return 0;
+}
 
-    if (cfg->groups_only)
-        return 0;
+/* The cover (first) and the group route of one prefix of site s: set when
+ * missing or pointing elsewhere; what stays is marked. */
+static int plan_prefix(struct pctx *c, size_t s, const struct rt_prefix *pfx, uint32_t epoch)
+{
+    const struct rt_tsite *site = &c->sites[s];
+    int f = rt_fam_index(pfx->family);
+    uint32_t gid = c->plan->gid[s][f], fid = c->plan->fid[s][f];
+    struct rt_rentry *e = rt_rtable_get(&c->m->routes, pfx);
+    struct rt_rentry *fb = rt_rtable_get(&c->m->fallback, pfx);
+    int rc;
 
-    /* routes to add or re-point; marks what stays */
-    epoch = ++m->epoch;
-    rc = plan_bypass(plan, m, cfg, epoch);
-    if (rc < 0)
-        return rc;
-    for (size_t s = 0; s < n_sites; s++) {
-        const struct rt_site *spec = &sites[s].spec;
-        for (size_t i = 0; i < spec->n_pfx; i++) {
-            uint32_t gid = plan->gid[s][rt_fam_index(spec->pfx[i].family)];
-            struct rt_rentry *e = rt_rtable_get(&m->routes, &spec->pfx[i]);
-            uint32_t fid = plan->fid[s][rt_fam_index(spec->pfx[i].family)];
-            struct rt_rentry *fb = rt_rtable_get(&m->fallback, &spec->pfx[i]);
-            /* the cover goes in before the group route */
-            if (fb && (sites[s].frozen || (fid && fb->nhid == fid))) {
-                fb->mark = epoch;
-            } else if (fid && !sites[s].frozen) {
-                if (fb)
-                    fb->mark = epoch; /* re-pointed, not deleted */
-                rc = op_push(plan, RT_PH_ROUTE,
-                             &(struct rt_op){.kind = RT_OP_FB_SET,
-                                             .site = (int32_t)s,
-                                             .path = -1,
-                                             .nhid = fid,
-                                             .pfx = spec->pfx[i]});
-                if (rc < 0)
-                    return rc;
-            }
-            if (e) {
-                e->mark = epoch;
-                if (e->nhid == gid)
-                    continue;
-            }
-            rc = op_push(plan, RT_PH_ROUTE,
-                         &(struct rt_op){.kind = RT_OP_ROUTE_SET,
-                                         .site = (int32_t)s,
-                                         .path = -1,
-                                         .nhid = gid,
-                                         .pfx = spec->pfx[i]});
-            if (rc < 0)
-                return rc;
-        }
+    /* the cover goes in before the group route */
+    if (fb && (site->frozen || (fid && fb->nhid == fid))) {
+        fb->mark = epoch;
+    } else if (fid && !site->frozen) {
+        if (fb)
+            fb->mark = epoch; /* re-pointed, not deleted */
+        rc = rt_plan_push(
+            c->plan, RT_PH_ROUTE,
+            &(struct rt_op){
+                .kind = RT_OP_FB_SET, .site = (int32_t)s, .path = -1, .nhid = fid, .pfx = *pfx});
+        if (rc < 0)
+            return rc;
     }
+    if (e) {
+        e->mark = epoch;
+        if (e->nhid == gid)
+            return 0;
+    }
+    return rt_plan_push(
+        c->plan, RT_PH_ROUTE,
+        &(struct rt_op){
+            .kind = RT_OP_ROUTE_SET, .site = (int32_t)s, .path = -1, .nhid = gid, .pfx = *pfx});
+}
 
-    /* the routes of frozen sites stay as they are */
-    for (size_t s = 0; s < n_sites; s++) {
-        if (!sites[s].frozen)
+/* The routes of frozen sites stay as they are, and so do the covers of
+ * the prefixes those routes name. */
+static void mark_frozen(struct pctx *c, uint32_t epoch)
+{
+    struct rt_mirror *m = c->m;
+    const struct rt_plan *plan = c->plan;
+
+    for (size_t s = 0; s < c->n_sites; s++) {
+        const uint32_t *gid = plan->gid[s], *fid = plan->fid[s];
+        if (!c->sites[s].frozen)
             continue;
         for (size_t i = 0; i < m->routes.cap; i++) {
             struct rt_rentry *e = &m->routes.slots[i];
-            if (e->used && e->nhid &&
-                (e->nhid == plan->gid[s][RT_FAM_V4] || e->nhid == plan->gid[s][RT_FAM_V6]))
+            if (e->used && e->nhid && (e->nhid == gid[RT_FAM_V4] || e->nhid == gid[RT_FAM_V6]))
                 e->mark = epoch;
         }
-        /* and so do the covers of the prefixes those routes name */
         for (size_t i = 0; i < m->fallback.cap; i++) {
             struct rt_rentry *fb = &m->fallback.slots[i];
             const struct rt_rentry *e = fb->used ? rt_rtable_get(&m->routes, &fb->key) : NULL;
-            if ((e && e->nhid &&
-                 (e->nhid == plan->gid[s][RT_FAM_V4] || e->nhid == plan->gid[s][RT_FAM_V6])) ||
+            if ((e && e->nhid && (e->nhid == gid[RT_FAM_V4] || e->nhid == gid[RT_FAM_V6])) ||
                 (fb->used && fb->nhid &&
-                 (fb->nhid == plan->fid[s][RT_FAM_V4] || fb->nhid == plan->fid[s][RT_FAM_V6])))
+                 (fb->nhid == fid[RT_FAM_V4] || fb->nhid == fid[RT_FAM_V6])))
                 fb->mark = epoch;
         }
     }
+}
 
-    /* owned groups no site uses any more: deleting one removes its routes.
-     * A group that was a site's (committed or adopted) is that site's
-     * deletion, so that the site keeps it when it fails. */
-    for (size_t i = 0; i < m->n_nh; i++) {
-        if (m->nh[i].kind != RT_NH_GROUP || gid_planned(plan, m->nh[i].id))
-            continue;
-        rc = op_push(plan, RT_PH_GROUP_DEL,
-                     &(struct rt_op){.kind = RT_OP_GRP_DEL,
-                                     .site = group_owner(sites, n_sites, m, m->nh[i].id),
-                                     .path = -1,
-                                     .nhid = m->nh[i].id});
-        if (rc < 0)
-            return rc;
+/* Routes to add or re-point (marking what stays), then what goes. */
+static int plan_routes(struct pctx *c)
+{
+    uint32_t epoch = ++c->m->epoch;
+    int rc = plan_bypass(c->plan, c->m, c->cfg, epoch);
+
+    for (size_t s = 0; s < c->n_sites && rc == 0; s++)
+        for (size_t i = 0; i < c->sites[s].spec.n_pfx && rc == 0; i++)
+            rc = plan_prefix(c, s, &c->sites[s].spec.pfx[i], epoch);
+    if (rc < 0)
+        return rc;
+    mark_frozen(c, epoch);
+    return rt_plan_deletions(c->plan, c->sites, c->n_sites, c->m, epoch, c->keep, c->n_keep);
+}
+
+static int plan_build(struct pctx *c)
+{
+    struct rt_plan *plan = c->plan;
+    size_t n = c->n_sites;
+    int rc;
+
+    plan->n_sites = n;
+    if (n) {
+        plan->gid = calloc(n, sizeof(*plan->gid));
+        plan->fid = calloc(n, sizeof(*plan->fid));
+        plan->grp = malloc(n * sizeof(*plan->grp));
+        if (!plan->gid || !plan->fid || !plan->grp)
+            return -ENOMEM;
+        memset(plan->grp, 0xff, n * sizeof(*plan->grp));
     }
-    /* routes no site wants any more (and not removed with their group) */
-    for (size_t i = 0; i < m->routes.cap; i++) {
-        const struct rt_rentry *e = &m->routes.slots[i];
-        const struct rt_nh *nh;
-        if (!e->used || e->mark == epoch)
-            continue;
-        nh = rt_mirror_nh(m, e->nhid);
-        if (nh && nh->kind == RT_NH_GROUP && !gid_planned(plan, e->nhid))
-            continue;
-        rc = op_push(plan, RT_PH_ROUTE_DEL,
-                     &(struct rt_op){.kind = RT_OP_ROUTE_DEL,
-                                     .site = id_owner(sites, n_sites, plan, e->nhid, false),
-                                     .path = -1,
-                                     .nhid = e->nhid,
-                                     .pfx = e->key});
-        if (rc < 0)
-            return rc;
-    }
-    /* covers no site wants any more (all of them when fail_closed was
-     * turned off; those of a cover group being deleted go with it). The
-     * deletion belongs to the site whose cover group the cover points at
-     * (or whose group the prefix's route points at), so a failing site
-     * keeps it and a rolled-back site loses the one it just added. */
-    for (size_t i = 0; i < m->fallback.cap; i++) {
-        const struct rt_rentry *e = &m->fallback.slots[i];
-        const struct rt_rentry *route;
-        const struct rt_nh *nh;
-        int32_t owner;
-        if (!e->used || e->mark == epoch)
-            continue;
-        nh = e->nhid ? rt_mirror_nh(m, e->nhid) : NULL;
-        if (nh && nh->kind == RT_NH_GROUP && !gid_planned(plan, e->nhid))
-            continue;
-        owner = id_owner(sites, n_sites, plan, e->nhid, true);
-        route = owner < 0 ? rt_rtable_get(&m->routes, &e->key) : NULL;
-        if (route)
-            owner = id_owner(sites, n_sites, plan, route->nhid, false);
-        rc = op_push(
-            plan, RT_PH_ROUTE_DEL,
-            &(struct rt_op){.kind = RT_OP_FB_DEL, .site = owner, .path = -1, .pfx = e->key});
-        if (rc < 0)
-            return rc;
-    }
-    /* single nexthops the plan does not use; none while a frozen site's
-     * standby nexthops are unknown */
-    for (size_t s = 0; s < n_sites; s++)
-        if (sites[s].frozen)
-            return 0;
-    for (size_t i = 0; i < m->n_nh; i++) {
-        bool used = false;
-        if (m->nh[i].kind == RT_NH_GROUP)
-            continue;
-        for (size_t k = 0; k < c->n_keep && !used; k++)
-            used = c->keep[k] == m->nh[i].id;
-        if (used)
-            continue;
-        rc = op_push(
-            plan, RT_PH_NH_DEL,
-            &(struct rt_op){.kind = RT_OP_NH_DEL, .site = -1, .path = -1, .nhid = m->nh[i].id});
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    assign_gids(c);
+    rc = plan_groups(c);
+    if (rc < 0 || c->cfg->groups_only)
+        return rc;
+    return plan_routes(c);
 }
 
 int rt_plan_build(struct rt_plan *plan, const struct rt_tsite *sites, size_t n_sites,
@@ -703,7 +632,7 @@ int rt_plan_build(struct rt_plan *plan, const struct rt_tsite *sites, size_t n_s
     int rc;
 
     memset(plan, 0, sizeof(*plan));
-    rc = plan_build(&c, plan, sites, n_sites, m, cfg);
+    rc = plan_build(&c);
     free(c.keep);
     return rc;
 }

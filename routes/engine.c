@@ -47,6 +47,16 @@ uint64_t rt_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + 1;
 }
 
+/* rule and table notifications come in bursts: one check 200 ms after
+ * the first (a storm costs one check every 200 ms, never starves it) */
+#define RT_SHADOW_DELAY_MS 200
+
+void rt_schedule_shadow(struct routes_engine *eng)
+{
+    if (!eng->shadow_due_ms)
+        eng->shadow_due_ms = rt_now_ms() + RT_SHADOW_DELAY_MS;
+}
+
 void rt_schedule_repair(struct routes_engine *eng, unsigned delay_ms)
 {
     uint64_t due = rt_now_ms() + delay_ms;
@@ -145,6 +155,7 @@ static void unlock_dispatch(struct routes_engine *eng)
 
 static void engine_free(struct routes_engine *eng)
 {
+    rt_lock_release(&eng->held);
     rt_monitor_close(eng);
     rt_nl_close(&eng->nl);
     for (size_t s = 0; s < eng->n_sites; s++)
@@ -155,6 +166,10 @@ static void engine_free(struct routes_engine *eng)
     free(eng->want_rules);
     free(eng->evq);
     free(eng->logq);
+    routes_result_free(&eng->pass_problems);
+    routes_result_free(&eng->rule_problems);
+    free(eng->shadow_tables);
+    rt_snapshot_free(&eng->found);
     pthread_mutex_destroy(&eng->lock);
     free(eng);
 }
@@ -162,9 +177,10 @@ static void engine_free(struct routes_engine *eng)
 int rt_check_options(const struct routes_options *o, struct rt_rule *rules, char *err,
                      size_t errlen)
 {
-    if (!o->table || o->table == 253 || o->table == 254 || o->table == 255) {
+    if (!o->table || (o->table >= 252 && o->table <= 255)) {
         snprintf(err, errlen,
-                 "table %u is reserved (expected a dedicated table, not 0/default/main/local)",
+                 "table %u is reserved (expected a dedicated table, not 0/compat/default/main/"
+                 "local)",
                  o->table);
         return -EINVAL;
     }
@@ -200,11 +216,82 @@ void routes_set_flush_on_exit(struct routes_engine *eng, bool on)
     pthread_mutex_unlock(&eng->lock);
 }
 
+/* The options, the table and protocol lock, the two sockets. */
+static int open_sockets(struct routes_engine *eng, const struct routes_options *opts, char *err,
+                        size_t errlen)
+{
+    for (int i = 0; i < 4; i++)
+        eng->held.fd[i] = -1;
+    eng->opts = *opts;
+    eng->opts.rules = NULL;
+    eng->opts.n_rules = 0;
+    eng->opts.owner = NULL; /* read during the call only */
+    if (opts->n_rules) {
+        eng->want_rules = calloc(opts->n_rules, sizeof(*eng->want_rules));
+        if (!eng->want_rules) {
+            snprintf(err, errlen, "out of memory");
+            return -ENOMEM;
+        }
+    }
+    if (rt_check_options(opts, eng->want_rules, err, errlen) < 0 ||
+        rt_lock_take(&eng->held, opts, err, errlen) < 0)
+        return -EINVAL;
+    eng->n_want_rules = opts->n_rules;
+    if (rt_nl_open(&eng->nl, err, errlen) < 0)
+        return -EIO;
+    /* subscribe before dumping, so nothing changes unseen in between */
+    return rt_monitor_open(eng, err, errlen);
+}
+
+/* Links, addresses, the table and protocol used by nothing else, then what
+ * a previous run left (adopted). */
+static int adopt(struct routes_engine *eng, char *err, size_t errlen)
+{
+    int rc = rt_sync_links(eng);
+
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot dump links and addresses: %s", rt_strerror(rc));
+        return rc;
+    }
+    rc = rt_check_conflicts(eng, err, errlen);
+    if (rc < 0)
+        return rc;
+    rc = rt_sync_owned(eng);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot dump owned nexthops and routes: %s", rt_strerror(rc));
+    eng->stats.resyncs = 0;
+    return rc;
+}
+
+/* No rule of others at our priorities, then ours; rules of others that
+ * match everything earlier are standing problems (and warnings). Runs with
+ * the engine mutex held. */
+static int install_rules(struct routes_engine *eng, char *err, size_t errlen)
+{
+    struct routes_result res = {0}, before = {0};
+    /* no sites yet: the rules that always take traffic (a lookup of main, a
+     * blackhole, ...); the sites' own are checked after each apply */
+    int rc = rt_rules_shadow_check(eng, NULL, 0, &before, err, errlen);
+
+    if (rc == 0) {
+        rt_problems_set(&eng->rule_problems, &before);
+        for (size_t i = 0; i < before.n_errors; i++)
+            rt_log(eng, ROUTES_LOG_WARN, "%s", before.errors[i].message);
+        eng->rules_active = true;
+        rc = rt_rules_reconcile(eng, false, &res);
+        if (rc < 0)
+            snprintf(err, errlen, "%s",
+                     res.n_errors ? res.errors[0].message : "cannot install the policy rules");
+    }
+    routes_result_free(&before);
+    routes_result_free(&res);
+    return rc < 0 ? rc : 0;
+}
+
 int routes_open(struct routes_engine **out, const struct routes_options *opts, char *err,
                 size_t errlen)
 {
     struct routes_engine *eng = calloc(1, sizeof(*eng));
-    struct routes_result res = {0};
     int rc;
 
     *out = NULL;
@@ -214,59 +301,39 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
     }
     pthread_mutex_init(&eng->lock, NULL);
     rt_mirror_init(&eng->m);
-    eng->opts = *opts;
-    eng->opts.rules = NULL;
-    eng->opts.n_rules = 0;
-    if (opts->n_rules) {
-        eng->want_rules = calloc(opts->n_rules, sizeof(*eng->want_rules));
-        if (!eng->want_rules) {
-            snprintf(err, errlen, "out of memory");
-            goto fail;
-        }
+    if (open_sockets(eng, opts, err, errlen) < 0 || adopt(eng, err, errlen) < 0) {
+        engine_free(eng);
+        return -1;
     }
-    if (rt_check_options(opts, eng->want_rules, err, errlen) < 0)
-        goto fail;
-    eng->n_want_rules = opts->n_rules;
-    if (rt_nl_open(&eng->nl, err, errlen) < 0)
-        goto fail;
-    /* subscribe before dumping, so nothing changes unseen in between */
-    if (rt_monitor_open(eng, err, errlen) < 0)
-        goto fail;
-    rc = rt_sync_links(eng);
-    if (rc < 0) {
-        snprintf(err, errlen, "cannot dump links and addresses: %s", rt_strerror(rc));
-        goto fail;
-    }
-    if (rt_check_conflicts(eng, err, errlen) < 0)
-        goto fail;
-    rc = rt_sync_owned(eng);
-    if (rc < 0) {
-        snprintf(err, errlen, "cannot dump owned nexthops and routes: %s", rt_strerror(rc));
-        goto fail;
-    }
-    eng->stats.resyncs = 0;
-    eng->rules_active = true;
     lock(eng);
-    rc = rt_rules_reconcile(eng, false, &res);
-    if (rc < 0) {
-        snprintf(err, errlen, "%s",
-                 res.n_errors ? res.errors[0].message : "cannot install the policy rules");
+    /* what was found, rules included, before anything changes */
+    rc = rt_sync_rules(eng);
+    if (rc == 0)
+        rc = rt_snapshot_take(eng);
+    if (rc < 0)
+        snprintf(err, errlen, "cannot record what a previous run left: %s", rt_strerror(rc));
+    else if ((rc = install_rules(eng, err, errlen)) < 0) {
+        /* a rule it could not install: the ones it did install go too */
+        struct routes_result res = {0};
+        if (rt_snapshot_rules_back(eng, &res) < 0)
+            rt_log(eng, ROUTES_LOG_ERROR,
+                   "the policy rules found at open could not all be put "
+                   "back");
         routes_result_free(&res);
-        unlock_dispatch(eng);
-        goto fail;
     }
-    routes_result_free(&res);
-    rt_log(eng, ROUTES_LOG_INFO,
-           "table %u protocol %u: adopted %zu routes, %zu fail-closed routes and %zu nexthops "
-           "left by a previous run",
-           eng->opts.table, eng->opts.protocol, eng->m.routes.count, eng->m.fallback.count,
-           eng->m.n_nh);
+    if (rc == 0)
+        rt_log(eng, ROUTES_LOG_INFO,
+               "table %u protocol %u: adopted %zu routes, %zu fail-closed routes and %zu "
+               "nexthops left by a previous run",
+               eng->opts.table, eng->opts.protocol, eng->m.routes.count, eng->m.fallback.count,
+               eng->m.n_nh);
     unlock_dispatch(eng);
+    if (rc < 0) {
+        engine_free(eng);
+        return -1;
+    }
     *out = eng;
     return 0;
-fail:
-    engine_free(eng);
-    return -1;
 }
 
 void routes_close(struct routes_engine *eng)
@@ -296,6 +363,8 @@ int routes_timeout_ms(struct routes_engine *eng)
     uint64_t now, due;
     lock(eng);
     due = eng->repair_due_ms;
+    if (eng->shadow_due_ms && (!due || eng->shadow_due_ms < due))
+        due = eng->shadow_due_ms;
     pthread_mutex_unlock(&eng->lock);
     if (!due)
         return -1;
@@ -343,6 +412,73 @@ static void log_errors(struct routes_engine *eng, const struct routes_result *re
         rt_log(eng, ROUTES_LOG_ERROR, "%s", res->errors[i].message);
 }
 
+/* Owned rules back as wanted; 0 or a negative errno. */
+static int repair_rules(struct routes_engine *eng, struct routes_result *res)
+{
+    int rc;
+
+    if (!eng->rules_dirty)
+        return 0;
+    eng->rules_dirty = false;
+    rc = rt_rules_reconcile(eng, !eng->rules_active, res);
+    if (rc > 0) {
+        eng->stats.repairs++;
+        rt_event(eng, ROUTES_EVENT_REPAIRED, NULL, NULL, NULL, "restored %d policy rule(s)", rc);
+        rc = 0;
+    }
+    if (rc < 0)
+        eng->rules_dirty = true;
+    return rc;
+}
+
+/* Everything else: one convergence; logs and counts what it changed. */
+static int repair_converge(struct routes_engine *eng, struct routes_result *res)
+{
+    uint64_t before = res->messages;
+    uint32_t changed;
+    int rc = rt_converge(eng, false, res);
+
+    /* refused requests alone (e.g. a collision) repaired nothing */
+    changed = res->routes_set + res->routes_deleted + res->nexthops_added + res->groups_changed +
+              res->nexthops_deleted;
+    if (res->messages > before && changed) {
+        eng->stats.repairs++;
+        rt_log(eng, ROUTES_LOG_WARN,
+               "repaired: %u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) "
+               "changed, %u nexthop(s) deleted (%llu requests)",
+               res->routes_set, res->routes_deleted, res->nexthops_added, res->groups_changed,
+               res->nexthops_deleted, (unsigned long long)(res->messages - before));
+        rt_event(eng, ROUTES_EVENT_REPAIRED, NULL, NULL, NULL,
+                 "%u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) changed",
+                 res->routes_set, res->routes_deleted, res->nexthops_added, res->groups_changed);
+    }
+    return rc;
+}
+
+/* The pass's errors become the standing problems; a failed pass is retried
+ * after 1 s, 2 s, ... up to RT_REPAIR_RETRY_MAX_MS. */
+static int repair_done(struct routes_engine *eng, int rc, struct routes_result *res)
+{
+    unsigned delay;
+
+    eng->tamper_logs = 0;
+    if (rc >= 0 && !res->n_errors) {
+        eng->repair_failures = 0;
+        rt_problems_set(&eng->pass_problems, res);
+        return 0;
+    }
+    log_errors(eng, res);
+    if (!res->n_errors) {
+        rt_log(eng, ROUTES_LOG_ERROR, "repair failed: %s", rt_strerror(rc));
+        rt_result_add(res, NULL, NULL, NULL, rc, "repair failed: %s (retried)", rt_strerror(rc));
+    }
+    rt_problems_set(&eng->pass_problems, res);
+    eng->repair_failures++;
+    delay = RT_REPAIR_RETRY_MS * eng->repair_failures;
+    rt_schedule_repair(eng, delay > RT_REPAIR_RETRY_MAX_MS ? RT_REPAIR_RETRY_MAX_MS : delay);
+    return -1;
+}
+
 static int repair(struct routes_engine *eng)
 {
     struct routes_result res = {0};
@@ -350,50 +486,11 @@ static int repair(struct routes_engine *eng)
 
     eng->repair_due_ms = 0;
     rc = rt_refresh_mirror(eng);
-    if (rc == 0 && eng->rules_dirty) {
-        eng->rules_dirty = false;
-        rc = rt_rules_reconcile(eng, !eng->rules_active, &res);
-        if (rc > 0) {
-            eng->stats.repairs++;
-            rt_event(eng, ROUTES_EVENT_REPAIRED, NULL, NULL, NULL, "restored %d policy rule(s)",
-                     rc);
-            rc = 0;
-        }
-        if (rc < 0)
-            eng->rules_dirty = true;
-    }
-    if (rc == 0) {
-        uint64_t before = res.messages;
-        uint32_t changed;
-        rc = rt_converge(eng, false, &res);
-        /* refused requests alone (e.g. a collision) repaired nothing */
-        changed = res.routes_set + res.routes_deleted + res.nexthops_added + res.groups_changed +
-                  res.nexthops_deleted;
-        if (res.messages > before && changed) {
-            eng->stats.repairs++;
-            rt_log(eng, ROUTES_LOG_WARN,
-                   "repaired: %u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) "
-                   "changed, %u nexthop(s) deleted (%llu requests)",
-                   res.routes_set, res.routes_deleted, res.nexthops_added, res.groups_changed,
-                   res.nexthops_deleted, (unsigned long long)(res.messages - before));
-            rt_event(eng, ROUTES_EVENT_REPAIRED, NULL, NULL, NULL,
-                     "%u route(s) set, %u deleted, %u nexthop(s) added, %u group(s) changed",
-                     res.routes_set, res.routes_deleted, res.nexthops_added, res.groups_changed);
-        }
-    }
-    eng->tamper_logs = 0;
-    if (rc < 0 || res.n_errors) {
-        unsigned delay;
-        log_errors(eng, &res);
-        if (rc < 0 && !res.n_errors)
-            rt_log(eng, ROUTES_LOG_ERROR, "repair failed: %s", rt_strerror(rc));
-        eng->repair_failures++;
-        delay = RT_REPAIR_RETRY_MS * eng->repair_failures;
-        rt_schedule_repair(eng, delay > RT_REPAIR_RETRY_MAX_MS ? RT_REPAIR_RETRY_MAX_MS : delay);
-        rc = -1;
-    } else {
-        eng->repair_failures = 0;
-    }
+    if (rc == 0)
+        rc = repair_rules(eng, &res);
+    if (rc == 0)
+        rc = repair_converge(eng, &res);
+    rc = repair_done(eng, rc, &res);
     routes_result_free(&res);
     return rc;
 }
@@ -405,8 +502,23 @@ int routes_process_events(struct routes_engine *eng)
     rt_monitor_drain(eng);
     if (eng->repair_due_ms && rt_now_ms() >= eng->repair_due_ms)
         rc = repair(eng);
+    if (eng->shadow_due_ms && rt_now_ms() >= eng->shadow_due_ms)
+        rt_shadow_recheck(eng);
     unlock_dispatch(eng);
     return rc;
+}
+
+size_t routes_get_problems(struct routes_engine *eng, struct routes_result *res)
+{
+    struct routes_result rules = {0};
+
+    memset(res, 0, sizeof(*res));
+    lock(eng);
+    rt_problems_set(res, &eng->pass_problems);
+    rt_problems_set(&rules, &eng->rule_problems);
+    pthread_mutex_unlock(&eng->lock);
+    rt_result_merge(res, &rules);
+    return res->n_errors;
 }
 
 void routes_get_stats(struct routes_engine *eng, struct routes_stats *stats)

@@ -58,6 +58,22 @@ void rt_result_merge(struct routes_result *dst, struct routes_result *src)
     memset(src, 0, sizeof(*src));
 }
 
+void rt_problems_set(struct routes_result *dst, const struct routes_result *src)
+{
+    struct routes_error *copy = NULL;
+
+    if (src->n_errors) {
+        copy = malloc(src->n_errors * sizeof(*copy));
+        if (!copy)
+            return; /* keeps the previous list: stale, not lost */
+        memcpy(copy, src->errors, src->n_errors * sizeof(*copy));
+    }
+    free(dst->errors);
+    memset(dst, 0, sizeof(*dst));
+    dst->errors = copy;
+    dst->n_errors = src->n_errors;
+}
+
 void routes_result_free(struct routes_result *res)
 {
     if (!res)

@@ -55,6 +55,13 @@ bool rt_prefix_contains(const struct rt_prefix *outer, const struct rt_prefix *i
 bool rt_addr_in_subnet(int family, const uint8_t *addr, const uint8_t *net, unsigned plen);
 uint64_t rt_prefix_hash(const struct rt_prefix *p);
 
+/* ---- ifname.c ------------------------------------------------------------ */
+
+/* in as text for a message: bytes outside printable ASCII and '\' as \xNN,
+ * cut with "...(N bytes)" when it does not fit len; returns out */
+const char *rt_name_escape(const char *in, char *out, size_t len);
+#define RT_ESCAPED_MAX (ROUTES_NAME_MAX * 4 + 32)
+
 /* ---- model.c: desired state -------------------------------------------- */
 
 struct rt_path {
@@ -65,6 +72,8 @@ struct rt_path {
     unsigned priority;
     unsigned weight;
 };
+
+struct rt_rtable;
 
 struct rt_site {
     char *name;
@@ -78,8 +87,9 @@ struct rt_site {
 struct routes_state {
     struct rt_site *sites;
     size_t n_sites, cap_sites;
-    struct rt_prefix *bypass; /* host prefixes thrown out of the table */
+    struct rt_prefix *bypass; /* prefixes thrown out of the table */
     size_t n_bypass, cap_bypass;
+    struct rt_rtable *bypass_set; /* the same, for lookups (NULL: none yet) */
 };
 
 /* A path carries family f when it has a gateway of f or no gateway at all. */
@@ -254,6 +264,15 @@ struct nl_msg *rt_msg_rule(int type, const struct rt_rule *r, uint8_t protocol, 
 struct nl_msg *rt_msg_rule_dump(int family);
 /* Parses a rule; *protocol receives FRA_PROTOCOL (0 when absent). */
 int rt_parse_rule(struct nlmsghdr *hdr, struct rt_rule *r, uint8_t *protocol);
+/* A rule of any protocol, with what decides whether it shadows ours. */
+struct rt_rule_info {
+    struct rt_rule r;
+    uint8_t protocol;
+    uint8_t action;       /* FR_ACT_* */
+    uint32_t goto_target; /* FR_ACT_GOTO: the priority it jumps to */
+    bool narrowed;        /* matches only some packets (selectors) or suppresses results */
+};
+int rt_parse_rule_info(struct nlmsghdr *hdr, struct rt_rule_info *ri);
 bool rt_rule_eq(const struct rt_rule *a, const struct rt_rule *b);
 void rt_rule_describe(const struct rt_rule *r, char *buf, size_t len);
 int rt_rule_from_spec(const struct routes_rule_spec *spec, uint32_t table, struct rt_rule *r,
@@ -406,6 +425,13 @@ struct rt_plan_cfg {
 int rt_plan_build(struct rt_plan *plan, const struct rt_tsite *sites, size_t n_sites,
                   struct rt_mirror *m, const struct rt_plan_cfg *cfg);
 void rt_plan_free(struct rt_plan *plan);
+int rt_plan_push(struct rt_plan *plan, enum rt_phase ph, const struct rt_op *op);
+/* id is a planned group or cover group of a site */
+bool rt_gid_planned(const struct rt_plan *plan, uint32_t id);
+/* diff_del.c: owned objects no site wants (not marked with epoch), each the
+ * deletion of the site that had it; keep: single nexthops the plan uses */
+int rt_plan_deletions(struct rt_plan *plan, const struct rt_tsite *sites, size_t n_sites,
+                      struct rt_mirror *m, uint32_t epoch, const uint32_t *keep, size_t n_keep);
 /* Members a site gets for a family from its usable paths (blackhole: n=0). */
 size_t rt_select_members(const struct rt_tsite *s, int fam, int *paths);
 
@@ -417,6 +443,36 @@ int rt_result_add(struct routes_result *res, const char *site, const char *path,
 void rt_result_merge(struct routes_result *dst, struct routes_result *src);
 const char *rt_strerror(int negerr);
 
+/* ---- lock.c: one engine per table and protocol in a network namespace ---- */
+
+struct rt_lock {
+    int fd[4]; /* table, table+owner, protocol, protocol+owner; -1: none */
+};
+
+/* 0, or -EBUSY with err ("table 1160 is already held ...") */
+int rt_lock_take(struct rt_lock *l, const struct routes_options *o, char *err, size_t errlen);
+void rt_lock_release(struct rt_lock *l);
+/* free, or held by an engine of o->owner: 0; else -EBUSY with err */
+int rt_lock_check(const struct routes_options *o, char *err, size_t errlen);
+
+/* ---- revert.c: what routes_open() found ---------------------------------- */
+
+struct rt_snapshot {
+    bool taken; /* from routes_open() until the first apply succeeds */
+    struct rt_nh *nh;
+    size_t n_nh;
+    struct rt_rtable routes, fallback, bypass;
+    struct rt_rule *rules; /* owned rules */
+    size_t n_rules;
+};
+
+/* eng->found = the mirror (nexthops, routes, rules) as it is now */
+int rt_snapshot_take(struct routes_engine *eng);
+void rt_snapshot_free(struct rt_snapshot *s);
+/* the rules as found: the snapshot's become the wanted ones, and the owned
+ * rules follow (0, or a negative errno with the failures in res) */
+int rt_snapshot_rules_back(struct routes_engine *eng, struct routes_result *res);
+
 /* ---- engine.c ------------------------------------------------------------ */
 
 struct rt_event_q {
@@ -427,6 +483,8 @@ struct rt_event_q {
 
 struct routes_engine {
     pthread_mutex_t lock;
+    struct rt_lock held;      /* the table and protocol, for the engine's life */
+    struct rt_snapshot found; /* what open adopted, until an apply succeeds */
     struct routes_options opts;
     struct rt_rule *want_rules;
     size_t n_want_rules;
@@ -444,6 +502,12 @@ struct routes_engine {
     uint64_t repair_due_ms; /* 0: nothing scheduled */
     unsigned repair_failures;
     unsigned tamper_logs; /* per repair pass */
+    /* standing problems (routes_get_problems): the errors of the last
+     * repair or health pass, and rules of others shadowing ours */
+    struct routes_result pass_problems, rule_problems;
+    uint64_t shadow_due_ms;  /* rules of others to check again then (0: no) */
+    uint32_t *shadow_tables; /* the tables of rules that compete with ours */
+    size_t n_shadow_tables;
     struct rt_event_q *evq;
     size_t n_evq, cap_evq;
     struct {
@@ -461,6 +525,11 @@ void rt_event(struct routes_engine *eng, enum routes_event_type type, const char
     __attribute__((format(printf, 6, 7)));
 uint64_t rt_now_ms(void);
 void rt_schedule_repair(struct routes_engine *eng, unsigned delay_ms);
+/* a rule of others, or a table such a rule looks up, changed: the rules
+ * that shadow the engine's are checked again in 200 ms (bursts coalesce) */
+void rt_schedule_shadow(struct routes_engine *eng);
+/* dst becomes a copy of the errors of src (dst's old ones freed) */
+void rt_problems_set(struct routes_result *dst, const struct routes_result *src);
 
 #define RT_N_DEFAULT_RULES 2
 extern const struct routes_rule_spec rt_default_rules[RT_N_DEFAULT_RULES];
@@ -469,6 +538,15 @@ void rt_lock(struct routes_engine *eng);
 void rt_unlock_dispatch(struct routes_engine *eng);
 /* Re-dumps what notifications could not tell (overflow, silent flushes). */
 int rt_refresh_mirror(struct routes_engine *eng);
+
+/* ---- gateway.c ------------------------------------------------------------ */
+
+/* Whether gw can be the next hop of a path on link l now (a neighbour's
+ * address on a connected subnet: not this host's, not a subnet's network
+ * or broadcast address, not multicast); false with the reason in why
+ * ("next hop ... (expected ...)"). */
+bool rt_gw_usable(const struct rt_mirror *m, const struct rt_link *l, int family, const uint8_t *gw,
+                  char *why, size_t len);
 
 /* ---- target.c ------------------------------------------------------------ */
 
@@ -493,6 +571,26 @@ int rt_sync_owned(struct routes_engine *eng); /* nexthops + routes of our table 
 int rt_sync_nexthops(struct routes_engine *eng);
 int rt_sync_rules(struct routes_engine *eng);
 int rt_check_conflicts(struct routes_engine *eng, char *err, size_t errlen);
+
+/* ---- shadow.c: rules of others consulted before the engine's ------------- */
+
+/* Dumps every rule: a rule of others that takes traffic of the prefixes
+ * (pfx: the sites') at the priority of one of the engine's rules
+ * (want_rules) goes to same, one consulted earlier to before (sentences);
+ * their tables become the watched ones. 0 or a negative errno. */
+int rt_rules_shadow(struct routes_engine *eng, const struct rt_prefix *pfx, size_t n_pfx,
+                    struct routes_result *same, struct routes_result *before);
+/* The same for routes_open()/routes_precheck(): -EEXIST with err set to the
+ * first rule at our priority; before (may be NULL) gets the others. */
+int rt_rules_shadow_check(struct routes_engine *eng, const struct rt_prefix *pfx, size_t n_pfx,
+                          struct routes_result *before, char *err, size_t errlen);
+/* Again, against the engine's sites: the rule problems are replaced (the
+ * new ones logged). */
+void rt_shadow_recheck(struct routes_engine *eng);
+/* every prefix of a state (malloc'd; NULL with *n 0 when none) */
+struct rt_prefix *rt_state_prefixes(const struct routes_state *st, size_t *n);
+/* a table looked up by a rule that competes with ours */
+bool rt_table_watched(const struct routes_engine *eng, uint32_t table);
 /* Makes owned rules match the wanted ones. */
 int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes_result *res);
 
@@ -501,6 +599,9 @@ int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes
 /* Plans and executes for eng->sites; marks failed sites (tsite.failed) and
  * records errors. Commits planned group ids of successful sites. */
 int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_result *res);
+/* Sends a plan, phase by phase (the mirror follows every acknowledgement);
+ * 0, or the transport's negative errno (sites with unsent requests fail). */
+int rt_execute(struct routes_engine *eng, struct rt_plan *plan, struct routes_result *res);
 
 /* ---- monitor.c ----------------------------------------------------------- */
 

@@ -39,6 +39,9 @@ void routes_state_free(struct routes_state *st)
         rt_site_clear(&st->sites[i]);
     free(st->sites);
     free(st->bypass);
+    if (st->bypass_set)
+        rt_rtable_free(st->bypass_set);
+    free(st->bypass_set);
     free(st);
 }
 
@@ -55,23 +58,32 @@ size_t routes_state_bypass_count(const struct routes_state *st)
 void routes_state_clear_bypass(struct routes_state *st)
 {
     st->n_bypass = 0;
+    if (st->bypass_set)
+        rt_rtable_clear(st->bypass_set);
 }
 
 int routes_state_add_bypass(struct routes_state *st, const char *addr, char *err, size_t errlen)
 {
     struct rt_prefix p;
-    int family = addr && strchr(addr, ':') ? AF_INET6 : AF_INET;
-    uint8_t a[16];
+    char why[200], shown[RT_ESCAPED_MAX];
 
-    if (!addr || rt_addr_parse(family, addr, a) < 0) {
-        snprintf(err, errlen, "bypass address '%s' is not an IPv4 or IPv6 address",
-                 addr ? addr : "(null)");
+    if (!addr || rt_prefix_parse(addr, &p, why, sizeof(why)) < 0) {
+        snprintf(err, errlen,
+                 "bypass '%s' is not an IPv4 or IPv6 address or prefix (expected e.g. "
+                 "198.51.100.2 or 198.51.100.0/28, no host bits)",
+                 rt_name_escape(addr, shown, sizeof(shown)));
         return -EINVAL;
     }
-    rt_prefix_make(family, a, (unsigned)rt_addr_len(family) * 8, &p, err, errlen);
-    for (size_t i = 0; i < st->n_bypass; i++)
-        if (rt_prefix_eq(&st->bypass[i], &p))
-            return 0;
+    if (!st->bypass_set && !(st->bypass_set = calloc(1, sizeof(*st->bypass_set)))) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
+    if (rt_rtable_get(st->bypass_set, &p))
+        return 0; /* a duplicate */
+    if (rt_rtable_set(st->bypass_set, &p, 0) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
     if (st->n_bypass == st->cap_bypass) {
         size_t cap = st->cap_bypass ? st->cap_bypass * 2 : 8;
         struct rt_prefix *n = realloc(st->bypass, cap * sizeof(*n));
@@ -91,8 +103,10 @@ static bool valid_name(const char *name)
     size_t len = name ? strlen(name) : 0;
     if (len == 0 || len >= ROUTES_NAME_MAX)
         return false;
+    /* printable ASCII only: names appear in log lines and messages */
     for (size_t i = 0; i < len; i++)
-        if ((unsigned char)name[i] < 0x21 || name[i] == '"' || name[i] == '\\')
+        if ((unsigned char)name[i] < 0x21 || (unsigned char)name[i] >= 0x7f || name[i] == '"' ||
+            name[i] == '\\')
             return false;
     return true;
 }
@@ -101,8 +115,9 @@ int routes_state_add_site(struct routes_state *st, const char *name, char *err, 
 {
     struct rt_site *s;
     if (!valid_name(name)) {
+        char shown[RT_ESCAPED_MAX];
         snprintf(err, errlen, "site name '%s' is invalid (expected 1..%d printable characters)",
-                 name ? name : "(null)", ROUTES_NAME_MAX - 1);
+                 rt_name_escape(name, shown, sizeof(shown)), ROUTES_NAME_MAX - 1);
         return -1;
     }
     for (size_t i = 0; i < st->n_sites; i++) {
@@ -140,18 +155,15 @@ static struct rt_site *get_site(struct routes_state *st, int site, char *err, si
     return &st->sites[site];
 }
 
-int routes_state_add_path(struct routes_state *st, int site, const struct routes_path_spec *spec,
-                          char *err, size_t errlen)
+/* What a path spec must be before it is added to site s: 0 or -EINVAL. */
+static int check_path_spec(const struct rt_site *s, const struct routes_path_spec *spec, char *err,
+                           size_t errlen)
 {
-    struct rt_site *s = get_site(st, site, err, errlen);
-    struct rt_path *p;
-    const char *gws[RT_NFAM];
+    char shown[RT_ESCAPED_MAX];
 
-    if (!s)
-        return -EINVAL;
     if (!valid_name(spec->name)) {
         snprintf(err, errlen, "site '%s': path name '%s' is invalid", s->name,
-                 spec->name ? spec->name : "(null)");
+                 rt_name_escape(spec->name, shown, sizeof(shown)));
         return -EINVAL;
     }
     if (rt_site_find_path(s, spec->name) >= 0) {
@@ -163,9 +175,10 @@ int routes_state_add_path(struct routes_state *st, int site, const struct routes
                  spec->name, ROUTES_MAX_PATHS);
         return -EINVAL;
     }
-    if (!spec->dev || !*spec->dev || strlen(spec->dev) >= IF_NAMESIZE) {
-        snprintf(err, errlen, "site '%s' path '%s': interface name '%s' is invalid", s->name,
-                 spec->name, spec->dev ? spec->dev : "(none)");
+    if (!routes_ifname_valid(spec->dev)) {
+        snprintf(err, errlen, "site '%s' path '%s': interface name '%s' is invalid (expected %s)",
+                 s->name, spec->name, rt_name_escape(spec->dev, shown, sizeof(shown)),
+                 ROUTES_IFNAME_RULE);
         return -EINVAL;
     }
     if (spec->weight > 255) {
@@ -173,20 +186,44 @@ int routes_state_add_path(struct routes_state *st, int site, const struct routes
                  s->name, spec->name, spec->weight);
         return -EINVAL;
     }
-    p = &s->paths[s->n_paths];
-    memset(p, 0, sizeof(*p));
-    gws[RT_FAM_V4] = spec->gateway4;
-    gws[RT_FAM_V6] = spec->gateway6;
+    return 0;
+}
+
+/* the spec's gateways into p (none: a device path) */
+static int parse_gateways(const struct rt_site *s, const struct routes_path_spec *spec,
+                          struct rt_path *p, char *err, size_t errlen)
+{
+    const char *gws[RT_NFAM] = {[RT_FAM_V4] = spec->gateway4, [RT_FAM_V6] = spec->gateway6};
+
     for (int f = 0; f < RT_NFAM; f++) {
+        char shown[RT_ESCAPED_MAX];
         if (!gws[f] || !*gws[f])
             continue;
         if (rt_addr_parse(rt_fam_af(f), gws[f], p->gw[f]) < 0) {
             snprintf(err, errlen, "site '%s' path '%s': gateway '%s' is not an %s address", s->name,
-                     spec->name, gws[f], f == RT_FAM_V4 ? "IPv4" : "IPv6");
+                     spec->name, rt_name_escape(gws[f], shown, sizeof(shown)),
+                     f == RT_FAM_V4 ? "IPv4" : "IPv6");
             return -EINVAL;
         }
         p->has_gw[f] = true;
     }
+    return 0;
+}
+
+int routes_state_add_path(struct routes_state *st, int site, const struct routes_path_spec *spec,
+                          char *err, size_t errlen)
+{
+    struct rt_site *s = get_site(st, site, err, errlen);
+    struct rt_path *p;
+
+    if (!s)
+        return -EINVAL;
+    if (check_path_spec(s, spec, err, errlen) < 0)
+        return -EINVAL;
+    p = &s->paths[s->n_paths];
+    memset(p, 0, sizeof(*p));
+    if (parse_gateways(s, spec, p, err, errlen) < 0)
+        return -EINVAL;
     p->name = strdup(spec->name);
     p->dev = strdup(spec->dev);
     if (!p->name || !p->dev) {
@@ -354,47 +391,62 @@ static int report_overlap(struct issues *is, const struct routes_state *st, cons
     return 0;
 }
 
-static int check_overlaps(struct issues *is, const struct routes_state *st)
+/* site r lists prefix r twice (the one before it in sorted order) */
+static int report_duplicate(struct issues *is, const struct routes_state *st, const struct ref *r)
 {
-    size_t total = 0, n = 0, depth = 0;
-    struct ref *refs, **stack;
-    int rc = 0;
+    struct rt_issue *i;
+    char pb[64];
 
+    if (is->site_reported[r->site])
+        return 0;
+    is->site_reported[r->site] = true;
+    i = issue_new(is, r->site);
+    if (!i)
+        return -ENOMEM;
+    rt_prefix_format(&r->p, pb, sizeof(pb));
+    i->prefix = r->p;
+    i->has_prefix = true;
+    snprintf(i->message, sizeof(i->message),
+             "site '%s' lists prefix %s twice (expected each prefix once)", st->sites[r->site].name,
+             pb);
+    return 0;
+}
+
+/* every prefix of every site, sorted by address then length: a prefix's
+ * containers precede it (malloc'd; *n of them) */
+static struct ref *sorted_refs(const struct routes_state *st, size_t *n)
+{
+    size_t total = 0;
+    struct ref *refs;
+
+    *n = 0;
     for (size_t s = 0; s < st->n_sites; s++)
         total += st->sites[s].n_pfx;
-    if (!total)
-        return 0;
-    refs = malloc(total * sizeof(*refs));
-    stack = malloc(total * sizeof(*stack));
+    refs = malloc((total ? total : 1) * sizeof(*refs));
+    if (!refs)
+        return NULL;
+    for (size_t s = 0; s < st->n_sites; s++)
+        for (size_t i = 0; i < st->sites[s].n_pfx; i++)
+            refs[(*n)++] = (struct ref){.p = st->sites[s].pfx[i], .site = (uint32_t)s};
+    qsort(refs, *n, sizeof(*refs), ref_cmp);
+    return refs;
+}
+
+static int check_overlaps(struct issues *is, const struct routes_state *st)
+{
+    size_t n, depth = 0;
+    struct ref *refs = sorted_refs(st, &n), **stack = malloc((n ? n : 1) * sizeof(*stack));
+    int rc = 0;
+
     if (!refs || !stack) {
         free(refs);
         free(stack);
         return -ENOMEM;
     }
-    for (size_t s = 0; s < st->n_sites; s++)
-        for (size_t i = 0; i < st->sites[s].n_pfx; i++)
-            refs[n++] = (struct ref){.p = st->sites[s].pfx[i], .site = (uint32_t)s};
-    /* sorted by address then length: a prefix's containers precede it */
-    qsort(refs, n, sizeof(*refs), ref_cmp);
     for (size_t i = 0; i < n && rc == 0; i++) {
         struct ref *r = &refs[i];
         if (i > 0 && rt_prefix_eq(&refs[i - 1].p, &r->p) && refs[i - 1].site == r->site) {
-            char pb[64];
-            struct rt_issue *is1;
-            if (is->site_reported[r->site])
-                continue;
-            is->site_reported[r->site] = true;
-            is1 = issue_new(is, r->site);
-            if (!is1) {
-                rc = -ENOMEM;
-                break;
-            }
-            rt_prefix_format(&r->p, pb, sizeof(pb));
-            is1->prefix = r->p;
-            is1->has_prefix = true;
-            snprintf(is1->message, sizeof(is1->message),
-                     "site '%s' lists prefix %s twice (expected each prefix once)",
-                     st->sites[r->site].name, pb);
+            rc = report_duplicate(is, st, r);
             continue;
         }
         while (depth && !rt_prefix_contains(&stack[depth - 1]->p, &r->p))
@@ -418,27 +470,76 @@ static int check_overlaps(struct issues *is, const struct routes_state *st)
  * the longer throw route wins.) */
 static int check_bypass(struct issues *is, const struct routes_state *st)
 {
-    for (size_t s = 0; s < st->n_sites; s++) {
+    for (size_t s = 0; s < st->n_sites && st->bypass_set; s++) {
         const struct rt_site *site = &st->sites[s];
         for (size_t i = 0; i < site->n_pfx && !is->site_reported[s]; i++) {
-            for (size_t b = 0; b < st->n_bypass; b++) {
-                struct rt_issue *x;
-                char pb[64];
-                if (!rt_prefix_eq(&site->pfx[i], &st->bypass[b]))
-                    continue;
-                x = issue_new(is, s);
-                if (!x)
-                    return -ENOMEM;
-                is->site_reported[s] = true;
-                x->prefix = site->pfx[i];
-                x->has_prefix = true;
-                rt_prefix_format(&site->pfx[i], pb, sizeof(pb));
-                snprintf(x->message, sizeof(x->message),
-                         "site '%s' prefix %s is the address of a VPN peer (expected prefixes "
-                         "that leave the peers' own addresses out); site '%s' not applied",
-                         site->name, pb, site->name);
-                break;
-            }
+            struct rt_issue *x;
+            char pb[64];
+            if (!rt_rtable_get(st->bypass_set, &site->pfx[i]))
+                continue;
+            x = issue_new(is, s);
+            if (!x)
+                return -ENOMEM;
+            is->site_reported[s] = true;
+            x->prefix = site->pfx[i];
+            x->has_prefix = true;
+            rt_prefix_format(&site->pfx[i], pb, sizeof(pb));
+            snprintf(x->message, sizeof(x->message),
+                     "site '%s' prefix %s is the address of a VPN peer (expected prefixes that "
+                     "leave the peers' own addresses out); site '%s' not applied",
+                     site->name, pb, site->name);
+        }
+    }
+    return 0;
+}
+
+/* A family of site s that has prefixes but no path to carry them. */
+static int uncarried_family(struct issues *is, const struct rt_site *site, size_t s, int f)
+{
+    struct rt_issue *i;
+    char pb[64];
+
+    is->site_reported[s] = true;
+    i = issue_new(is, s);
+    if (!i)
+        return -ENOMEM;
+    for (size_t k = 0; k < site->n_pfx; k++) {
+        if (rt_fam_index(site->pfx[k].family) == f) {
+            i->prefix = site->pfx[k];
+            i->has_prefix = true;
+            break;
+        }
+    }
+    rt_prefix_format(&i->prefix, pb, sizeof(pb));
+    snprintf(i->message, sizeof(i->message),
+             "site '%s' has %s prefixes (e.g. %s) but no path can carry them (expected a path "
+             "with gateway%s or a tunnel device without gateway)",
+             site->name, f == RT_FAM_V4 ? "IPv4" : "IPv6", pb, f == RT_FAM_V4 ? "4" : "6");
+    return 0;
+}
+
+/* Sites with prefixes but no path, or a family no path carries. */
+static int check_paths(struct issues *is, const struct routes_state *st)
+{
+    for (size_t s = 0; s < st->n_sites; s++) {
+        const struct rt_site *site = &st->sites[s];
+        if (site->n_pfx && !site->n_paths) {
+            struct rt_issue *i = issue_new(is, s);
+            if (!i)
+                return -ENOMEM;
+            is->site_reported[s] = true;
+            snprintf(i->message, sizeof(i->message),
+                     "site '%s' has prefixes but no path (expected at least one path)", site->name);
+            continue;
+        }
+        for (int f = 0; f < RT_NFAM; f++) {
+            bool carried = false;
+            if (!site->n_fam[f])
+                continue;
+            for (size_t p = 0; p < site->n_paths; p++)
+                carried |= rt_path_carries(&site->paths[p], f);
+            if (!carried && uncarried_family(is, site, s, f) < 0)
+                return -ENOMEM;
         }
     }
     return 0;
@@ -447,61 +548,19 @@ static int check_bypass(struct issues *is, const struct routes_state *st)
 long rt_state_validate(const struct routes_state *st, struct rt_issue **out)
 {
     struct issues is = {0};
+
     *out = NULL;
     if (st->n_sites) {
         is.site_reported = calloc(st->n_sites, sizeof(bool));
         if (!is.site_reported)
             return -1;
     }
-    for (size_t s = 0; s < st->n_sites; s++) {
-        const struct rt_site *site = &st->sites[s];
-        if (site->n_pfx && !site->n_paths) {
-            struct rt_issue *i = issue_new(&is, s);
-            if (!i)
-                goto oom;
-            is.site_reported[s] = true;
-            snprintf(i->message, sizeof(i->message),
-                     "site '%s' has prefixes but no path (expected at least one path)", site->name);
-            continue;
-        }
-        for (int f = 0; f < RT_NFAM; f++) {
-            bool carried = false;
-            struct rt_issue *i;
-            if (!site->n_fam[f])
-                continue;
-            for (size_t p = 0; p < site->n_paths; p++)
-                carried |= rt_path_carries(&site->paths[p], f);
-            if (carried)
-                continue;
-            is.site_reported[s] = true;
-            i = issue_new(&is, s);
-            if (!i)
-                goto oom;
-            for (size_t k = 0; k < site->n_pfx; k++) {
-                if (rt_fam_index(site->pfx[k].family) == f) {
-                    i->prefix = site->pfx[k];
-                    i->has_prefix = true;
-                    break;
-                }
-            }
-            {
-                char pb[64];
-                rt_prefix_format(&i->prefix, pb, sizeof(pb));
-                snprintf(i->message, sizeof(i->message),
-                         "site '%s' has %s prefixes (e.g. %s) but no path can carry them "
-                         "(expected a path with gateway%s or a tunnel device without gateway)",
-                         site->name, f == RT_FAM_V4 ? "IPv4" : "IPv6", pb,
-                         f == RT_FAM_V4 ? "4" : "6");
-            }
-        }
+    if (check_paths(&is, st) < 0 || check_bypass(&is, st) < 0 || check_overlaps(&is, st) < 0) {
+        free(is.site_reported);
+        free(is.v);
+        return -1;
     }
-    if (check_bypass(&is, st) < 0 || check_overlaps(&is, st) < 0)
-        goto oom;
     free(is.site_reported);
     *out = is.v;
     return (long)is.n;
-oom:
-    free(is.site_reported);
-    free(is.v);
-    return -1;
 }

@@ -151,83 +151,129 @@ static void on_addr(struct routes_engine *eng, struct nlmsghdr *hdr)
     }
 }
 
+/* one of our throw routes added or deleted by someone else: true when the
+ * mirror changed (a repair is due) */
+static bool throw_changed(struct routes_engine *eng, struct nlmsghdr *hdr,
+                          const struct rt_route_msg *r, const char *p)
+{
+    bool had = rt_rtable_get(&eng->m.bypass, &r->dst) != NULL;
+
+    if (hdr->nlmsg_type == RTM_DELROUTE ? !rt_rtable_del(&eng->m.bypass, &r->dst) : had)
+        return false;
+    if (hdr->nlmsg_type != RTM_DELROUTE)
+        rt_rtable_set(&eng->m.bypass, &r->dst, 0);
+    if (eng->tamper_logs++ < RT_TAMPER_LOGS)
+        rt_log(eng, ROUTES_LOG_WARN, "owned throw route %s table %u was %s by netlink port %u", p,
+               r->table, hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "added", hdr->nlmsg_pid);
+    return true;
+}
+
+/* one of our covers changed or deleted */
+static bool cover_changed(struct routes_engine *eng, struct nlmsghdr *hdr,
+                          const struct rt_route_msg *r, const char *p)
+{
+    const struct rt_rentry *e = rt_rtable_get(&eng->m.fallback, &r->dst);
+    uint32_t nhid = r->has_nhid ? r->nhid : 0;
+
+    if (hdr->nlmsg_type == RTM_DELROUTE ? !rt_rtable_del(&eng->m.fallback, &r->dst)
+                                        : e && e->nhid == nhid)
+        return false;
+    if (hdr->nlmsg_type != RTM_DELROUTE)
+        rt_rtable_set(&eng->m.fallback, &r->dst, nhid);
+    if (eng->tamper_logs++ >= RT_TAMPER_LOGS)
+        ; /* the repair logs the totals */
+    else if (hdr->nlmsg_pid == 0 && hdr->nlmsg_type == RTM_DELROUTE)
+        rt_log(eng, ROUTES_LOG_INFO,
+               "owned cover route %s table %u was removed by the kernel (its cover group "
+               "went away)",
+               p, r->table);
+    else
+        rt_log(eng, ROUTES_LOG_WARN,
+               "owned cover route %s table %u metric %u was %s by netlink port %u", p, r->table,
+               ROUTES_FALLBACK_METRIC, hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "changed",
+               hdr->nlmsg_pid);
+    return true;
+}
+
+/* one of our group routes changed or deleted */
+static bool route_changed(struct routes_engine *eng, struct nlmsghdr *hdr,
+                          const struct rt_route_msg *r, const char *p)
+{
+    const struct rt_rentry *e;
+
+    if (hdr->nlmsg_type != RTM_DELROUTE) {
+        e = rt_rtable_get(&eng->m.routes, &r->dst);
+        if (e && r->has_nhid && e->nhid == r->nhid)
+            return false;
+        rt_rtable_set(&eng->m.routes, &r->dst, r->has_nhid ? r->nhid : 0);
+        if (eng->tamper_logs++ < RT_TAMPER_LOGS)
+            rt_log(eng, ROUTES_LOG_WARN, "owned route %s table %u was changed by netlink port %u",
+                   p, r->table, hdr->nlmsg_pid);
+        return true;
+    }
+    if (!rt_rtable_del(&eng->m.routes, &r->dst))
+        return false;
+    /* port 0 is the kernel itself: the route went with its group (a link
+     * went down; IPv6 says so, IPv4 does not) -- not tampering, and the
+     * link event that follows explains it */
+    if (eng->tamper_logs++ >= RT_TAMPER_LOGS)
+        return true;
+    if (hdr->nlmsg_pid == 0)
+        rt_log(eng, ROUTES_LOG_INFO,
+               "owned route %s table %u was removed by the kernel (its group went away)", p,
+               r->table);
+    else
+        rt_log(eng, ROUTES_LOG_WARN, "owned route %s table %u was deleted by netlink port %u", p,
+               r->table, hdr->nlmsg_pid);
+    return true;
+}
+
+/* someone else's route in our table: if it replaced one of ours, only a
+ * dump tells what is left */
+static bool foreign_route(struct routes_engine *eng, struct nlmsghdr *hdr,
+                          const struct rt_route_msg *r, const char *p)
+{
+    if (!rt_rtable_get(&eng->m.routes, &r->dst) && !rt_rtable_get(&eng->m.fallback, &r->dst) &&
+        !rt_rtable_get(&eng->m.bypass, &r->dst)) {
+        /* gone while a repair keeps failing (a collision): retry now */
+        if (hdr->nlmsg_type == RTM_DELROUTE && eng->repair_failures)
+            rt_schedule_repair(eng, eng->opts.repair_delay_ms);
+        return false;
+    }
+    if (eng->tamper_logs++ < RT_TAMPER_LOGS)
+        rt_log(eng, ROUTES_LOG_WARN,
+               "route %s table %u proto %u from netlink port %u collides with an owned route", p,
+               r->table, r->protocol, hdr->nlmsg_pid);
+    eng->resync_needed = true;
+    return true;
+}
+
 static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
 {
     struct rt_route_msg r;
     char p[64];
-    if (rt_parse_route(hdr, &r) != 1 || r.table != eng->opts.table)
+    bool changed;
+
+    if (rt_parse_route(hdr, &r) != 1)
         return;
-    rt_prefix_format(&r.dst, p, sizeof(p));
-    if (r.protocol == eng->opts.protocol && r.type == RTN_THROW) {
-        bool had = rt_rtable_get(&eng->m.bypass, &r.dst) != NULL;
-        if (hdr->nlmsg_type == RTM_DELROUTE ? !rt_rtable_del(&eng->m.bypass, &r.dst) : had)
-            return;
-        if (hdr->nlmsg_type != RTM_DELROUTE)
-            rt_rtable_set(&eng->m.bypass, &r.dst, 0);
-        if (eng->tamper_logs++ < RT_TAMPER_LOGS)
-            rt_log(eng, ROUTES_LOG_WARN, "owned throw route %s table %u was %s by netlink port %u",
-                   p, r.table, hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "added",
-                   hdr->nlmsg_pid);
-    } else if (r.protocol == eng->opts.protocol && rt_route_is_fallback(&r)) {
-        const struct rt_rentry *e = rt_rtable_get(&eng->m.fallback, &r.dst);
-        uint32_t nhid = r.has_nhid ? r.nhid : 0;
-        if (hdr->nlmsg_type == RTM_DELROUTE ? !rt_rtable_del(&eng->m.fallback, &r.dst)
-                                            : e && e->nhid == nhid)
-            return;
-        if (hdr->nlmsg_type != RTM_DELROUTE)
-            rt_rtable_set(&eng->m.fallback, &r.dst, nhid);
-        if (eng->tamper_logs++ >= RT_TAMPER_LOGS)
-            ; /* the repair logs the totals */
-        else if (hdr->nlmsg_pid == 0 && hdr->nlmsg_type == RTM_DELROUTE)
-            rt_log(eng, ROUTES_LOG_INFO,
-                   "owned cover route %s table %u was removed by the kernel (its cover group "
-                   "went away)",
-                   p, r.table);
-        else
-            rt_log(eng, ROUTES_LOG_WARN,
-                   "owned cover route %s table %u metric %u was %s by netlink port %u", p, r.table,
-                   ROUTES_FALLBACK_METRIC, hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "changed",
-                   hdr->nlmsg_pid);
-    } else if (r.protocol == eng->opts.protocol) {
-        if (hdr->nlmsg_type == RTM_DELROUTE) {
-            if (!rt_rtable_del(&eng->m.routes, &r.dst))
-                return;
-            /* port 0 is the kernel itself: the route went with its group
-             * (a link went down; IPv6 says so, IPv4 does not) -- not
-             * tampering, and the link event that follows explains it */
-            if (hdr->nlmsg_pid == 0) {
-                if (eng->tamper_logs++ < RT_TAMPER_LOGS)
-                    rt_log(eng, ROUTES_LOG_INFO,
-                           "owned route %s table %u was removed by the kernel (its group went "
-                           "away)",
-                           p, r.table);
-            } else if (eng->tamper_logs++ < RT_TAMPER_LOGS)
-                rt_log(eng, ROUTES_LOG_WARN,
-                       "owned route %s table %u was deleted by netlink port %u", p, r.table,
-                       hdr->nlmsg_pid);
-        } else {
-            const struct rt_rentry *e = rt_rtable_get(&eng->m.routes, &r.dst);
-            if (e && r.has_nhid && e->nhid == r.nhid)
-                return;
-            rt_rtable_set(&eng->m.routes, &r.dst, r.has_nhid ? r.nhid : 0);
-            if (eng->tamper_logs++ < RT_TAMPER_LOGS)
-                rt_log(eng, ROUTES_LOG_WARN,
-                       "owned route %s table %u was changed by netlink port %u", p, r.table,
-                       hdr->nlmsg_pid);
-        }
-    } else {
-        /* someone else's route in our table: if it replaced one of ours,
-         * only a dump tells what is left */
-        if (!rt_rtable_get(&eng->m.routes, &r.dst) && !rt_rtable_get(&eng->m.fallback, &r.dst) &&
-            !rt_rtable_get(&eng->m.bypass, &r.dst))
-            return;
-        if (eng->tamper_logs++ < RT_TAMPER_LOGS)
-            rt_log(eng, ROUTES_LOG_WARN,
-                   "route %s table %u proto %u from netlink port %u collides with an owned route",
-                   p, r.table, r.protocol, hdr->nlmsg_pid);
-        eng->resync_needed = true;
+    if (r.table != eng->opts.table) {
+        /* a table an earlier (or equal) rule of others looks up: does it
+         * now route part of the sites? */
+        if (rt_table_watched(eng, r.table))
+            rt_schedule_shadow(eng);
+        return;
     }
-    rt_schedule_repair(eng, eng->opts.repair_delay_ms);
+    rt_prefix_format(&r.dst, p, sizeof(p));
+    if (r.protocol != eng->opts.protocol)
+        changed = foreign_route(eng, hdr, &r, p);
+    else if (r.type == RTN_THROW)
+        changed = throw_changed(eng, hdr, &r, p);
+    else if (rt_route_is_fallback(&r))
+        changed = cover_changed(eng, hdr, &r, p);
+    else
+        changed = route_changed(eng, hdr, &r, p);
+    if (changed)
+        rt_schedule_repair(eng, eng->opts.repair_delay_ms);
 }
 
 static void on_nexthop(struct routes_engine *eng, struct nlmsghdr *hdr)
@@ -278,13 +324,45 @@ static void on_rule(struct routes_engine *eng, struct nlmsghdr *hdr)
         return;
     for (size_t i = 0; i < eng->n_want_rules; i++)
         wanted |= rt_rule_eq(&r, &eng->want_rules[i]);
-    if (proto != eng->opts.protocol && !wanted)
+    if (proto != eng->opts.protocol && !wanted) {
+        /* someone else's rule: does it shadow ours now (or no longer)? */
+        rt_schedule_shadow(eng);
         return;
+    }
     rt_log(eng, ROUTES_LOG_WARN, "owned policy rule %u (%s) was %s by netlink port %u", r.priority,
            r.family == AF_INET ? "IPv4" : "IPv6",
            hdr->nlmsg_type == RTM_DELRULE ? "deleted" : "changed", hdr->nlmsg_pid);
     eng->rules_dirty = true;
     rt_schedule_repair(eng, eng->opts.repair_delay_ms);
+}
+
+static void dispatch(struct routes_engine *eng, struct nlmsghdr *hdr)
+{
+    eng->stats.notifications++;
+    switch (hdr->nlmsg_type) {
+    case RTM_NEWLINK:
+    case RTM_DELLINK:
+        on_link(eng, hdr);
+        break;
+    case RTM_NEWADDR:
+    case RTM_DELADDR:
+        on_addr(eng, hdr);
+        break;
+    case RTM_NEWROUTE:
+    case RTM_DELROUTE:
+        on_route(eng, hdr);
+        break;
+    case RTM_NEWNEXTHOP:
+    case RTM_DELNEXTHOP:
+        on_nexthop(eng, hdr);
+        break;
+    case RTM_NEWRULE:
+    case RTM_DELRULE:
+        on_rule(eng, hdr);
+        break;
+    default:
+        break;
+    }
 }
 
 void rt_monitor_drain(struct routes_engine *eng)
@@ -316,33 +394,8 @@ void rt_monitor_drain(struct routes_engine *eng)
             continue;
         }
         hdr = (struct nlmsghdr *)buf;
-        for (; nlmsg_ok(hdr, len); hdr = nlmsg_next(hdr, &len)) {
-            eng->stats.notifications++;
-            switch (hdr->nlmsg_type) {
-            case RTM_NEWLINK:
-            case RTM_DELLINK:
-                on_link(eng, hdr);
-                break;
-            case RTM_NEWADDR:
-            case RTM_DELADDR:
-                on_addr(eng, hdr);
-                break;
-            case RTM_NEWROUTE:
-            case RTM_DELROUTE:
-                on_route(eng, hdr);
-                break;
-            case RTM_NEWNEXTHOP:
-            case RTM_DELNEXTHOP:
-                on_nexthop(eng, hdr);
-                break;
-            case RTM_NEWRULE:
-            case RTM_DELRULE:
-                on_rule(eng, hdr);
-                break;
-            default:
-                break;
-            }
-        }
+        for (; nlmsg_ok(hdr, len); hdr = nlmsg_next(hdr, &len))
+            dispatch(eng, hdr);
         free(buf);
     }
 }

@@ -165,72 +165,97 @@ const char *rt_nl_kernel_extack(const char *extack)
     return extack;
 }
 
+/* One window of a batch in flight: which request each sequence number is. */
+struct window {
+    size_t map[RT_WINDOW_MSGS];
+    bool acked[RT_WINDOW_MSGS];
+    size_t k;      /* requests in the window */
+    uint32_t seq0; /* sequence number of the first */
+};
+
+/* Fills the output buffer with requests from *i on (a request that cannot
+ * be built is acknowledged with -ENOMEM at once). */
+static void fill_window(struct rt_nl *nl, struct window *w, size_t *i, size_t n, rt_build_fn build,
+                        rt_ack_fn ack, void *ctx)
+{
+    w->k = 0;
+    w->seq0 = nl->seq;
+    nl->out_len = 0;
+    while (*i < n && w->k < RT_WINDOW_MSGS && nl->out_len < RT_WINDOW_BYTES) {
+        struct nl_msg *msg = build(ctx, *i);
+        struct nlmsghdr *hdr;
+        if (!msg) {
+            ack(ctx, (*i)++, -ENOMEM, rt_nl_build_failed);
+            continue;
+        }
+        hdr = nlmsg_hdr(msg);
+        hdr->nlmsg_seq = w->seq0 + (uint32_t)w->k;
+        hdr->nlmsg_pid = nl->portid;
+        hdr->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+        memcpy(nl->out + nl->out_len, hdr, hdr->nlmsg_len);
+        nl->out_len += NLMSG_ALIGN(hdr->nlmsg_len);
+        nlmsg_free(msg);
+        w->map[w->k] = (*i)++;
+        w->acked[w->k] = false;
+        w->k++;
+    }
+    nl->seq = w->seq0 + (uint32_t)w->k;
+}
+
+/* Reads acknowledgements until every request of the window has one; 0, or
+ * the socket's negative errno (the missing ones are reported as lost). */
+static int collect_acks(struct rt_nl *nl, struct window *w, rt_ack_fn ack, void *ctx)
+{
+    size_t pending = w->k;
+
+    while (pending) {
+        unsigned char *buf = NULL;
+        struct nlmsghdr *hdr;
+        int len = recv_chunk(nl, &buf);
+        if (len < 0) {
+            for (size_t j = 0; j < w->k; j++)
+                if (!w->acked[j])
+                    ack(ctx, w->map[j], len, rt_nl_ack_lost);
+            return len;
+        }
+        hdr = (struct nlmsghdr *)buf;
+        for (; nlmsg_ok(hdr, len); hdr = nlmsg_next(hdr, &len)) {
+            uint32_t off = hdr->nlmsg_seq - w->seq0;
+            struct nlmsgerr *e;
+            if (hdr->nlmsg_type != NLMSG_ERROR || off >= w->k || w->acked[off] ||
+                nlmsg_datalen(hdr) < (int)sizeof(*e))
+                continue;
+            e = nlmsg_data(hdr);
+            w->acked[off] = true;
+            pending--;
+            ack(ctx, w->map[off], e->error, e->error ? extack_msg(hdr) : NULL);
+        }
+        free(buf);
+    }
+    return 0;
+}
+
 int rt_nl_batch(struct rt_nl *nl, size_t n, rt_build_fn build, rt_ack_fn ack, rt_idle_fn idle,
                 void *ctx)
 {
-    size_t map[RT_WINDOW_MSGS];
-    bool acked[RT_WINDOW_MSGS];
+    struct window w;
     size_t i = 0;
 
     while (i < n) {
-        size_t k = 0, pending;
-        uint32_t seq0 = nl->seq;
         int rc;
-
-        nl->out_len = 0;
-        while (i < n && k < RT_WINDOW_MSGS && nl->out_len < RT_WINDOW_BYTES) {
-            struct nl_msg *msg = build(ctx, i);
-            struct nlmsghdr *hdr;
-            if (!msg) {
-                ack(ctx, i++, -ENOMEM, rt_nl_build_failed);
-                continue;
-            }
-            hdr = nlmsg_hdr(msg);
-            hdr->nlmsg_seq = seq0 + (uint32_t)k;
-            hdr->nlmsg_pid = nl->portid;
-            hdr->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-            memcpy(nl->out + nl->out_len, hdr, hdr->nlmsg_len);
-            nl->out_len += NLMSG_ALIGN(hdr->nlmsg_len);
-            nlmsg_free(msg);
-            map[k] = i++;
-            acked[k] = false;
-            k++;
-        }
-        if (!k)
+        fill_window(nl, &w, &i, n, build, ack, ctx);
+        if (!w.k)
             continue;
-        nl->seq = seq0 + (uint32_t)k;
         rc = nl_sendto(nl->sk, nl->out, nl->out_len);
         if (rc < 0) {
-            for (size_t j = 0; j < k; j++)
-                ack(ctx, map[j], -EIO, rt_nl_send_failed);
+            for (size_t j = 0; j < w.k; j++)
+                ack(ctx, w.map[j], -EIO, rt_nl_send_failed);
             return -EIO;
         }
-        nl->sent += k;
-        pending = k;
-        while (pending) {
-            unsigned char *buf = NULL;
-            struct nlmsghdr *hdr;
-            int len = recv_chunk(nl, &buf);
-            if (len < 0) {
-                for (size_t j = 0; j < k; j++)
-                    if (!acked[j])
-                        ack(ctx, map[j], len, rt_nl_ack_lost);
-                return len;
-            }
-            hdr = (struct nlmsghdr *)buf;
-            for (; nlmsg_ok(hdr, len); hdr = nlmsg_next(hdr, &len)) {
-                uint32_t off = hdr->nlmsg_seq - seq0;
-                struct nlmsgerr *e;
-                if (hdr->nlmsg_type != NLMSG_ERROR || off >= k || acked[off] ||
-                    nlmsg_datalen(hdr) < (int)sizeof(*e))
-                    continue;
-                e = nlmsg_data(hdr);
-                acked[off] = true;
-                pending--;
-                ack(ctx, map[off], e->error, e->error ? extack_msg(hdr) : NULL);
-            }
-            free(buf);
-        }
+        nl->sent += w.k;
+        rc = collect_acks(nl, &w, ack, ctx);
+        if (rc < 0)
+            return rc;
         if (idle && i < n)
             idle(ctx);
     }

@@ -101,14 +101,15 @@ int rt_prefix_make(int family, const void *addr, unsigned plen, struct rt_prefix
 
 int rt_prefix_parse(const char *s, struct rt_prefix *p, char *err, size_t errlen)
 {
-    char buf[INET6_ADDRSTRLEN + 8];
+    char buf[INET6_ADDRSTRLEN + 8], shown[RT_ESCAPED_MAX];
     uint8_t addr[16];
     char *slash, *end;
     unsigned long plen;
     int family;
 
     if (!s || strlen(s) >= sizeof(buf)) {
-        snprintf(err, errlen, "'%s' is not a prefix (expected address/length)", s ? s : "(null)");
+        snprintf(err, errlen, "'%s' is not a prefix (expected address/length)",
+                 rt_name_escape(s, shown, sizeof(shown)));
         return -EINVAL;
     }
     strcpy(buf, s);
@@ -117,15 +118,16 @@ int rt_prefix_parse(const char *s, struct rt_prefix *p, char *err, size_t errlen
         *slash = '\0';
     family = strchr(buf, ':') ? AF_INET6 : AF_INET;
     if (rt_addr_parse(family, buf, addr) < 0) {
-        snprintf(err, errlen, "'%s' is not a prefix (expected address/length)", s);
+        snprintf(err, errlen, "'%s' is not a prefix (expected address/length)",
+                 rt_name_escape(s, shown, sizeof(shown)));
         return -EINVAL;
     }
     if (slash) {
         errno = 0;
         plen = strtoul(slash + 1, &end, 10);
         if (errno || end == slash + 1 || *end || plen > rt_addr_len(family) * 8) {
-            snprintf(err, errlen, "'%s' has an invalid prefix length (expected 0..%zu)", s,
-                     rt_addr_len(family) * 8);
+            snprintf(err, errlen, "'%s' has an invalid prefix length (expected 0..%zu)",
+                     rt_name_escape(s, shown, sizeof(shown)), rt_addr_len(family) * 8);
             return -EINVAL;
         }
     } else {

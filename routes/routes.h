@@ -76,17 +76,29 @@ int routes_state_add_prefix(struct routes_state *st, int site, const char *cidr,
 int routes_state_add_prefix_raw(struct routes_state *st, int site, int family, const void *addr,
                                 unsigned plen, char *err, size_t errlen);
 size_t routes_state_site_count(const struct routes_state *st);
-/* A host address (IPv4 or IPv6 literal) that tunneld's table must never
- * route: a VPN peer's own address (the IKE and ESP endpoint of a path).
- * Each becomes a "throw" route of the engine's protocol in its table, so a
- * lookup for it falls through to the next rules (the main table) even when
- * a site's prefix contains it: IKE and ESP never go into the tunnel they
- * carry, nor into a site's blackhole. A site prefix equal to a bypass
- * address is refused. Duplicates are ignored. */
+/* A host address (IPv4 or IPv6 literal) or a prefix ("198.51.100.0/28", no
+ * host bits) that tunneld's table must never route: a VPN peer's own
+ * address (the IKE and ESP endpoint of a path), or the subnet a peer may
+ * come from. Each becomes a "throw" route of the engine's protocol in its
+ * table, so a lookup for it falls through to the next rules (the main
+ * table) even when a site's prefix contains it: IKE and ESP never go into
+ * the tunnel they carry, nor into a site's blackhole. A site prefix equal
+ * to a bypass is refused. Duplicates are ignored. */
 int routes_state_add_bypass(struct routes_state *st, const char *addr, char *err, size_t errlen);
 size_t routes_state_bypass_count(const struct routes_state *st);
 /* Forgets the bypass addresses (a new set follows). */
 void routes_state_clear_bypass(struct routes_state *st);
+
+/* Interface names accepted for a path's device (and by tunneld for its XFRM
+ * interfaces: one rule for both). A name the kernel could never give a link
+ * ("", ".", "..", 16 bytes or more, '/', ':', white space, '%' which the
+ * kernel takes as a template) or that is unsafe to print (control bytes,
+ * bytes outside ASCII) is refused. ROUTES_IFNAME_RULE words the rule for
+ * error messages. */
+#define ROUTES_IFNAME_RULE                                                                         \
+    "1 to 15 bytes of printable ASCII, no '/', ':', '%', blanks or control bytes, not '.' or "     \
+    "'..'"
+bool routes_ifname_valid(const char *name);
 
 /* ---- engine options ----------------------------------------------------- */
 
@@ -146,6 +158,13 @@ struct routes_options {
     routes_log_fn log; /* NULL: messages at INFO and above go to stderr */
     void *log_ctx;
     enum routes_log_level log_level;
+    /* Who runs the engine (tunneld: its settings file), NULL for nobody in
+     * particular. One engine per table and per protocol number runs in a
+     * network namespace: routes_open() refuses a table or protocol another
+     * engine holds (a lock tied to the namespace, released when the holder
+     * exits). routes_precheck() accepts them held by an engine of the same
+     * owner (tunneld -n while that tunneld runs). Read during the call. */
+    const char *owner;
 };
 
 void routes_options_init(struct routes_options *opts);
@@ -164,14 +183,17 @@ void routes_options_free_rules(struct routes_options *opts);
 
 struct routes_engine;
 
-/* Opens the sockets, dumps links, addresses, owned nexthops, routes and rules
- * (adopting them, never flushing), checks that the table and the protocol
- * number are not used by anything else, and installs the configured rules.
- * Returns 0, or -1 with a message in err. */
+/* Takes the table and protocol (one engine each per network namespace, see
+ * routes_options.owner), opens the sockets, dumps links, addresses, owned
+ * nexthops, routes and rules (adopting them, never flushing), checks that
+ * the table and the protocol number are not used by anything else, and
+ * installs the configured rules. Returns 0, or -1 with a message in err. */
 int routes_open(struct routes_engine **out, const struct routes_options *opts, char *err,
                 size_t errlen);
 /* The checks routes_open() makes, read-only (tunneld -n): options (table,
- * protocol, rules), the table and the protocol number used by nothing else,
+ * protocol, rules), the table and protocol not held by another engine
+ * (routes_options.owner), the table and the protocol number used by nothing
+ * else,
  * and, when st is not NULL, the state's own validation and its checks
  * against the kernel (a next hop on a connected subnet of an interface that
  * is up). Changes nothing. Returns 0, or -1 with a message in err. */
@@ -187,6 +209,15 @@ void routes_close(struct routes_engine *eng);
 /* Withdraws every owned route, nexthop and rule now; the engine stays open
  * with an empty desired state. */
 int routes_withdraw_all(struct routes_engine *eng);
+/* For a start that is refused after routes_open() (its first routes_apply()
+ * failed): puts the kernel back to what routes_open() found -- the routes,
+ * nexthops and rules it adopted stay (re-made as they were where this
+ * engine changed them), everything it added is deleted -- and clears
+ * flush_on_exit so that routes_close() keeps them. Only until an apply
+ * succeeds (the engine then forgets what it found). Returns 0, or -1 when
+ * the kernel could not be put back completely (logged). Call
+ * routes_close() next. */
+int routes_abandon(struct routes_engine *eng);
 
 struct routes_error {
     char site[ROUTES_NAME_MAX]; /* "" when not tied to a site */
@@ -213,6 +244,14 @@ struct routes_result {
 int routes_apply(struct routes_engine *eng, const struct routes_state *st,
                  struct routes_result *res);
 void routes_result_free(struct routes_result *res);
+/* The checks routes_apply() makes before it sends anything (the state on
+ * its own, its next hops against the links and addresses the kernel has
+ * now) and rules of others at the engine's priorities that take traffic of
+ * its prefixes, on a running engine, changing nothing: a reload that would
+ * be refused in part can be refused as a whole. 0, or -1 with every problem
+ * in res (release with routes_result_free()). */
+int routes_check(struct routes_engine *eng, const struct routes_state *st,
+                 struct routes_result *res);
 
 /* The health engine's verdict on a path (default: up). Re-selects the site's
  * paths at once: one nexthop-group request per family. */
@@ -220,6 +259,14 @@ int routes_set_path_health(struct routes_engine *eng, const char *site, const ch
                            struct routes_result *res);
 /* 1 when the path is usable now, 0 when not, -1 when unknown. */
 int routes_path_usable(struct routes_engine *eng, const char *site, const char *path);
+
+/* What stands in the way while the engine runs, as complete sentences in
+ * res->errors: the errors of its last repair or path-health pass (e.g. a
+ * route of someone else on a site's prefix, which it retries; cleared by
+ * the next repair that succeeds or a successful routes_apply()) and policy
+ * rules of others that shadow the engine's (cleared when they are gone).
+ * Returns how many; release res with routes_result_free(). */
+size_t routes_get_problems(struct routes_engine *eng, struct routes_result *res);
 
 int routes_get_fd(struct routes_engine *eng);
 /* Milliseconds until routes_process_events() must run again, -1 for none. */

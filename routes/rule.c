@@ -129,6 +129,35 @@ int rt_parse_rule(struct nlmsghdr *hdr, struct rt_rule *r, uint8_t *protocol)
     return 1;
 }
 
+int rt_parse_rule_info(struct nlmsghdr *hdr, struct rt_rule_info *ri)
+{
+    /* attributes that narrow what the rule matches (or suppress results) */
+    static const int narrowing[] = {FRA_DST,         FRA_IIFNAME,    FRA_OIFNAME,   FRA_FLOW,
+                                    FRA_TUN_ID,      FRA_L3MDEV,     FRA_UID_RANGE, FRA_IP_PROTO,
+                                    FRA_SPORT_RANGE, FRA_DPORT_RANGE};
+    /* the kernel always sends these two, with -1 for "not set" */
+    static const int suppressing[] = {FRA_SUPPRESS_IFGROUP, FRA_SUPPRESS_PREFIXLEN};
+    struct nlattr *tb[FRA_MAX + 1];
+    struct fib_rule_hdr *frh;
+    int rc = rt_parse_rule(hdr, &ri->r, &ri->protocol);
+
+    if (rc != 1)
+        return rc;
+    if (nlmsg_parse(hdr, sizeof(*frh), tb, FRA_MAX, rule_policy) < 0)
+        return -EINVAL;
+    frh = nlmsg_data(hdr);
+    ri->action = frh->action;
+    ri->goto_target = tb[FRA_GOTO] && nla_len(tb[FRA_GOTO]) == 4 ? nla_get_u32(tb[FRA_GOTO]) : 0;
+    ri->narrowed = frh->dst_len || frh->tos || (frh->flags & FIB_RULE_INVERT) || ri->r.src_len ||
+                   ri->r.has_fwmark;
+    for (size_t i = 0; i < sizeof(narrowing) / sizeof(narrowing[0]); i++)
+        ri->narrowed |= tb[narrowing[i]] != NULL;
+    for (size_t i = 0; i < sizeof(suppressing) / sizeof(suppressing[0]); i++)
+        ri->narrowed |= tb[suppressing[i]] && nla_len(tb[suppressing[i]]) == 4 &&
+                        nla_get_u32(tb[suppressing[i]]) != UINT32_MAX;
+    return 1;
+}
+
 bool rt_rule_eq(const struct rt_rule *a, const struct rt_rule *b)
 {
     return a->family == b->family && a->src_len == b->src_len && !memcmp(a->src, b->src, 16) &&

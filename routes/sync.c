@@ -350,6 +350,63 @@ static void ack_rule(void *ctx, size_t i, int err, const char *extack)
                   rt_nl_kernel_extack(extack) ? ")" : "");
 }
 
+/* Owned rules not wanted (all of them with remove_all) to delete, wanted
+ * ones missing to add: into x, n of them. */
+static size_t rules_diff(struct routes_engine *eng, bool remove_all, struct rule_exec *x)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < eng->m.n_rules; i++) {
+        bool wanted = false;
+        for (size_t k = 0; k < eng->n_want_rules && !remove_all; k++)
+            wanted |= rt_rule_eq(&eng->m.rules[i], &eng->want_rules[k]);
+        if (!wanted) {
+            x->rules[n] = eng->m.rules[i];
+            x->type[n++] = RTM_DELRULE;
+        }
+    }
+    for (size_t k = 0; k < eng->n_want_rules && !remove_all; k++) {
+        bool present = false;
+        for (size_t i = 0; i < eng->m.n_rules; i++)
+            present |= rt_rule_eq(&eng->m.rules[i], &eng->want_rules[k]);
+        if (!present) {
+            x->rules[n] = eng->want_rules[k];
+            x->type[n++] = RTM_NEWRULE;
+        }
+    }
+    return n;
+}
+
+/* Sends the n changes; 0 or the socket's negative errno (each request
+ * that got no acknowledgement is reported; the caller retries the pass). */
+static int rules_send(struct routes_engine *eng, struct rule_exec *x, size_t n,
+                      struct routes_result *res)
+{
+    char d[160];
+    int rc;
+
+    for (size_t i = 0; i < n; i++) {
+        rt_rule_describe(&x->rules[i], d, sizeof(d));
+        rt_log(eng, ROUTES_LOG_INFO, "%s %s", x->type[i] == RTM_NEWRULE ? "adding" : "removing", d);
+    }
+    rc = rt_nl_batch(&eng->nl, n, build_rule, ack_rule, NULL, x);
+    if (res)
+        res->messages += n;
+    if (rc < 0) {
+        /* the socket failed: the requests after the failing window were
+         * never sent */
+        for (size_t i = 0; i < n; i++) {
+            if (x->acked[i])
+                continue;
+            rt_rule_describe(&x->rules[i], d, sizeof(d));
+            rt_result_add(res, NULL, NULL, NULL, rc, "request not sent: %s %s: %s",
+                          x->type[i] == RTM_NEWRULE ? "adding" : "deleting", d, rt_strerror(rc));
+        }
+        rt_nl_discard(&eng->nl);
+    }
+    return rc;
+}
+
 int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes_result *res)
 {
     struct rule_exec x = {.eng = eng, .res = res};
@@ -369,52 +426,12 @@ int rt_rules_reconcile(struct routes_engine *eng, bool remove_all, struct routes
     x.rules = calloc(max, sizeof(*x.rules));
     x.type = calloc(max, sizeof(*x.type));
     x.acked = calloc(max, sizeof(*x.acked));
-    if (!x.rules || !x.type || !x.acked) {
-        free(x.rules);
-        free(x.type);
-        free(x.acked);
-        return -ENOMEM;
-    }
-    for (size_t i = 0; i < eng->m.n_rules; i++) {
-        bool wanted = false;
-        for (size_t k = 0; k < eng->n_want_rules && !remove_all; k++)
-            wanted |= rt_rule_eq(&eng->m.rules[i], &eng->want_rules[k]);
-        if (!wanted) {
-            x.rules[n] = eng->m.rules[i];
-            x.type[n++] = RTM_DELRULE;
-        }
-    }
-    for (size_t k = 0; k < eng->n_want_rules && !remove_all; k++) {
-        bool present = false;
-        for (size_t i = 0; i < eng->m.n_rules; i++)
-            present |= rt_rule_eq(&eng->m.rules[i], &eng->want_rules[k]);
-        if (!present) {
-            x.rules[n] = eng->want_rules[k];
-            x.type[n++] = RTM_NEWRULE;
-        }
-    }
-    if (n) {
-        char d[160];
-        for (size_t i = 0; i < n; i++) {
-            rt_rule_describe(&x.rules[i], d, sizeof(d));
-            rt_log(eng, ROUTES_LOG_INFO, "%s %s", x.type[i] == RTM_NEWRULE ? "adding" : "removing",
-                   d);
-        }
-        rc = rt_nl_batch(&eng->nl, n, build_rule, ack_rule, NULL, &x);
-        if (res)
-            res->messages += n;
-        if (rc < 0) {
-            /* the socket failed: the requests after the failing window were
-             * never sent; each is reported (the caller retries the pass) */
-            for (size_t i = 0; i < n; i++) {
-                if (x.acked[i])
-                    continue;
-                rt_rule_describe(&x.rules[i], d, sizeof(d));
-                rt_result_add(res, NULL, NULL, NULL, rc, "request not sent: %s %s: %s",
-                              x.type[i] == RTM_NEWRULE ? "adding" : "deleting", d, rt_strerror(rc));
-            }
-            rt_nl_discard(&eng->nl);
-        }
+    if (x.rules && x.type && x.acked) {
+        n = rules_diff(eng, remove_all, &x);
+        if (n)
+            rc = rules_send(eng, &x, n, res);
+    } else {
+        rc = -ENOMEM;
     }
     free(x.rules);
     free(x.type);

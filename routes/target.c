@@ -44,16 +44,9 @@ static void path_state(const struct routes_engine *eng, const struct rt_tsite *s
         snprintf(why, len, "interface %s has no carrier", path->dev);
         return;
     }
-    for (int f = 0; f < RT_NFAM; f++) {
-        char subnets[120], gw[64];
-        if (!path->has_gw[f] || rt_mirror_gw_connected(&eng->m, l->ifindex, rt_fam_af(f),
-                                                       path->gw[f], subnets, sizeof(subnets)))
-            continue;
-        rt_addr_format(rt_fam_af(f), path->gw[f], gw, sizeof(gw));
-        snprintf(why, len, "next hop %s is not on a subnet connected to %s (connected: %s)", gw,
-                 path->dev, subnets);
-        return;
-    }
+    for (int f = 0; f < RT_NFAM; f++)
+        if (path->has_gw[f] && !rt_gw_usable(&eng->m, l, rt_fam_af(f), path->gw[f], why, len))
+            return;
     *valid = true;
     snprintf(why, len, "interface %s is up", path->dev);
 }
@@ -83,9 +76,9 @@ void rt_paths_refresh(struct routes_engine *eng)
     }
 }
 
-/* Checks that need the kernel: a gateway is on one of its interface's
- * connected subnets (when the link is up; a down or missing link just makes
- * the path unusable until it is up). */
+/* Checks that need the kernel: a gateway is a neighbour's address on one
+ * of its interface's connected subnets (gateway.c; when the link is up: a
+ * down or missing link just makes the path unusable until it is up). */
 bool rt_site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
                        struct routes_result *res)
 {
@@ -99,15 +92,13 @@ bool rt_site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,
         if (!l || !rt_link_usable(l))
             continue;
         for (int f = 0; f < RT_NFAM; f++) {
-            char subnets[160], gw[64];
-            if (!path->has_gw[f] || rt_mirror_gw_connected(&eng->m, l->ifindex, rt_fam_af(f),
-                                                           path->gw[f], subnets, sizeof(subnets)))
+            char why[300];
+            if (!path->has_gw[f] ||
+                rt_gw_usable(&eng->m, l, rt_fam_af(f), path->gw[f], why, sizeof(why)))
                 continue;
-            rt_addr_format(rt_fam_af(f), path->gw[f], gw, sizeof(gw));
             rt_result_add(res, s->name, path->name, NULL, -ENETUNREACH,
-                          "site '%s' path '%s': next hop %s is not on a subnet connected to %s "
-                          "(expected one of: %s); site '%s' not applied",
-                          s->name, path->name, gw, path->dev, subnets, s->name);
+                          "site '%s' path '%s': %s; site '%s' not applied", s->name, path->name,
+                          why, s->name);
             ok = false;
         }
     }
@@ -235,135 +226,204 @@ static void rollback(struct routes_engine *eng, struct rt_tsite *prev, size_t n_
     rt_result_merge(res, &rb);
 }
 
-int routes_apply(struct routes_engine *eng, const struct routes_state *st,
-                 struct routes_result *res_out)
-{
-    struct routes_result local = {0}, *res = res_out ? res_out : &local;
-    struct rt_tsite *prev, *next = NULL, *snap = NULL;
-    struct rt_issue *issues = NULL;
-    bool *rejected = NULL;
-    size_t n_prev, n_next = 0, n_snap = 0, n_rejected = 0, n_failed = 0;
-    long n_issues;
-    int rc;
+/* One apply in the making. */
+struct apply {
+    struct routes_engine *eng;
+    const struct routes_state *st;
+    struct routes_result *res;
+    bool *rejected;        /* per site of st: failed validation */
+    struct rt_tsite *next; /* the sites the engine maintains next */
+    struct rt_tsite *snap; /* sites adopted from the kernel, as found */
+    size_t n_next, n_snap, n_rejected, n_failed;
+};
 
-    memset(res, 0, sizeof(*res));
-    rt_lock(eng);
-    rt_monitor_drain(eng);
-    rc = rt_refresh_mirror(eng);
-    if (rc < 0) {
-        rt_result_add(res, NULL, NULL, NULL, rc, "cannot read the kernel state: %s",
-                      rt_strerror(rc));
-        goto out;
-    }
-    if (!eng->rules_active || eng->rules_dirty) {
-        eng->rules_active = true;
-        eng->rules_dirty = false;
-        if (rt_rules_reconcile(eng, false, res) < 0)
-            eng->rules_dirty = true;
-    }
-    n_issues = rt_state_validate(st, &issues);
-    rejected = calloc(st->n_sites + 1, sizeof(bool));
-    next = calloc(st->n_sites + 1, sizeof(*next));
-    snap = calloc(st->n_sites + 1, sizeof(*snap));
-    if (n_issues < 0 || !rejected || !next || !snap) {
-        rc = -ENOMEM;
-        rt_result_add(res, NULL, NULL, NULL, rc, "out of memory");
-        goto out;
-    }
-    for (long i = 0; i < n_issues; i++) {
+static int apply_oom(struct apply *a)
+{
+    rt_result_add(a->res, NULL, NULL, NULL, -ENOMEM, "out of memory");
+    return -ENOMEM;
+}
+
+/* The state's own validation, then against the kernel: rejected sites. */
+static int reject_invalid(struct apply *a)
+{
+    const struct routes_state *st = a->st;
+    struct rt_issue *issues = NULL;
+    long n = rt_state_validate(st, &issues);
+
+    if (n < 0)
+        return apply_oom(a);
+    for (long i = 0; i < n; i++) {
         const struct rt_issue *is = &issues[i];
         const struct rt_site *s = &st->sites[is->site];
-        rejected[is->site] = true;
-        rt_result_add(res, s->name, is->path >= 0 ? s->paths[is->path].name : NULL,
+        a->rejected[is->site] = true;
+        rt_result_add(a->res, s->name, is->path >= 0 ? s->paths[is->path].name : NULL,
                       is->has_prefix ? &is->prefix : NULL, -EINVAL, "%s", is->message);
     }
+    free(issues);
     for (size_t i = 0; i < st->n_sites; i++)
-        if (!rejected[i] && !rt_site_kernel_ok(eng, &st->sites[i], res))
-            rejected[i] = true;
+        if (!a->rejected[i] && !rt_site_kernel_ok(a->eng, &st->sites[i], a->res))
+            a->rejected[i] = true;
+    for (size_t i = 0; i < st->n_sites; i++)
+        a->n_rejected += a->rejected[i];
+    return 0;
+}
 
-    for (size_t i = 0; i < st->n_sites; i++) {
-        struct rt_tsite *old = find_site(eng->sites, eng->n_sites, st->sites[i].name);
-        const struct rt_tsite *frozen = NULL;
-        int r = 0;
-        /* a site adopted from the kernel but unknown to this process: its
-         * kernel state is what a failure must preserve */
-        if (!old) {
-            r = freeze_from_kernel(eng, &st->sites[i], &snap[n_snap]);
-            if (r > 0)
-                frozen = &snap[n_snap++];
-        }
-        if (r >= 0 && rejected[i]) {
-            const struct rt_tsite *keep = old ? old : frozen;
-            n_rejected++;
-            if (!keep)
-                continue;
-            r = tsite_clone(&next[n_next], keep);
-        } else if (r >= 0) {
-            r = tsite_from(&next[n_next], &st->sites[i], old);
-        }
-        if (r < 0) {
-            rc = -ENOMEM;
-            rt_result_add(res, NULL, NULL, NULL, rc, "out of memory");
-            free_sites(next, n_next);
-            next = NULL;
-            goto out;
-        }
-        n_next++;
+/* Site i of the state as the engine maintains it next: the new spec, or,
+ * when rejected, what it had (known to this process, or adopted from the
+ * kernel and kept as it is there: "frozen"). */
+static int next_site(struct apply *a, size_t i)
+{
+    struct routes_engine *eng = a->eng;
+    const struct rt_site *spec = &a->st->sites[i];
+    struct rt_tsite *old = find_site(eng->sites, eng->n_sites, spec->name);
+    const struct rt_tsite *frozen = NULL, *keep;
+    int r = 0;
+
+    /* a site adopted from the kernel but unknown to this process: its
+     * kernel state is what a failure must preserve */
+    if (!old) {
+        r = freeze_from_kernel(eng, spec, &a->snap[a->n_snap]);
+        if (r > 0)
+            frozen = &a->snap[a->n_snap++];
     }
-    if (st->n_bypass) {
-        struct rt_prefix *b = malloc(st->n_bypass * sizeof(*b));
-        if (!b) {
-            rc = -ENOMEM;
-            rt_result_add(res, NULL, NULL, NULL, rc, "out of memory");
-            free_sites(next, n_next);
-            next = NULL;
-            goto out;
-        }
-        memcpy(b, st->bypass, st->n_bypass * sizeof(*b));
-        free(eng->bypass);
-        eng->bypass = b;
+    if (r < 0)
+        return r;
+    if (!a->rejected[i]) {
+        r = tsite_from(&a->next[a->n_next], spec, old);
     } else {
-        free(eng->bypass);
-        eng->bypass = NULL;
+        keep = old ? old : frozen;
+        if (!keep)
+            return 0;
+        r = tsite_clone(&a->next[a->n_next], keep);
     }
+    if (r == 0)
+        a->n_next++;
+    return r;
+}
+
+/* The peers' throw routes of the state become the engine's. */
+static int take_bypass(struct routes_engine *eng, const struct routes_state *st)
+{
+    struct rt_prefix *b = NULL;
+
+    if (st->n_bypass) {
+        b = malloc(st->n_bypass * sizeof(*b));
+        if (!b)
+            return -ENOMEM;
+        memcpy(b, st->bypass, st->n_bypass * sizeof(*b));
+    }
+    free(eng->bypass);
+    eng->bypass = b;
     eng->n_bypass = st->n_bypass;
-    prev = eng->sites;
-    n_prev = eng->n_sites;
-    eng->sites = next;
-    eng->n_sites = n_next;
-    next = NULL;
+    return 0;
+}
+
+/* The next sites replace the engine's and the kernel follows; failed sites
+ * are put back as they were. */
+static int converge_next(struct apply *a)
+{
+    struct routes_engine *eng = a->eng;
+    struct rt_tsite *prev = eng->sites;
+    size_t n_prev = eng->n_sites;
+    int rc;
+
+    eng->sites = a->next;
+    eng->n_sites = a->n_next;
+    a->next = NULL;
     rt_paths_refresh(eng);
-    rc = rt_converge(eng, false, res);
-    if (rc != 0) {
+    rc = rt_converge(eng, false, a->res);
+    /* rules of others against the sites as they are now */
+    rt_shadow_recheck(eng);
+    if (rc == 0) {
+        struct routes_result none = {0};
+        rt_problems_set(&eng->pass_problems, &none); /* everything converged */
+    } else {
         for (size_t s = 0; s < eng->n_sites; s++)
-            n_failed += eng->sites[s].failed;
-        if (n_failed)
-            rollback(eng, prev, n_prev, snap, n_snap, res);
+            a->n_failed += eng->sites[s].failed;
+        if (a->n_failed)
+            rollback(eng, prev, n_prev, a->snap, a->n_snap, a->res);
         if (rc < -1) {
             eng->resync_needed = true;
             rt_schedule_repair(eng, 0);
         }
     }
     free_sites(prev, n_prev);
-    res->sites_failed = (uint32_t)(n_rejected + n_failed);
-    res->sites_applied = (uint32_t)(st->n_sites - n_rejected - n_failed);
-    rt_log(eng, res->sites_failed ? ROUTES_LOG_WARN : ROUTES_LOG_INFO,
+    return rc;
+}
+
+static void apply_summary(struct apply *a)
+{
+    struct routes_result *res = a->res;
+
+    res->sites_failed = (uint32_t)(a->n_rejected + a->n_failed);
+    res->sites_applied = (uint32_t)(a->st->n_sites - a->n_rejected - a->n_failed);
+    rt_log(a->eng, res->sites_failed ? ROUTES_LOG_WARN : ROUTES_LOG_INFO,
            "apply: %u site(s) applied, %u failed; %llu request(s): %u route(s) set, %u deleted, "
            "%u nexthop(s) added, %u group(s) changed, %u nexthop(s) deleted",
            res->sites_applied, res->sites_failed, (unsigned long long)res->messages,
            res->routes_set, res->routes_deleted, res->nexthops_added, res->groups_changed,
            res->nexthops_deleted);
-out:
-    free(issues);
-    free(rejected);
-    free(next);
-    if (snap) {
-        for (size_t i = 0; i < n_snap; i++)
-            rt_site_clear(&snap[i].spec);
-        free(snap);
+}
+
+/* Everything of one apply, under the engine mutex: 0 or a negative errno
+ * (the errors are in a->res). */
+static int apply_locked(struct apply *a)
+{
+    struct routes_engine *eng = a->eng;
+    size_t n = a->st->n_sites + 1;
+    int rc = rt_refresh_mirror(eng);
+
+    if (rc < 0) {
+        rt_result_add(a->res, NULL, NULL, NULL, rc, "cannot read the kernel state: %s",
+                      rt_strerror(rc));
+        return rc;
+    }
+    if (!eng->rules_active || eng->rules_dirty) {
+        eng->rules_active = true;
+        eng->rules_dirty = false;
+        if (rt_rules_reconcile(eng, false, a->res) < 0)
+            eng->rules_dirty = true;
+    }
+    a->rejected = calloc(n, sizeof(bool));
+    a->next = calloc(n, sizeof(*a->next));
+    a->snap = calloc(n, sizeof(*a->snap));
+    if (!a->rejected || !a->next || !a->snap)
+        return apply_oom(a);
+    rc = reject_invalid(a);
+    for (size_t i = 0; rc == 0 && i < a->st->n_sites; i++)
+        rc = next_site(a, i);
+    if (rc == 0)
+        rc = take_bypass(eng, a->st);
+    if (rc < 0)
+        return apply_oom(a);
+    rc = converge_next(a);
+    apply_summary(a);
+    return rc;
+}
+
+int routes_apply(struct routes_engine *eng, const struct routes_state *st,
+                 struct routes_result *res_out)
+{
+    struct routes_result local = {0}, *res = res_out ? res_out : &local;
+    struct apply a = {.eng = eng, .st = st, .res = res};
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    rt_lock(eng);
+    rt_monitor_drain(eng);
+    rc = apply_locked(&a);
+    rc = (rc < 0 || res->n_errors) ? -1 : 0;
+    if (rc == 0)
+        rt_snapshot_free(&eng->found); /* applied: no way back to what open found */
+    free(a.rejected);
+    if (a.next)
+        free_sites(a.next, a.n_next);
+    if (a.snap) {
+        for (size_t i = 0; i < a.n_snap; i++)
+            rt_site_clear(&a.snap[i].spec);
+        free(a.snap);
     }
     rt_unlock_dispatch(eng);
-    rc = (rc < 0 || res->n_errors) ? -1 : 0;
     routes_result_free(&local);
     return rc;
 }
@@ -408,8 +468,11 @@ int routes_set_path_health(struct routes_engine *eng, const char *site, const ch
     if (rc < 0 && !res->n_errors)
         rt_result_add(res, site, path, NULL, rc, "site '%s' path '%s': %s", site, path,
                       rt_strerror(rc));
-    if (rc != 0)
+    if (rc != 0) {
+        /* standing until a repair succeeds */
+        rt_problems_set(&eng->pass_problems, res);
         rt_schedule_repair(eng, RT_REPAIR_AFTER_FAILURE_MS);
+    }
 out:
     rt_unlock_dispatch(eng);
     routes_result_free(&local);

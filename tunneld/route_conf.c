@@ -1,4 +1,5 @@
 /* route_conf: see route_conf.h (threading there). */
+#define _GNU_SOURCE /* vasprintf */
 #include "route_conf.h"
 
 #include <arpa/inet.h>
@@ -12,9 +13,13 @@
 #include <library.h>
 
 #include "conf_info.h"
+#include "quote.h"
+#include "route_peers.h"
 #include "sa_table.h"
 
 #define NS "tunneld.routes"
+/* strongSwan's configure default for routing_table (--with-routing-table) */
+#define CHARON_ROUTING_TABLE 220
 
 /* what one parse needs while it walks the sections */
 typedef struct {
@@ -22,6 +27,7 @@ typedef struct {
     char *err;
     size_t errlen;
     conf_info_t info;
+    peer_index_t peers; /* every remote_addrs entry of info, read once */
     route_conf_t *out;
 } ctx_t;
 
@@ -108,21 +114,24 @@ static bool only_known(ctx_t *c, enumerator_t *kv, enumerator_t *sec, const char
 {
     char *k, *v, valid[160];
     bool ok = true;
+    quoted_t q;
 
     while (ok && kv->enumerate(kv, &k, &v)) {
         if (listed(keys, k))
             continue;
         join(keys, valid, sizeof(valid));
-        ok = keys[0] ? fail(c, "%s: unknown key '%s' (expected one of: %s)", where, k, valid)
-                     : fail(c, "%s: unexpected key '%s' (expected only sections)", where, k);
+        ok = keys[0]
+                 ? fail(c, "%s: unknown key '%s' (expected one of: %s)", where, quote(k, &q), valid)
+                 : fail(c, "%s: unexpected key '%s' (expected only sections)", where, quote(k, &q));
     }
     while (ok && !any_section && sec->enumerate(sec, &k)) {
         if (listed(sections, k))
             continue;
         join(sections, valid, sizeof(valid));
         ok = sections[0]
-                 ? fail(c, "%s: unknown section '%s' (expected one of: %s)", where, k, valid)
-                 : fail(c, "%s: unexpected section '%s' (expected only keys)", where, k);
+                 ? fail(c, "%s: unknown section '%s' (expected one of: %s)", where, quote(k, &q),
+                        valid)
+                 : fail(c, "%s: unexpected section '%s' (expected only keys)", where, quote(k, &q));
     }
     kv->destroy(kv);
     sec->destroy(sec);
@@ -154,41 +163,68 @@ static bool parse_bool(const char *s, bool *out)
     return true;
 }
 
+/*
+ * charon's own routing table: kernel-netlink's routing_table, read as
+ * charon reads it (lib->ns "tunneld", falling back to the charon section;
+ * strongSwan's configure default 220 when unset, as in the pinned build; 0
+ * means none of its own). kernel-libipsec always routes into it, and charon
+ * installs a rule for it: tunneld's table must be another one, or charon's
+ * routes would replace the engine's (and its rule shadow the engine's).
+ */
+static bool table_not_charons(ctx_t *c, uint32_t table)
+{
+    uint32_t charons = (uint32_t)lib->settings->get_int(lib->settings, "%s.routing_table",
+                                                        CHARON_ROUTING_TABLE, lib->ns);
+
+    if (!charons || charons != table)
+        return true;
+    return fail(c,
+                "%s.table: table %u is charon's own routing table (%s.routing_table or "
+                "charon.routing_table, default %d), where it installs its IPsec routes (expected "
+                "another table for tunneld's routes)",
+                NS, table, lib->ns, CHARON_ROUTING_TABLE);
+}
+
 static bool top_options(ctx_t *c)
 {
     struct routes_options *o = &c->out->opts;
     settings_t *s = lib->settings;
     unsigned long long v;
     const char *t;
+    quoted_t q;
 
     if (!only_known(c, s->create_key_value_enumerator(s, NS), s->create_section_enumerator(s, NS),
                     NS, top_keys, top_sections, false))
         return false;
     t = s->get_str(s, NS ".table", NULL);
-    if (t && (!parse_num(t, 1, UINT32_MAX, &v) || v == 253 || v == 254 || v == 255))
+    if (t && (!parse_num(t, 1, UINT32_MAX, &v) || (v >= 252 && v <= 255)))
         return fail(c,
-                    "%s.table: '%s' is not a routing table (expected 1..4294967295, not 253, "
-                    "254 or 255: default, main, local)",
-                    NS, t);
+                    "%s.table: '%s' is not a routing table (expected 1..4294967295, not 252, "
+                    "253, 254 or 255: the kernel's compat, default, main, local)",
+                    NS, quote(t, &q));
     if (t)
         o->table = (uint32_t)v;
+    if (!table_not_charons(c, o->table))
+        return false;
     t = s->get_str(s, NS ".protocol", NULL);
     if (t && !parse_num(t, 5, 255, &v))
         return fail(c,
                     "%s.protocol: '%s' is not a protocol number (expected 5..255; 0..4 are "
                     "the kernel's)",
-                    NS, t);
+                    NS, quote(t, &q));
     if (t)
         o->protocol = (uint8_t)v;
     t = s->get_str(s, NS ".flush_on_exit", NULL);
     if (t && !parse_bool(t, &o->flush_on_exit))
-        return fail(c, "%s.flush_on_exit: '%s' is not a boolean (expected yes or no)", NS, t);
+        return fail(c, "%s.flush_on_exit: '%s' is not a boolean (expected yes or no)", NS,
+                    quote(t, &q));
     t = s->get_str(s, NS ".fail_closed", NULL);
     if (t && !parse_bool(t, &o->fail_closed))
-        return fail(c, "%s.fail_closed: '%s' is not a boolean (expected yes or no)", NS, t);
+        return fail(c, "%s.fail_closed: '%s' is not a boolean (expected yes or no)", NS,
+                    quote(t, &q));
     t = s->get_str(s, NS ".nexthop_compat_mode", NULL);
     if (t && strcmp(t, "0") != 0 && strcmp(t, "1") != 0)
-        return fail(c, "%s.nexthop_compat_mode: expected 0 or 1, got '%s'", NS, t);
+        return fail(c, "%s.nexthop_compat_mode: expected 0 or 1, got '%s'", NS, quote(t, &q));
     c->out->compat_mode = t ? t[0] - '0' : -1;
     return true;
 }
@@ -220,9 +256,11 @@ static bool bind_child(ctx_t *c, const char *where, const char *value, route_pat
     const char *dot = strchr(value, '.');
     const conf_conn_info_t *conn;
     char list[200];
+    quoted_t q;
 
     if (!dot || dot == value || !dot[1] || strchr(dot + 1, '.'))
-        return fail(c, "%s.child: expected <connection>.<child>, got '%s'", where, value);
+        return fail(c, "%s.child: expected <connection>.<child>, got '%s'", where,
+                    quote(value, &q));
     p->conn = strndup(value, (size_t)(dot - value));
     p->child = strdup(dot + 1);
     if (!p->conn || !p->child)
@@ -240,12 +278,12 @@ static bool bind_child(ctx_t *c, const char *where, const char *value, route_pat
         name_list(names, c->info.n_conns, list, sizeof(list));
         free(names);
         return fail(c, "%s.child: no connection '%s' in the connections file (connections: %s)",
-                    where, p->conn, list);
+                    where, quote(p->conn, &q), list);
     }
     if (!conf_info_has_child(&c->info, p->conn, p->child)) {
         name_list((const char **)conn->children, conn->n_children, list, sizeof(list));
         return fail(c, "%s.child: connection '%s' has no child '%s' (children: %s)", where, p->conn,
-                    p->child, list);
+                    quote(p->child, &q), list);
     }
     return true;
 }
@@ -255,56 +293,86 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-static bool parse_path(ctx_t *c, int idx, const char *site, const char *path)
+/* the path's dev, priority and weight, checked, into spec */
+static bool path_values(ctx_t *c, const char *where, const char *site, const char *path,
+                        struct routes_path_spec *spec)
 {
     settings_t *s = lib->settings;
-    char where[2 * ROUTES_NAME_MAX + 64];
-    const char *prio, *weight, *child;
+    const char *prio = s->get_str(s, NS ".sites.%s.paths.%s.priority", NULL, site, path);
+    const char *weight = s->get_str(s, NS ".sites.%s.paths.%s.weight", NULL, site, path);
     unsigned long long v;
-    struct routes_path_spec spec = {.name = path, .priority = 100, .weight = 1};
-    route_path_conf_t *p, *grown;
+    quoted_t q;
 
-    snprintf(where, sizeof(where), NS ".sites.%s.paths.%s", site, path);
-    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites.%s.paths.%s", site, path),
-                    s->create_section_enumerator(s, NS ".sites.%s.paths.%s", site, path), where,
-                    path_keys, no_names, false))
-        return false;
-    spec.dev = s->get_str(s, NS ".sites.%s.paths.%s.dev", NULL, site, path);
-    spec.gateway4 = s->get_str(s, NS ".sites.%s.paths.%s.gateway4", NULL, site, path);
-    spec.gateway6 = s->get_str(s, NS ".sites.%s.paths.%s.gateway6", NULL, site, path);
-    prio = s->get_str(s, NS ".sites.%s.paths.%s.priority", NULL, site, path);
-    weight = s->get_str(s, NS ".sites.%s.paths.%s.weight", NULL, site, path);
-    child = s->get_str(s, NS ".sites.%s.paths.%s.child", NULL, site, path);
-    if (!spec.dev || !spec.dev[0])
+    spec->dev = s->get_str(s, NS ".sites.%s.paths.%s.dev", NULL, site, path);
+    spec->gateway4 = s->get_str(s, NS ".sites.%s.paths.%s.gateway4", NULL, site, path);
+    spec->gateway6 = s->get_str(s, NS ".sites.%s.paths.%s.gateway6", NULL, site, path);
+    if (!spec->dev || !spec->dev[0])
         return fail(c, "%s.dev: missing (expected the path's interface)", where);
+    if (!routes_ifname_valid(spec->dev))
+        return fail(c, "%s.dev: '%s' is not a usable interface name (expected %s)", where,
+                    quote(spec->dev, &q), ROUTES_IFNAME_RULE);
     if (prio && !parse_num(prio, 0, UINT32_MAX, &v))
-        return fail(c, "%s.priority: '%s' is not a number from 0 to 4294967295", where, prio);
+        return fail(c, "%s.priority: '%s' is not a number from 0 to 4294967295", where,
+                    quote(prio, &q));
     if (prio)
-        spec.priority = (unsigned)v;
+        spec->priority = (unsigned)v;
     if (weight && !parse_num(weight, 1, 255, &v))
-        return fail(c, "%s.weight: '%s' is not a number from 1 to 255", where, weight);
+        return fail(c, "%s.weight: '%s' is not a number from 1 to 255", where, quote(weight, &q));
     if (weight)
-        spec.weight = (unsigned)v;
-    if (routes_state_add_path(c->out->st, idx, &spec, c->err, c->errlen) != 0) {
-        char why[384];
-        snprintf(why, sizeof(why), "%s", c->err);
-        return fail(c, "%s: %s", where, why);
+        spec->weight = (unsigned)v;
+    return true;
+}
+
+/* the path as tunneld keeps it (status, CHILD_SA binding); NULL when out of
+ * memory (err set) */
+static route_path_conf_t *keep_path(ctx_t *c, const char *where, const char *site, const char *path,
+                                    const struct routes_path_spec *spec)
+{
+    route_path_conf_t *p, *grown = realloc(c->out->paths, (c->out->n_paths + 1) * sizeof(*grown));
+
+    if (!grown) {
+        fail(c, "%s: out of memory", where);
+        return NULL;
     }
-    grown = realloc(c->out->paths, (c->out->n_paths + 1) * sizeof(*grown));
-    if (!grown)
-        return fail(c, "%s: out of memory", where);
     c->out->paths = grown;
     p = &grown[c->out->n_paths++];
     memset(p, 0, sizeof(*p));
     p->site = strdup(site);
     p->path = strdup(path);
-    p->dev = strdup(spec.dev);
-    p->gw4 = dup_or_null(spec.gateway4 && spec.gateway4[0] ? spec.gateway4 : NULL);
-    p->gw6 = dup_or_null(spec.gateway6 && spec.gateway6[0] ? spec.gateway6 : NULL);
-    p->priority = spec.priority;
-    p->weight = spec.weight;
-    if (!p->site || !p->path || !p->dev)
-        return fail(c, "%s: out of memory", where);
+    p->dev = strdup(spec->dev);
+    p->gw4 = dup_or_null(spec->gateway4 && spec->gateway4[0] ? spec->gateway4 : NULL);
+    p->gw6 = dup_or_null(spec->gateway6 && spec->gateway6[0] ? spec->gateway6 : NULL);
+    p->priority = spec->priority;
+    p->weight = spec->weight;
+    if (p->site && p->path && p->dev)
+        return p;
+    fail(c, "%s: out of memory", where);
+    return NULL;
+}
+
+static bool parse_path(ctx_t *c, int idx, const char *site, const char *path)
+{
+    settings_t *s = lib->settings;
+    char where[2 * ROUTES_NAME_MAX + 64];
+    struct routes_path_spec spec = {.name = path, .priority = 100, .weight = 1};
+    const char *child;
+    route_path_conf_t *p;
+
+    snprintf(where, sizeof(where), NS ".sites.%s.paths.%s", site, path);
+    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites.%s.paths.%s", site, path),
+                    s->create_section_enumerator(s, NS ".sites.%s.paths.%s", site, path), where,
+                    path_keys, no_names, false) ||
+        !path_values(c, where, site, path, &spec))
+        return false;
+    if (routes_state_add_path(c->out->st, idx, &spec, c->err, c->errlen) != 0) {
+        char why[384];
+        snprintf(why, sizeof(why), "%s", c->err);
+        return fail(c, "%s: %s", where, why);
+    }
+    p = keep_path(c, where, site, path, &spec);
+    if (!p)
+        return false;
+    child = s->get_str(s, NS ".sites.%s.paths.%s.child", NULL, site, path);
     return !child || bind_child(c, where, child, p);
 }
 
@@ -326,39 +394,59 @@ static bool parse_prefix(const char *text, int *family, uint8_t addr[16], unsign
     return true;
 }
 
-static bool in_prefix(const uint8_t *net, unsigned plen, const uint8_t *a)
+/* the refusal of a site prefix that overlaps what a peer entry stands for */
+static bool peer_inside(ctx_t *c, const char *site, const char *prefix, const peer_ref_t *r)
 {
-    unsigned full = plen / 8, rest = plen % 8;
-    if (memcmp(net, a, full) != 0)
-        return false;
-    return !rest || ((net[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+    char from[INET6_ADDRSTRLEN], to[INET6_ADDRSTRLEN];
+    quoted_t q;
+
+    route_peer_addr_text(r->span.family, r->span.from, from, sizeof(from));
+    route_peer_addr_text(r->span.family, r->span.to, to, sizeof(to));
+    if (r->kind == PEER_HOST && !strcmp(r->entry, from))
+        return fail(c,
+                    "%s.sites.%s.prefixes: prefix %s contains %s, the remote address of "
+                    "connection '%s': IKE and ESP to that peer would be routed into its own "
+                    "tunnel (expected site prefixes that leave every VPN peer's address out)",
+                    NS, site, prefix, from, r->conn);
+    if (r->kind == PEER_HOST)
+        return fail(c,
+                    "%s.sites.%s.prefixes: prefix %s contains %s, the remote address '%s' of "
+                    "connection '%s' as charon reads it: IKE and ESP to that peer would be "
+                    "routed into its own tunnel (expected site prefixes that leave every VPN "
+                    "peer's address out)",
+                    NS, site, prefix, from, quote(r->entry, &q), r->conn);
+    return fail(c,
+                "%s.sites.%s.prefixes: prefix %s overlaps the remote addresses '%s' of "
+                "connection '%s' (%s to %s): IKE and ESP to a peer there would be routed into "
+                "the site (expected site prefixes that leave every VPN peer's address out)",
+                NS, site, prefix, quote(r->entry, &q), r->conn, from, to);
 }
 
-/* a site prefix must leave every peer's own address out (checked after the
- * engine accepted the prefix's syntax) */
+/* a site prefix must leave every peer's own addresses out (checked after
+ * the engine accepted the prefix's syntax) */
 static bool peers_outside(ctx_t *c, const char *site, const char *prefix)
 {
-    int pf, af;
-    uint8_t net[16], a[16];
-    unsigned plen, alen;
+    const peer_ref_t *r;
+    uint8_t net[16];
+    unsigned plen;
+    int pf;
 
     if (!parse_prefix(prefix, &pf, net, &plen))
         return true;
+    r = route_peer_index_find(&c->peers, pf, net, plen);
+    return !r || peer_inside(c, site, prefix, r);
+}
+
+/* every remote_addrs entry, read once (c->peers) */
+static bool index_peers(ctx_t *c)
+{
     for (size_t i = 0; i < c->info.n_conns; i++) {
         const conf_conn_info_t *conn = &c->info.conns[i];
-        for (size_t k = 0; k < conn->n_remote_addrs; k++) {
-            const char *addr = conn->remote_addrs[k];
-            if (strchr(addr, '/') || !parse_prefix(addr, &af, a, &alen) || af != pf ||
-                !in_prefix(net, plen, a))
-                continue;
-            return fail(c,
-                        "%s.sites.%s.prefixes: prefix %s contains %s, the remote address of "
-                        "connection '%s': IKE and ESP to that peer would be routed into its own "
-                        "tunnel (expected site prefixes that leave every VPN peer's address out)",
-                        NS, site, prefix, addr, conn->name);
-        }
+        for (size_t k = 0; k < conn->n_remote_addrs; k++)
+            if (!route_peer_index_add(&c->peers, conn->name, conn->remote_addrs[k]))
+                return fail(c, "%s: out of memory", NS);
     }
-    return true;
+    return route_peer_index_done(&c->peers) || fail(c, "%s: out of memory", NS);
 }
 
 static bool parse_site(ctx_t *c, const char *site)
@@ -411,18 +499,83 @@ static bool parse_site(ctx_t *c, const char *site)
     return ok;
 }
 
-/* every remote address that is an IP literal: a throw route of the engine */
-static bool add_bypass(ctx_t *c, struct routes_state *st)
+static bool warn(route_conf_t *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool warn(route_conf_t *out, const char *fmt, ...)
+{
+    char **grown, *msg = NULL;
+    va_list ap;
+    int n;
+
+    if (!out)
+        return true;
+    va_start(ap, fmt);
+    n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    grown = n < 0 ? NULL : realloc(out->warnings, (out->n_warnings + 1) * sizeof(*grown));
+    if (!grown) {
+        free(n < 0 ? NULL : msg);
+        return false;
+    }
+    out->warnings = grown;
+    out->warnings[out->n_warnings++] = msg;
+    return true;
+}
+
+/* an entry no throw route can be made for, said once per parse */
+static bool warn_entry(route_conf_t *out, const char *conn, const char *entry, peer_kind_t kind)
+{
+    quoted_t q;
+
+    if (kind == PEER_NAME)
+        return warn(out,
+                    "connection '%s': remote address '%s' is a DNS name (or not an address): "
+                    "tunneld cannot check that the peer's address stays out of the sites' "
+                    "prefixes, nor throw it out of its table (docs/routes.md)",
+                    conn, quote(entry, &q));
+    if (kind == PEER_ANY)
+        return warn(out,
+                    "connection '%s': remote address '%s' accepts any peer: tunneld cannot keep "
+                    "the peers' addresses out of the sites' prefixes",
+                    conn, quote(entry, &q));
+    return warn(out,
+                "connection '%s': remote address range '%s' is empty (its first address is "
+                "above its last): charon accepts no peer with it",
+                conn, quote(entry, &q));
+}
+
+struct bypass_ctx {
+    ctx_t *c;
+    struct routes_state *st;
+    const char *conn;
+};
+
+static bool bypass_one(void *arg, const char *cidr)
+{
+    struct bypass_ctx *b = arg;
+
+    if (routes_state_add_bypass(b->st, cidr, b->c->err, b->c->errlen) == 0)
+        return true;
+    return fail(b->c, "connection '%s': remote address %s: out of memory", b->conn, cidr);
+}
+
+/*
+ * every peer address charon may use: a throw route of the engine (hosts,
+ * subnets, ranges as CIDR blocks); DNS names and wildcards cannot be
+ * thrown (warnings into warn_to, when not NULL)
+ */
+static bool add_bypass(ctx_t *c, struct routes_state *st, route_conf_t *warn_to)
 {
     for (size_t i = 0; i < c->info.n_conns; i++) {
         const conf_conn_info_t *conn = &c->info.conns[i];
+        struct bypass_ctx b = {.c = c, .st = st, .conn = conn->name};
         for (size_t k = 0; k < conn->n_remote_addrs; k++) {
-            const char *a = conn->remote_addrs[k];
-            uint8_t bytes[16];
-            if (inet_pton(strchr(a, ':') ? AF_INET6 : AF_INET, a, bytes) != 1)
-                continue; /* DNS name, range, subnet, %any: cannot be checked */
-            if (routes_state_add_bypass(st, a, c->err, c->errlen) != 0)
-                return fail(c, "connection '%s' remote address %s: out of memory", conn->name, a);
+            peer_addr_t pa;
+            route_peer_parse(conn->remote_addrs[k], &pa);
+            if (!pa.n_span && !warn_entry(warn_to, conn->name, conn->remote_addrs[k], pa.kind))
+                return fail(c, "connection '%s': out of memory", conn->name);
+            for (size_t j = 0; j < pa.n_span; j++)
+                if (!route_peer_cidrs(&pa.span[j], bypass_one, &b))
+                    return false;
         }
     }
     return true;
@@ -436,7 +589,7 @@ bool route_conf_bypass(const char *file, const char *swanctl, struct routes_stat
 
     if (ok) {
         routes_state_clear_bypass(st);
-        ok = add_bypass(&c, st);
+        ok = add_bypass(&c, st, NULL);
     }
     conf_info_free(&c.info);
     return ok;
@@ -461,6 +614,8 @@ static bool parse_all(ctx_t *c, const char *swanctl)
         snprintf(why, sizeof(why), "%s", c->err);
         return fail(c, "%s: the connections file is needed to check the routes: %s", NS, why);
     }
+    if (!index_peers(c))
+        return false;
     if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites"),
                     s->create_section_enumerator(s, NS ".sites"), NS ".sites", no_names, no_names,
                     true))
@@ -470,7 +625,7 @@ static bool parse_all(ctx_t *c, const char *swanctl)
     while (ok && e->enumerate(e, &site))
         ok = valid_name(site) ? parse_site(c, site) : bad_name(c, NS ".sites", "site", site);
     e->destroy(e);
-    return ok && add_bypass(c, c->out->st);
+    return ok && add_bypass(c, c->out->st, c->out);
 }
 
 bool route_conf_parse(const char *file, const char *swanctl, route_conf_t *out, char *err,
@@ -487,6 +642,7 @@ bool route_conf_parse(const char *file, const char *swanctl, route_conf_t *out, 
     if (!out->st)
         return fail(&c, "%s: out of memory", NS);
     ok = parse_all(&c, swanctl);
+    route_peer_index_free(&c.peers);
     conf_info_free(&c.info);
     if (!ok)
         route_conf_free(out);
@@ -506,6 +662,9 @@ void route_conf_free(route_conf_t *c)
         free(p->child);
     }
     free(c->paths);
+    for (size_t i = 0; i < c->n_warnings; i++)
+        free(c->warnings[i]);
+    free(c->warnings);
     routes_state_free(c->st);
     routes_options_free_rules(&c->opts);
     memset(c, 0, sizeof(*c));

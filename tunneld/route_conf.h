@@ -11,11 +11,13 @@
  *    default;
  *  - `child = <connection>.<child>` must name a connection and child of the
  *    connections file (conf_info) whose names fit the SA table;
- *  - every remote address of every connection that is an IP literal becomes
- *    a bypass of the engine (a throw route: the peers' IKE and ESP never go
- *    through tunneld's table), and a site prefix containing one is an error
- *    naming the site, the prefix, the address and the connection. DNS names,
- *    ranges and subnets in remote_addrs cannot be checked.
+ *  - every remote_addrs entry of every connection is read as charon reads
+ *    it (route_peers.h: addresses in any literal form the resolver takes,
+ *    subnets, ranges); what it covers becomes a bypass of the engine (throw
+ *    routes: the peers' IKE and ESP never go through tunneld's table), and a
+ *    site prefix overlapping it is an error naming the site, the prefix, the
+ *    entry and the connection. DNS names and wildcards (%any) cannot be
+ *    checked: each is a warning in route_conf_t.warnings.
  *
  * Threading: reads lib->settings and the connections file; tunneld's main
  * thread (start, SIGHUP, tunneld -n). Blocks on file I/O.
@@ -42,6 +44,8 @@ typedef struct {
     struct routes_state *st;    /* sites, prefixes, paths, bypass addresses */
     route_path_conf_t *paths;   /* in site order */
     size_t n_paths;
+    char **warnings; /* what could not be checked (peers given as DNS names, ...) */
+    size_t n_warnings;
 } route_conf_t;
 
 /*

@@ -26,6 +26,7 @@ struct route_glue {
     struct routes_engine *eng;
     uint32_t table_id; /* the running engine's table and protocol */
     uint8_t protocol;
+    bool fail_closed;     /* the running engine's fail_closed */
     bool flush_cli;       /* --flush-on-exit */
     thread_t *thread;     /* strongSwan's thread_t: its logging knows the thread */
     int wake;             /* eventfd: SA states changed */
@@ -165,6 +166,13 @@ static void *run(void *arg)
     return NULL;
 }
 
+/* what route_conf could not check (peers given as DNS names, ...) */
+static void log_warnings(const route_conf_t *conf)
+{
+    for (size_t i = 0; i < conf->n_warnings; i++)
+        DBG1(DBG_CFG, "warning: %s: %s", NS, conf->warnings[i]);
+}
+
 static void report(const struct routes_result *res, const char *what)
 {
     for (size_t i = 0; i < res->n_errors; i++)
@@ -185,13 +193,31 @@ static void apply_error(const char *file, const struct routes_error *e, char *er
         snprintf(err, errlen, "%s: %s: %s", file, NS, e->message);
 }
 
-/* names the key an engine error is about: its table or its protocol */
+/*
+ * Who runs the engine, for its table and protocol lock: the settings file
+ * (its real path), so that tunneld -n of the running tunneld's own file is
+ * told from a second tunneld (routes_options.owner). malloc'd or NULL.
+ */
+static char *owner_of(const char *file)
+{
+    char *real = realpath(file, NULL);
+    return real ? real : strdup(file);
+}
+
+/* names the key an engine error is about: its table, its protocol, a
+ * site (names are checked: letters, digits, '_' and '-') or the section */
 static void engine_error(const char *file, const char *msg, char *err, size_t errlen)
 {
-    const char *key = strncmp(msg, "table ", 6) == 0           ? NS ".table"
-                      : strncmp(msg, "protocol", 8) == 0       ? NS ".protocol"
-                      : strncmp(msg, "rule priority", 13) == 0 ? NS ".rules"
-                                                               : NS;
+    size_t n = strncmp(msg, "site '", 6) == 0 ? strcspn(msg + 6, "'") : 0;
+
+    if (n && n < 64 && msg[6 + n] == '\'') {
+        snprintf(err, errlen, "%s: %s.sites.%.*s: %s", file, NS, (int)n, msg + 6, msg);
+        return;
+    }
+    /* (tunneld has no key for the rules: they are the engine's default) */
+    const char *key = strncmp(msg, "table ", 6) == 0     ? NS ".table"
+                      : strncmp(msg, "protocol", 8) == 0 ? NS ".protocol"
+                                                         : NS;
     snprintf(err, errlen, "%s: %s: %s", file, key, msg);
 }
 
@@ -222,15 +248,30 @@ static bool set_compat_mode(const char *file, int mode, char *err, size_t errlen
     return true;
 }
 
-/* takes the bindings of conf (every verdict is sent again) */
-static bool take_paths(route_glue_t *g, route_conf_t *conf)
+/* the namespace's net.ipv4.nexthop_compat_mode now: 0, 1, or -1 (unknown) */
+static int compat_mode_now(void)
 {
-    int *up = calloc(conf->n_paths + 1, sizeof(*up));
+    FILE *f = fopen("/proc/sys/net/ipv4/nexthop_compat_mode", "r");
+    int c = f ? fgetc(f) : EOF;
 
-    if (!up)
-        return false;
-    for (size_t i = 0; i < conf->n_paths; i++)
+    if (f)
+        fclose(f);
+    return c == '0' || c == '1' ? c - '0' : -1;
+}
+
+/* the verdicts of n paths, none sent yet (every one is sent again) */
+static int *new_verdicts(size_t n)
+{
+    int *up = calloc(n + 1, sizeof(*up));
+
+    for (size_t i = 0; up && i < n; i++)
         up[i] = -1;
+    return up;
+}
+
+/* takes the bindings of conf, with their verdicts (up, from new_verdicts) */
+static void take_paths(route_glue_t *g, route_conf_t *conf, int *up)
+{
     pthread_mutex_lock(&g->lock);
     for (size_t i = 0; i < g->n_paths; i++) {
         route_path_conf_t *p = &g->paths[i];
@@ -250,14 +291,13 @@ static bool take_paths(route_glue_t *g, route_conf_t *conf)
     conf->paths = NULL;
     conf->n_paths = 0;
     pthread_mutex_unlock(&g->lock);
-    return true;
 }
 
 static void glue_free(route_glue_t *g)
 {
     route_conf_t none = {0};
 
-    take_paths(g, &none);
+    take_paths(g, &none, NULL);
     routes_state_free(g->st);
     free(g->up);
     problems_clear(g);
@@ -303,68 +343,138 @@ static bool start_thread(route_glue_t *g, char *err, size_t errlen)
     return false;
 }
 
+static void stop_thread(route_glue_t *g)
+{
+    uint64_t one = 1;
+
+    if (write(g->stop, &one, sizeof(one)) < 0)
+        DBG1(DBG_CFG, "routes: cannot stop the route glue thread: %s", strerror(errno));
+    g->thread->join(g->thread);
+    close(g->wake);
+    close(g->stop);
+}
+
+/* a glue for conf's engine options (nothing opened yet) */
+static route_glue_t *glue_new(sa_table_t *table, bool flush_cli, route_conf_t *conf)
+{
+    route_glue_t *g = calloc(1, sizeof(*g));
+
+    if (!g)
+        return NULL;
+    pthread_mutex_init(&g->lock, NULL);
+    g->table = table;
+    g->flush_cli = flush_cli;
+    conf->opts.flush_on_exit = flush_cli || conf->opts.flush_on_exit;
+    conf->opts.log = glue_log;
+    /* the engine's own INFO lines repeat the events and results logged here */
+    conf->opts.log_level = ROUTES_LOG_WARN;
+    conf->opts.on_event = glue_event;
+    g->table_id = conf->opts.table;
+    g->protocol = conf->opts.protocol;
+    g->fail_closed = conf->opts.fail_closed;
+    return g;
+}
+
+/*
+ * The checks of tunneld -n first (nothing changes when they fail: table,
+ * protocol and their lock, rules, next hops), then the engine (it adopts
+ * what a previous run left). err: "<file>: <key>: <why>".
+ */
+static bool engine_open(route_glue_t *g, const char *file, route_conf_t *conf, char *err,
+                        size_t errlen)
+{
+    char msg[512], *owner = owner_of(file);
+    int rc;
+
+    conf->opts.owner = owner;
+    rc = routes_precheck(&conf->opts, conf->st, msg, sizeof(msg));
+    if (rc == 0)
+        rc = routes_open(&g->eng, &conf->opts, msg, sizeof(msg));
+    conf->opts.owner = NULL;
+    free(owner);
+    if (rc != 0)
+        engine_error(file, msg, err, errlen);
+    return rc == 0;
+}
+
+/*
+ * The first apply, with the namespace's compat mode and the glue's thread;
+ * on any failure the kernel is put back to what the engine found (what a
+ * previous run left stays, what this start added goes) and the engine is
+ * closed.
+ */
+static bool engine_first_apply(route_glue_t *g, const char *file, route_conf_t *conf, char *err,
+                               size_t errlen)
+{
+    int compat = compat_mode_now();
+    bool thread = false, ok;
+
+    ok = set_compat_mode(file, conf->compat_mode, err, errlen) &&
+         (thread = start_thread(g, err, errlen)) &&
+         apply_conf(g, file, conf, "apply", err, errlen) == 0;
+    if (ok)
+        return true;
+    if (thread)
+        stop_thread(g);
+    if (routes_abandon(g->eng) != 0)
+        DBG1(DBG_CFG,
+             "routes: what tunneld found in table %u could not be fully restored (see "
+             "above)",
+             g->table_id);
+    routes_close(g->eng);
+    g->eng = NULL;
+    if (conf->compat_mode >= 0 && compat >= 0 && compat != conf->compat_mode) {
+        char why[512];
+        if (!set_compat_mode(file, compat, why, sizeof(why)))
+            DBG1(DBG_CFG, "routes: %s", why);
+    }
+    return false;
+}
+
 route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *swanctl,
                                bool flush_on_exit, char *err, size_t errlen)
 {
     route_glue_t *g = NULL;
     route_conf_t conf;
+    int *up = NULL;
 
     err[0] = '\0';
     if (!route_conf_parse(file, swanctl, &conf, err, errlen))
-        goto fail;
+        goto refused;
+    log_warnings(&conf);
     if (!routes_state_site_count(conf.st)) {
         route_conf_free(&conf);
         set_start_problem(NULL);
         return NULL; /* routing not configured */
     }
-    g = calloc(1, sizeof(*g));
-    if (!g) {
+    g = glue_new(table, flush_on_exit, &conf);
+    up = new_verdicts(conf.n_paths);
+    if (!g || !up) {
         snprintf(err, errlen, "%s: %s: out of memory", file, NS);
-        route_conf_free(&conf);
-        goto fail;
+        goto failed;
     }
-    pthread_mutex_init(&g->lock, NULL);
-    g->table = table;
-    g->flush_cli = flush_on_exit;
-    conf.opts.flush_on_exit = flush_on_exit || conf.opts.flush_on_exit;
-    conf.opts.log = glue_log;
-    /* the engine's own INFO lines repeat the events and results logged here */
-    conf.opts.log_level = ROUTES_LOG_WARN;
-    conf.opts.on_event = glue_event;
-    g->table_id = conf.opts.table;
-    g->protocol = conf.opts.protocol;
-    if (!set_compat_mode(file, conf.compat_mode, err, errlen) || !take_paths(g, &conf))
-        goto fail_conf;
-    if (routes_open(&g->eng, &conf.opts, err, errlen) != 0) {
-        char msg[512];
-        snprintf(msg, sizeof(msg), "%s", err);
-        engine_error(file, msg, err, errlen);
-        goto fail_conf;
-    }
-    if (apply_conf(g, file, &conf, "apply", err, errlen) != 0) {
-        routes_close(g->eng);
-        goto fail_conf;
-    }
+    take_paths(g, &conf, up);
+    up = NULL;
+    if (!engine_open(g, file, &conf, err, errlen) ||
+        !engine_first_apply(g, file, &conf, err, errlen))
+        goto failed;
     g->st = conf.st;
     conf.st = NULL;
     route_conf_free(&conf);
     /*
      * The engine holds paths usable until told otherwise: mark the bound ones
-     * at once (a few ms after the apply), before anything else runs.
+     * at once (a few ms after the apply), then follow the SA table.
      */
     sync_health(g);
-    if (!start_thread(g, err, errlen)) {
-        routes_close(g->eng);
-        glue_free(g);
-        goto fail;
-    }
     sa_table_set_notify(table, on_table_change, g);
     set_start_problem(NULL);
     return g;
-fail_conf:
+failed:
+    free(up);
     route_conf_free(&conf);
-    glue_free(g);
-fail:
+    if (g)
+        glue_free(g);
+refused:
     if (!err[0])
         snprintf(err, errlen, "%s: %s: cannot start routing", file, NS);
     set_start_problem(err);
@@ -413,45 +523,84 @@ static bool refuse(route_glue_t *g, const char *file, const char *swanctl, const
     return false;
 }
 
+/* routes_check: the reload's state would be refused in part (err set) */
+static bool check_fails(route_glue_t *g, const char *file, const route_conf_t *conf, char *err,
+                        size_t errlen)
+{
+    struct routes_result res;
+    bool bad = routes_check(g->eng, conf->st, &res) != 0;
+
+    if (bad && res.n_errors)
+        apply_error(file, &res.errors[0], err, errlen);
+    else if (bad)
+        snprintf(err, errlen, "%s: %s: the state cannot be applied", file, NS);
+    routes_result_free(&res);
+    return bad;
+}
+
+/*
+ * The kernel refused part of a reload that passed the checks: its
+ * fail_closed and compat mode go back, and refuse() applies the running
+ * state again (what the reload applied goes).
+ */
+static bool undo_reload(route_glue_t *g, const char *file, const char *swanctl,
+                        const route_conf_t *conf, int compat, char *err, size_t errlen)
+{
+    char why[1024];
+
+    routes_set_fail_closed(g->eng, g->fail_closed);
+    if (conf->compat_mode >= 0 && compat >= 0 && compat != conf->compat_mode &&
+        !set_compat_mode(file, compat, why, sizeof(why)))
+        DBG1(DBG_CFG, "routes: %s", why);
+    snprintf(why, sizeof(why), "%s", err);
+    snprintf(err, errlen, "%s (the kernel refused it: the running routes were applied again)", why);
+    return refuse(g, file, swanctl, err);
+}
+
 bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, char *err,
                        size_t errlen)
 {
     route_conf_t conf;
-    int rc;
+    int compat = compat_mode_now(), *up;
 
     if (!route_conf_parse(file, swanctl, &conf, err, errlen))
         return refuse(g, file, swanctl, err);
-    if (needs_restart(g, file, &conf, err, errlen) ||
+    log_warnings(&conf);
+    up = new_verdicts(conf.n_paths);
+    if (!up)
+        snprintf(err, errlen, "%s: %s: out of memory", file, NS);
+    if (!up || needs_restart(g, file, &conf, err, errlen) ||
+        check_fails(g, file, &conf, err, errlen) ||
         !set_compat_mode(file, conf.compat_mode, err, errlen)) {
+        free(up);
         route_conf_free(&conf);
         return refuse(g, file, swanctl, err);
     }
     routes_set_fail_closed(g->eng, conf.opts.fail_closed);
+    if (apply_conf(g, file, &conf, "reload", err, errlen) != 0) {
+        bool r = undo_reload(g, file, swanctl, &conf, compat, err, errlen);
+        free(up);
+        route_conf_free(&conf);
+        return r;
+    }
+    g->fail_closed = conf.opts.fail_closed;
     routes_set_flush_on_exit(g->eng, g->flush_cli || conf.opts.flush_on_exit);
-    rc = apply_conf(g, file, &conf, "reload", err, errlen);
-    if (!take_paths(g, &conf))
-        DBG1(DBG_CFG, "routes: reload: out of memory: CHILD_SA bindings not updated");
+    take_paths(g, &conf, up);
     routes_state_free(g->st);
     g->st = conf.st;
     conf.st = NULL;
     route_conf_free(&conf);
     on_table_change(g); /* the thread re-sends the bound paths' health */
-    return rc == 0;
+    return true;
 }
 
 void route_glue_stop(route_glue_t *g)
 {
-    uint64_t one = 1;
-
     if (!g)
         return;
     sa_table_set_notify(g->table, NULL, NULL);
-    if (write(g->stop, &one, sizeof(one)) < 0)
-        DBG1(DBG_CFG, "routes: cannot stop the route glue thread: %s", strerror(errno));
-    g->thread->join(g->thread);
+    stop_thread(g);
     routes_close(g->eng);
-    close(g->wake);
-    close(g->stop);
     glue_free(g);
 }
 
@@ -459,14 +608,18 @@ bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char
                       size_t errlen)
 {
     route_conf_t conf;
-    char msg[512];
+    char msg[512], *owner;
     bool ok;
 
     *sites = 0;
     if (!route_conf_parse(file, swanctl, &conf, err, errlen))
         return false;
+    log_warnings(&conf);
     *sites = routes_state_site_count(conf.st);
+    conf.opts.owner = owner = owner_of(file);
     ok = !*sites || routes_precheck(&conf.opts, conf.st, msg, sizeof(msg)) == 0;
+    conf.opts.owner = NULL;
+    free(owner);
     if (!ok)
         engine_error(file, msg, err, errlen);
     route_conf_free(&conf);
@@ -498,6 +651,24 @@ static json_object *path_json(const route_glue_t *g, const route_path_conf_t *p,
         json_object_object_add(o, "child_up", NULL);
     }
     return o;
+}
+
+/* what the engine hits while it runs (repairs that fail, e.g. a collision
+ * with someone else's route; rules of others shadowing tunneld's), for as
+ * long as it stands */
+static void add_engine_problems(route_glue_t *g, json_object *problems)
+{
+    struct routes_result res;
+
+    routes_get_problems(g->eng, &res);
+    for (size_t i = 0; i < res.n_errors; i++) {
+        char *s = NULL;
+        if (asprintf(&s, "running: %s", res.errors[i].message) >= 0) {
+            json_object_array_add(problems, json_object_new_string(s));
+            free(s);
+        }
+    }
+    routes_result_free(&res);
 }
 
 json_object *route_glue_status(route_glue_t *g)
@@ -536,6 +707,7 @@ json_object *route_glue_status(route_glue_t *g)
     for (size_t i = 0; i < g->n_problems; i++)
         json_object_array_add(problems, json_object_new_string(g->problems[i]));
     pthread_mutex_unlock(&g->lock);
+    add_engine_problems(g, problems);
     if (rows)
         sa_table_snapshot_free(rows, n);
     json_object_object_add(doc, "sites", sites);

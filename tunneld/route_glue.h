@@ -7,11 +7,16 @@
  * every path bound to a CHILD_SA (`child = <connection>.<child>`): the path
  * is usable only while that CHILD_SA is up in the SA table. Link down/up of
  * a path's interface is the engine's own business (it reports
- * PATH_DOWN/PATH_UP, logged here). A reload applies new sites, prefixes,
- * paths, peers, fail_closed, flush_on_exit and nexthop_compat_mode; a
- * changed table or protocol needs a restart: such a reload is refused and
- * everything that runs is kept. What went wrong last (a refused reload,
- * sites not applied) is in the status document's "problems".
+ * PATH_DOWN/PATH_UP, logged here). A start runs the checks of tunneld -n
+ * before the engine opens, and a start refused after it opened leaves the
+ * kernel as the engine found it (routes_abandon). A reload applies new
+ * sites, prefixes, paths, peers, fail_closed, flush_on_exit and
+ * nexthop_compat_mode, all or nothing (checked on the running engine first,
+ * undone when the kernel refuses part of it); a changed table or protocol
+ * needs a restart: such a reload is refused and everything that runs is
+ * kept. What went wrong last (a refused reload, sites not applied) and what
+ * the engine hits while it runs (routes_get_problems) are in the status
+ * document's "problems".
  *
  * Threading: route_glue_start/reload/stop and route_glue_check run in
  * tunneld's main thread. One thread of its own ("route glue") polls the

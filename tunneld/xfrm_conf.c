@@ -10,22 +10,15 @@
 #include <library.h>
 
 #include "quote.h"
+#include "routes.h"
 
-#define KEY        "tunneld.xfrm"
-#define IF_ID_MAX  4294967293u /* 0xfffffffe/0xffffffff: strongSwan's %unique-dir/%unique */
-#define IFNAME_MAX (sizeof(((xfrm_if_t *)0)->name) - 1)
+#define KEY       "tunneld.xfrm"
+#define IF_ID_MAX 4294967293u /* 0xfffffffe/0xffffffff: strongSwan's %unique-dir/%unique */
 
-/* a name the kernel takes for a link, that is also safe to print */
+/* one interface-name rule for XFRM interfaces and path devices (routes.h) */
 static bool valid_ifname(const char *s)
 {
-    size_t len = strlen(s);
-
-    if (!len || len > IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
-        return false;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= ' ' || *p >= 0x7f || *p == '/' || *p == ':' || *p == '%')
-            return false;
-    return true;
+    return routes_ifname_valid(s);
 }
 
 static bool parse_if_id(const char *text, uint32_t *out)
@@ -78,10 +71,8 @@ static bool read_one(const char *name, xfrm_if_t *x, char *err, size_t errlen)
 
     memset(x, 0, sizeof(*x));
     if (!valid_ifname(name)) {
-        snprintf(err, errlen,
-                 "%s.interfaces: '%s' is not a usable interface name (1 to %zu bytes, no "
-                 "'/', ':', '%%', blanks or control bytes)",
-                 KEY, quote(name, &q), IFNAME_MAX);
+        snprintf(err, errlen, "%s.interfaces: '%s' is not a usable interface name (%s)", KEY,
+                 quote(name, &q), ROUTES_IFNAME_RULE);
         return false;
     }
     memcpy(x->name, name, strlen(name) + 1);
@@ -96,10 +87,8 @@ static bool read_one(const char *name, xfrm_if_t *x, char *err, size_t errlen)
     }
     dev = lib->settings->get_str(lib->settings, KEY ".interfaces.%s.dev", NULL, name);
     if (dev && !valid_ifname(dev)) {
-        snprintf(err, errlen,
-                 "%s.interfaces.%s.dev: '%s' is not a usable interface name (1 to %zu "
-                 "bytes, no '/', ':', '%%', blanks or control bytes)",
-                 KEY, name, quote(dev, &q), IFNAME_MAX);
+        snprintf(err, errlen, "%s.interfaces.%s.dev: '%s' is not a usable interface name (%s)", KEY,
+                 name, quote(dev, &q), ROUTES_IFNAME_RULE);
         return false;
     }
     if (dev)

@@ -1,13 +1,22 @@
 #!/bin/bash
 # Each error gives its message (naming site, path, prefix) and leaves the
 # kernel unchanged: next hop not on a connected subnet,
-# prefix overlapping another site's, a next hop the kernel refuses
+# prefix overlapping another site's, a next hop that is a subnet's
+# broadcast or network address or this host's own, a next hop the kernel refuses
 # (rollback) -- also for a standby path, and without deleting the failed
 # site's other family -- a foreign route on a site's prefix (left untouched,
 # at apply and at repair), table and protocol number used by something else.
 TEST=${TEST:-rterrors}
 source "$(dirname "$0")/lib.sh"
 rt_topology
+# next hops that pass the engine's checks but that the kernel refuses: a
+# neighbour address on a connected subnet whose route lookup ends in a
+# prohibit route of link scope (the kernel wants a unicast route of link
+# scope to a nexthop's gateway)
+nsx gw ip addr add 198.51.100.130/28 dev er1
+nsx gw ip addr add 198.51.100.146/28 dev er2
+nsx gw ip route add prohibit 198.51.100.131/32 scope link
+nsx gw ip route add prohibit 198.51.100.147/32 scope link
 write_state 100 10 10 20
 drv apply "$STATE" >"$T_DIR/base.log" 2>&1
 check "base state applied" grep -q '^applied ok=1' "$T_DIR/base.log"
@@ -49,7 +58,7 @@ snapshot "$T_DIR/s0"
 apply_bad 's/"gateway4": "198.51.100.1"/"gateway4": "198.51.100.9"/' gw
 check "unconnected next hop: apply fails" failed gw
 check "unconnected next hop: message names site, path, next hop, subnets" grep -q \
-  "site 'west' path 'er1': next hop 198.51.100.9 is not on a subnet connected to er1 (expected one of: 198.51.100.0/30)" "$T_DIR/gw.log"
+  "site 'west' path 'er1': next hop 198.51.100.9 is not on a subnet connected to er1 (expected one of: 198.51.100.0/30, 198.51.100.128/28)" "$T_DIR/gw.log"
 check "unconnected next hop: kernel unchanged" unchanged
 
 apply_bad 's#"gateway6": "2001:db8:1::1"#"gateway6": "2001:db8:9::1"#' gw6
@@ -64,12 +73,30 @@ check "overlap: message names both sites and prefixes" grep -q \
   "^error site=north path=- prefix=203.0.113.128/25 :: site 'north' prefix 203.0.113.128/25 overlaps prefix 203.0.113.0/24 of site 'west'" "$T_DIR/overlap.log"
 check "overlap: kernel unchanged (north not applied, west as before)" unchanged
 
-# the subnet's broadcast address passes the connected check, the kernel
-# refuses it as a gateway: west fails and keeps its previous state
-apply_bad 's/"gateway4": "198.51.100.1"/"gateway4": "198.51.100.3"/; s/"priority": 10/"priority": 10/' bcast
-check "kernel refusal: apply fails" failed bcast
+# the subnet's broadcast and network addresses, and an address of this
+# host, are no next hops: refused before any request, naming what they are
+apply_bad 's/"gateway4": "198.51.100.1"/"gateway4": "198.51.100.3"/' bcast
+check "broadcast next hop: apply fails" failed bcast
+check "broadcast next hop: named before any request" grep -q \
+  "^error site=west path=er1 .*next hop 198.51.100.3 is the broadcast address of 198.51.100.0/30 on er1, not a host" "$T_DIR/bcast.log"
+check "broadcast next hop: kernel unchanged" unchanged
+apply_bad 's/"gateway4": "198.51.100.1"/"gateway4": "198.51.100.128"/' netaddr
+check "network address as next hop: named" grep -q \
+  "next hop 198.51.100.128 is the network address of 198.51.100.128/28 on er1, not a host" "$T_DIR/netaddr.log"
+apply_bad 's/"gateway4": "198.51.100.1"/"gateway4": "198.51.100.130"/' ownaddr
+check "this host's address as next hop: named" grep -q \
+  "next hop 198.51.100.130 is an address of this host (on er1), not a neighbour's" "$T_DIR/ownaddr.log"
+apply_bad 's#"gateway6": "2001:db8:1::1"#"gateway6": "2001:db8:1::2"#' ownaddr6
+check "this host's IPv6 address as next hop: named" grep -q \
+  "next hop 2001:db8:1::2 is an address of this host (on er1)" "$T_DIR/ownaddr6.log"
+check "refused next hops: kernel unchanged" unchanged
+
+# a next hop the kernel refuses after the checks passed (its route lookup
+# ends in a prohibit route): west fails and keeps its previous state
+apply_bad 's/"gateway4": "198.51.100.1"/"gateway4": "198.51.100.131"/' refused
+check "kernel refusal: apply fails" failed refused
 check "kernel refusal: message names site, path and the kernel's reason" grep -q \
-  "^error site=west path=er1 .*kernel refused creating nexthop [0-9]* via 198.51.100.3 dev er1" "$T_DIR/bcast.log"
+  "^error site=west path=er1 .*kernel refused creating nexthop [0-9]* via 198.51.100.131 dev er1" "$T_DIR/refused.log"
 check "kernel refusal: previous state kept, kernel unchanged" unchanged
 
 # west drops its IPv6 prefixes and gets an IPv4 gateway the kernel refuses:
@@ -96,11 +123,11 @@ mon_deleted() { grep '^Deleted' "$T_DIR/$1.log" | grep -vc '192.0.2.128/25'; }
 
 mon_start flap-mon
 v6=$(nroutes 6)
-apply_bad 's#,\? *"2001:db8:[0-9a-f:]*/[0-9]*"##g; s/"gateway4": "198.51.100.1"/"gateway4": "198.51.100.3"/' flap
+apply_bad 's#,\? *"2001:db8:[0-9a-f:]*/[0-9]*"##g; s/"gateway4": "198.51.100.1"/"gateway4": "198.51.100.131"/' flap
 grep -q '2001:db8:100::/48' "$T_DIR/flap.json" && die "flap: the sed left IPv6 prefixes in the state"
 check "flap: apply fails" failed flap
 check "flap: error names west and path er1" grep -q \
-  "^error site=west path=er1 .*kernel refused creating nexthop [0-9]* via 198.51.100.3 dev er1" "$T_DIR/flap.log"
+  "^error site=west path=er1 .*kernel refused creating nexthop [0-9]* via 198.51.100.131 dev er1" "$T_DIR/flap.log"
 check "flap: west's IPv6 routes remain" test "$(nroutes 6)" -eq "$v6" -a "$v6" -gt 0
 check "flap: kernel unchanged" unchanged
 mon_stop flap-mon
@@ -123,12 +150,12 @@ check "driver stops" drv_stop
 cp "$T_DIR/good.json" "$STATE"
 
 # a standby path (er2, not in the group) whose gateway the kernel refuses
-# (the subnet's broadcast address): the error names the site and the path
+# (its route lookup ends in a prohibit route): the error names the site and the path
 # and the site fails
-apply_bad 's/"gateway4": "198.51.100.5"/"gateway4": "198.51.100.7"/' standby
+apply_bad 's/"gateway4": "198.51.100.5"/"gateway4": "198.51.100.147"/' standby
 check "refused standby: apply fails" failed standby
 check "refused standby: message names site and path" grep -q \
-  "^error site=west path=er2 .*kernel refused creating nexthop [0-9]* via 198.51.100.7 dev er2" "$T_DIR/standby.log"
+  "^error site=west path=er2 .*kernel refused creating nexthop [0-9]* via 198.51.100.147 dev er2" "$T_DIR/standby.log"
 check "refused standby: the site counts as failed" grep -q '^applied ok=0 .*sites_applied=0 sites_failed=1' "$T_DIR/standby.log"
 check "refused standby: kernel unchanged" unchanged
 

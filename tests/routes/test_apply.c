@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -207,6 +208,236 @@ static void test_unsent_rules_are_reported(void **state)
     routes_close(eng);
 }
 
+/* One engine per table and per protocol in a network namespace: a second
+ * engine is refused while the first holds them; routes_precheck() accepts
+ * them held by an engine of its own owner only; closing releases them. */
+static void test_one_engine_per_table(void **state)
+{
+    struct routes_options o;
+    struct routes_engine *a, *b = NULL;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(unshare(CLONE_NEWNET), 0);
+    lo_up();
+    routes_options_init(&o);
+    o.rules = NULL;
+    o.n_rules = 0;
+    o.log = quiet_log;
+    o.owner = "/etc/tunneld/a.conf";
+    assert_int_equal(routes_open(&a, &o, err, sizeof(err)), 0);
+    o.owner = "/etc/tunneld/b.conf";
+    assert_int_equal(routes_open(&b, &o, err, sizeof(err)), -1);
+    assert_null(b);
+    assert_non_null(strstr(err, "table 1160 is already held by another route engine"));
+    assert_int_equal(routes_precheck(&o, NULL, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "table 1160 is already held"));
+    o.table = 1170;
+    assert_int_equal(routes_open(&b, &o, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "protocol 116 is already held by another route engine"));
+    /* the owner's own check (tunneld -n while it runs) passes */
+    o.table = 1160;
+    o.owner = "/etc/tunneld/a.conf";
+    assert_int_equal(routes_precheck(&o, NULL, err, sizeof(err)), 0);
+    /* but not a second engine of it */
+    assert_int_equal(routes_open(&b, &o, err, sizeof(err)), -1);
+    o.owner = NULL;
+    assert_int_equal(routes_precheck(&o, NULL, err, sizeof(err)), -1);
+    o.table = 1170;
+    o.protocol = 117;
+    assert_int_equal(routes_open(&b, &o, err, sizeof(err)), 0);
+    routes_close(b);
+    routes_close(a);
+    o.table = 1160;
+    o.protocol = 116;
+    assert_int_equal(routes_open(&b, &o, err, sizeof(err)), 0);
+    routes_close(b);
+}
+
+/* ---- routes_abandon(): back to what routes_open() found ---------------- */
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void add_line(char ***v, size_t *n, const char *line)
+{
+    *v = realloc(*v, (*n + 1) * sizeof(**v));
+    assert_non_null(*v);
+    (*v)[*n] = strdup(line);
+    assert_non_null((*v)[(*n)++]);
+}
+
+static void add_table(char ***v, size_t *n, const char *what, const struct rt_rtable *t)
+{
+    char p[64], line[128];
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->slots[i].used)
+            continue;
+        rt_prefix_format(&t->slots[i].key, p, sizeof(p));
+        snprintf(line, sizeof(line), "%s %s nhid %u", what, p, t->slots[i].nhid);
+        add_line(v, n, line);
+    }
+}
+
+/* Everything the kernel holds of protocol 116, as sorted lines, read with
+ * dumps only (an engine structure that is never opened: opening one would
+ * reconcile the rules). */
+static char *kernel_state(void)
+{
+    struct routes_engine *eng = calloc(1, sizeof(*eng));
+    char err[512], line[300], **v = NULL, *all;
+    size_t n = 0, len = 1;
+
+    assert_non_null(eng);
+    routes_options_init(&eng->opts);
+    eng->opts.rules = NULL;
+    eng->opts.n_rules = 0;
+    rt_mirror_init(&eng->m);
+    assert_int_equal(rt_nl_open(&eng->nl, err, sizeof(err)), 0);
+    assert_int_equal(rt_sync_owned(eng), 0);
+    for (size_t i = 0; i < eng->m.n_nh; i++) {
+        rt_nh_describe(&eng->m.nh[i], &eng->m, line, sizeof(line));
+        add_line(&v, &n, line);
+    }
+    add_table(&v, &n, "route", &eng->m.routes);
+    add_table(&v, &n, "cover", &eng->m.fallback);
+    add_table(&v, &n, "throw", &eng->m.bypass);
+    assert_int_equal(rt_sync_rules(eng), 0);
+    for (size_t i = 0; i < eng->m.n_rules; i++) {
+        rt_rule_describe(&eng->m.rules[i], line, sizeof(line));
+        add_line(&v, &n, line);
+    }
+    rt_nl_close(&eng->nl);
+    rt_mirror_free(&eng->m);
+    free(eng->logq);
+    free(eng->evq);
+    free(eng);
+    qsort(v, n, sizeof(*v), str_cmp);
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]) + 1;
+    all = calloc(1, len);
+    assert_non_null(all);
+    for (size_t i = 0; i < n; i++) {
+        strcat(all, v[i]);
+        strcat(all, "\n");
+        free(v[i]);
+    }
+    free(v);
+    return all;
+}
+
+/* site name with one device path on lo and the prefixes */
+static void add_site(struct routes_state *st, const char *name, const char *const *pfx)
+{
+    struct routes_path_spec p = {.name = "dev", .dev = "lo", .priority = 10};
+    char err[256];
+    int s = routes_state_add_site(st, name, err, sizeof(err));
+    assert_true(s >= 0);
+    assert_int_equal(routes_state_add_path(st, s, &p, err, sizeof(err)), 0);
+    for (size_t i = 0; pfx[i]; i++)
+        assert_int_equal(routes_state_add_prefix(st, s, pfx[i], err, sizeof(err)), 0);
+}
+
+/* A first run leaves a site, a throw route and a rule; a second run opens
+ * (dropping that rule, adding its own), applies a state that changes the
+ * site, adds another and a throw route, and is refused (one site invalid):
+ * routes_abandon() puts back exactly what it found. */
+static void test_abandon_restores_what_was_found(void **state)
+{
+    static const char *const west1[] = {"100.64.1.0/24", "2001:db8:100::/48", NULL};
+    static const char *const west2[] = {"100.64.1.0/25", "100.64.9.0/24", NULL};
+    static const char *const north[] = {"100.64.2.0/24", NULL};
+    static const char *const bad[] = {"198.51.100.7/32", NULL};
+    struct routes_rule_spec first_rules[] = {{.family = AF_INET, .priority = 1165}};
+    struct routes_rule_spec second_rules[] = {{.family = AF_INET, .priority = 1160},
+                                              {.family = AF_INET6, .priority = 1160}};
+    struct routes_options o;
+    struct routes_engine *eng;
+    struct routes_state *st = routes_state_new();
+    char err[512], *found, *after;
+    (void)state;
+
+    assert_int_equal(unshare(CLONE_NEWNET), 0);
+    lo_up();
+    routes_options_init(&o);
+    o.log = quiet_log;
+    o.rules = first_rules;
+    o.n_rules = 1;
+    assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
+    add_site(st, "west", west1);
+    assert_int_equal(routes_state_add_bypass(st, "198.51.100.2", err, sizeof(err)), 0);
+    assert_int_equal(routes_apply(eng, st, NULL), 0);
+    routes_close(eng);
+    routes_state_free(st);
+    found = kernel_state();
+    assert_non_null(strstr(found, "rule 1165"));
+
+    o.rules = second_rules;
+    o.n_rules = 2;
+    assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
+    st = routes_state_new();
+    add_site(st, "west", west2);
+    add_site(st, "north", north);
+    add_site(st, "bad", bad); /* its prefix is a bypass: refused */
+    assert_int_equal(routes_state_add_bypass(st, "198.51.100.7", err, sizeof(err)), 0);
+    assert_int_equal(routes_apply(eng, st, NULL), -1);
+    after = kernel_state();
+    assert_string_not_equal(after, found); /* the apply did change things */
+    free(after);
+    assert_int_equal(routes_abandon(eng), 0);
+    routes_close(eng);
+    after = kernel_state();
+    assert_string_equal(after, found);
+    free(after);
+    free(found);
+    routes_state_free(st);
+}
+
+/* A path-health change the kernel never gets (the request socket fails):
+ * the failure is a standing problem (routes_get_problems) until the repair
+ * that follows succeeds, then it is gone. */
+static void test_health_failure_is_a_problem(void **state)
+{
+    static const char *const west[] = {"100.64.1.0/24", NULL};
+    struct routes_engine *eng = private_engine();
+    struct routes_state *st = routes_state_new();
+    struct routes_result res;
+    int fd, saved, bad;
+    (void)state;
+
+    add_site(st, "west", west);
+    assert_int_equal(routes_apply(eng, st, NULL), 0);
+    assert_int_equal(routes_get_problems(eng, &res), 0);
+    /* the request socket's fd becomes a socket that cannot send netlink */
+    fd = nl_socket_get_fd(eng->nl.sk);
+    saved = dup(fd);
+    bad = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(saved >= 0 && bad >= 0);
+    assert_int_equal(dup2(bad, fd), fd);
+    assert_int_equal(routes_set_path_health(eng, "west", "dev", false, &res), -1);
+    assert_true(res.n_errors > 0);
+    routes_result_free(&res);
+    assert_int_equal(dup2(saved, fd), fd);
+    close(saved);
+    close(bad);
+    assert_true(routes_get_problems(eng, &res) > 0);
+    assert_non_null(strstr(res.errors[0].message, "site 'west'"));
+    routes_result_free(&res);
+    /* the repair after the failure (1 s) sends it and clears the problem */
+    for (int i = 0; i < 40 && routes_get_problems(eng, &res); i++) {
+        struct pollfd p = {.fd = routes_get_fd(eng), .events = POLLIN};
+        routes_result_free(&res);
+        poll(&p, 1, 100);
+        routes_process_events(eng);
+    }
+    assert_int_equal(res.n_errors, 0);
+    assert_int_equal(routes_path_usable(eng, "west", "dev"), 0);
+    routes_close(eng);
+    routes_state_free(st);
+}
+
 #define SKIP_EXIT 77 /* SKIP_RETURN_CODE in CMakeLists.txt */
 
 /* Whether this process may make a network namespace (tried in a child). */
@@ -233,6 +464,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unsent_requests_fail_their_sites),
         cmocka_unit_test(test_unsent_rules_are_reported),
+        cmocka_unit_test(test_one_engine_per_table),
+        cmocka_unit_test(test_abandon_restores_what_was_found),
+        cmocka_unit_test(test_health_failure_is_a_problem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

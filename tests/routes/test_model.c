@@ -170,6 +170,39 @@ static void test_path_errors(void **state)
     routes_state_free(st);
 }
 
+/* one interface-name rule (routes_ifname_valid), shared with tunneld's XFRM
+ * interfaces; a refused name is shown escaped, never raw */
+static void test_ifname_rule(void **state)
+{
+    static const char *const bad[] = {"",          ".",          "..",     "er/0",
+                                      "er:0",      "er 0",       "er\t0",  "er%n%s",
+                                      "er\x1b[2J", "er\xc3\xa9", "er\x7f", "er0123456789abcd",
+                                      NULL};
+    static const char *const good[] = {"er0",     "ipsec0",          "xfrm-azure", "a",
+                                       "e.r_1@x", "er0123456789abc", NULL};
+    struct routes_state *st = routes_state_new();
+    struct routes_path_spec p = er_path;
+    char err[512];
+    int s = routes_state_add_site(st, "west", err, sizeof(err));
+    (void)state;
+    for (size_t i = 0; bad[i]; i++)
+        assert_false(routes_ifname_valid(bad[i]));
+    assert_false(routes_ifname_valid(NULL));
+    for (size_t i = 0; good[i]; i++)
+        assert_true(routes_ifname_valid(good[i]));
+    p.dev = "er\x1b[2J";
+    assert_int_not_equal(routes_state_add_path(st, s, &p, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "interface name 'er\\x1b[2J' is invalid (expected 1 to 15 bytes"));
+    assert_null(strchr(err, '\x1b'));
+    p.dev = "er/0";
+    assert_int_not_equal(routes_state_add_path(st, s, &p, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "interface name 'er/0' is invalid"));
+    assert_int_equal(routes_state_add_site(st, "w\x1b]52;", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "site name 'w\\x1b]52;' is invalid"));
+    assert_int_equal(routes_state_add_site(st, "w\xc3\xa9", err, sizeof(err)), -1);
+    routes_state_free(st);
+}
+
 static void test_rtable(void **state)
 {
     struct rt_rtable t;
@@ -213,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_identical_prefix_and_duplicates),
         cmocka_unit_test(test_family_without_path),
         cmocka_unit_test(test_path_errors),
+        cmocka_unit_test(test_ifname_rule),
         cmocka_unit_test(test_rtable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
