@@ -388,7 +388,15 @@ static bool start_charon(char *err, size_t errlen)
 /* the control socket (listening, not served yet) and the XFRM interfaces */
 static bool start_interfaces(char *err, size_t errlen)
 {
-    if (!paths_make_parent(NS ".control_socket", d.conf.ctl_path, err, errlen))
+    size_t sites;
+
+    /*
+     * the routes' read-only checks (another tunneld on the table, rules of
+     * others, next hops) before charon's plugins exist: a refused start must
+     * not touch what a running instance's charon installed (its rule 1161)
+     */
+    if (!route_glue_check(opts.config, d.conf.swanctl, &sites, err, errlen) ||
+        !paths_make_parent(NS ".control_socket", d.conf.ctl_path, err, errlen))
         return false;
     d.ctl = ctl_server_create(d.conf.ctl_path, d.conf.ctl_mode, d.conf.ctl_gid, NULL, err, errlen);
     if (!d.ctl || !ctl_server_add_command(d.ctl, "routes", cmd_routes, NULL))

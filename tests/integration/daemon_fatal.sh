@@ -76,7 +76,7 @@ nsx gw ip route add 100.64.9.0/24 via 192.0.2.2 table 1160
 refuses "a foreign route in table 1160" "not starting: "
 grep -h "not starting" "$T_DIR/gw/stderr.log" "$T_DIR/gw/tunneld.log" 2>/dev/null | head -2
 check "the line names the section and the route engine's reason (table 1160)" \
-  grep -q "not starting: tunneld.routes: the route engine cannot start: .*1160" "$T_DIR/gw/stderr.log" "$T_DIR/gw/tunneld.log"
+  grep -q "not starting: .*tunneld.conf: tunneld.routes.table: table 1160 is already used by something else" "$T_DIR/gw/stderr.log" "$T_DIR/gw/tunneld.log"
 check "the foreign route is untouched" sh -c "ip -n $TEST-gw route show table 1160 | grep -q '^100.64.9.0/24 via 192.0.2.2'"
 check "no rule sends traffic to a table tunneld does not manage" sh -c "! ip -n $TEST-gw rule | grep -q 'lookup 1160'"
 nsx gw ip route del 100.64.9.0/24 via 192.0.2.2 table 1160

@@ -88,6 +88,8 @@ tunneld_start a gw
 site_a() { nsx gw ip route show table 1160 | grep -q '^100.64.2.0/24 nhid'; }
 check "A runs and routes its site in table 1160" wait_for 10 "A's route" site_a
 state >"$T_DIR/before"
+charon_rule() { nsx gw ip rule | grep -q '^1161:.*lookup 220'; }
+check "A's charon has its rule for table 220 after tunneld's" charon_rule
 check_n a
 check "tunneld -n of A's own file passes while A runs" n_ok a
 
@@ -99,6 +101,7 @@ check "B refuses to start, naming the key" start_refused b \
   "tunneld.routes.table: table 1160 is already held by another route engine"
 check "and the holder (A's pid)" grep -qF "in this network namespace (held by pid $TUNNELD_PID_a, uid 0)" "$T_DIR/b/tunneld.log"
 check "A's routes, nexthops and rules are untouched" sh -c "$(declare -f state nsx); TEST=$TEST state | cmp -s - '$T_DIR/before'"
+check "A's charon rule is still there (B's charon never started)" charon_rule
 check "B's site was never routed" sh -c "! ip -n $TEST-gw route show table all | grep -q 100.64.5.0"
 
 conf c 100.64.6.0/24 "table = 1170"
