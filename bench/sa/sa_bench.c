@@ -258,6 +258,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: sa_bench [N > 0]\n");
         return 2;
     }
+    if (fixed_rows(1) == 0) {
+        fprintf(stderr, "sa_bench: mallinfo2() sees no allocations (a sanitizer build?): "
+                        "run the RelWithDebInfo build's sa_bench\n");
+        return 1;
+    }
     printf("heap bytes per connection (one child), %zu connections\n", n);
     printf("%-9s %-8s %10s %10s %8s\n", "where", "rows", "fixed", "heap", "ratio");
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
