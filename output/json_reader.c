@@ -333,6 +333,23 @@ bool jr_string_into(json_reader_t *r, char *dst, size_t cap)
     return true;
 }
 
+bool jr_string_dup(json_reader_t *r, char **dst)
+{
+    const char *s;
+    size_t n;
+    char *copy = NULL;
+
+    if (!read_string(r, &s, &n))
+        return false;
+    if (n && !(copy = malloc(n + 1)))
+        return jr_fail(r, "out of memory for a string of %zu bytes", n);
+    if (n)
+        memcpy(copy, s, n + 1);
+    free(*dst);
+    *dst = copy;
+    return true;
+}
+
 bool jr_string_keep(json_reader_t *r, const char **out)
 {
     const char *s;

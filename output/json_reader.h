@@ -88,6 +88,11 @@ bool jr_reserve(json_reader_t *r, void **arr, size_t *cap, size_t n, size_t size
 bool jr_string(json_reader_t *r, const char **s, size_t *len);
 /* a string copied into dst; longer than cap - 1 bytes is an error */
 bool jr_string_into(json_reader_t *r, char *dst, size_t cap);
+/*
+ * a string in a heap string of its own size (free it; NULL for ""), into
+ * *dst (whose old value is freed): the memory it costs follows the reply
+ */
+bool jr_string_dup(json_reader_t *r, char **dst);
 /* a string kept in the reader's arena until jr_free or jr_take_arena */
 bool jr_string_keep(json_reader_t *r, const char **s);
 /* the arena (free it after the last use of its strings); NULL if empty */

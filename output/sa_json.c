@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* a string; a text field's NULL is "" (sa_text) */
 static void put_str(json_object *o, const char *k, const char *v)
 {
-    json_object_object_add(o, k, json_object_new_string(v));
+    json_object_object_add(o, k, json_object_new_string(sa_text(v)));
 }
 
 static void put_int(json_object *o, const char *k, int64_t v)

@@ -5,10 +5,11 @@
  * JSON output.
  *
  * The parser treats the document as hostile: every type, range and enum is
- * checked against the schema, a value that does not fit its row field is an
- * error (never truncated), and memory follows the rows kept (each row is
- * allocated only once the previous one is complete), never the raw shape of
- * the reply.
+ * checked against the schema, a name longer than a row's name field
+ * (SA_NAME_MAX - 1 bytes) is an error (never truncated), every other string
+ * is kept whole in a heap string of its own size (its length is bounded only
+ * by the reply's), and memory follows the rows kept (each row is allocated
+ * only once the previous one is complete), never the raw shape of the reply.
  *
  * Threading: pure functions over their arguments; any thread.
  */
@@ -24,9 +25,10 @@
 /* {"version":1,"sas":[...]}; caller owns the result */
 json_object *sa_json_render(const sa_ike_rec_t *rows, size_t n);
 /*
- * Rows from the document text (len bytes, no NUL needed). Returns their
- * number, or -1 with *err (malloc'd, may be NULL on no memory) naming the
- * key path and what was expected. Free rows with sa_table_snapshot_free.
+ * Rows from the document text (len bytes, no NUL needed); they own their
+ * texts. Returns their number, or -1 with *err (malloc'd, may be NULL on no
+ * memory) naming the key path and what was expected. Free rows with
+ * sa_table_snapshot_free.
  */
 long sa_json_parse_text(const char *text, size_t len, sa_ike_rec_t **rows, char **err);
 /* the same for a json-c document; -1 if it is not a valid one */

@@ -137,7 +137,7 @@ static bool read_spi(json_reader_t *r, uint32_t *v)
 }
 
 /* null, or {"reason", "detail", "time"} */
-static bool read_down(json_reader_t *r, sa_reason_t *reason, char *detail, time_t *when)
+static bool read_down(json_reader_t *r, sa_reason_t *reason, char **detail, time_t *when)
 {
     int k, v = SA_REASON_NONE;
 
@@ -150,7 +150,7 @@ static bool read_down(json_reader_t *r, sa_reason_t *reason, char *detail, time_
         return false;
     while ((k = jr_member(r)) >= 0) {
         bool ok = k == D_REASON   ? read_enum(r, reason_name, 1, SA_REASON_MAX, &v)
-                  : k == D_DETAIL ? jr_string_into(r, detail, SA_TEXT_MAX)
+                  : k == D_DETAIL ? jr_string_dup(r, detail)
                                   : read_time(r, when);
         if (!ok)
             return false;
@@ -193,17 +193,17 @@ static bool read_child_member(json_reader_t *r, int k, sa_child_rec_t *c)
     case C_SPI_OUT:
         return read_spi(r, &c->spi_out);
     case C_LTS:
-        return jr_string_into(r, c->local_ts, sizeof(c->local_ts));
+        return jr_string_dup(r, &c->local_ts);
     case C_RTS:
-        return jr_string_into(r, c->remote_ts, sizeof(c->remote_ts));
+        return jr_string_dup(r, &c->remote_ts);
     case C_PROPOSAL:
-        return jr_string_into(r, c->proposal, sizeof(c->proposal));
+        return jr_string_dup(r, &c->proposal);
     case C_ESTABLISHED:
         return read_time(r, &c->established);
     case C_REKEYS:
         return read_u32(r, &c->rekeys);
     case C_DOWN:
-        return read_down(r, &c->last_down, c->last_down_detail, &c->last_down_time);
+        return read_down(r, &c->last_down, &c->last_down_detail, &c->last_down_time);
     default:
         return read_child_counter(r, k, c);
     }
@@ -222,7 +222,10 @@ static bool read_child(json_reader_t *r, sa_child_rec_t *c)
     return jr_object_end(r, ALL_KEYS(child_keys));
 }
 
-/* children: each element is allocated only after the previous one is whole */
+/*
+ * children: each element is allocated only after the previous one is whole;
+ * the texts of one that fails are freed here (ike owns the whole ones)
+ */
 static bool read_children(json_reader_t *r, sa_ike_rec_t *ike)
 {
     size_t cap = 0;
@@ -234,8 +237,10 @@ static bool read_children(json_reader_t *r, sa_ike_rec_t *ike)
         if (!jr_reserve(r, &arr, &cap, ike->n_children, sizeof(sa_child_rec_t)))
             break;
         ike->children = arr;
-        if (!read_child(r, &ike->children[ike->n_children]))
+        if (!read_child(r, &ike->children[ike->n_children])) {
+            sa_child_rec_clear(&ike->children[ike->n_children]);
             break;
+        }
         ike->n_children++;
     }
     ike->children = arr;
@@ -257,21 +262,21 @@ static bool read_ike_member(json_reader_t *r, int k, sa_ike_rec_t *o)
     case I_UID:
         return read_u32(r, &o->unique_id);
     case I_LADDR:
-        return jr_string_into(r, o->local_addr, sizeof(o->local_addr));
+        return jr_string_dup(r, &o->local_addr);
     case I_RADDR:
-        return jr_string_into(r, o->remote_addr, sizeof(o->remote_addr));
+        return jr_string_dup(r, &o->remote_addr);
     case I_LID:
-        return jr_string_into(r, o->local_id, sizeof(o->local_id));
+        return jr_string_dup(r, &o->local_id);
     case I_RID:
-        return jr_string_into(r, o->remote_id, sizeof(o->remote_id));
+        return jr_string_dup(r, &o->remote_id);
     case I_PROPOSAL:
-        return jr_string_into(r, o->proposal, sizeof(o->proposal));
+        return jr_string_dup(r, &o->proposal);
     case I_ESTABLISHED:
         return read_time(r, &o->established);
     case I_REKEYS:
         return read_u32(r, &o->rekeys);
     case I_DOWN:
-        return read_down(r, &o->last_down, o->last_down_detail, &o->last_down_time);
+        return read_down(r, &o->last_down, &o->last_down_detail, &o->last_down_time);
     default:
         return read_children(r, o);
     }
@@ -302,7 +307,7 @@ static bool read_sas(json_reader_t *r, sa_ike_rec_t **rows, size_t *n, size_t *c
             break;
         *rows = arr;
         if (!read_ike(r, &(*rows)[*n])) {
-            free((*rows)[*n].children); /* the incomplete row's */
+            sa_ike_rec_clear(&(*rows)[*n]); /* the incomplete row's texts and children */
             break;
         }
         (*n)++;

@@ -16,6 +16,12 @@ static void key_str(json_writer_t *w, const char *k, const char *v)
     jw_string(w, v);
 }
 
+/* a text field of the SA rows: NULL is "" (sa_text) */
+static void key_text(json_writer_t *w, const char *k, const char *v)
+{
+    key_str(w, k, sa_text(v));
+}
+
 static void key_int(json_writer_t *w, const char *k, int64_t v)
 {
     jw_key(w, k);
@@ -37,7 +43,7 @@ static void down(json_writer_t *w, sa_reason_t r, const char *detail, time_t whe
     }
     jw_object(w);
     key_str(w, "reason", sa_reason_name(r));
-    key_str(w, "detail", detail);
+    key_text(w, "detail", detail);
     key_int(w, "time", (int64_t)when);
     jw_end(w);
 }
@@ -57,9 +63,9 @@ static void child(json_writer_t *w, const sa_child_rec_t *c)
     key_str(w, "spi_in", spi);
     snprintf(spi, sizeof(spi), "%08x", c->spi_out);
     key_str(w, "spi_out", spi);
-    key_str(w, "local_ts", c->local_ts);
-    key_str(w, "remote_ts", c->remote_ts);
-    key_str(w, "proposal", c->proposal);
+    key_text(w, "local_ts", c->local_ts);
+    key_text(w, "remote_ts", c->remote_ts);
+    key_text(w, "proposal", c->proposal);
     key_int(w, "established", (int64_t)c->established);
     key_uint(w, "rekeys", c->rekeys);
     key_uint(w, "bytes_in", c->counters.bytes_in);
@@ -76,11 +82,11 @@ static void ike(json_writer_t *w, const sa_ike_rec_t *r)
     key_str(w, "name", r->name);
     key_str(w, "state", sa_state_name(r->state));
     key_uint(w, "unique_id", r->unique_id);
-    key_str(w, "local_addr", r->local_addr);
-    key_str(w, "remote_addr", r->remote_addr);
-    key_str(w, "local_id", r->local_id);
-    key_str(w, "remote_id", r->remote_id);
-    key_str(w, "proposal", r->proposal);
+    key_text(w, "local_addr", r->local_addr);
+    key_text(w, "remote_addr", r->remote_addr);
+    key_text(w, "local_id", r->local_id);
+    key_text(w, "remote_id", r->remote_id);
+    key_text(w, "proposal", r->proposal);
     key_int(w, "established", (int64_t)r->established);
     key_uint(w, "rekeys", r->rekeys);
     down(w, r->last_down, r->last_down_detail, r->last_down_time);

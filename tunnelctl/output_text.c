@@ -27,7 +27,13 @@ static void fmt_age(char *buf, size_t len, time_t since)
         snprintf(buf, len, "%lldh%02lldm", s / 3600, (s / 60) % 60);
 }
 
-/* "-", or "reason" or "reason: detail" (detail escaped), then the newline */
+/* a text field, or "-" when it is empty */
+static const char *or_dash(const char *text)
+{
+    return text && text[0] ? text : "-";
+}
+
+/* "-", or "reason" or "reason: detail" (detail whole, escaped), then the newline */
 static void put_reason(FILE *out, sa_reason_t r, const char *detail)
 {
     if (r == SA_REASON_NONE) {
@@ -35,7 +41,7 @@ static void put_reason(FILE *out, sa_reason_t r, const char *detail)
         return;
     }
     fputs(sa_reason_name(r), out);
-    if (detail[0]) {
+    if (detail && detail[0]) {
         fputs(": ", out);
         text_put(out, detail);
     }
@@ -50,9 +56,9 @@ static void put_child(FILE *out, const sa_child_rec_t *c)
     fputs("  ", out);
     text_field(out, c->name, 18);
     fprintf(out, " %-12s %-5u ", sa_state_name(c->state), c->unique_id);
-    text_field(out, c->local_ts[0] ? c->local_ts : "-", 18);
+    text_field(out, or_dash(c->local_ts), 18);
     fputc(' ', out);
-    text_field(out, c->remote_ts[0] ? c->remote_ts : "-", 18);
+    text_field(out, or_dash(c->remote_ts), 18);
     fprintf(out, " %-8s %-6u ", age, c->rekeys);
     put_reason(out, c->last_down, c->last_down_detail);
     if (c->state == SA_STATE_ESTABLISHED || c->state == SA_STATE_REKEYING) {
@@ -63,7 +69,7 @@ static void put_child(FILE *out, const sa_child_rec_t *c)
             "", c->reqid, c->spi_in, c->spi_out, c->if_id_in, c->if_id_out,
             (unsigned long long)c->counters.bytes_in, (unsigned long long)c->counters.packets_in,
             (unsigned long long)c->counters.bytes_out, (unsigned long long)c->counters.packets_out);
-        text_put(out, c->proposal);
+        text_put(out, sa_text(c->proposal));
         fputc('\n', out);
     }
 }
@@ -75,9 +81,9 @@ static void put_ike(FILE *out, const sa_ike_rec_t *r)
     fmt_age(age, sizeof(age), r->state == SA_STATE_ESTABLISHED ? r->established : 0);
     text_field(out, r->name, 20);
     fprintf(out, " %-12s %-5u ", sa_state_name(r->state), r->unique_id);
-    text_field(out, r->local_addr[0] ? r->local_addr : "-", 18);
+    text_field(out, or_dash(r->local_addr), 18);
     fputc(' ', out);
-    text_field(out, r->remote_addr[0] ? r->remote_addr : "-", 18);
+    text_field(out, or_dash(r->remote_addr), 18);
     fprintf(out, " %-8s %-6u ", age, r->rekeys);
     put_reason(out, r->last_down, r->last_down_detail);
     for (size_t j = 0; j < r->n_children; j++)

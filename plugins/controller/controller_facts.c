@@ -19,31 +19,51 @@ static time_t wall(time_t monotonic)
     return time(NULL) - (time_monotonic(NULL) - monotonic);
 }
 
+/* a text that could not be made is NULL in the record: one log line says so */
+static void made(const char *text, const char *what, const char *kind, uint32_t uid)
+{
+    if (!text)
+        DBG1(DBG_CFG, "tunneld: out of memory: the %s of %s #%u is left empty in the SA table",
+             what, kind, uid);
+}
+
 void facts_ike(sa_ike_rec_t *rec, ike_sa_t *ike_sa)
 {
+    uint32_t uid = ike_sa->get_unique_id(ike_sa);
+
     memset(rec, 0, sizeof(*rec));
-    rec->unique_id = ike_sa->get_unique_id(ike_sa);
-    fmt_host(rec->local_addr, sizeof(rec->local_addr), ike_sa->get_my_host(ike_sa));
-    fmt_host(rec->remote_addr, sizeof(rec->remote_addr), ike_sa->get_other_host(ike_sa));
-    fmt_id(rec->local_id, sizeof(rec->local_id), ike_sa->get_my_id(ike_sa));
-    fmt_id(rec->remote_id, sizeof(rec->remote_id), ike_sa->get_other_id(ike_sa));
-    fmt_proposal(rec->proposal, sizeof(rec->proposal), ike_sa->get_proposal(ike_sa));
+    rec->unique_id = uid;
+    rec->local_addr = fmt_host(ike_sa->get_my_host(ike_sa));
+    rec->remote_addr = fmt_host(ike_sa->get_other_host(ike_sa));
+    rec->local_id = fmt_id(ike_sa->get_my_id(ike_sa));
+    rec->remote_id = fmt_id(ike_sa->get_other_id(ike_sa));
+    rec->proposal = fmt_proposal(ike_sa->get_proposal(ike_sa));
     rec->established = wall(ike_sa->get_statistic(ike_sa, STAT_ESTABLISHED));
+    made(rec->local_addr, "local address", "IKE_SA", uid);
+    made(rec->remote_addr, "remote address", "IKE_SA", uid);
+    made(rec->local_id, "local identity", "IKE_SA", uid);
+    made(rec->remote_id, "remote identity", "IKE_SA", uid);
+    made(rec->proposal, "proposal", "IKE_SA", uid);
 }
 
 void facts_child(sa_child_rec_t *rec, child_sa_t *child)
 {
+    uint32_t uid = child->get_unique_id(child);
+
     memset(rec, 0, sizeof(*rec));
-    rec->unique_id = child->get_unique_id(child);
+    rec->unique_id = uid;
     rec->reqid = child->get_reqid(child);
     rec->if_id_in = child->get_if_id(child, TRUE);
     rec->if_id_out = child->get_if_id(child, FALSE);
     rec->spi_in = ntohl(child->get_spi(child, TRUE));
     rec->spi_out = ntohl(child->get_spi(child, FALSE));
-    fmt_ts(rec->local_ts, sizeof(rec->local_ts), child, TRUE);
-    fmt_ts(rec->remote_ts, sizeof(rec->remote_ts), child, FALSE);
-    fmt_proposal(rec->proposal, sizeof(rec->proposal), child->get_proposal(child));
+    rec->local_ts = fmt_ts(child, TRUE);
+    rec->remote_ts = fmt_ts(child, FALSE);
+    rec->proposal = fmt_proposal(child->get_proposal(child));
     rec->established = wall(child->get_installtime(child));
+    made(rec->local_ts, "local traffic selectors", "CHILD_SA", uid);
+    made(rec->remote_ts, "remote traffic selectors", "CHILD_SA", uid);
+    made(rec->proposal, "proposal", "CHILD_SA", uid);
 }
 
 sa_ev_ike_state_t facts_ike_state(ike_sa_state_t s)

@@ -3,6 +3,10 @@
  * callback copies the facts it needs into a plain sa_event_t and hands it to
  * sa_events, which decides what it means for the table.
  *
+ * The facts are copied into records whose texts (ss_fmt) are heap strings of
+ * their own size, freed once sa_events has applied the event: allocation,
+ * never I/O or waiting, under charon's bus lock.
+ *
  * Charon facts read here because only the thread holding the IKE_SA can read
  * them: the state a CHILD_SA leaves (state callbacks run before the change),
  * another installed CHILD_SA of the same name when one goes down, whether
@@ -52,6 +56,7 @@ METHOD(listener_t, ike_state_change, bool, private_listener_t *this, ike_sa_t *i
     ev.ike = &rec;
     ev.ike_state = facts_ike_state(state);
     apply(this, &ev);
+    sa_ike_rec_clear(&rec);
     return TRUE;
 }
 
@@ -63,6 +68,7 @@ METHOD(listener_t, ike_updown, bool, private_listener_t *this, ike_sa_t *ike_sa,
     facts_ike(&rec, ike_sa);
     ev.ike = &rec;
     apply(this, &ev);
+    sa_ike_rec_clear(&rec);
     return TRUE;
 }
 
@@ -80,13 +86,16 @@ METHOD(listener_t, ike_update, bool, private_listener_t *this, ike_sa_t *ike_sa,
        host_t *remote)
 {
     sa_event_t ev = ike_event(ike_sa, SA_EV_IKE_ENDPOINTS);
-    char l[SA_ADDR_MAX], r[SA_ADDR_MAX];
+    char *l = fmt_host(local), *r = fmt_host(remote);
 
-    fmt_host(l, sizeof(l), local);
-    fmt_host(r, sizeof(r), remote);
+    if (!l || !r)
+        DBG1(DBG_CFG, "tunneld: out of memory: the new endpoints of IKE_SA #%u are left empty",
+             ev.ike_uid);
     ev.local = l;
     ev.remote = r;
     apply(this, &ev);
+    free(l);
+    free(r);
     return TRUE;
 }
 
@@ -105,6 +114,7 @@ static sa_event_t child_event(ike_sa_t *ike_sa, child_sa_t *child, sa_ev_type_t 
  * Which SA of gone's name carries traffic now: the newest one charon has
  * INSTALLED, else one being rekeyed (REKEYING, or REKEYED while the rekey
  * that replaces it has not completed: it stays in the kernel until then).
+ * *out owns its texts if found (sa_child_rec_clear).
  */
 static bool successor(ike_sa_t *ike_sa, child_sa_t *gone, sa_child_rec_t *out)
 {
@@ -146,6 +156,9 @@ METHOD(listener_t, child_state_change, bool, private_listener_t *this, ike_sa_t 
     if (state == CHILD_DELETING && successor(ike_sa, child, &next))
         ev.successor = &next;
     apply(this, &ev);
+    if (ev.successor)
+        sa_child_rec_clear(&next);
+    sa_child_rec_clear(&rec);
     return TRUE;
 }
 
@@ -158,6 +171,9 @@ METHOD(listener_t, child_updown, bool, private_listener_t *this, ike_sa_t *ike_s
     if (!up && successor(ike_sa, child, &sibling))
         ev.successor = &sibling;
     apply(this, &ev);
+    if (ev.successor)
+        sa_child_rec_clear(&sibling);
+    sa_child_rec_clear(&rec);
     return TRUE;
 }
 
@@ -169,6 +185,7 @@ METHOD(listener_t, child_rekey, bool, private_listener_t *this, ike_sa_t *ike_sa
 
     ev.old_uid = old->get_unique_id(old);
     apply(this, &ev);
+    sa_child_rec_clear(&rec);
     return TRUE;
 }
 
@@ -191,8 +208,8 @@ static bool identity_mismatch(ike_sa_t *ike_sa, char **required, char **presente
     while (!mismatch && e->enumerate(e, &auth)) {
         want = auth->get(auth, AUTH_RULE_IDENTITY);
         if (want && got->matches(got, want) == ID_MATCH_NONE) {
-            *required = fmt_id_dup(want);
-            *presented = fmt_id_dup(got);
+            *required = fmt_id(want);
+            *presented = fmt_id(got);
             mismatch = TRUE;
         }
     }

@@ -95,7 +95,10 @@ static void visit(controller_stats_t *this, ike_sa_t *ike_sa)
         facts_ike(&rec, ike_sa);
         rec.state = st == IKE_ESTABLISHED ? SA_STATE_ESTABLISHED : SA_STATE_REKEYING;
         sa_events_reconcile(this->events, conn, &rec, in.recs, in.names, in.n);
+        sa_ike_rec_clear(&rec);
     }
+    for (size_t i = 0; i < in.n; i++)
+        sa_child_rec_clear(&in.recs[i]);
     free(in.recs);
     free(in.names);
 }

@@ -41,7 +41,7 @@ static void pending(sa_events_t *e, const sa_event_t *ev, sa_reason_t reason, co
     if (!m)
         return;
     m->pending = reason;
-    snprintf(m->pending_detail, sizeof(m->pending_detail), "%s", detail);
+    keep_detail(e, &m->pending_detail, detail);
 }
 
 /* IKE_SA ev->ike_uid is gone (reported down, or destroyed without that) */
@@ -58,7 +58,7 @@ static void ike_gone(sa_events_t *e, const sa_event_t *ev)
     if (reason != SA_REASON_NONE) {
         char *w = who(ev->conn, NULL);
         say(e, "tunneld: %s: %s (%s); IKE_SA #%u is down", w ? w : "?", sa_reason_name(reason),
-            detail, ev->ike_uid);
+            sa_text(detail), ev->ike_uid);
         free(w);
     }
     sa_table_ike_down(e->t, ev->conn, ev->ike_uid, reason, detail);
@@ -74,7 +74,7 @@ static void drop_child_fail(sa_events_t *e, const sa_event_t *ev, ike_mem_t *m)
         return;
     char *w = who(ev->conn, NULL);
     say(e, "tunneld: %s: CHILD_SA failed: %s (%s)", w ? w : "?", sa_reason_name(m->child_fail),
-        m->child_fail_detail);
+        sa_text(m->child_fail_detail));
     free(w);
     m->child_fail = SA_REASON_NONE;
 }
@@ -170,10 +170,10 @@ static void take_fail(sa_events_t *e, const sa_event_t *ev)
     if (sa_table_child_failed(e->t, ev->conn, ev->child, ev->rec->unique_id, m->child_fail,
                               m->child_fail_detail))
         say(e, "tunneld: %s: CHILD_SA failed: %s (%s)", w ? w : "?", sa_reason_name(m->child_fail),
-            m->child_fail_detail);
+            sa_text(m->child_fail_detail));
     else
         say(e, "tunneld: %s: rekeying the CHILD_SA failed, the current one stays: %s (%s)",
-            w ? w : "?", sa_reason_name(m->child_fail), m->child_fail_detail);
+            w ? w : "?", sa_reason_name(m->child_fail), sa_text(m->child_fail_detail));
     free(w);
     m->child_fail = SA_REASON_NONE;
 }
@@ -250,29 +250,29 @@ static void child_failing(sa_events_t *e, const sa_event_t *ev, sa_reason_t reas
     if (!m)
         return;
     m->child_fail = reason;
-    snprintf(m->child_fail_detail, sizeof(m->child_fail_detail), "%s", detail);
+    keep_detail(e, &m->child_fail_detail, detail);
 }
 
 static void on_unreachable(sa_events_t *e, const sa_event_t *ev)
 {
-    char detail[SA_TEXT_MAX];
+    char *detail = detail_fmt(e, "peer did not answer IKE_SA_INIT/IKE_AUTH (attempt %u), %s",
+                              ev->tries + 1, ev->retrying ? "trying again" : "giving up");
 
-    detail_fmt(detail, "peer did not answer IKE_SA_INIT/IKE_AUTH (attempt %u), %s", ev->tries + 1,
-               ev->retrying ? "trying again" : "giving up");
     pending(e, ev, SA_REASON_UNREACHABLE, detail);
-    if (!ev->retrying)
-        return;
-    /* charon keeps this IKE_SA and tries again: say why now, not at its end */
-    char *w = who(ev->conn, NULL);
-    say(e, "tunneld: %s: %s (%s); IKE_SA #%u is still connecting", w ? w : "?",
-        sa_reason_name(SA_REASON_UNREACHABLE), detail, ev->ike_uid);
-    free(w);
-    sa_table_ike_attempt_failed(e->t, ev->conn, ev->ike_uid, SA_REASON_UNREACHABLE, detail);
+    if (ev->retrying) {
+        /* charon keeps this IKE_SA and tries again: say why now, not at its end */
+        char *w = who(ev->conn, NULL);
+        say(e, "tunneld: %s: %s (%s); IKE_SA #%u is still connecting", w ? w : "?",
+            sa_reason_name(SA_REASON_UNREACHABLE), sa_text(detail), ev->ike_uid);
+        free(w);
+        sa_table_ike_attempt_failed(e->t, ev->conn, ev->ike_uid, SA_REASON_UNREACHABLE, detail);
+    }
+    free(detail);
 }
 
 static void on_peer_auth_failed(sa_events_t *e, const sa_event_t *ev)
 {
-    char detail[SA_TEXT_MAX];
+    char *detail;
 
     if (!ev->id_required) {
         pending(e, ev, SA_REASON_AUTH_FAILED,
@@ -280,11 +280,12 @@ static void on_peer_auth_failed(sa_events_t *e, const sa_event_t *ev)
         return;
     }
     char *req = escape(ev->id_required), *got = escape(ev->id_presented);
-    detail_fmt(detail, "the peer presented identity '%s', remote.id requires '%s'", got ? got : "?",
-               req ? req : "?");
+    detail = detail_fmt(e, "the peer presented identity '%s', remote.id requires '%s'",
+                        got ? got : "?", req ? req : "?");
     free(req);
     free(got);
     pending(e, ev, SA_REASON_IDENTITY_MISMATCH, detail);
+    free(detail);
 }
 
 static void on_alert(sa_events_t *e, const sa_event_t *ev)
@@ -354,12 +355,13 @@ static void on_peer_refused(sa_events_t *e, const sa_event_t *ev)
         [SA_EV_NOTIFY_INVALID_SELECTORS] = "INVALID_SELECTORS",
         [SA_EV_NOTIFY_SINGLE_PAIR_REQUIRED] = "SINGLE_PAIR_REQUIRED",
     };
-    char detail[SA_TEXT_MAX];
+    char *detail;
 
     if (ev->notify > SA_EV_NOTIFY_SINGLE_PAIR_REQUIRED)
         return;
-    detail_fmt(detail, "the peer refused the traffic selectors (%s)", names[ev->notify]);
+    detail = detail_fmt(e, "the peer refused the traffic selectors (%s)", names[ev->notify]);
     child_failing(e, ev, SA_REASON_TS_MISMATCH, detail);
+    free(detail);
 }
 
 static void on_child_event(sa_events_t *e, const sa_event_t *ev)
@@ -430,6 +432,7 @@ void sa_events_apply(sa_events_t *e, const sa_event_t *ev)
     pthread_mutex_lock(&e->lock);
     if (names_fit(e, ev->conn, ev->child))
         dispatch(e, ev);
+    report_lost(e);
     pthread_mutex_unlock(&e->lock);
 }
 
@@ -499,6 +502,7 @@ unsigned sa_events_reconcile(sa_events_t *e, const char *conn, const sa_ike_rec_
         fixes++;
     }
     fixes += reconcile_children(e, conn, r.unique_id, children, child_names, n);
+    report_lost(e);
 out:
     pthread_mutex_unlock(&e->lock);
     return fixes;

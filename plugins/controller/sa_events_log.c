@@ -64,15 +64,43 @@ char *who(const char *conn, const char *child)
     return out;
 }
 
-void detail_fmt(char *buf, const char *fmt, ...)
+/* what an allocation that failed meant, in one line (no allocation of its own) */
+static void say_oom(sa_events_t *e, const char *what)
+{
+    if (e->log)
+        e->log(e->log_ctx, what);
+}
+
+char *detail_fmt(sa_events_t *e, const char *fmt, ...)
 {
     va_list ap;
+    char *text = NULL;
 
     va_start(ap, fmt);
-    int len = vsnprintf(buf, SA_TEXT_MAX, fmt, ap);
+    int len = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (len >= SA_TEXT_MAX)
-        memcpy(buf + SA_TEXT_MAX - 4, "...", 4);
+    if (len >= 0 && (text = malloc((size_t)len + 1))) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)len + 1, fmt, ap);
+        va_end(ap);
+    } else {
+        say_oom(e, "tunneld: out of memory: the detail of a down reason is left empty");
+    }
+    return text;
+}
+
+void keep_detail(sa_events_t *e, char **dst, const char *src)
+{
+    if (!sa_text_set(dst, src))
+        say_oom(e, "tunneld: out of memory: the detail of a down reason is left empty");
+}
+
+void report_lost(sa_events_t *e)
+{
+    size_t n = sa_table_texts_lost(e->t);
+
+    if (n)
+        say(e, "tunneld: out of memory: %zu texts of the SA table are left empty", n);
 }
 
 /* FNV-1a */

@@ -39,9 +39,17 @@ ike_mem_t *mem_get(sa_events_t *e, uint32_t uid)
     return m;
 }
 
-void mem_drop(sa_events_t *e, ike_mem_t *m)
+/* what an entry owns */
+static void mem_free(ike_mem_t *m)
 {
     free(m->spis);
+    free(m->pending_detail);
+    free(m->child_fail_detail);
+}
+
+void mem_drop(sa_events_t *e, ike_mem_t *m)
+{
+    mem_free(m);
     *m = e->mem[--e->n_mem];
 }
 
@@ -81,7 +89,7 @@ bool mem_take_spi(ike_mem_t *m, uint32_t spi)
 void mem_free_all(sa_events_t *e)
 {
     for (size_t i = 0; i < e->n_mem; i++)
-        free(e->mem[i].spis);
+        mem_free(&e->mem[i]);
     free(e->mem);
     e->mem = NULL;
     e->n_mem = e->cap_mem = 0;

@@ -15,13 +15,13 @@
 /* what sa_events remembers about one live IKE_SA */
 typedef struct {
     uint32_t uid;
-    bool retired;        /* rekeyed away, or redundant after a collision */
-    bool down;           /* its end was applied to the table */
-    sa_reason_t pending; /* why it may go down (NONE: nothing known) */
-    char pending_detail[SA_TEXT_MAX];
-    sa_reason_t child_fail; /* why the CHILD_SA being created failed */
-    char child_fail_detail[SA_TEXT_MAX];
-    uint32_t *spis; /* our outbound SPIs named by the peer's last DELETE */
+    bool retired;            /* rekeyed away, or redundant after a collision */
+    bool down;               /* its end was applied to the table */
+    sa_reason_t pending;     /* why it may go down (NONE: nothing known) */
+    char *pending_detail;    /* text (sa_table.h) */
+    sa_reason_t child_fail;  /* why the CHILD_SA being created failed */
+    char *child_fail_detail; /* text */
+    uint32_t *spis;          /* our outbound SPIs named by the peer's last DELETE */
     size_t n_spis;
 } ike_mem_t;
 
@@ -63,8 +63,12 @@ void say(sa_events_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 
 char *who(const char *conn, const char *child);
 /* s escaped as in who(); free it */
 char *escape(const char *s);
-/* a detail text for a record's field; one cut to fit ends in "..." */
-void detail_fmt(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* a detail text of its own size (free it); NULL (logged) if out of memory */
+char *detail_fmt(sa_events_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* *dst (a text of sa_events' own) becomes src; a copy that fails is logged */
+void keep_detail(sa_events_t *e, char **dst, const char *src);
+/* logs the texts the table could not store since the last call, if any */
+void report_lost(sa_events_t *e);
 /* true if the names can be rows; logs a refusal once per name */
 bool names_fit(sa_events_t *e, const char *conn, const char *child);
 void refused_free(sa_events_t *e);

@@ -99,11 +99,46 @@ void copy_str(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src ? src : "");
 }
 
-void set_down(sa_reason_t *reason, char *detail, time_t *when, sa_reason_t r, const char *d)
+void keep_text(sa_table_t *t, char **dst, const char *src)
+{
+    if (!sa_text_set(dst, src))
+        t->texts_lost++;
+}
+
+void set_down(sa_table_t *t, sa_reason_t *reason, char **detail, time_t *when, sa_reason_t r,
+              const char *d)
 {
     *reason = r;
-    copy_str(detail, SA_TEXT_MAX, d);
+    keep_text(t, detail, d);
     *when = time(NULL);
+}
+
+sa_child_rec_t child_scalars(const sa_child_rec_t *c)
+{
+    sa_child_rec_t s = *c;
+
+    s.local_ts = s.remote_ts = s.proposal = s.last_down_detail = NULL;
+    return s;
+}
+
+sa_ike_rec_t ike_scalars(const sa_ike_rec_t *r)
+{
+    sa_ike_rec_t s = *r;
+
+    s.local_addr = s.remote_addr = s.local_id = s.remote_id = s.proposal = NULL;
+    s.last_down_detail = NULL;
+    s.children = NULL;
+    s.n_children = 0;
+    return s;
+}
+
+size_t sa_table_texts_lost(sa_table_t *t)
+{
+    pthread_mutex_lock(&t->lock);
+    size_t n = t->texts_lost;
+    t->texts_lost = 0;
+    pthread_mutex_unlock(&t->lock);
+    return n;
 }
 
 bool carries(sa_state_t s)
@@ -123,8 +158,9 @@ sa_table_t *sa_table_create(void)
 
 static void free_row(ike_row_t *row)
 {
-    free(row->rec.children);
+    sa_ike_rec_clear(&row->rec);
     free(row->priv);
+    free(row->pending_detail);
 }
 
 void sa_table_destroy(sa_table_t *t)
@@ -222,7 +258,7 @@ void sa_table_conn_loaded(sa_table_t *t, const char *conn, const char *const *ch
         if (row->rec.state == SA_STATE_CONFIG_ERROR) {
             row->rec.state = SA_STATE_NONE;
             row->rec.last_down = SA_REASON_NONE;
-            row->rec.last_down_detail[0] = '\0';
+            keep_text(t, &row->rec.last_down_detail, NULL);
         }
         for (size_t i = 0; i < n_children; i++)
             get_child(row, children[i]);
@@ -236,7 +272,7 @@ void sa_table_conn_error(sa_table_t *t, const char *conn, const char *detail)
     ike_row_t *row = get_ike(t, conn);
     if (row) {
         row->rec.state = SA_STATE_CONFIG_ERROR;
-        set_down(&row->rec.last_down, row->rec.last_down_detail, &row->rec.last_down_time,
+        set_down(t, &row->rec.last_down, &row->rec.last_down_detail, &row->rec.last_down_time,
                  SA_REASON_CONFIG, detail);
     }
     table_unlock_notify(t);
@@ -255,29 +291,15 @@ void sa_table_conn_removed(sa_table_t *t, const char *conn)
     table_unlock_notify(t);
 }
 
-static bool copy_row(sa_ike_rec_t *dst, const sa_ike_rec_t *src)
-{
-    *dst = *src;
-    dst->children = NULL;
-    if (!src->n_children)
-        return true;
-    dst->children = malloc(src->n_children * sizeof(sa_child_rec_t));
-    if (!dst->children) {
-        dst->n_children = 0;
-        return false;
-    }
-    memcpy(dst->children, src->children, src->n_children * sizeof(sa_child_rec_t));
-    return true;
-}
-
 size_t sa_table_snapshot(sa_table_t *t, sa_ike_rec_t **out)
 {
     pthread_mutex_lock(&t->lock);
     size_t n = t->n;
     sa_ike_rec_t *rows = calloc(n ? n : 1, sizeof(*rows));
     bool ok = rows != NULL;
+    /* rows not reached stay zeroed: sa_table_snapshot_free frees what was copied */
     for (size_t i = 0; ok && i < n; i++)
-        ok = copy_row(&rows[i], &t->rows[i].rec);
+        ok = sa_ike_rec_copy(&rows[i], &t->rows[i].rec);
     pthread_mutex_unlock(&t->lock);
     if (!ok) {
         /* nothing half-copied: a snapshot is whole or empty */
@@ -291,6 +313,6 @@ size_t sa_table_snapshot(sa_table_t *t, sa_ike_rec_t **out)
 void sa_table_snapshot_free(sa_ike_rec_t *rows, size_t n)
 {
     for (size_t i = 0; rows && i < n; i++)
-        free(rows[i].children);
+        sa_ike_rec_clear(&rows[i]);
     free(rows);
 }

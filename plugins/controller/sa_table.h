@@ -21,6 +21,16 @@
  * name of SA_NAME_MAX characters or more (sa_table_name_fits() false) is
  * refused by every call that would add or look up a row: nothing is added,
  * nothing truncated (sa_events logs the refusal once per name).
+ *
+ * Texts: every other string of a record (addresses, identities, traffic
+ * selectors, proposals, details) is a char * of any length, or NULL for
+ * none (read it through sa_text()). It is never cut: the table keeps a value
+ * whole, or (out of memory) none of it, counted by sa_table_texts_lost().
+ * Records in the table, from sa_table_snapshot() and from the JSON parser
+ * own their texts (heap strings, freed by sa_table_snapshot_free() or
+ * sa_ike_rec_clear()); a record handed to an update call only lends them:
+ * the table copies what it keeps (a text equal to the row's is not copied
+ * again, so repeated events of one SA allocate nothing).
  */
 #ifndef TUNNELD_SA_TABLE_H
 #define TUNNELD_SA_TABLE_H
@@ -31,10 +41,6 @@
 #include <time.h>
 
 #define SA_NAME_MAX 64
-#define SA_ADDR_MAX 64
-#define SA_ID_MAX   128
-#define SA_TS_MAX   256
-#define SA_TEXT_MAX 256
 
 typedef enum {
     SA_STATE_NONE = 0,    /* loaded, never tried */
@@ -76,14 +82,14 @@ typedef struct {
     uint32_t reqid;
     uint32_t if_id_in, if_id_out;
     uint32_t spi_in, spi_out; /* host byte order */
-    char local_ts[SA_TS_MAX];
-    char remote_ts[SA_TS_MAX];
-    char proposal[SA_TEXT_MAX];
-    time_t established; /* wall clock, 0 if never */
+    char *local_ts;           /* text: comma-separated traffic selectors */
+    char *remote_ts;          /* text */
+    char *proposal;           /* text */
+    time_t established;       /* wall clock, 0 if never */
     uint32_t rekeys;
     sa_counters_t counters;
     sa_reason_t last_down;
-    char last_down_detail[SA_TEXT_MAX];
+    char *last_down_detail; /* text */
     time_t last_down_time;
 } sa_child_rec_t;
 
@@ -91,21 +97,42 @@ typedef struct {
     char name[SA_NAME_MAX];
     uint32_t unique_id;
     sa_state_t state;
-    char local_addr[SA_ADDR_MAX];
-    char remote_addr[SA_ADDR_MAX];
-    char local_id[SA_ID_MAX];
-    char remote_id[SA_ID_MAX];
-    char proposal[SA_TEXT_MAX];
+    char *local_addr;  /* text */
+    char *remote_addr; /* text */
+    char *local_id;    /* text */
+    char *remote_id;   /* text */
+    char *proposal;    /* text */
     time_t established;
     uint32_t rekeys;
     sa_reason_t last_down;
-    char last_down_detail[SA_TEXT_MAX];
+    char *last_down_detail; /* text */
     time_t last_down_time;
     size_t n_children;
     sa_child_rec_t *children;
 } sa_ike_rec_t;
 
 typedef struct sa_table sa_table_t;
+
+/* a text field as a string: "" for NULL */
+static inline const char *sa_text(const char *s)
+{
+    return s ? s : "";
+}
+/*
+ * *dst (an owned text) becomes a copy of src (NULL or "" gives NULL; a value
+ * equal to *dst is kept as it is). Out of memory: *dst becomes NULL (never a
+ * stale value) and false is returned.
+ */
+bool sa_text_set(char **dst, const char *src);
+/* frees the texts of an owned record (and an IKE record's children) */
+void sa_child_rec_clear(sa_child_rec_t *c);
+void sa_ike_rec_clear(sa_ike_rec_t *r);
+/*
+ * *dst becomes a deep copy of *src (texts, and an IKE record's children);
+ * false if out of memory, with *dst then owning nothing
+ */
+bool sa_child_rec_copy(sa_child_rec_t *dst, const sa_child_rec_t *src);
+bool sa_ike_rec_copy(sa_ike_rec_t *dst, const sa_ike_rec_t *src);
 
 sa_table_t *sa_table_create(void);
 void sa_table_destroy(sa_table_t *t);
@@ -180,7 +207,8 @@ bool sa_table_child_failed(sa_table_t *t, const char *conn, const char *child, u
 /*
  * The row of conn.<rec->name> follows rec (an SA charon has installed)
  * instead of CHILD_SA only_if_uid (0: whatever it follows). Returns true if
- * the row changed; *was (may be NULL) receives the row as it was.
+ * the row changed; *was (may be NULL) receives the row as it was, without
+ * its texts (NULL: they stay the table's).
  */
 bool sa_table_child_follow(sa_table_t *t, const char *conn, uint32_t only_if_uid,
                            const sa_child_rec_t *rec, sa_child_rec_t *was);
@@ -192,7 +220,7 @@ bool sa_table_child_follow(sa_table_t *t, const char *conn, uint32_t only_if_uid
  * else follows the newest ESTABLISHED candidate (else the newest). Each
  * returns true if a row changed and copies it as it was into *was (and as it
  * is now into *now); a child call fixes one row: call it until it returns
- * false (at most n + 1 calls).
+ * false (at most n + 1 calls). *was and *now carry no texts (NULL).
  */
 bool sa_table_ike_reconcile(sa_table_t *t, const sa_ike_rec_t *rec, sa_ike_rec_t *was);
 bool sa_table_child_reconcile(sa_table_t *t, const char *conn, uint32_t ike_uid,
@@ -213,10 +241,19 @@ void sa_table_child_counters(sa_table_t *t, const char *conn, const char *child,
 typedef void (*sa_table_notify_fn)(void *ctx);
 void sa_table_set_notify(sa_table_t *t, sa_table_notify_fn fn, void *ctx);
 
+/*
+ * Texts the table could not store for lack of memory since the last call
+ * (each left empty, never stale); sa_events logs them.
+ */
+size_t sa_table_texts_lost(sa_table_t *t);
+
 /* true if name can be a row's name (shorter than SA_NAME_MAX) */
 bool sa_table_name_fits(const char *name);
 
-/* Deep copy of every row; free with sa_table_snapshot_free. */
+/*
+ * Deep copy of every row, texts included; whole or empty (0 rows, *out NULL,
+ * when out of memory). Free with sa_table_snapshot_free.
+ */
 size_t sa_table_snapshot(sa_table_t *t, sa_ike_rec_t **out);
 void sa_table_snapshot_free(sa_ike_rec_t *rows, size_t n);
 

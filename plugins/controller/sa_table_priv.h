@@ -25,7 +25,7 @@ typedef struct {
     uint32_t rekeyed_from;
     sa_reason_t pending;
     uint32_t pending_uid;
-    char pending_detail[SA_TEXT_MAX];
+    char *pending_detail; /* text */
 } ike_row_t;
 
 struct sa_table {
@@ -36,6 +36,7 @@ struct sa_table {
     unsigned calls; /* calls of the hook running now */
     ike_row_t *rows;
     size_t n, cap;
+    size_t texts_lost; /* texts not stored for lack of memory, since the last report */
 };
 
 void table_lock(sa_table_t *t);
@@ -43,7 +44,10 @@ void table_lock(sa_table_t *t);
 void table_unlock_notify(sa_table_t *t);
 
 void copy_str(char *dst, size_t size, const char *src);
-void set_down(sa_reason_t *reason, char *detail, time_t *when, sa_reason_t r, const char *d);
+/* a row's text becomes src (sa_text_set); a copy that fails is counted in t->texts_lost */
+void keep_text(sa_table_t *t, char **dst, const char *src);
+void set_down(sa_table_t *t, sa_reason_t *reason, char **detail, time_t *when, sa_reason_t r,
+              const char *d);
 
 /* the row named conn, NULL if none (or the name cannot be a row's) */
 ike_row_t *find_ike(sa_table_t *t, const char *conn);
@@ -56,10 +60,13 @@ child_priv_t *child_priv(ike_row_t *row, const sa_child_rec_t *c);
 /* up or rekeying: an SA that carries traffic */
 bool carries(sa_state_t s);
 /* copies an SA's fields into a child row (name, counters and reasons kept) */
-void child_copy_fields(sa_child_rec_t *c, const sa_child_rec_t *rec);
+void child_copy_fields(sa_table_t *t, sa_child_rec_t *c, const sa_child_rec_t *rec);
 /* the child row follows rec; counters start again when the SA changes */
-void child_follow(ike_row_t *row, sa_child_rec_t *c, const sa_child_rec_t *rec);
+void child_follow(sa_table_t *t, sa_child_rec_t *c, const sa_child_rec_t *rec);
 /* copies an IKE_SA's fields into a row (name, rekeys and reasons kept) */
-void ike_copy_fields(sa_ike_rec_t *r, const sa_ike_rec_t *rec);
+void ike_copy_fields(sa_table_t *t, sa_ike_rec_t *r, const sa_ike_rec_t *rec);
+/* a row as handed out of the lock: its name and scalars, no texts (NULL) */
+sa_child_rec_t child_scalars(const sa_child_rec_t *c);
+sa_ike_rec_t ike_scalars(const sa_ike_rec_t *r);
 
 #endif

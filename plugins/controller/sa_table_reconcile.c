@@ -27,10 +27,8 @@ bool sa_table_ike_reconcile(sa_table_t *t, const sa_ike_rec_t *rec, sa_ike_rec_t
         changed = !carries(r->state);
     }
     if (changed) {
-        *was = *r;
-        was->children = NULL;
-        was->n_children = 0;
-        ike_copy_fields(r, rec);
+        *was = ike_scalars(r);
+        ike_copy_fields(t, r, rec);
         row->rekeyed_from = 0;
     }
 out:
@@ -71,12 +69,12 @@ bool sa_table_child_reconcile(sa_table_t *t, const char *conn, uint32_t ike_uid,
         const sa_child_rec_t *want = pick(c, cands, n);
         if (!want || (want->unique_id == c->unique_id && want->state == c->state))
             continue;
-        *was = *c;
+        *was = child_scalars(c);
         if (want->unique_id == c->unique_id)
             c->state = want->state;
         else
-            child_follow(row, c, want);
-        *now = *c;
+            child_follow(t, c, want);
+        *now = child_scalars(c);
         changed = true;
     }
 out:

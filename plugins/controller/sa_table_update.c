@@ -27,19 +27,19 @@ static bool stale_update(sa_state_t row_state, uint32_t row_uid, sa_state_t stat
     return state == SA_STATE_CONNECTING && carries(row_state);
 }
 
-void ike_copy_fields(sa_ike_rec_t *r, const sa_ike_rec_t *rec)
+void ike_copy_fields(sa_table_t *t, sa_ike_rec_t *r, const sa_ike_rec_t *rec)
 {
     if (r->unique_id != rec->unique_id) {
         r->unique_id = rec->unique_id;
         r->established = 0;
     }
     r->state = rec->state;
-    copy_str(r->local_addr, sizeof(r->local_addr), rec->local_addr);
-    copy_str(r->remote_addr, sizeof(r->remote_addr), rec->remote_addr);
-    copy_str(r->local_id, sizeof(r->local_id), rec->local_id);
-    copy_str(r->remote_id, sizeof(r->remote_id), rec->remote_id);
-    if (rec->proposal[0])
-        copy_str(r->proposal, sizeof(r->proposal), rec->proposal);
+    keep_text(t, &r->local_addr, rec->local_addr);
+    keep_text(t, &r->remote_addr, rec->remote_addr);
+    keep_text(t, &r->local_id, rec->local_id);
+    keep_text(t, &r->remote_id, rec->remote_id);
+    if (rec->proposal && rec->proposal[0])
+        keep_text(t, &r->proposal, rec->proposal);
     /* set once per SA: later reports recompute it from charon's clock, +-1 s */
     if (!r->established)
         r->established = rec->established;
@@ -50,7 +50,7 @@ void sa_table_ike_update(sa_table_t *t, const sa_ike_rec_t *rec)
     table_lock(t);
     ike_row_t *row = get_ike(t, rec->name);
     if (row && !stale_update(row->rec.state, row->rec.unique_id, rec->state, rec->unique_id))
-        ike_copy_fields(&row->rec, rec);
+        ike_copy_fields(t, &row->rec, rec);
     table_unlock_notify(t);
 }
 
@@ -69,8 +69,8 @@ void sa_table_ike_endpoints(sa_table_t *t, const char *conn, uint32_t uid, const
     table_lock(t);
     ike_row_t *row = find_ike(t, conn);
     if (row && row->rec.unique_id == uid) {
-        copy_str(row->rec.local_addr, sizeof(row->rec.local_addr), local);
-        copy_str(row->rec.remote_addr, sizeof(row->rec.remote_addr), remote);
+        keep_text(t, &row->rec.local_addr, local);
+        keep_text(t, &row->rec.remote_addr, remote);
     }
     table_unlock_notify(t);
 }
@@ -83,7 +83,7 @@ void sa_table_ike_pending_reason(sa_table_t *t, const char *conn, uint32_t uid, 
     if (row) {
         row->pending = reason;
         row->pending_uid = uid;
-        copy_str(row->pending_detail, sizeof(row->pending_detail), detail);
+        keep_text(t, &row->pending_detail, detail);
     }
     table_unlock_notify(t);
 }
@@ -96,8 +96,8 @@ void sa_table_ike_attempt_failed(sa_table_t *t, const char *conn, uint32_t uid, 
     if (row && (row->rec.unique_id == uid || row->rec.unique_id == 0) && !carries(row->rec.state)) {
         row->rec.unique_id = uid;
         row->rec.state = SA_STATE_CONNECTING;
-        set_down(&row->rec.last_down, row->rec.last_down_detail, &row->rec.last_down_time, reason,
-                 detail);
+        set_down(t, &row->rec.last_down, &row->rec.last_down_detail, &row->rec.last_down_time,
+                 reason, detail);
     }
     table_unlock_notify(t);
 }
@@ -115,14 +115,14 @@ static sa_reason_t resolve_reason(const ike_row_t *row, uint32_t ike_uid, sa_rea
     return SA_REASON_DELETED_LOCALLY;
 }
 
-static void children_down(ike_row_t *row, sa_reason_t reason, const char *detail)
+static void children_down(sa_table_t *t, ike_row_t *row, sa_reason_t reason, const char *detail)
 {
     for (size_t i = 0; i < row->rec.n_children; i++) {
         sa_child_rec_t *c = &row->rec.children[i];
         if (c->state == SA_STATE_DOWN)
             continue;
         c->state = SA_STATE_DOWN;
-        set_down(&c->last_down, c->last_down_detail, &c->last_down_time, reason, detail);
+        set_down(t, &c->last_down, &c->last_down_detail, &c->last_down_time, reason, detail);
     }
 }
 
@@ -141,14 +141,14 @@ void sa_table_ike_down(sa_table_t *t, const char *conn, uint32_t uid, sa_reason_
          * one went, unless it simply went away.
          */
         if (reason != SA_REASON_DELETED_LOCALLY)
-            set_down(&row->rec.last_down, row->rec.last_down_detail, &row->rec.last_down_time,
+            set_down(t, &row->rec.last_down, &row->rec.last_down_detail, &row->rec.last_down_time,
                      reason, detail);
         goto out;
     }
     row->rec.state = SA_STATE_DOWN;
-    set_down(&row->rec.last_down, row->rec.last_down_detail, &row->rec.last_down_time, reason,
+    set_down(t, &row->rec.last_down, &row->rec.last_down_detail, &row->rec.last_down_time, reason,
              detail);
-    children_down(row, reason, detail);
+    children_down(t, row, reason, detail);
 out:
     table_unlock_notify(t);
 }
@@ -177,7 +177,7 @@ out:
     table_unlock_notify(t);
 }
 
-void child_copy_fields(sa_child_rec_t *c, const sa_child_rec_t *rec)
+void child_copy_fields(sa_table_t *t, sa_child_rec_t *c, const sa_child_rec_t *rec)
 {
     c->unique_id = rec->unique_id;
     c->state = rec->state;
@@ -186,22 +186,22 @@ void child_copy_fields(sa_child_rec_t *c, const sa_child_rec_t *rec)
     c->if_id_out = rec->if_id_out;
     c->spi_in = rec->spi_in;
     c->spi_out = rec->spi_out;
-    copy_str(c->local_ts, sizeof(c->local_ts), rec->local_ts);
-    copy_str(c->remote_ts, sizeof(c->remote_ts), rec->remote_ts);
-    if (rec->proposal[0])
-        copy_str(c->proposal, sizeof(c->proposal), rec->proposal);
+    keep_text(t, &c->local_ts, rec->local_ts);
+    keep_text(t, &c->remote_ts, rec->remote_ts);
+    if (rec->proposal && rec->proposal[0])
+        keep_text(t, &c->proposal, rec->proposal);
     if (!c->established)
         c->established = rec->established;
 }
 
-void child_follow(ike_row_t *row, sa_child_rec_t *c, const sa_child_rec_t *rec)
+void child_follow(sa_table_t *t, sa_child_rec_t *c, const sa_child_rec_t *rec)
 {
     if (c->unique_id != rec->unique_id) {
         /* a new CHILD_SA behind this row: counters start again */
         memset(&c->counters, 0, sizeof(c->counters));
         c->established = 0;
     }
-    child_copy_fields(c, rec);
+    child_copy_fields(t, c, rec);
 }
 
 void sa_table_child_update(sa_table_t *t, const char *conn, const sa_child_rec_t *rec)
@@ -213,7 +213,7 @@ void sa_table_child_update(sa_table_t *t, const char *conn, const sa_child_rec_t
         /* an SA created anew, not by a rekey this row saw */
         if (c->unique_id != rec->unique_id)
             child_priv(row, c)->rekeyed_from = 0;
-        child_follow(row, c, rec);
+        child_follow(t, c, rec);
     }
     table_unlock_notify(t);
 }
@@ -239,7 +239,7 @@ void sa_table_child_down(sa_table_t *t, const char *conn, uint32_t ike_uid, cons
     if (c && c->state != SA_STATE_DOWN && (c->unique_id == uid || c->unique_id == 0)) {
         reason = resolve_reason(row, ike_uid, reason, &detail);
         c->state = SA_STATE_DOWN;
-        set_down(&c->last_down, c->last_down_detail, &c->last_down_time, reason, detail);
+        set_down(t, &c->last_down, &c->last_down_detail, &c->last_down_time, reason, detail);
     }
     table_unlock_notify(t);
 }
@@ -255,7 +255,7 @@ bool sa_table_child_failed(sa_table_t *t, const char *conn, const char *child, u
     if (c && (c->unique_id == uid || !carries(c->state))) {
         c->unique_id = uid;
         c->state = SA_STATE_DOWN;
-        set_down(&c->last_down, c->last_down_detail, &c->last_down_time, reason, detail);
+        set_down(t, &c->last_down, &c->last_down_detail, &c->last_down_time, reason, detail);
         took = true;
     }
     table_unlock_notify(t);
@@ -276,7 +276,7 @@ void sa_table_child_rekeyed(sa_table_t *t, const char *conn, uint32_t old_uid,
     bool again = p->rekeyed_from == old_uid && old_uid != 0;
     if (first || again) {
         uint32_t rekeys = c->rekeys + (first ? 1 : 0);
-        child_follow(row, c, rec);
+        child_follow(t, c, rec);
         c->rekeys = rekeys;
         p->rekeyed_from = old_uid;
     }
@@ -295,8 +295,8 @@ bool sa_table_child_follow(sa_table_t *t, const char *conn, uint32_t only_if_uid
     if (c && (only_if_uid == 0 || c->unique_id == only_if_uid)) {
         changed = c->unique_id != rec->unique_id || c->state != rec->state;
         if (was)
-            *was = *c;
-        child_follow(row, c, rec);
+            *was = child_scalars(c);
+        child_follow(t, c, rec);
     }
     table_unlock_notify(t);
     return changed;

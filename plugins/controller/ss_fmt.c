@@ -5,71 +5,73 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* a text cut to fit buf ends in "..." instead of stopping silently */
-static void mark_cut(char *buf, size_t len)
+/* one object printed with fmt into a string of its own size */
+static char *fmt_dup(const char *fmt, const void *obj)
 {
-    if (len >= 4)
-        memcpy(buf + len - 4, "...", 4);
-}
-
-void fmt_host(char *buf, size_t len, host_t *host)
-{
-    if (host)
-        snprintf(buf, len, "%H", host);
-    else
-        snprintf(buf, len, "%s", "");
-}
-
-void fmt_id(char *buf, size_t len, identification_t *id)
-{
-    int n;
-
-    if (id)
-        n = snprintf(buf, len, "%Y", id);
-    else
-        n = snprintf(buf, len, "%s", "");
-    if (n >= 0 && (size_t)n >= len)
-        mark_cut(buf, len);
-}
-
-char *fmt_id_dup(identification_t *id)
-{
-    int n = snprintf(NULL, 0, "%Y", id);
+    int n = snprintf(NULL, 0, fmt, obj);
     char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
 
-    if (s)
-        snprintf(s, (size_t)n + 1, "%Y", id);
+    if (s && snprintf(s, (size_t)n + 1, fmt, obj) != n) {
+        /* the object printed differently the second time: never keep a cut text */
+        free(s);
+        s = NULL;
+    }
     return s;
 }
 
-void fmt_proposal(char *buf, size_t len, proposal_t *proposal)
+char *fmt_host(host_t *host)
 {
-    int n;
-
-    if (proposal)
-        n = snprintf(buf, len, "%P", proposal);
-    else
-        n = snprintf(buf, len, "%s", "");
-    if (n >= 0 && (size_t)n >= len)
-        mark_cut(buf, len);
+    return host ? fmt_dup("%H", host) : strdup("");
 }
 
-void fmt_ts(char *buf, size_t len, child_sa_t *child, bool local)
+char *fmt_id(identification_t *id)
+{
+    return id ? fmt_dup("%Y", id) : strdup("");
+}
+
+char *fmt_proposal(proposal_t *proposal)
+{
+    return proposal ? fmt_dup("%P", proposal) : strdup("");
+}
+
+/* appends ",<ts>" (no comma first) to *buf, grown to fit; false if out of memory */
+static bool append_ts(char **buf, size_t *len, size_t *cap, traffic_selector_t *ts)
+{
+    const char *sep = *len ? "," : "";
+    int n = snprintf(NULL, 0, "%s%R", sep, ts);
+
+    if (n < 0)
+        return FALSE;
+    if (*len + (size_t)n + 1 > *cap) {
+        size_t want = *cap * 2 > *len + (size_t)n + 1 ? *cap * 2 : *len + (size_t)n + 1;
+        char *grown = realloc(*buf, want);
+        if (!grown)
+            return FALSE;
+        *buf = grown;
+        *cap = want;
+    }
+    if (snprintf(*buf + *len, *cap - *len, "%s%R", sep, ts) != n)
+        return FALSE;
+    *len += (size_t)n;
+    return TRUE;
+}
+
+char *fmt_ts(child_sa_t *child, bool local)
 {
     enumerator_t *e = child->create_ts_enumerator(child, local);
     traffic_selector_t *ts;
-    size_t off = 0;
+    size_t len = 0, cap = 64;
+    char *buf = malloc(cap);
+    bool ok = buf != NULL;
 
-    buf[0] = '\0';
-    while (e->enumerate(e, &ts)) {
-        int n = snprintf(buf + off, len - off, "%s%R", off ? "," : "", ts);
-        if (n < 0)
-            break;
-        if ((size_t)n >= len - off) {
-            mark_cut(buf, len);
-            break;
-        }
-        off += (size_t)n;
-    }
+    if (ok)
+        buf[0] = '\0';
+    while (ok && e->enumerate(e, &ts))
+        ok = append_ts(&buf, &len, &cap, ts);
     e->destroy(e);
+    if (!ok) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
 }

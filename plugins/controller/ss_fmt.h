@@ -1,10 +1,15 @@
 /*
- * ss_fmt: strongSwan objects rendered into fixed buffers with strongSwan's
- * printf hooks (%H, %Y, %R, %P). Kept apart because those specifiers are not
- * known to the compiler's format checker. A text that does not fit its
- * buffer ends in "..." (never cut silently).
+ * ss_fmt: strongSwan objects as text, with strongSwan's printf hooks (%H,
+ * %Y, %R, %P), each in a heap string of its own size: the text is measured
+ * first (snprintf into nothing), then printed, so nothing is ever cut. Kept
+ * apart because those specifiers are not known to the compiler's format
+ * checker.
  *
- * Threading: any thread; no state.
+ * Each function returns a string to free, "" for a NULL object, and NULL
+ * only when out of memory.
+ *
+ * Threading: any thread that may read the object (for a CHILD_SA's
+ * selectors, the one holding its IKE_SA); no state.
  */
 #ifndef TUNNELD_SS_FMT_H
 #define TUNNELD_SS_FMT_H
@@ -16,12 +21,10 @@
 #include <crypto/proposal/proposal.h>
 #include <sa/child_sa.h>
 
-void fmt_host(char *buf, size_t len, host_t *host);
-void fmt_id(char *buf, size_t len, identification_t *id);
-/* the identity as a string of its own size (free it); NULL if out of memory */
-char *fmt_id_dup(identification_t *id);
-void fmt_proposal(char *buf, size_t len, proposal_t *proposal);
-/* comma-separated traffic selectors of one side of child */
-void fmt_ts(char *buf, size_t len, child_sa_t *child, bool local);
+char *fmt_host(host_t *host);
+char *fmt_id(identification_t *id);
+char *fmt_proposal(proposal_t *proposal);
+/* comma-separated traffic selectors of one side of child, all of them */
+char *fmt_ts(child_sa_t *child, bool local);
 
 #endif

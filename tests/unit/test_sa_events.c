@@ -92,8 +92,8 @@ static sa_ike_rec_t ike_facts(uint32_t uid)
     sa_ike_rec_t r;
     memset(&r, 0, sizeof(r));
     r.unique_id = uid;
-    snprintf(r.local_addr, sizeof(r.local_addr), "198.51.100.1");
-    snprintf(r.remote_addr, sizeof(r.remote_addr), "198.51.100.2");
+    r.local_addr = "198.51.100.1"; /* lent, as the listener's are */
+    r.remote_addr = "198.51.100.2";
     r.established = 1000 + uid;
     return r;
 }
