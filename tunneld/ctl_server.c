@@ -72,6 +72,9 @@ static json_object *cmd_sa(void *ctx)
     sa_table_t *table = controller_table();
     sa_ike_rec_t *rows = NULL;
     size_t n = table ? sa_table_snapshot(table, &rows) : 0;
+
+    if (table && !rows)
+        return NULL; /* no copy of the table (out of memory): an error, never "empty" */
     json_object *doc = sa_json_render(rows, n);
 
     sa_table_snapshot_free(rows, n);

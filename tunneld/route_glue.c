@@ -110,6 +110,11 @@ static void sync_health(route_glue_t *g)
     sa_ike_rec_t *rows;
     size_t n = sa_table_snapshot(g->table, &rows);
 
+    if (!rows) {
+        /* no copy of the table (out of memory): keep every verdict, the next change retries */
+        DBG1(DBG_CFG, "routes: the SA table could not be read (out of memory): path health kept");
+        return;
+    }
     pthread_mutex_lock(&g->lock);
     for (size_t i = 0; i < g->n_paths; i++) {
         const route_path_conf_t *p = &g->paths[i];
