@@ -375,6 +375,33 @@ static const conf_scan_ops_t scan_ops = {
     .too_long = on_too_long,
 };
 
+/*
+ * no control byte but tab, CR and LF: the parser cuts a name or value at a
+ * NUL (and other control bytes have no use there), so text behind one would
+ * differ between what tunneld checks and what libstrongswan loads
+ */
+static bool text_ok(walk_t *w, const char *name, const char *from, unsigned line,
+                    const char *pattern, const char *text, size_t len)
+{
+    const char *bol = text;
+    unsigned at = 1;
+
+    for (const char *c = text; c < text + len; c++) {
+        unsigned char b = (unsigned char)*c;
+        if (b == '\n') {
+            at++;
+            bol = c + 1;
+        } else if ((b < 0x20 && b != '\t' && b != '\r') || b == 0x7f) {
+            return fail(w, from, line, pattern,
+                        "%s:%u: control byte 0x%02x at column %zu: a configuration file may hold "
+                        "tab, CR and LF but no other control byte (libstrongswan's parser cuts "
+                        "a name or value at a NUL)",
+                        name, at, b, (size_t)(c - bol) + 1);
+        }
+    }
+    return true;
+}
+
 /* checks one file and (through the scan) what it includes */
 static bool check_file(walk_t *w, const char *name, const char *from, unsigned line,
                        const char *pattern, conf_scan_state_t *st)
@@ -393,14 +420,20 @@ static bool check_file(walk_t *w, const char *name, const char *from, unsigned l
         return false;
     for (frame_t *up = w->top; up; up = up->up)
         if (up->dev == sb.st_dev && up->ino == sb.st_ino) {
+            memwipe(text, len);
             free(text);
             return fail(w, from, line, pattern, "include loop: %s is already being read", name);
         }
     w->total += len;
-    if (w->total > CONF_TOTAL_MAX) {
+    if (w->total > CONF_TOTAL_MAX)
+        ok = fail(w, from, line, pattern, "%s: the files of one load exceed %u bytes", name,
+                  CONF_TOTAL_MAX);
+    else
+        ok = text_ok(w, name, from, line, pattern, text, len);
+    if (!ok) {
+        memwipe(text, len); /* it may hold secrets */
         free(text);
-        return fail(w, from, line, pattern, "%s: the files of one load exceed %u bytes", name,
-                    CONF_TOTAL_MAX);
+        return false;
     }
     frame_t fr = {.name = name,
                   .from = from,
@@ -490,7 +523,9 @@ conf_files_t *conf_files_check(const char *path, char **err)
         conf_err(err, "%s: out of memory", path);
         return NULL;
     }
-    if (!check_pattern(&w, path, NULL, NULL, 0, &st)) {
+    bool ok = check_pattern(&w, path, NULL, NULL, 0, &st);
+    conf_scan_state_clear(&st);
+    if (!ok) {
         conf_files_free(f);
         return NULL;
     }

@@ -111,6 +111,24 @@ chmod 644 "$D/gw/tunneld.conf"
 refused setperm "$D/gw/tunneld.conf holds secrets"
 cp "$D/tunneld-good.conf" "$D/gw/tunneld.conf"
 
+# secrets hidden from the scan (hostile review, conf_nul_secrets.sh): names cut
+# at a NUL byte by the parser ("secrets\0 {", "secret\0 = "), and a section
+# name and a key name whose '{' and '=' come from included files
+{ conn; printf 'secrets\0 {\n  ike-site {\n    id-1 = gw@sensors\n    secret\0 = LEAK-nul-6\n  }\n}\n'; } > "$D/swanctl.conf"
+chmod 644 "$D/swanctl.conf"
+refused nul "$D/swanctl.conf:24: control byte 0x00 at column 8: a configuration file may hold tab, CR and LF but no other control byte"
+{ conn; printf 'secrets\ninclude rest.conf\n'; } > "$D/swanctl.conf"
+printf '{\n  ike-site {\n    id-1 = gw@sensors\n    secret\n    include val.conf\n  }\n}\n' > "$D/rest.conf"
+printf '= LEAK-split-7\n' > "$D/val.conf"
+chmod 600 "$D/swanctl.conf"
+chmod 644 "$D/rest.conf" "$D/val.conf"
+refused split "$D/val.conf holds secrets (line 1) but its mode 0644 gives other users access to it"
+chmod 600 "$D/val.conf"
+refused split2 "$D/rest.conf holds secrets (line 2) but its mode 0644 gives other users access to it"
+chmod 600 "$D/rest.conf"
+run_n split3
+check "-n: the split secret in 0600 files is accepted (exit $RC)" [ "$RC" = 0 ]
+
 # --- encodings, types and keys
 chk_secret() {  # NAME EXPECT SECRET-LINE...
   local name=$1 expect=$2; shift 2
