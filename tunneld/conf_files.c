@@ -18,6 +18,7 @@
 #include <library.h>
 #include <utils/utils/path.h>
 
+#include "conf_perm.h"
 #include "conf_value.h"
 
 typedef struct {
@@ -220,30 +221,19 @@ static bool warn(walk_t *w, const char *fmt, ...)
     return true;
 }
 
-/* a file holding secrets: only root (or tunneld's user) may read or change it */
+/* a file holding secrets: only root (or tunneld's user) may read, change or replace it */
 static bool check_secret_mode(walk_t *w, const frame_t *fr, const struct stat *st)
 {
-    const char *name = fr->name;
-    unsigned line = fr->secret_line;
+    char *err = NULL, *warning = NULL;
+    bool ok = conf_perm_check(fr->name, st, fr->secret_line, &err, &warning);
 
-    unsigned mode = st->st_mode & 07777;
-
-    if (st->st_uid != 0 && st->st_uid != geteuid())
-        return fail(w, fr->from, fr->line, fr->pattern,
-                    "%s holds secrets (line %u) but is owned by uid %u, not root: run chown root "
-                    "%s",
-                    name, line, (unsigned)st->st_uid, name);
-    if (mode & S_IRWXO)
-        return fail(w, fr->from, fr->line, fr->pattern,
-                    "%s holds secrets (line %u) but its mode %04o gives other users access "
-                    "to it: run chmod 600 %s",
-                    name, line, mode, name);
-    if (mode & S_IRWXG)
-        return warn(w,
-                    "%s holds secrets (line %u) and its mode %04o gives group %u access to it: "
-                    "run chmod 600 %s unless that group is meant to read them",
-                    name, line, mode, (unsigned)st->st_gid, name);
-    return true;
+    if (!ok)
+        fail(w, fr->from, fr->line, fr->pattern, "%s", err ? err : "out of memory");
+    else if (warning)
+        ok = warn(w, "%s", warning);
+    free(err);
+    free(warning);
+    return ok;
 }
 
 static bool record_location(walk_t *w, conf_top_t top, const char *name, unsigned line)
