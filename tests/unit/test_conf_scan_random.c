@@ -28,6 +28,21 @@
 
 #include "conf_scan.h"
 
+/*
+ * libstrongswan 5.9.8 leaks its lexer's buffers when a syntax error stops
+ * the parse inside nested includes (`include "a"b` then `include inc.conf`,
+ * which includes f1.conf): not tunneld's code, so the parser's allocations
+ * here are not leak-checked (everything else is).
+ */
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#define PARSER_BEGIN() __lsan_disable()
+#define PARSER_END()   __lsan_enable()
+#else
+#define PARSER_BEGIN()
+#define PARSER_END()
+#endif
+
 #define ROUNDS  4000
 #define TEXTMAX 4096
 
@@ -343,8 +358,10 @@ static void check_round(const char *dir, int fd, const char *text, size_t len, i
 
     parser_opened(fd, opened, sizeof(opened)); /* drops the events of writing main.conf */
     opened[0] = '\0';
+    PARSER_BEGIN();
     settings_t *s = settings_create(NULL);
     bool parsed = s->load_files(s, path, FALSE);
+    PARSER_END();
     parser_opened(fd, opened, sizeof(opened));
     bool secret = parsed && has_secret(s, "", 0);
     s->destroy(s);
