@@ -13,6 +13,7 @@ PKGS=(
   libstrongswan-extra-plugins
   bird2 frr squid apache2-utils openssl nftables iproute2 iputils-ping procps psmisc
   util-linux valgrind python3
+  acl  # setfacl: the secrets permission tests (ACL entries)
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -18,6 +18,7 @@
 #include <library.h>
 #include <utils/utils/path.h>
 
+#include "conf_perm.h"
 #include "conf_value.h"
 
 typedef struct {
@@ -220,30 +221,19 @@ static bool warn(walk_t *w, const char *fmt, ...)
     return true;
 }
 
-/* a file holding secrets: only root (or tunneld's user) may read or change it */
+/* a file holding secrets: only root (or tunneld's user) may read, change or replace it */
 static bool check_secret_mode(walk_t *w, const frame_t *fr, const struct stat *st)
 {
-    const char *name = fr->name;
-    unsigned line = fr->secret_line;
+    char *err = NULL, *warning = NULL;
+    bool ok = conf_perm_check(fr->name, st, fr->secret_line, &err, &warning);
 
-    unsigned mode = st->st_mode & 07777;
-
-    if (st->st_uid != 0 && st->st_uid != geteuid())
-        return fail(w, fr->from, fr->line, fr->pattern,
-                    "%s holds secrets (line %u) but is owned by uid %u, not root: run chown root "
-                    "%s",
-                    name, line, (unsigned)st->st_uid, name);
-    if (mode & S_IRWXO)
-        return fail(w, fr->from, fr->line, fr->pattern,
-                    "%s holds secrets (line %u) but its mode %04o gives other users access "
-                    "to it: run chmod 600 %s",
-                    name, line, mode, name);
-    if (mode & S_IRWXG)
-        return warn(w,
-                    "%s holds secrets (line %u) and its mode %04o gives group %u access to it: "
-                    "run chmod 600 %s unless that group is meant to read them",
-                    name, line, mode, (unsigned)st->st_gid, name);
-    return true;
+    if (!ok)
+        fail(w, fr->from, fr->line, fr->pattern, "%s", err ? err : "out of memory");
+    else if (warning)
+        ok = warn(w, "%s", warning);
+    free(err);
+    free(warning);
+    return ok;
 }
 
 static bool record_location(walk_t *w, conf_top_t top, const char *name, unsigned line)
@@ -375,6 +365,33 @@ static const conf_scan_ops_t scan_ops = {
     .too_long = on_too_long,
 };
 
+/*
+ * no control byte but tab, CR and LF: the parser cuts a name or value at a
+ * NUL (and other control bytes have no use there), so text behind one would
+ * differ between what tunneld checks and what libstrongswan loads
+ */
+static bool text_ok(walk_t *w, const char *name, const char *from, unsigned line,
+                    const char *pattern, const char *text, size_t len)
+{
+    const char *bol = text;
+    unsigned at = 1;
+
+    for (const char *c = text; c < text + len; c++) {
+        unsigned char b = (unsigned char)*c;
+        if (b == '\n') {
+            at++;
+            bol = c + 1;
+        } else if ((b < 0x20 && b != '\t' && b != '\r') || b == 0x7f) {
+            return fail(w, from, line, pattern,
+                        "%s:%u: control byte 0x%02x at column %zu: a configuration file may hold "
+                        "tab, CR and LF but no other control byte (libstrongswan's parser cuts "
+                        "a name or value at a NUL)",
+                        name, at, b, (size_t)(c - bol) + 1);
+        }
+    }
+    return true;
+}
+
 /* checks one file and (through the scan) what it includes */
 static bool check_file(walk_t *w, const char *name, const char *from, unsigned line,
                        const char *pattern, conf_scan_state_t *st)
@@ -393,14 +410,20 @@ static bool check_file(walk_t *w, const char *name, const char *from, unsigned l
         return false;
     for (frame_t *up = w->top; up; up = up->up)
         if (up->dev == sb.st_dev && up->ino == sb.st_ino) {
+            memwipe(text, len);
             free(text);
             return fail(w, from, line, pattern, "include loop: %s is already being read", name);
         }
     w->total += len;
-    if (w->total > CONF_TOTAL_MAX) {
+    if (w->total > CONF_TOTAL_MAX)
+        ok = fail(w, from, line, pattern, "%s: the files of one load exceed %u bytes", name,
+                  CONF_TOTAL_MAX);
+    else
+        ok = text_ok(w, name, from, line, pattern, text, len);
+    if (!ok) {
+        memwipe(text, len); /* it may hold secrets */
         free(text);
-        return fail(w, from, line, pattern, "%s: the files of one load exceed %u bytes", name,
-                    CONF_TOTAL_MAX);
+        return false;
     }
     frame_t fr = {.name = name,
                   .from = from,
@@ -490,7 +513,9 @@ conf_files_t *conf_files_check(const char *path, char **err)
         conf_err(err, "%s: out of memory", path);
         return NULL;
     }
-    if (!check_pattern(&w, path, NULL, NULL, 0, &st)) {
+    bool ok = check_pattern(&w, path, NULL, NULL, 0, &st);
+    conf_scan_state_clear(&st);
+    if (!ok) {
         conf_files_free(f);
         return NULL;
     }

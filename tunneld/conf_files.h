@@ -15,10 +15,13 @@
  *    CONF_REF_PARTS names that follow the name rules (conf_value.h):
  *    libstrongswan formats a reference as a printf format when it resolves
  *    it, so a '%' there would crash any lookup through it;
+ *  - no control byte but tab, CR and LF in any file (the parser cuts names
+ *    and values at a NUL: text behind one would escape these checks);
  *  - a file holding secrets (a key named `secret`, or content of the
- *    top-level `secrets` section; see conf_scan.h) must not be readable or
- *    writable by others nor owned by a user other than root (or tunneld's
- *    own user); readable by its group is a warning.
+ *    top-level `secrets` section; see conf_scan.h) must pass conf_perm: no
+ *    access for others, its group or ACL entries, no directory above it
+ *    that someone else may change (conf_perm.h); readable by its group is a
+ *    warning.
  * The includes are found by conf_scan (a scan of the lexer's tokens, not a
  * second parser) and globbed as the parser does (relative to the including
  * file's directory). Files are opened without blocking and read up to the
@@ -60,7 +63,7 @@ bool conf_files_precheck(const char *path, const char *prog);
 /* the idx-th template reference and *where ("file:line"); NULL past the end */
 const char *conf_files_ref(const conf_files_t *f, size_t idx, const char **where);
 
-/* warnings found (group-readable secrets files); idx from 0, NULL past the end */
+/* warnings found (secrets files their group may read); idx from 0, NULL past the end */
 const char *conf_files_warning(const conf_files_t *f, size_t idx);
 
 /* "file:line" where section `name` under connections or secrets starts, or NULL */

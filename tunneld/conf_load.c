@@ -18,34 +18,11 @@
 
 #include "conf_tree.h"
 #include "conf_value.h"
+#include "conf_vici.h"
+#include "dataplane.h"
 
 /* charon's vici socket drops longer messages (VICI_MESSAGE_SIZE_MAX in 5.9.8) */
 #define VICI_MESSAGE_MAX (512 * 1024)
-
-/* keys whose comma-separated value vici takes as a list */
-static const char *list_keys[] = {
-    "local_addrs", "remote_addrs", "proposals", "esp_proposals", "ah_proposals", "local_ts",
-    "remote_ts",   "vips",         "pools",     "groups",        "cert_policy",
-};
-
-static bool is_list_key(const char *key)
-{
-    for (size_t i = 0; i < countof(list_keys); i++)
-        if (strcaseeq(key, list_keys[i]))
-            return TRUE;
-    return FALSE;
-}
-
-/* calls item(ctx, token) for each list element of value */
-static void each_token(const char *value, void (*item)(void *, const char *), void *ctx)
-{
-    enumerator_t *tokens = enumerator_create_token(value, ",", " ");
-    char *token;
-
-    while (tokens->enumerate(tokens, &token))
-        item(ctx, token);
-    tokens->destroy(tokens);
-}
 
 static void add_item(void *req, const char *token)
 {
@@ -69,12 +46,12 @@ static void add_section(vici_req_t *req, const conf_sec_t *s, bool top, bool for
         const conf_kv_t *kv = &s->kv[i];
         if (skip_key(kv, top, force_encap))
             continue;
-        if (!is_list_key(kv->key)) {
+        if (!conf_vici_list_key(kv->key)) {
             vici_add_key_valuef(req, kv->key, "%s", kv->value);
             continue;
         }
         vici_begin_list(req, kv->key);
-        each_token(kv->value, add_item, req);
+        conf_vici_each_item(kv->value, add_item, req);
         vici_end_list(req);
     }
     if (top && force_encap)
@@ -93,9 +70,9 @@ static size_t section_size(const conf_sec_t *s, bool top)
 
     for (size_t i = 0; i < s->n_kv; i++) {
         const conf_kv_t *kv = &s->kv[i];
-        if (is_list_key(kv->key)) {
+        if (conf_vici_list_key(kv->key)) {
             size += 2 + strlen(kv->key) + 1; /* list start, end */
-            each_token(kv->value, count_item, &size);
+            conf_vici_each_item(kv->value, count_item, &size);
         } else {
             size += 4 + strlen(kv->key) + strlen(kv->value);
         }
@@ -338,20 +315,43 @@ bool conf_load_apply(const conf_load_opts_t *opts, conf_load_result_t *res, char
 }
 
 /* what -n finds wrong with connection c beyond the tree's checks, or NULL (malloc'd) */
-static char *conn_problem(const conf_sec_t *c)
+static char *conn_problem(const conf_sec_t *c, bool force_encap, char **warnings)
 {
     const conf_sec_t *children = conf_sec_sub(c, "children");
+    char *why;
 
+    *warnings = NULL;
     if (!conf_sec_value(c, "remote_addrs"))
         return strdup("expected remote_addrs (tunneld initiates: the peer's address)");
     if (!children || !children->n_sub)
         return strdup("expected a children { <name> { ... } } section");
-    return conn_too_big(c);
+    why = conn_too_big(c);
+    return why ? why : conf_vici_check_conn(c, force_encap, warnings);
+}
+
+/* the data plane of the settings read (tunneld.dataplane): libipsec forces encap */
+static bool settings_force_encap(void)
+{
+    dataplane_kind_t kind;
+
+    return dataplane_parse(lib->settings->get_str(lib->settings, "tunneld.dataplane", "xfrm"),
+                           &kind) &&
+           kind == DATAPLANE_LIBIPSEC;
+}
+
+static void log_lines(const char *where, const char *lines)
+{
+    char *copy = lines ? strdup(lines) : NULL, *save = NULL;
+
+    for (char *l = copy ? strtok_r(copy, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save))
+        DBG1(DBG_CFG, "warning: %s: %s", where, l);
+    free(copy);
 }
 
 bool conf_load_check(const char *path, unsigned *conns, unsigned *problems, char **err)
 {
     conf_tree_t *t = conf_tree_read(path, err);
+    bool force_encap = settings_force_encap();
 
     *conns = 0;
     *problems = 0;
@@ -362,15 +362,28 @@ bool conf_load_check(const char *path, unsigned *conns, unsigned *problems, char
     log_warnings(t);
     for (size_t i = 0; i < t->n_conns; i++) {
         const conf_sec_t *c = &t->conns[i];
-        char *why = conn_problem(c);
+        const char *where = conf_tree_where(t, CONF_TOP_CONNECTIONS, c->name, path);
+        char *warnings, *why = conn_problem(c, force_encap, &warnings);
         (*conns)++;
+        log_lines(where, warnings);
+        free(warnings);
         if (why) {
             (*problems)++;
-            conf_err(err, "%s: connection '%s': %s",
-                     conf_tree_where(t, CONF_TOP_CONNECTIONS, c->name, path), c->name, why);
+            conf_err(err, "%s: connection '%s': %s", where, c->name, why);
             free(why);
         }
     }
+    for (size_t i = 0; i < t->n_secrets; i++) {
+        char *why = conf_vici_check_secret(&t->secrets[i]);
+        if (why) {
+            (*problems)++;
+            conf_err(err, "%s: %s", conf_tree_where(t, CONF_TOP_SECRETS, t->secrets[i].name, path),
+                     why);
+            free(why);
+        }
+    }
+    if (*problems == 0)
+        printf("tunneld: %s: %s\n", path, conf_vici_scope());
     conf_tree_free(t);
     return *problems == 0;
 }

@@ -10,11 +10,17 @@
  *    (for error messages naming file:line);
  *  - every template reference (libstrongswan uses its text as a printf
  *    format when it resolves it: tunneld checks it first).
- * It follows the lexer's start conditions (comments, values, quoted strings
- * with escapes, template references, include patterns) and counts section
- * braces; it is not a parser (no grammar, no settings are built). The state
- * (open sections) is carried from a file into the files it includes and
- * back, as the parser's token stream is.
+ * It emulates the lexer's rules exactly, start condition by start condition
+ * (longest match first, as flex picks them; conf_scan.c lists them), also
+ * where they surprise: a comment ends at a CR unless a newline follows it on
+ * the same token, a token is cut at its first NUL byte (the parser keeps
+ * strdup'ed text), an escaped NUL in a quoted string is dropped. It counts
+ * section braces; it is not a parser (no grammar, no settings are built).
+ * What the lexer carries from a file into the files it includes and back
+ * (it reads them as one token stream) is carried in conf_scan_state_t: open
+ * sections, the start condition (template references), and a name token
+ * whose '{', ':' or '=' comes from another file. Unit tests compare it with
+ * libstrongswan's parser on random files (tests/unit/test_conf_scan_random.c).
  *
  * Threading: pure function over a buffer; any thread.
  */
@@ -42,7 +48,12 @@ typedef enum {
 typedef struct {
     size_t depth;   /* sections open */
     conf_top_t top; /* the outermost open section */
+    bool in_refs;   /* the lexer is reading template references (after ':') */
+    char *pending;  /* the name token just read (up to its first NUL), or NULL */
 } conf_scan_state_t;
+
+/* frees what a state holds (after the last file of a load); it can be used again */
+void conf_scan_state_clear(conf_scan_state_t *state);
 
 typedef struct {
     /*

@@ -6,7 +6,9 @@
 # limits: a FIFO, /dev/zero, /dev/urandom, a directory, a symlink to a FIFO,
 # a file on /proc, a 17 MiB file, more than 64 MiB in one load, a 5 MB line,
 # a 400 kB quoted string, an include loop, a missing file are each refused at
-# once with a message naming it
+# once with a message naming it; so is every include libstrongswan's lexer
+# would see (a comment ending at a CR, NUL and other control bytes), so that
+# none escapes these checks
 # (every run is bounded by `timeout`: a hang fails, it does not block).
 #
 #   conf_files.sh TUNNELD TUNNELCTL REPO_DIR
@@ -99,6 +101,44 @@ for inc in fifo /dev/zero; do
   check "-n settings file includes $inc: refused (exit $RC)" [ "$RC" = 1 ]
   check "-n settings file includes $inc: named" grep -qF "tunneld.conf:1: include '$inc'" "$D/setinc.out"
 done
+
+# includes hidden from a scan that differs from libstrongswan's lexer (hostile
+# review, conf_hidden_include.sh): each hidden target is a FIFO, so a miss
+# hangs -n (killed after 10 s: exit 137) instead of refusing it
+cp "$D/tunneld-good.conf" "$D/gw/tunneld.conf"
+mkfifo "$D/ok.confx" "$D/ab"
+cp "$D/good.conf" "$D/a" # what a scan that keeps "a\<NUL>b" up to the NUL checks
+cp "$D/good.conf" "$D/ok.conf"
+# hidden ID EXPECT -> -n refuses $D/swanctl.conf at once, saying EXPECT
+hidden() {
+  timeout -s KILL 10 "$TUNNELD" -n -f "$D/gw/tunneld.conf" >"$D/$1.out" 2>&1
+  RC=$?
+  check "-n hidden include $1: refused at once, not hung (exit $RC)" [ "$RC" = 1 ]
+  check "-n hidden include $1: '$2'" grep -qF -- "$2" "$D/$1.out"
+}
+# A: the parser keeps "ok.conf" and "x" (each cut at its NUL): ok.confx
+printf 'include ok.conf\0"x"\n' > "$D/swanctl.conf"
+hidden nul-pattern "$D/swanctl.conf:1: control byte 0x00 at column 16: a configuration file may hold tab, CR and LF but no other control byte"
+# B: a comment ends at a CR when no newline follows (the file's last line)
+{ cat "$D/good.conf"; printf '# c\rinclude fifo'; } > "$D/swanctl.conf"
+hidden cr-last-line "$D/swanctl.conf:12: include 'fifo': $D/fifo is a FIFO, expected a regular file"
+# ... or when blanks come before the '#', newline or not
+{ cat "$D/good.conf"; printf ' # c\rinclude fifo\n'; } > "$D/swanctl.conf"
+hidden cr-blank "$D/swanctl.conf:12: include 'fifo': $D/fifo is a FIFO, expected a regular file"
+# ... also in an included file
+printf '# c\rinclude fifo' > "$D/tail.conf"
+{ echo "include tail.conf"; cat "$D/good.conf"; } > "$D/swanctl.conf"
+hidden cr-included "$D/tail.conf:1: include 'fifo': $D/fifo is a FIFO, expected a regular file"
+# C: an escaped NUL in a quoted pattern is dropped: "a\<NUL>b" opens ab
+printf 'include "a\\\0b"\n' > "$D/swanctl.conf"
+hidden nul-escaped "$D/swanctl.conf:1: control byte 0x00 at column 12"
+# other control bytes, anywhere (here in a comment of the settings file)
+{ printf '# \x1b[2J\n'; cat "$D/tunneld-good.conf"; } > "$D/gw/tunneld.conf"
+hidden control-settings "$D/gw/tunneld.conf:1: control byte 0x1b at column 3"
+cp "$D/tunneld-good.conf" "$D/gw/tunneld.conf"
+# two blanks then '=': an include with an empty pattern for the lexer
+{ printf 'include  = x\n'; cat "$D/good.conf"; } > "$D/swanctl.conf"
+hidden empty-pattern "$D/swanctl.conf:1: include '': no file pattern after 'include'"
 
 # reloads: a bad include is refused, the main thread stays free
 cp "$D/tunneld-good.conf" "$D/gw/tunneld.conf"

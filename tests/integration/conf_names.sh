@@ -69,11 +69,15 @@ write("pct_child", nested([b"children"], b"net%s%s%n"), "child name contains '%'
 write("pct_local", conn(b"c", b"    local%n {\n      auth = psk\n    }\n"),
       "section name contains '%' (byte 6)")
 write("pct_key", conn(b"c", b"    %s%n = 1\n"), "key name contains '%' (byte 1)")
-write("bin_conn", conn(b"x\x01\x7f\xff"), "connection name contains byte 0x01 (byte 2)")
+write("bin_conn", conn(b"x\xfe\xff"), "connection name contains byte 0xfe (byte 2)")
+# control bytes are refused in any file before a name is read (conf_files)
+write("ctl_conn", conn(b"x\x01\x7f\xff"), "control byte 0x01 at column 4: a configuration file may hold")
 write("utf8_conn", conn(b"caf\xc3\xa9"), "connection name contains byte 0xc3 (byte 4)")
 write("pct_secret", conn(b"c"), "secrets.'ike-%n%s': section name contains '%' (byte 5)",
       b"secrets {\n  ike-%n%s {\n    secret = x\n  }\n}\n")
-write("bin_secret", conn(b"c"), "section name contains byte 0x1b (byte 4)",
+write("bin_secret", conn(b"c"), "section name contains byte 0xe2 (byte 4)",
+      b"secrets {\n  ike\xe2\x80\x8b {\n    secret = x\n  }\n}\n")
+write("ctl_secret", conn(b"c"), "control byte 0x1b at column 6",
       b"secrets {\n  ike\x1b[2J {\n    secret = x\n  }\n}\n")
 # template references: libstrongswan formats them as printf formats when it resolves them
 tmpl = b"presets {\n  t {\n    version = 2\n  }\n}\n"

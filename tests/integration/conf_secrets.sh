@@ -2,7 +2,10 @@
 # Secrets (issue 7 items 13 and 18): a file holding secrets readable or
 # writable by others, or owned by another user, is refused (the top file, an
 # include with a secrets section, an include inside `secrets`, tunneld.conf
-# with a `secret` key); group-readable is a warning; the swanctl file is
+# with a `secret` key), so is one an ACL entry opens to another user or
+# group, one its group may write, one in a directory (or below one) someone
+# else may change; group-readable is a warning; NUL bytes and key names split
+# over includes do not hide a secret from these checks; the swanctl file is
 # installed 0600. Invalid 0x/0s encodings, unknown secret types and keys are
 # errors naming file:line, section and key, never the value; no message or
 # log line ever carries a secret, also for parse errors on the secret's line.
@@ -110,6 +113,81 @@ secrets_file "$D/swanctl.conf" "secret = LEAK-ok-4"
 chmod 644 "$D/gw/tunneld.conf"
 refused setperm "$D/gw/tunneld.conf holds secrets"
 cp "$D/tunneld-good.conf" "$D/gw/tunneld.conf"
+
+# --- who may read, change or replace a secrets file (hostile review, conf_acl.sh):
+# ACL entries, a group that may write, directories others may change
+secrets_file "$D/swanctl.conf" "secret = LEAK-acl-1"
+chmod 600 "$D/swanctl.conf"
+setfacl -m u:nobody:r "$D/swanctl.conf"
+refused acl-user "$D/swanctl.conf holds secrets (line 25) but its ACL entry user:65534:r-- gives user 65534 access to it: run setfacl -x user:65534 $D/swanctl.conf"
+chmod 600 "$D/swanctl.conf" # the ACL mask becomes ---: the entry gives nothing
+run_n acl-masked
+check "-n: an ACL entry the mask cancels is accepted (exit $RC)" [ "$RC" = 0 ]
+setfacl -b "$D/swanctl.conf"
+setfacl -m g:100:r "$D/swanctl.conf"
+refused acl-group "its ACL entry group:100:r-- gives group 100 access to it: run setfacl -x group:100"
+setfacl -b "$D/swanctl.conf"
+setfacl -m u:0:rw,g::r "$D/swanctl.conf"
+run_n acl-root
+check "-n: ACL entries for root and a group that may read are accepted (exit $RC)" [ "$RC" = 0 ]
+check "-n: with a warning naming the ACL's group entry" \
+  grep -qF "warning: $D/swanctl.conf holds secrets (line 25) and its ACL entry group::r-- gives group 0 access to it" "$D/acl-root.out"
+setfacl -m g::rw "$D/swanctl.conf"
+refused acl-groupobj "its ACL entry group::rw- lets group 0 change it: run chmod 600 $D/swanctl.conf"
+setfacl -b "$D/swanctl.conf"
+chmod 660 "$D/swanctl.conf"
+refused perm660 "$D/swanctl.conf holds secrets (line 25) but its mode 0660 lets group 0 change it: run chmod 600 $D/swanctl.conf"
+chmod 600 "$D/swanctl.conf"
+# the directories above it: the one holding it, a parent, through a symlink
+mkdir -p "$D/ww/sub" "$D/safe"
+{ conn; echo "include ww/sub/psk.conf"; } > "$D/swanctl.conf"
+printf 'secrets {\n  ike-site {\n    secret = LEAK-dir-2\n  }\n}\n' > "$D/ww/sub/psk.conf"
+chmod 600 "$D/ww/sub/psk.conf"
+run_n dirok
+check "-n: a 0600 secrets file in 0755 directories is accepted (exit $RC)" [ "$RC" = 0 ]
+chmod 777 "$D/ww/sub"
+refused dir777 "$D/ww/sub/psk.conf holds secrets (line 2) but the directory $D/ww/sub (mode 0777) lets other users replace the file: run chmod o-w $D/ww/sub"
+chmod 1777 "$D/ww/sub"
+run_n dirsticky
+check "-n: a sticky world-writable directory is accepted (exit $RC)" [ "$RC" = 0 ]
+chmod 775 "$D/ww/sub"
+refused dir775 "the directory $D/ww/sub (mode 0775) lets group 0 replace the file: run chmod g-w $D/ww/sub"
+chmod 755 "$D/ww/sub"
+chmod 757 "$D/ww"
+refused parent "the directory $D/ww (mode 0757) lets other users replace the file"
+chmod 755 "$D/ww"
+chown 65534 "$D/ww"
+refused dirowner "the directory $D/ww is owned by uid 65534, who may replace the file: run chown root $D/ww"
+chown 0 "$D/ww"
+setfacl -m u:nobody:rwx "$D/ww/sub"
+refused diracl "the directory $D/ww/sub has the ACL entry user:65534:rwx, which lets user 65534 replace the file: run setfacl -x user:65534 $D/ww/sub"
+setfacl -b "$D/ww/sub"
+# a symlink in a safe directory to a file in an unsafe one: the target's directory counts
+mv "$D/ww/sub/psk.conf" "$D/safe/psk.conf"
+ln -s ../../safe/psk.conf "$D/ww/sub/psk.conf"
+chmod 777 "$D/safe"
+refused symlink "$D/ww/sub/psk.conf holds secrets (line 2) but the directory $D/safe (mode 0777) lets other users replace the file"
+chmod 755 "$D/safe"
+run_n symlinkok
+check "-n: the secrets file through a symlink, all directories safe, is accepted (exit $RC)" [ "$RC" = 0 ]
+
+# secrets hidden from the scan (hostile review, conf_nul_secrets.sh): names cut
+# at a NUL byte by the parser ("secrets\0 {", "secret\0 = "), and a section
+# name and a key name whose '{' and '=' come from included files
+{ conn; printf 'secrets\0 {\n  ike-site {\n    id-1 = gw@sensors\n    secret\0 = LEAK-nul-6\n  }\n}\n'; } > "$D/swanctl.conf"
+chmod 644 "$D/swanctl.conf"
+refused nul "$D/swanctl.conf:24: control byte 0x00 at column 8: a configuration file may hold tab, CR and LF but no other control byte"
+{ conn; printf 'secrets\ninclude rest.conf\n'; } > "$D/swanctl.conf"
+printf '{\n  ike-site {\n    id-1 = gw@sensors\n    secret\n    include val.conf\n  }\n}\n' > "$D/rest.conf"
+printf '= LEAK-split-7\n' > "$D/val.conf"
+chmod 600 "$D/swanctl.conf"
+chmod 644 "$D/rest.conf" "$D/val.conf"
+refused split "$D/val.conf holds secrets (line 1) but its mode 0644 gives other users access to it"
+chmod 600 "$D/val.conf"
+refused split2 "$D/rest.conf holds secrets (line 2) but its mode 0644 gives other users access to it"
+chmod 600 "$D/rest.conf"
+run_n split3
+check "-n: the split secret in 0600 files is accepted (exit $RC)" [ "$RC" = 0 ]
 
 # --- encodings, types and keys
 chk_secret() {  # NAME EXPECT SECRET-LINE...
