@@ -102,7 +102,7 @@ check "site 'a%n%n%s%s' refused, no crash" refused pct3 "site name 'a%n%n%s%s' i
 # interface names the kernel could never give a link, or unsafe to print
 # (one rule with the XFRM interfaces: routes_ifname_valid)
 i=0
-for dev in 'er/0' 'er:0' 'er 0' '.' '..' 'er%n%s' $'er\x1b[2J' $'er\xc3\xa9' 'er0123456789abcd'; do
+for dev in 'er/0' 'er:0' 'er 0' '.' '..' 'er%n%s' $'er\xc3\xa9' 'er0123456789abcd'; do
   i=$((i + 1))
   conf "dev$i" "$(site "            dev = $dev
             gateway4 = 198.51.100.2" west er)"
@@ -113,7 +113,14 @@ for dev in 'er/0' 'er:0' 'er 0' '.' '..' 'er%n%s' $'er\x1b[2J' $'er\xc3\xa9' 'er
   check "dev '$(printf '%q' "$dev")': no raw control or non-ASCII byte in the message" \
     sh -c "! LC_ALL=C grep -q '[^ -~]' '$T_DIR/dev$i.out'"
 done
-check "ESC shown escaped" grep -qF "'er\\x1b[2J'" "$T_DIR/dev7.out"
+check "non-ASCII shown escaped" grep -qF "'er\\xc3\\xa9'" "$T_DIR/dev7.out"
+# a control byte never reaches the routes' checks: the file is refused first
+esc=$'er\x1b[2J'
+conf devesc "$(site "            dev = $esc
+            gateway4 = 198.51.100.2" west er)"
+check_n devesc
+check "ESC in a dev is refused as a control byte, with file:line" sh -c \
+  "[ \"\$(cat '$T_DIR/devesc.rc')\" = 1 ] && grep -qF '$T_DIR/devesc/tunneld.conf:30: control byte 0x1b at column' '$T_DIR/devesc.out'"
 
 # unknown keys and sections
 conf gwkey "$(site "            dev = eth0
