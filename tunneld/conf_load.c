@@ -152,6 +152,9 @@ static void load_conn(vici_conn_t *conn, const conf_tree_t *t, const conf_sec_t 
     char *err = conn_too_big(c);
     vici_req_t *req;
 
+    if (!err)
+        err = conf_vici_long_id(c);
+
     if (err) {
         conn_failed(opts, t, c->name, err, res);
         free(err);
@@ -183,8 +186,21 @@ static void load_conn(vici_conn_t *conn, const conf_tree_t *t, const conf_sec_t 
 static void load_secret(vici_conn_t *conn, const conf_tree_t *t, const conf_secret_t *s,
                         const conf_load_opts_t *opts, conf_load_result_t *res)
 {
-    vici_req_t *req = vici_begin("load-shared");
+    vici_req_t *req;
     char *err = NULL;
+
+    for (size_t i = 0; i < s->n_owners; i++)
+        if (strlen(s->owners[i]) >= CONF_VICI_OWNER_MAX) {
+            DBG1(DBG_CFG,
+                 "%s: secret 'secrets.%s' rejected: an identity of %zu bytes: charon's vici "
+                 "keeps at most %d bytes of a shared key's owner and cuts the rest without a word "
+                 "(expected a shorter identity)",
+                 conf_tree_where(t, CONF_TOP_SECRETS, s->name, opts->path), s->name,
+                 strlen(s->owners[i]), CONF_VICI_OWNER_MAX - 1);
+            res->secrets_failed++;
+            return;
+        }
+    req = vici_begin("load-shared");
 
     vici_add_key_valuef(req, "id", "%s", s->name);
     vici_add_key_valuef(req, "type", "%s", s->type);

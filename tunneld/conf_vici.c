@@ -512,6 +512,11 @@ static bool check_value(check_t *k, const char *path, const char *key, const rul
                       "%s.%s: not a key charon knows here (charon: \"unknown option: %s, "
                       "config discarded\")",
                       path, key, key);
+    if (r->ok == v_id && strlen(value) >= VBUF)
+        return reject(k,
+                      "%s.%s: an identity of %zu bytes: charon's vici keeps at most %d bytes of "
+                      "it and cuts the rest without a word (expected a shorter identity)",
+                      path, key, strlen(value), VBUF - 1);
     capture_t *cap = capture_begin();
     bool ok = r->ok(value);
     char *detail = capture_end(cap);
@@ -664,16 +669,56 @@ char *conf_vici_check_conn(const conf_sec_t *c, bool force_encap, char **warning
     return k.why;
 }
 
+/* a single identity over vici's buffer anywhere under section s (path names s), or NULL */
+static char *long_id(const conf_sec_t *s, const char *path)
+{
+    static const char *const keys[] = {"id", "ca_id", "aaa_id", "eap_id", "xauth_id", "ppk_id"};
+    char *why = NULL, *sub;
+
+    for (size_t i = 0; i < s->n_kv; i++)
+        for (size_t j = 0; j < countof(keys); j++)
+            if (streq(s->kv[i].key, keys[j]) && strlen(s->kv[i].value) >= VBUF &&
+                asprintf(&why,
+                         "%s.%s: an identity of %zu bytes: charon's vici keeps at most %d bytes "
+                         "of it and cuts the rest without a word (expected a shorter identity)",
+                         path, keys[j], strlen(s->kv[i].value), VBUF - 1) >= 0)
+                return why;
+    for (size_t i = 0; !why && i < s->n_sub; i++)
+        if (asprintf(&sub, "%s.%s", path, s->sub[i].name) >= 0) {
+            why = long_id(&s->sub[i], sub);
+            free(sub);
+        }
+    return why;
+}
+
+char *conf_vici_long_id(const conf_sec_t *c)
+{
+    char *path, *why;
+
+    if (asprintf(&path, "connections.%s", c->name) < 0)
+        return strdup("out of memory checking the connection");
+    why = long_id(c, path);
+    free(path);
+    return why;
+}
+
 char *conf_vici_check_secret(const conf_secret_t *s)
 {
     char *why = NULL;
 
     for (size_t i = 0; i < s->n_owners; i++)
-        if (!printable(s->owners[i]) &&
+        if (strlen(s->owners[i]) >= CONF_VICI_OWNER_MAX &&
             asprintf(&why,
-                     "secrets.%s: the identity %s holds a byte other than printable ASCII "
-                     "(charon: \"parsing shared key owners failed\")",
-                     s->name, CONF_Q(s->owners[i])) >= 0)
+                     "secrets.%s: an identity of %zu bytes: charon's vici keeps at most %d bytes "
+                     "of a shared key's owner and cuts the rest without a word (expected a "
+                     "shorter identity)",
+                     s->name, strlen(s->owners[i]), CONF_VICI_OWNER_MAX - 1) >= 0)
+            return why;
+        else if (!printable(s->owners[i]) &&
+                 asprintf(&why,
+                          "secrets.%s: the identity %s holds a byte other than printable ASCII "
+                          "(charon: \"parsing shared key owners failed\")",
+                          s->name, CONF_Q(s->owners[i])) >= 0)
             return why;
     return NULL;
 }

@@ -50,6 +50,14 @@ char *conf_vici_check_conn(const conf_sec_t *c, bool force_encap, char **warning
 
 /* NULL when charon would load shared secret s, else why not (malloc'd) */
 char *conf_vici_check_secret(const conf_secret_t *s);
+/* vici_cred.c's buffer for a shared key's owner: longer ones are cut */
+#define CONF_VICI_OWNER_MAX 256
+/*
+ * At load: an identity (id, ca_id, ...) longer than vici keeps, which charon
+ * would cut without a word and tunneld refuses (malloc'd reason, or NULL).
+ * tunneld -n finds the same in conf_vici_check_conn.
+ */
+char *conf_vici_long_id(const conf_sec_t *c);
 
 /* what conf_vici_check_* cover and what they do not (for tunneld -n's output) */
 const char *conf_vici_scope(void);
