@@ -11,13 +11,16 @@
  * them: the state a CHILD_SA leaves (state callbacks run before the change),
  * another installed CHILD_SA of the same name when one goes down, whether
  * the peer's identity fails remote.id when its authentication fails, whether
- * charon retries an unanswered initiation, and the payloads of incoming
- * DELETEs and CHILD_SA error notifies.
+ * charon retries an unanswered initiation, the identities charon
+ * authenticates us with when our authentication fails, and the payloads of
+ * incoming DELETEs, CHILD_SA error notifies and error notifies that refuse
+ * our authentication.
  */
 #include "controller_listener.h"
 
 #include <daemon.h>
 #include <encoding/payloads/delete_payload.h>
+#include <encoding/payloads/notify_payload.h>
 
 #include "controller_facts.h"
 #include "ss_fmt.h"
@@ -242,6 +245,18 @@ static void init_unreachable(private_listener_t *this, sa_event_t *ev, ike_sa_t 
     apply(this, ev);
 }
 
+/* our authentication failed: the identities charon looked up our credential for */
+static void local_auth_failed(private_listener_t *this, sa_event_t *ev, ike_sa_t *ike_sa)
+{
+    char *me = fmt_id(ike_sa->get_my_id(ike_sa)), *peer = fmt_id(ike_sa->get_other_id(ike_sa));
+
+    ev->my_id = me ? me : "?";
+    ev->other_id = peer ? peer : "?";
+    apply(this, ev);
+    free(me);
+    free(peer);
+}
+
 static bool map_alert(alert_t alert, sa_ev_alert_t *out)
 {
     static const struct {
@@ -286,6 +301,9 @@ METHOD(listener_t, alert, bool, private_listener_t *this, ike_sa_t *ike_sa, aler
         break;
     case SA_EV_ALERT_PEER_INIT_UNREACHABLE:
         init_unreachable(this, &ev, ike_sa, args);
+        break;
+    case SA_EV_ALERT_LOCAL_AUTH_FAILED:
+        local_auth_failed(this, &ev, ike_sa);
         break;
     default:
         ev.ike_connecting = ike_sa->get_state(ike_sa) == IKE_CONNECTING;
@@ -382,6 +400,69 @@ static void peer_refused(private_listener_t *this, ike_sa_t *ike_sa, message_t *
     }
 }
 
+/* error notifies in an IKE_AUTH response that cost only the CHILD_SA (ike_auth.c process_i) */
+static bool child_only_error(notify_type_t type)
+{
+    switch (type) {
+    case NO_PROPOSAL_CHOSEN:
+    case SINGLE_PAIR_REQUIRED:
+    case NO_ADDITIONAL_SAS:
+    case INTERNAL_ADDRESS_FAILURE:
+    case FAILED_CP_REQUIRED:
+    case TS_UNACCEPTABLE:
+    case INVALID_SELECTORS:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+/*
+ * The error notify of an IKE_AUTH response with which charon 5.9.8 fails our
+ * authentication (ike_auth.c process_i: the first of type 16383 or less that
+ * does not cost only the CHILD_SA); any type counts, also unknown ones.
+ */
+static bool auth_error_notify(message_t *message, notify_type_t *out)
+{
+    enumerator_t *e = message->create_payload_enumerator(message);
+    payload_t *payload;
+    bool found = FALSE;
+
+    while (!found && e->enumerate(e, &payload)) {
+        if (payload->get_type(payload) != PLV2_NOTIFY)
+            continue;
+        notify_payload_t *notify = (notify_payload_t *)payload;
+        notify_type_t type = notify->get_notify_type(notify);
+        if (type <= 16383 && !child_only_error(type)) {
+            *out = type;
+            found = TRUE;
+        }
+    }
+    e->destroy(e);
+    return found;
+}
+
+/*
+ * An incoming message refusing our authentication: an IKE_AUTH response with
+ * an error notify, or an INFORMATIONAL request with a late
+ * AUTHENTICATION_FAILED (ike_delete.c). Charon raises ALERT_LOCAL_AUTH_FAILED
+ * while it processes it; sa_events tells that from a credential of ours
+ * that is missing.
+ */
+static void peer_auth_error(private_listener_t *this, ike_sa_t *ike_sa, message_t *message,
+                            bool ike_auth)
+{
+    sa_event_t ev = ike_event(ike_sa, SA_EV_PEER_AUTH_ERROR);
+    notify_type_t type = AUTHENTICATION_FAILED;
+
+    if (ike_auth ? !auth_error_notify(message, &type)
+                 : !message->get_notify(message, AUTHENTICATION_FAILED))
+        return;
+    ev.auth_notify = (uint16_t)type;
+    ev.auth_notify_name = enum_to_name(notify_type_names, type);
+    apply(this, &ev);
+}
+
 METHOD(listener_t, message_hook, bool, private_listener_t *this, ike_sa_t *ike_sa,
        message_t *message, bool incoming, bool plain)
 {
@@ -394,10 +475,14 @@ METHOD(listener_t, message_hook, bool, private_listener_t *this, ike_sa_t *ike_s
     apply(this, &ev);
     type = message->get_exchange_type(message);
     if (message->get_request(message)) {
-        if (type == INFORMATIONAL)
+        if (type == INFORMATIONAL) {
             peer_delete(this, ike_sa, message);
+            peer_auth_error(this, ike_sa, message, FALSE);
+        }
     } else if (type == IKE_AUTH || type == CREATE_CHILD_SA) {
         peer_refused(this, ike_sa, message);
+        if (type == IKE_AUTH)
+            peer_auth_error(this, ike_sa, message, TRUE);
     }
     return TRUE;
 }

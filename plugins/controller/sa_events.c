@@ -94,9 +94,9 @@ static void ike_destroyed(sa_events_t *e, const sa_event_t *ev)
 }
 
 /*
- * A new exchange starts: the previous one's unclaimed CHILD_SA failure and
- * the SPIs of its DELETE are stale (charon acts on a message before it
- * reads the next one of the same IKE_SA).
+ * A new exchange starts: the previous one's unclaimed CHILD_SA failure, the
+ * SPIs of its DELETE and its refusal of our authentication are stale (charon
+ * acts on a message before it reads the next one of the same IKE_SA).
  */
 static void on_message(sa_events_t *e, const sa_event_t *ev)
 {
@@ -105,6 +105,7 @@ static void on_message(sa_events_t *e, const sa_event_t *ev)
         return;
     drop_child_fail(e, ev, m);
     mem_set_spis(m, NULL, 0);
+    mem_set_auth_refused(m, false, 0, NULL);
 }
 
 /* up: what failed on earlier attempts of this IKE_SA no longer explains anything */
@@ -288,12 +289,60 @@ static void on_peer_auth_failed(sa_events_t *e, const sa_event_t *ev)
     free(detail);
 }
 
+/*
+ * Charon failed our own authentication (ALERT_LOCAL_AUTH_FAILED): either the
+ * peer refused it with an error notify in the message charon is processing
+ * (ike_auth.c, ike_delete.c), or charon could not build our AUTH at all (no
+ * shared key or private key for our identity, a PPK missing) and the peer
+ * never saw it. Only the first is the peer rejecting our credentials.
+ */
+static void on_local_auth_failed(sa_events_t *e, const sa_event_t *ev)
+{
+    ike_mem_t *m = mem_find(e, ev->ike_uid);
+    char *detail;
+
+    if (m && m->auth_refused && m->auth_notify == SA_EV_NOTIFY_AUTHENTICATION_FAILED) {
+        detail = detail_fmt(e, "the peer rejected our credentials (it answered "
+                               "AUTHENTICATION_FAILED)");
+    } else if (m && m->auth_refused && m->auth_notify_name) {
+        detail = detail_fmt(e, "the peer refused our authentication (it answered %s)",
+                            m->auth_notify_name);
+    } else if (m && m->auth_refused) {
+        detail = detail_fmt(e, "the peer refused our authentication (it answered error notify %u)",
+                            (unsigned)m->auth_notify);
+    } else {
+        char *me = escape(ev->my_id ? ev->my_id : "?");
+        char *peer = escape(ev->other_id ? ev->other_id : "?");
+        detail = detail_fmt(e,
+                            "we could not authenticate ourselves: no usable credential for our "
+                            "identity (e.g. no shared key for '%s' - '%s', or no private key for "
+                            "'%s')",
+                            me ? me : "?", peer ? peer : "?", me ? me : "?");
+        free(me);
+        free(peer);
+    }
+    pending(e, ev, SA_REASON_AUTH_FAILED, detail);
+    free(detail);
+}
+
+/* the peer refused our authentication: charon's alert follows in this message */
+static void on_peer_auth_error(sa_events_t *e, const sa_event_t *ev)
+{
+    ike_mem_t *m = mem_get(e, ev->ike_uid);
+    if (m)
+        mem_set_auth_refused(m, true, ev->auth_notify, ev->auth_notify_name);
+    else
+        say(e,
+            "tunneld: out of memory: IKE_SA #%u: the peer's refusal of our authentication "
+            "is not remembered",
+            ev->ike_uid);
+}
+
 static void on_alert(sa_events_t *e, const sa_event_t *ev)
 {
     switch (ev->alert) {
     case SA_EV_ALERT_LOCAL_AUTH_FAILED:
-        pending(e, ev, SA_REASON_AUTH_FAILED,
-                "authentication failed: the peer rejected our credentials");
+        on_local_auth_failed(e, ev);
         break;
     case SA_EV_ALERT_PEER_AUTH_FAILED:
         on_peer_auth_failed(e, ev);
@@ -417,6 +466,9 @@ static void dispatch(sa_events_t *e, const sa_event_t *ev)
         break;
     case SA_EV_PEER_REFUSED:
         on_peer_refused(e, ev);
+        break;
+    case SA_EV_PEER_AUTH_ERROR:
+        on_peer_auth_error(e, ev);
         break;
     case SA_EV_MESSAGE:
         on_message(e, ev);

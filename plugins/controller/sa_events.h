@@ -12,6 +12,10 @@
  *    (or the exchange ends without one: the next message drops it);
  *  - the SPIs named by the peer's DELETE (any number of them), until the
  *    next message;
+ *  - the error notify with which the peer refused our authentication (an
+ *    IKE_AUTH response, or a late AUTHENTICATION_FAILED), until the next
+ *    message: it tells a local authentication failure the peer caused from
+ *    one where we had no usable credential;
  * and the over-long names it refused (to log each once; see
  * SA_EVENTS_REFUSED_MAX).
  *
@@ -33,19 +37,20 @@
 #define SA_EVENTS_REFUSED_MAX 256
 
 typedef enum {
-    SA_EV_IKE_STATE,     /* ike_state_change: ike_state, ike */
-    SA_EV_IKE_UP,        /* ike_updown(up): ike */
-    SA_EV_IKE_DOWN,      /* ike_updown(down) */
-    SA_EV_IKE_REKEY,     /* ike_rekey: ike_uid (old) into new_uid */
-    SA_EV_IKE_ENDPOINTS, /* ike_update: local, remote (the new endpoints) */
-    SA_EV_CHILD_STATE,   /* child_state_change: child_state, child_prev, rec, successor */
-    SA_EV_CHILD_UP,      /* child_updown(up): rec */
-    SA_EV_CHILD_DOWN,    /* child_updown(down): rec, successor */
-    SA_EV_CHILD_REKEY,   /* child_rekey: old_uid into rec */
-    SA_EV_ALERT,         /* alert: alert, tries, ike_connecting, id_* */
-    SA_EV_PEER_DELETE,   /* an incoming DELETE: delete_ike, spis */
-    SA_EV_PEER_REFUSED,  /* an incoming response refusing a CHILD_SA: notify */
-    SA_EV_MESSAGE,       /* a message arrives (before PEER_*): a new exchange */
+    SA_EV_IKE_STATE,       /* ike_state_change: ike_state, ike */
+    SA_EV_IKE_UP,          /* ike_updown(up): ike */
+    SA_EV_IKE_DOWN,        /* ike_updown(down) */
+    SA_EV_IKE_REKEY,       /* ike_rekey: ike_uid (old) into new_uid */
+    SA_EV_IKE_ENDPOINTS,   /* ike_update: local, remote (the new endpoints) */
+    SA_EV_CHILD_STATE,     /* child_state_change: child_state, child_prev, rec, successor */
+    SA_EV_CHILD_UP,        /* child_updown(up): rec */
+    SA_EV_CHILD_DOWN,      /* child_updown(down): rec, successor */
+    SA_EV_CHILD_REKEY,     /* child_rekey: old_uid into rec */
+    SA_EV_ALERT,           /* alert: alert, tries, ike_connecting, id_* */
+    SA_EV_PEER_DELETE,     /* an incoming DELETE: delete_ike, spis */
+    SA_EV_PEER_REFUSED,    /* an incoming response refusing a CHILD_SA: notify */
+    SA_EV_PEER_AUTH_ERROR, /* the peer refused our authentication: auth_notify* */
+    SA_EV_MESSAGE,         /* a message arrives (before PEER_*): a new exchange */
 } sa_ev_type_t;
 
 /* charon's IKE_SA states (ike_sa_state_t), in its order */
@@ -77,8 +82,8 @@ typedef enum {
 
 /* the alerts (alert_t) the table cares about */
 typedef enum {
-    SA_EV_ALERT_LOCAL_AUTH_FAILED,
-    SA_EV_ALERT_PEER_AUTH_FAILED, /* id_required/id_presented set if the ID fails remote.id */
+    SA_EV_ALERT_LOCAL_AUTH_FAILED, /* my_id/other_id: the identities charon authenticates with */
+    SA_EV_ALERT_PEER_AUTH_FAILED,  /* id_required/id_presented set if the ID fails remote.id */
     SA_EV_ALERT_PROPOSAL_MISMATCH_IKE,
     SA_EV_ALERT_PROPOSAL_MISMATCH_CHILD,
     SA_EV_ALERT_TS_MISMATCH,
@@ -96,6 +101,9 @@ typedef enum {
     SA_EV_NOTIFY_INVALID_SELECTORS,
     SA_EV_NOTIFY_SINGLE_PAIR_REQUIRED,
 } sa_ev_notify_t;
+
+/* RFC 7296's number of the AUTHENTICATION_FAILED notify */
+#define SA_EV_NOTIFY_AUTHENTICATION_FAILED 24
 
 typedef struct {
     sa_ev_type_t type;
@@ -120,11 +128,16 @@ typedef struct {
     bool retrying;       /* PEER_INIT_UNREACHABLE: charon tries again (keyingtries) */
     bool ike_connecting; /* RETRANSMIT_TIMEOUT */
     const char *id_required, *id_presented;
+    const char *my_id, *other_id; /* LOCAL_AUTH_FAILED */
     /* PEER_DELETE, PEER_REFUSED */
     bool delete_ike;
     const uint32_t *spis; /* our outbound SPIs the peer deleted (host order) */
     size_t n_spis;
     sa_ev_notify_t notify;
+    /* PEER_AUTH_ERROR: the error notify (RFC 7296 number) that makes charon fail our
+     * authentication, and its name (NULL if charon has none for it) */
+    uint16_t auth_notify;
+    const char *auth_notify_name;
 } sa_event_t;
 
 /* one log line (no newline); must not block */

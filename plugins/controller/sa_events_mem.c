@@ -3,7 +3,7 @@
  * sa_events_priv.h). An entry is made when something needs remembering and
  * dropped when charon destroys the IKE_SA, so memory follows the live SAs;
  * the SPI list is as long as the peer's DELETE and kept until the next
- * message of that IKE_SA.
+ * message of that IKE_SA, as is the notify refusing our authentication.
  *
  * Threading: callers hold sa_events' mutex.
  */
@@ -45,6 +45,7 @@ static void mem_free(ike_mem_t *m)
     free(m->spis);
     free(m->pending_detail);
     free(m->child_fail_detail);
+    free(m->auth_notify_name);
 }
 
 void mem_drop(sa_events_t *e, ike_mem_t *m)
@@ -84,6 +85,15 @@ bool mem_take_spi(ike_mem_t *m, uint32_t spi)
         }
     }
     return false;
+}
+
+void mem_set_auth_refused(ike_mem_t *m, bool refused, uint16_t notify, const char *name)
+{
+    free(m->auth_notify_name);
+    m->auth_refused = refused;
+    m->auth_notify = notify;
+    /* without its name (out of memory) the notify is still told by number */
+    m->auth_notify_name = refused && name ? strdup(name) : NULL;
 }
 
 void mem_free_all(sa_events_t *e)

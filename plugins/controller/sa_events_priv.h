@@ -21,6 +21,9 @@ typedef struct {
     char *pending_detail;    /* text (sa_table.h) */
     sa_reason_t child_fail;  /* why the CHILD_SA being created failed */
     char *child_fail_detail; /* text */
+    bool auth_refused;       /* the peer refused our authentication in the last message */
+    uint16_t auth_notify;    /* with this error notify (RFC 7296 number) */
+    char *auth_notify_name;  /* its name (NULL: unknown, or out of memory) */
     uint32_t *spis;          /* our outbound SPIs named by the peer's last DELETE */
     size_t n_spis;
 } ike_mem_t;
@@ -54,6 +57,9 @@ bool mem_retired(sa_events_t *e, uint32_t uid);
 bool mem_set_spis(ike_mem_t *m, const uint32_t *spis, size_t n);
 /* true (and forgets it) if the peer's last DELETE named spi */
 bool mem_take_spi(ike_mem_t *m, uint32_t spi);
+/* the peer refused our authentication with notify (name may be NULL), or (refused false)
+ * nothing is known about it */
+void mem_set_auth_refused(ike_mem_t *m, bool refused, uint16_t notify, const char *name);
 void mem_free_all(sa_events_t *e);
 
 /* one log line, as long as it needs to be */

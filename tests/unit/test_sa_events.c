@@ -483,6 +483,149 @@ static void test_auth_failed_is_not_identity(void **state)
     assert_int_equal(ike_row(fx, "azure")->last_down, SA_REASON_AUTH_FAILED);
 }
 
+/* ---- our own authentication failed (ALERT_LOCAL_AUTH_FAILED): who caused it ---- */
+
+static void message(fx_t *fx, uint32_t ike_uid)
+{
+    sa_event_t ev = {.type = SA_EV_MESSAGE, .conn = "azure", .ike_uid = ike_uid};
+    sa_events_apply(fx->e, &ev);
+}
+
+/* an incoming message with the error notify that refuses our authentication */
+static void peer_auth_error(fx_t *fx, uint32_t ike_uid, uint16_t notify, const char *name)
+{
+    sa_event_t ev = {.type = SA_EV_PEER_AUTH_ERROR,
+                     .conn = "azure",
+                     .ike_uid = ike_uid,
+                     .auth_notify = notify,
+                     .auth_notify_name = name};
+    sa_events_apply(fx->e, &ev);
+}
+
+static void local_auth_failed(fx_t *fx, uint32_t ike_uid, const char *my_id, const char *other_id)
+{
+    sa_event_t ev = {.type = SA_EV_ALERT,
+                     .conn = "azure",
+                     .ike_uid = ike_uid,
+                     .alert = SA_EV_ALERT_LOCAL_AUTH_FAILED,
+                     .my_id = my_id,
+                     .other_id = other_id};
+    sa_events_apply(fx->e, &ev);
+}
+
+/* the row's reason after IKE_SA ike_uid is destroyed */
+static const char *down_detail(fx_t *fx, uint32_t ike_uid)
+{
+    IKE_STATE(fx, ike_uid, DESTROYING);
+    const sa_ike_rec_t *r = ike_row(fx, "azure");
+    assert_int_equal(r->state, SA_STATE_DOWN);
+    assert_int_equal(r->last_down, SA_REASON_AUTH_FAILED);
+    assert_non_null(r->last_down_detail);
+    return r->last_down_detail;
+}
+
+/*
+ * The peer's IKE_AUTH response carries AUTHENTICATION_FAILED ("received
+ * AUTHENTICATION_FAILED notify error", ike_auth.c process_i): the peer
+ * rejected our credentials, and the reason names its notify.
+ */
+static void test_local_auth_peer_rejected(void **state)
+{
+    fx_t *fx = *state;
+
+    IKE_STATE(fx, IKE, CONNECTING);
+    message(fx, IKE); /* IKE_SA_INIT response */
+    message(fx, IKE); /* IKE_AUTH response */
+    peer_auth_error(fx, IKE, SA_EV_NOTIFY_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED");
+    local_auth_failed(fx, IKE, "198.51.100.1", "198.51.100.2");
+    assert_string_equal(down_detail(fx, IKE),
+                        "the peer rejected our credentials (it answered AUTHENTICATION_FAILED)");
+    assert_int_equal(logged(fx, "tunneld: connection 'azure': auth-failed (the peer rejected our "
+                                "credentials (it answered AUTHENTICATION_FAILED)); IKE_SA #1 is "
+                                "down"),
+                     1);
+}
+
+/*
+ * Charon could not build our AUTH ("no shared key found for '198.51.100.1'
+ * - '198.51.100.2'", ike_auth.c build_i): no message of the peer refused
+ * anything, the reason says we had no usable credential, naming the
+ * identities charon looked one up for.
+ */
+static void test_local_auth_no_credential(void **state)
+{
+    fx_t *fx = *state;
+
+    IKE_STATE(fx, IKE, CONNECTING);
+    message(fx, IKE); /* IKE_SA_INIT response: then building IKE_AUTH fails */
+    local_auth_failed(fx, IKE, "198.51.100.1", "198.51.100.2");
+    const char *d = down_detail(fx, IKE);
+    assert_string_equal(d, "we could not authenticate ourselves: no usable credential for our "
+                           "identity (e.g. no shared key for '198.51.100.1' - '198.51.100.2', "
+                           "or no private key for '198.51.100.1')");
+    assert_null(strstr(d, "rejected"));
+    assert_int_equal(logged(fx, "auth-failed (we could not authenticate ourselves"), 1);
+}
+
+/*
+ * A refusal counts only for the message that carried it and its IKE_SA:
+ * after another message, or on another IKE_SA, a failure is ours. Other
+ * error notifies are named as the refusal they are; identities are escaped.
+ */
+static void test_local_auth_refusal_scope(void **state)
+{
+    fx_t *fx = *state;
+
+    /* IKE_SA #1: refused, then a later message, then our failure */
+    IKE_STATE(fx, IKE, CONNECTING);
+    peer_auth_error(fx, IKE, SA_EV_NOTIFY_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED");
+    message(fx, IKE);
+    local_auth_failed(fx, IKE, "me\\x\x1b", "%s%n");
+    const char *d = down_detail(fx, IKE);
+    assert_non_null(strstr(d, "we could not authenticate ourselves"));
+    assert_non_null(strstr(d, "'me\\x5cx\\x1b' - '%s%n'"));
+
+    /* IKE_SA #2 refused; IKE_SA #3's failure is its own */
+    IKE_STATE(fx, 2, CONNECTING);
+    IKE_STATE(fx, 3, CONNECTING);
+    message(fx, 2);
+    peer_auth_error(fx, 2, 7, "INVALID_SYNTAX");
+    message(fx, 3);
+    local_auth_failed(fx, 3, "198.51.100.1", "%any");
+    assert_non_null(strstr(down_detail(fx, 3), "no shared key for '198.51.100.1' - '%any'"));
+    local_auth_failed(fx, 2, "198.51.100.1", "198.51.100.2");
+    assert_string_equal(down_detail(fx, 2),
+                        "the peer refused our authentication (it answered INVALID_SYNTAX)");
+
+    /* a notify charon has no name for (a hostile peer's type 0) is still the peer's */
+    IKE_STATE(fx, 4, CONNECTING);
+    message(fx, 4);
+    peer_auth_error(fx, 4, 0, NULL);
+    local_auth_failed(fx, 4, "198.51.100.1", "198.51.100.2");
+    assert_string_equal(down_detail(fx, 4),
+                        "the peer refused our authentication (it answered error notify 0)");
+}
+
+/*
+ * A late AUTHENTICATION_FAILED in an INFORMATIONAL from the initiator after
+ * the IKE_SA came up (ike_delete.c): the peer rejected our credentials.
+ */
+static void test_local_auth_late_rejection(void **state)
+{
+    fx_t *fx = *state;
+
+    tunnel_up(fx);
+    message(fx, IKE);
+    peer_auth_error(fx, IKE, SA_EV_NOTIFY_AUTHENTICATION_FAILED, "AUTHENTICATION_FAILED");
+    local_auth_failed(fx, IKE, "198.51.100.1", "198.51.100.2");
+    IKE_STATE(fx, IKE, DELETING);
+    ike_ev(fx, "azure", SA_EV_IKE_DOWN, IKE, 0);
+    const sa_ike_rec_t *r = ike_row(fx, "azure");
+    assert_int_equal(r->last_down, SA_REASON_AUTH_FAILED);
+    assert_string_equal(r->last_down_detail,
+                        "the peer rejected our credentials (it answered AUTHENTICATION_FAILED)");
+}
+
 /* ---- unreachable peer, charon retrying the same IKE_SA (issue 8) ---- */
 
 static void test_unreachable_while_retrying(void **state)
@@ -744,6 +887,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_simultaneous_ike_rekeys_count_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_mismatch_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_failed_is_not_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_local_auth_peer_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_local_auth_no_credential, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_local_auth_refusal_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_local_auth_late_rejection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unreachable_while_retrying, setup, teardown),
         cmocka_unit_test_setup_teardown(test_endpoints_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_with_many_spis, setup, teardown),
