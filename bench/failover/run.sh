@@ -24,7 +24,9 @@ TUNNELD=${2:?tunneld binary or -}
 NPFX=${3:?number of prefixes}
 ROUNDS=${4:-1}
 TEST=fobench
-source "$(dirname "$0")/../../tests/lib/common.sh"
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+source "$REPO/tests/lib/common.sh"
+source "$REPO/tests/integration/tunneld_env.sh"
 
 pfx_addr() { # index -> 100.100.x.y
   local i=$1
@@ -76,12 +78,10 @@ gw_bird() {
 }
 
 gw_tunneld() {
+  local sites="$T_DIR/sites.conf" i
   {
-    echo 'tunneld {'
-    echo "  pidfile = $T_DIR/tunneld.pid"
-    echo "  control_socket = $T_DIR/tunneld.ctl"
-    echo '  routes { table = 1160 }'
-    echo '  sites { azure {'
+    echo 'sites {'
+    echo '  azure {'
     printf '    prefixes = '
     for ((i = 0; i < NPFX; i++)); do
       [ $i -gt 0 ] && printf ', '
@@ -89,18 +89,34 @@ gw_tunneld() {
     done
     echo
     echo '    paths {'
-    echo '      er { type = expressroute; dev = er0; gateway4 = 100.64.1.2; priority = 10'
-    echo '           bfd { remote = 100.64.1.2; min_tx = 20ms; min_rx = 20ms; multiplier = 3 } }'
-    echo '      bk { type = expressroute; dev = bk0; gateway4 = 100.64.2.2; priority = 20 }'
+    echo '      er {'
+    echo '        type = expressroute'
+    echo '        dev = er0'
+    echo '        gateway4 = 100.64.1.2'
+    echo '        priority = 10'
+    echo '        bfd {'
+    echo '          remote = 100.64.1.2'
+    echo '          min_tx = 20ms'
+    echo '          min_rx = 20ms'
+    echo '          multiplier = 3'
+    echo '        }'
+    echo '      }'
+    echo '      bk {'
+    echo '        type = expressroute'
+    echo '        dev = bk0'
+    echo '        gateway4 = 100.64.2.2'
+    echo '        priority = 20'
+    echo '      }'
     echo '    }'
-    echo '  } }'
+    echo '  }'
     echo '}'
-  } >"$T_DIR/tunneld.conf"
-  # the settings parser reads one connection file; an empty one is enough
+  } >"$sites"
+  # no connections: an empty connections file, root only
   : >"$T_DIR/swanctl.conf"
   chmod 600 "$T_DIR/swanctl.conf"
-  spawn "$T_DIR/gw.log" nsx gw "$TUNNELD" -f "$T_DIR/tunneld.conf" --swanctl "$T_DIR/swanctl.conf"
-  GW_PID=$LAST_PID
+  tunneld_write_conf gw "$T_DIR/swanctl.conf" "include $sites"
+  tunneld_start gw
+  eval "GW_PID=\$TUNNELD_PID_gw"
 }
 
 routed_via() { # $1: next hop expected for the last prefix
