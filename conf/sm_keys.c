@@ -179,7 +179,9 @@ bool sm_get_bool(sm_ctx_t *c, const char *sub, const char *key, bool *out)
 /* "300ms", "1s", "2m" */
 static void show_ms(uint64_t ms, char *buf, size_t len)
 {
-    if (ms && ms % 60000 == 0)
+    if (ms && ms % 3600000 == 0)
+        snprintf(buf, len, "%lluh", (unsigned long long)(ms / 3600000));
+    else if (ms && ms % 60000 == 0)
         snprintf(buf, len, "%llum", (unsigned long long)(ms / 60000));
     else if (ms && ms % 1000 == 0)
         snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
