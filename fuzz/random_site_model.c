@@ -20,7 +20,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern size_t fuzz_site_model_accepted, fuzz_site_model_refused, fuzz_site_model_sites;
 
-#define MAX_FILES 64
+#define MAX_FILES 256
 #define MAX_TEXT  16384
 
 static const char *const tokens[] = {"{",
