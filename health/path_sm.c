@@ -255,7 +255,8 @@ hl_time_t hl_sm_next_deadline(const struct hl_path_sm *sm, const struct hl_path_
     hl_time_t best = 0;
     if (sm->holding)
         earliest(&best, sm->bad_since + cfg->hold_down_ms, now);
-    earliest(&best, sm->started + cfg->startup_grace_ms, now);
+    if (sm->underlying == HL_PATH_INIT || (sm->key & HL_K_WAIT_BFD))
+        earliest(&best, sm->started + cfg->startup_grace_ms, now);
     if (sm->good)
         earliest(&best, sm->eligible_at, now);
     if (sm->suppressed)
