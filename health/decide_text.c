@@ -95,7 +95,9 @@ static void cause(struct hl_text *t, const struct hl_decide_in *in, const struct
         if (out->pinned)
             return;
     }
-    if (failed(in, left))
+    if (pin_changed && joined)
+        cite(t, in, joined);
+    else if (failed(in, left))
         cite(t, in, failed(in, left));
     else if (!out->active || out->kept_last)
         cite(t, in, failed(in, out->active ? out->active : all_paths(in)));
