@@ -51,14 +51,18 @@ static int compare(const struct hl_decide_path *paths, const enum hl_class *cls,
     return 0;
 }
 
-/* Dense ranks over all paths; a pin in effect ranks first. */
+/* Dense ranks over all paths: the active set first (rank 0, whatever kept it
+ * there: a pin, the degraded hysteresis, keep_last), then the others. */
 static void rank_paths(const struct hl_decide_in *in, const enum hl_class *cls, int pin,
                        struct hl_choice *out)
 {
     size_t order[HL_MAX_PATHS], n = 0;
     for (size_t i = 0; i < in->n_paths; i++) {
-        if ((int)i == pin)
+        out->usable[i] = cls[i] != HL_C_NONE || (int)i == pin;
+        if (out->active & (1u << i)) {
+            out->rank[i] = 0;
             continue;
+        }
         size_t j = n++;
         while (j > 0 && compare(in->paths, cls, order[j - 1], i) > 0) {
             order[j] = order[j - 1];
@@ -66,17 +70,11 @@ static void rank_paths(const struct hl_decide_in *in, const enum hl_class *cls, 
         }
         order[j] = i;
     }
-    unsigned r = 0;
-    if (pin >= 0) {
-        out->rank[pin] = 0;
-        out->usable[pin] = true;
-        r = 1;
-    }
+    unsigned r = out->active ? 1 : 0;
     for (size_t k = 0; k < n; k++) {
         if (k > 0 && compare(in->paths, cls, order[k - 1], order[k]) != 0)
             r++;
         out->rank[order[k]] = r;
-        out->usable[order[k]] = cls[order[k]] != HL_C_NONE;
     }
 }
 
@@ -159,7 +157,6 @@ bool hl_decide(const struct hl_decide_in *in, struct hl_choice *out, char *reaso
         cls[i] = hl_decide_class(&in->paths[i]);
 
     int pin = pin_in_effect(in) ? in->pinned : -1;
-    rank_paths(in, cls, pin, out);
     if (pin >= 0) {
         out->active = 1u << pin;
         out->pinned = true;
@@ -170,6 +167,7 @@ bool hl_decide(const struct hl_decide_in *in, struct hl_choice *out, char *reaso
         out->active = keep_last(in);
         out->kept_last = out->active != 0;
     }
+    rank_paths(in, cls, pin, out);
     for (size_t i = 0; i < in->n_paths; i++)
         if (out->active & (1u << i))
             out->weight[i] = in->paths[i].weight;

@@ -162,6 +162,8 @@ static void test_degraded_hysteresis(void **state)
     fx->p[1].loss_pct = 12;
     assert_false(decide(fx));
     assert_int_equal(fx->out.active, 0x1);
+    assert_int_equal(fx->out.rank[0], 0); /* the kept path ranks first */
+    assert_int_equal(fx->out.rank[1], 1);
     /* by more than the margin: move */
     fx->p[0].loss_pct = 17.5;
     assert_true(decide(fx));
