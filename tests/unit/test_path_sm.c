@@ -535,6 +535,23 @@ static void test_dampening_suppress_and_reuse(void **state)
     assert_true(eligible(fx)); /* good since T0 + 1000 */
 }
 
+/* docs/health.md: flapping every second, suppressed on the fourth fall, back ~35 s later */
+static void test_dampening_every_second(void **state)
+{
+    fx_t *fx = *state;
+    int falls = 0;
+    for (hl_time_t t = T0; falls < 10 && fx->sm.state != HL_PATH_SUPPRESSED; t += 1000) {
+        step_at(fx, t, o_bfd_up());
+        step_at(fx, t + 500, o_link_down());
+        falls++;
+    }
+    assert_int_equal(falls, 4);
+    double p = hl_sm_penalty(&fx->sm, &fx->cfg, fx->now);
+    assert_true(p > 3700 && p < 3800);
+    hl_time_t last = fx->now;
+    assert_true(fx->sm.reuse_at > last + 34000 && fx->sm.reuse_at < last + 36000);
+}
+
 static void test_dampening_release_while_down(void **state)
 {
     fx_t *fx = *state;
@@ -729,6 +746,7 @@ int main(void)
         T(test_min_good_edges),
         T(test_admin_down),
         T(test_dampening_suppress_and_reuse),
+        T(test_dampening_every_second),
         T(test_dampening_release_while_down),
         T(test_dampening_max_suppress),
         T(test_dampening_flaps_while_suppressed),
