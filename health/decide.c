@@ -35,6 +35,12 @@ static bool degraded_class(enum hl_class c)
     return c == HL_C_DEG || c == HL_C_EARLY_DEG;
 }
 
+/* A figure for ordering: unknown (NaN) is the worst. */
+static double fig(double v)
+{
+    return isnan(v) ? INFINITY : v;
+}
+
 /* <0 when path a ranks before b, 0 when they are equal (ECMP). */
 static int compare(const struct hl_decide_path *paths, const enum hl_class *cls, size_t a, size_t b)
 {
@@ -43,10 +49,12 @@ static int compare(const struct hl_decide_path *paths, const enum hl_class *cls,
     if (paths[a].priority != paths[b].priority)
         return paths[a].priority < paths[b].priority ? -1 : 1;
     if (degraded_class(cls[a])) {
-        if (paths[a].loss_pct != paths[b].loss_pct)
-            return paths[a].loss_pct < paths[b].loss_pct ? -1 : 1;
-        if (paths[a].rtt_ms != paths[b].rtt_ms)
-            return paths[a].rtt_ms < paths[b].rtt_ms ? -1 : 1;
+        double la = fig(paths[a].loss_pct), lb = fig(paths[b].loss_pct);
+        double ra = fig(paths[a].rtt_ms), rb = fig(paths[b].rtt_ms);
+        if (la != lb)
+            return la < lb ? -1 : 1;
+        if (ra != rb)
+            return ra < rb ? -1 : 1;
     }
     return 0;
 }
@@ -81,9 +89,9 @@ static void rank_paths(const struct hl_decide_in *in, const enum hl_class *cls, 
 /* A degraded set keeps its current path unless another is clearly better. */
 static bool close_to(const struct hl_decide_path *p, const struct hl_decide_path *best)
 {
-    double rtt_margin = fmax(10.0, best->rtt_ms * HL_DEGRADED_RTT_MARGIN / 100.0);
-    return p->loss_pct <= best->loss_pct + HL_DEGRADED_LOSS_MARGIN &&
-           p->rtt_ms <= best->rtt_ms + rtt_margin;
+    double rtt_margin = fmax(10.0, fig(best->rtt_ms) * HL_DEGRADED_RTT_MARGIN / 100.0);
+    return fig(p->loss_pct) <= fig(best->loss_pct) + HL_DEGRADED_LOSS_MARGIN &&
+           fig(p->rtt_ms) <= fig(best->rtt_ms) + rtt_margin;
 }
 
 static uint32_t pick(const struct hl_decide_in *in, const enum hl_class *cls, struct hl_choice *out)

@@ -38,6 +38,8 @@ static void set_names(struct hl_text *t, const struct hl_decide_in *in, uint32_t
 static void cite(struct hl_text *t, const struct hl_decide_in *in, uint32_t set)
 {
     unsigned n = 0, more = 0;
+    if (!set)
+        hl_text_add(t, "no paths");
     for (size_t i = 0; i < in->n_paths; i++) {
         if (!(set & (1u << i)))
             continue;

@@ -427,6 +427,28 @@ static void test_texts_long_and_cut(void **state)
     assert_string_equal(fx->text, "site %s%n: none -> %x (%x: %d)");
 }
 
+static void test_hostile_inputs(void **state)
+{
+    fx_t *fx = *state;
+    /* unknown figures rank worst, consistently */
+    set_path(fx, 0, "a", 10, HL_PATH_DEGRADED, "loss");
+    set_path(fx, 1, "b", 10, HL_PATH_DEGRADED, "loss");
+    fx->p[0].loss_pct = 0.0 / 0.0;
+    fx->p[1].loss_pct = 50;
+    decide(fx);
+    assert_int_equal(fx->out.active, 0x2);
+    assert_int_equal(fx->out.rank[0], 1);
+    /* no paths at all */
+    fx->in.n_paths = 0;
+    fx->in.prev = NULL;
+    assert_true(decide(fx));
+    assert_int_equal(fx->out.active, 0);
+    assert_string_equal(fx->text, "site azure-westeurope: none -> none, fail closed (no paths)");
+    /* a zero-sized reason buffer is left alone */
+    fx->in.prev = NULL;
+    assert_true(hl_decide(&fx->in, &fx->out, NULL, 0));
+}
+
 static void test_history(void **state)
 {
     (void)state;
@@ -482,6 +504,7 @@ int main(void)
         T(test_init_ranks_with_up),
         T(test_too_many_paths),
         T(test_texts_long_and_cut),
+        T(test_hostile_inputs),
         T(test_history),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

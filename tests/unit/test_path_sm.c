@@ -259,6 +259,21 @@ static void test_init(void **state)
     assert_true(hl_sm_penalty(&fx->sm, &fx->cfg, fx->now) == 0);
 }
 
+/* a time before the start (a caller's bug) does not wrap a timer */
+static void test_time_before_start(void **state)
+{
+    fx_t *fx = *state;
+    struct hl_obs o = o_base();
+    o.echo_on = true;
+    step_at(fx, T0 - 5000, o);
+    assert_int_equal(fx->sm.state, HL_PATH_INIT);
+    assert_true(eligible(fx));
+    reach(fx, HL_PATH_UP);
+    step_at(fx, T0 + 100, o_echo(100, 0, 0));
+    step_at(fx, T0 + 50, o_echo(100, 0, 0));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED); /* still in its hold-down */
+}
+
 static void test_init_bfd_never_up(void **state)
 {
     fx_t *fx = *state;
@@ -733,6 +748,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_transition_matrix),
         T(test_init),
+        T(test_time_before_start),
         T(test_init_bfd_never_up),
         T(test_init_first_up_at_once),
         T(test_first_up_after_initial_down),
