@@ -2,6 +2,7 @@
 #include "json_reader.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -506,8 +507,11 @@ bool jr_double(json_reader_t *r, double min, double max, double *v)
     const char *tok = r->p;
     if (!scan_number(r, &d, &nd, &neg, &integral))
         return false;
-    if (!token_double(r, tok, (size_t)(r->p - tok), &x) || x < min || x > max)
+    if (!token_double(r, tok, (size_t)(r->p - tok), &x) || x < min || x > max) {
+        if (max >= DBL_MAX)
+            return jr_fail(r, "expected a finite number of at least %g", min);
         return jr_fail(r, "expected a number from %g to %g", min, max);
+    }
     *v = x;
     return true;
 }

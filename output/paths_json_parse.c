@@ -124,19 +124,19 @@ static bool bad_word(json_reader_t *r, const char *(*name)(int), int n, bool nul
 
 /*
  * A string equal to name(i) for an i in [0, n), into *out; with nullable,
- * null is the index whose name is NULL (null_value).
+ * null too (*out is then -1).
  */
-static bool read_word(json_reader_t *r, const char *(*name)(int), int n, int null_value, int *out)
+static bool read_word(json_reader_t *r, const char *(*name)(int), int n, bool nullable, int *out)
 {
     const char *s;
     size_t len;
 
-    if (null_value >= 0 && jr_null(r)) {
-        *out = null_value;
+    if (nullable && jr_null(r)) {
+        *out = -1;
         return true;
     }
     if (jr_peek(r) != '"')
-        return jr_expected(r, null_value >= 0 ? "a string or null" : "a string");
+        return jr_expected(r, nullable ? "a string or null" : "a string");
     if (!jr_string(r, &s, &len))
         return false;
     for (int i = 0; i < n; i++)
@@ -144,7 +144,7 @@ static bool read_word(json_reader_t *r, const char *(*name)(int), int n, int nul
             *out = i;
             return true;
         }
-    return bad_word(r, name, n, null_value >= 0);
+    return bad_word(r, name, n, nullable);
 }
 
 static const char *state_word(int i)
@@ -226,7 +226,17 @@ static bool double_or_null(json_reader_t *r, double min, double max, double *v)
 
 static bool read_enum(json_reader_t *r, const char *(*name)(int), int n, int *v)
 {
-    return read_word(r, name, n, -1, v);
+    return read_word(r, name, n, false, v);
+}
+
+/* a word or null; null is the value whose name is NULL (none) */
+static bool read_word_or_null(json_reader_t *r, const char *(*name)(int), int n, int none, int *v)
+{
+    if (!read_word(r, name, n, true, v))
+        return false;
+    if (*v < 0)
+        *v = none;
+    return true;
 }
 
 static bool read_bfd_member(json_reader_t *r, int k, struct paths_bfd *b, const char **names)
@@ -367,12 +377,10 @@ static bool read_sa(json_reader_t *r, struct paths_sa *s)
         if (k == 0 && !jr_string_keep(r, &s->child))
             return false;
         if (k == 1) {
-            if (jr_null(r))
-                continue;
-            if (!read_word(r, sa_state_word, SA_STATE_MAX, -1, &v))
+            if (!read_word(r, sa_state_word, SA_STATE_MAX, true, &v))
                 return false;
-            s->has_state = true;
-            s->state = (sa_state_t)v;
+            s->has_state = v >= 0;
+            s->state = v >= 0 ? (sa_state_t)v : SA_STATE_NONE;
         }
     }
     return jr_object_end(r, ALL_KEYS(sa_keys));
@@ -405,7 +413,7 @@ static bool read_path_word(json_reader_t *r, int k, struct paths_path *p)
         p->type = (enum paths_type)v;
         return true;
     case P_ROUTING:
-        if (!read_word(r, routing_word, PATHS_ROUTING_MAX, PATHS_ROUTING_NONE, &v))
+        if (!read_word_or_null(r, routing_word, PATHS_ROUTING_MAX, PATHS_ROUTING_NONE, &v))
             return false;
         p->routing = (enum paths_routing)v;
         return true;
@@ -415,7 +423,7 @@ static bool read_path_word(json_reader_t *r, int k, struct paths_path *p)
         p->state = (enum hl_path_state)v;
         return true;
     default: /* P_NEXT_HOP */
-        if (!read_word(r, next_hop_word, PATHS_NH_MAX, PATHS_NH_NONE, &v))
+        if (!read_word_or_null(r, next_hop_word, PATHS_NH_MAX, PATHS_NH_NONE, &v))
             return false;
         p->next_hop = (enum paths_next_hop)v;
         return true;

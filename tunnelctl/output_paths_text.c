@@ -43,15 +43,23 @@ static void fmt_utc(char *buf, size_t len, int64_t t)
         snprintf(buf, len, "@%lld", (long long)t);
 }
 
-/* "12.5%" (at most one decimal), "?" when unknown */
+/* "12.5%", "0%", "1.23ms" (at most two decimals, trailing zeros cut), "?" when unknown */
 static void fmt_num(char *buf, size_t len, double v, const char *unit)
 {
-    if (!isfinite(v))
+    if (!isfinite(v)) {
         snprintf(buf, len, "?");
-    else if (v >= 1e9)
+        return;
+    }
+    if (v >= 1e9 || v <= -1e9) {
         snprintf(buf, len, "%.3g%s", v, unit);
-    else
-        snprintf(buf, len, "%.*f%s", v < 10 ? 2 : 1, v, unit);
+        return;
+    }
+    int n = snprintf(buf, len, "%.2f", v); /* under 1e9: a dozen characters */
+    while (n > 1 && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    if (n > 1 && buf[n - 1] == '.')
+        buf[--n] = '\0';
+    snprintf(buf + n, len - (size_t)n, "%s", unit);
 }
 
 /* microseconds as "300ms" or "1500us" */
