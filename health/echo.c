@@ -29,6 +29,7 @@ struct echo_probe {
     struct sockaddr_storage dst;
     socklen_t dstlen;
     uint64_t interval_us, timeout_us;
+    uint32_t count; /* 0: no end */
     int fd;
     uint16_t id;
     bool id_held;
@@ -127,6 +128,8 @@ static void on_send(struct ev_loop *loop, ev_timer *w, int revents)
     } else {
         p->cnt.sent++;
     }
+    if (p->count && p->win.next_seq >= p->count)
+        ev_timer_stop(loop, &p->send_t);
     arm_expiry(p);
 }
 
@@ -274,7 +277,8 @@ struct echo_probe *echo_probe_new(struct ev_loop *loop, const struct echo_config
                              .payload = c.size,
                              .interval_us = (uint64_t)c.interval_ms * 1000,
                              .timeout_us = (uint64_t)c.timeout_ms * 1000,
-                             .cookie = random64()};
+                             .cookie = random64(),
+                             .count = c.count};
     if (open_probe(p, &c, err, errlen) != 0) {
         echo_probe_free(p);
         return NULL;

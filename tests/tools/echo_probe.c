@@ -6,7 +6,7 @@
  *
  *   echo_probe [-c COUNT] [-t MAX_SECONDS] [-q] PROBE...
  *   PROBE: name=N,type=icmp|udp,target=ADDR[,source=ADDR][,dev=IF][,mark=N]
- *          [,port=N][,interval=MS][,timeout=MS][,window=N][,size=N][,loss_run=N]
+ *          [,port=N][,interval=MS][,timeout=MS][,window=N][,size=N][,loss_run=N][,count=N]
  *
  * It stops when every probe has COUNT samples (default: runs until the time
  * limit), after MAX_SECONDS (default 60, at most 3600), or on SIGINT/SIGTERM;
@@ -42,7 +42,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: echo_probe [-c COUNT] [-t MAX_SECONDS] [-q] "
                     "name=N,type=icmp|udp,target=ADDR[,source=ADDR][,dev=IF][,mark=N][,port=N]"
-                    "[,interval=MS][,timeout=MS][,window=N][,size=N][,loss_run=N] ...\n");
+                    "[,interval=MS][,timeout=MS][,window=N][,size=N][,loss_run=N][,count=N] ...\n");
     exit(2);
 }
 
@@ -96,15 +96,15 @@ static int set_key(struct echo_config *c, char *name, const char *k, char *v)
         c->dev = v;
     } else {
         static const char *const nums[] = {"mark",   "port", "interval", "timeout",
-                                           "window", "size", "loss_run"};
+                                           "window", "size", "loss_run", "count"};
         static const uint32_t max[] = {UINT32_MAX, 65535, UINT32_MAX, UINT32_MAX,
-                                       UINT32_MAX, 65535, UINT32_MAX};
+                                       UINT32_MAX, 65535, UINT32_MAX, UINT32_MAX};
         for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
             if (!strcmp(k, nums[i])) {
                 if (parse_u32(k, v, max[i], &x))
                     return -1;
                 uint32_t *dst[] = {&c->mark,   NULL, &c->interval_ms, &c->timeout_ms,
-                                   &c->window, NULL, &c->loss_run};
+                                   &c->window, NULL, &c->loss_run,    &c->count};
                 if (i == 1)
                     c->port = (uint16_t)x;
                 else if (i == 5)
