@@ -228,7 +228,9 @@ int main(int argc, char **argv)
         n_probes++;
     }
     struct timespec t0, t1;
+    struct rusage ru0, ru;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    getrusage(RUSAGE_SELF, &ru0); /* the loop's CPU only, not the start */
     ev_timer limit;
     ev_signal sint, sterm;
     ev_timer_init(&limit, stop_timer, max_s, 0);
@@ -239,15 +241,15 @@ int main(int argc, char **argv)
     ev_signal_start(loop, &sterm);
     ev_run(loop, 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    getrusage(RUSAGE_SELF, &ru);
     for (size_t k = 0; k < n_probes; k++) {
         print_final(&probes[k]);
         echo_probe_free(probes[k].p);
     }
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     double wall =
         (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-    double cpu = ms_of(ru.ru_utime) + ms_of(ru.ru_stime);
+    double cpu =
+        ms_of(ru.ru_utime) + ms_of(ru.ru_stime) - ms_of(ru0.ru_utime) - ms_of(ru0.ru_stime);
     printf("{\"rusage\":true,\"probes\":%zu,\"wall_ms\":%.1f,\"cpu_ms\":%.1f,\"cpu_pct\":%.3f,"
            "\"complete\":%s}\n",
            n_probes, wall, cpu, wall > 0 ? 100.0 * cpu / wall : 0.0,
