@@ -15,7 +15,7 @@ netns_new b
 veth_pair a e0 192.0.2.1/24 b e1 192.0.2.2/24
 ip -n "$TEST-a" addr add 2001:db8:e1::1/64 dev e0 nodad
 ip -n "$TEST-b" addr add 2001:db8:e1::2/64 dev e1 nodad
-spawn "$T_DIR/udp.log" nsx b "$UDP_ECHO_DELAY" -l 192.0.2.2 -p 7007 -d 0 -L 120
+spawn "$T_DIR/udp.log" ip netns exec "$TEST-b" "$UDP_ECHO_DELAY" -l 192.0.2.2 -p 7007 -d 0 -L 120
 wait_for 5 "udp_echo_delay ready" grep -q ready "$T_DIR/udp.log" || die "udp_echo_delay did not start"
 
 N4=25 N6=30 NU=10 M=400

@@ -114,6 +114,12 @@ read -r a4 a6 b4 b6 < <(counts)
 run_phase both
 read -r c4 c6 d4 d6 < <(counts)
 expect both "m1=0 m2=0 main=0 dev2=0 m1v6=0 m2v6=0"
+# four IPv4 probes of one target: the kernel filter (identifier) hands each
+# its own replies only
+for p in m1 m2 main dev2; do
+  check "both: $p saw no other probe's reply (foreign $(final "$T_DIR/both" $p foreign))" \
+    [ "$(final "$T_DIR/both" $p foreign)" = 0 ]
+done
 check "r1 forwarded m1's and main's IPv4 requests only: $((c4 - a4)) = $((2 * N))" [ $((c4 - a4)) = $((2 * N)) ]
 check "r2 forwarded m2's and dev2's IPv4 requests only: $((d4 - b4)) = $((2 * N))" [ $((d4 - b4)) = $((2 * N)) ]
 check "r1 forwarded m1v6's requests only: $((c6 - a6)) = $N" [ $((c6 - a6)) = $N ]
