@@ -86,11 +86,11 @@ void rt_log(struct routes_engine *eng, enum routes_log_level lvl, const char *fm
     eng->n_logq++;
 }
 
-void rt_event(struct routes_engine *eng, enum routes_event_type type, const char *site,
-              const char *path, const char *ifname, const char *fmt, ...)
+static void vevent(struct routes_engine *eng, enum routes_event_type type,
+                   enum routes_path_cause cause, const char *site, const char *path,
+                   const char *ifname, const char *fmt, va_list ap)
 {
     struct rt_event_q *q;
-    va_list ap;
     if (eng->n_evq == eng->cap_evq) {
         size_t cap = eng->cap_evq ? eng->cap_evq * 2 : 8;
         struct rt_event_q *n = realloc(eng->evq, cap * sizeof(*n));
@@ -104,10 +104,28 @@ void rt_event(struct routes_engine *eng, enum routes_event_type type, const char
     snprintf(q->site, sizeof(q->site), "%s", site ? site : "");
     snprintf(q->path, sizeof(q->path), "%s", path ? path : "");
     snprintf(q->ifname, sizeof(q->ifname), "%s", ifname ? ifname : "");
-    va_start(ap, fmt);
     vsnprintf(q->detail, sizeof(q->detail), fmt, ap);
-    va_end(ap);
     q->ev.type = type;
+    q->ev.cause = cause;
+}
+
+void rt_event(struct routes_engine *eng, enum routes_event_type type, const char *site,
+              const char *path, const char *ifname, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vevent(eng, type, ROUTES_CAUSE_NONE, site, path, ifname, fmt, ap);
+    va_end(ap);
+}
+
+void rt_path_event(struct routes_engine *eng, enum routes_event_type type,
+                   enum routes_path_cause cause, const char *site, const char *path,
+                   const char *ifname, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vevent(eng, type, cause, site, path, ifname, fmt, ap);
+    va_end(ap);
 }
 
 static void lock(struct routes_engine *eng)
