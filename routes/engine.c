@@ -188,6 +188,7 @@ static void engine_free(struct routes_engine *eng)
     routes_result_free(&eng->rule_problems);
     free(eng->shadow_tables);
     rt_snapshot_free(&eng->found);
+    free(eng->nbr);
     pthread_mutex_destroy(&eng->lock);
     free(eng);
 }
@@ -383,6 +384,8 @@ int routes_timeout_ms(struct routes_engine *eng)
     due = eng->repair_due_ms;
     if (eng->shadow_due_ms && (!due || eng->shadow_due_ms < due))
         due = eng->shadow_due_ms;
+    if (eng->nudge_due_ms && (!due || eng->nudge_due_ms < due))
+        due = eng->nudge_due_ms;
     pthread_mutex_unlock(&eng->lock);
     if (!due)
         return -1;
@@ -399,6 +402,9 @@ int rt_refresh_mirror(struct routes_engine *eng)
         if (rc < 0)
             return rc;
         eng->links_resync = false;
+        rt_paths_refresh(eng); /* the paths' interfaces, for the neighbours */
+        if (rt_sync_neigh(eng) < 0)
+            rt_log(eng, ROUTES_LOG_WARN, "cannot dump the neighbour table after an overflow");
         rt_event(eng, ROUTES_EVENT_RESYNC, NULL, NULL, NULL,
                  "notifications were lost: full dump of links, addresses, nexthops and routes");
     }
@@ -522,6 +528,7 @@ int routes_process_events(struct routes_engine *eng)
         rc = repair(eng);
     if (eng->shadow_due_ms && rt_now_ms() >= eng->shadow_due_ms)
         rt_shadow_recheck(eng);
+    rt_neigh_nudge(eng);
     unlock_dispatch(eng);
     return rc;
 }

@@ -393,8 +393,6 @@ struct rt_tsite {
     bool ranked;
     bool rank_ok[ROUTES_MAX_PATHS];
     unsigned rank[ROUTES_MAX_PATHS];
-    /* neigh.c: a gateway of the path is a FAILED neighbour (per family) */
-    bool nbr_failed[ROUTES_MAX_PATHS][RT_NFAM];
     uint8_t down_cause[ROUTES_MAX_PATHS]; /* enum routes_path_cause of the last PATH_DOWN */
     bool failed;                          /* set by the executor */
     /* A frozen site is one whose spec is unknown to this process (adopted
@@ -482,6 +480,25 @@ void rt_snapshot_free(struct rt_snapshot *s);
  * rules follow (0, or a negative errno with the failures in res) */
 int rt_snapshot_rules_back(struct routes_engine *eng, struct routes_result *res);
 
+/* ---- neigh.c: FAILED next hops ---------------------------------------------- */
+
+struct rt_nbr {
+    int ifindex;
+    uint8_t family;
+    uint8_t addr[16];
+};
+
+int rt_parse_neigh(struct nlmsghdr *hdr, struct rt_nbr *n, uint16_t *state);
+/* the gateway addr on ifindex is a FAILED neighbour */
+bool rt_nbr_failed(const struct routes_engine *eng, int ifindex, int family, const uint8_t *addr);
+/* a neighbour notification: a gateway FAILED or usable again re-selects */
+void rt_neigh_notify(struct routes_engine *eng, struct nlmsghdr *hdr);
+/* the neighbour table (the gateways of the sites' paths) into the list;
+ * 0 or a negative errno */
+int rt_sync_neigh(struct routes_engine *eng);
+/* when due: asks the kernel to resolve each FAILED gateway again */
+void rt_neigh_nudge(struct routes_engine *eng);
+
 /* ---- engine.c ------------------------------------------------------------ */
 
 struct rt_event_q {
@@ -525,6 +542,9 @@ struct routes_engine {
     } * logq;
     size_t n_logq, cap_logq;
     struct routes_stats stats;
+    struct rt_nbr *nbr; /* FAILED gateways (neigh.c) */
+    size_t n_nbr, cap_nbr;
+    uint64_t nudge_due_ms; /* next resolution of them (0: none) */
 };
 
 void rt_log(struct routes_engine *eng, enum routes_log_level lvl, const char *fmt, ...)

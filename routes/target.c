@@ -59,12 +59,13 @@ static void path_state(const struct routes_engine *eng, const struct rt_tsite *s
 
 /* A gateway of the path that the kernel's neighbour table has as FAILED
  * (neigh.c): why into buf, true when there is one. */
-static bool nbr_down(const struct rt_tsite *site, size_t p, char *why, size_t len)
+static bool nbr_down(const struct routes_engine *eng, const struct rt_tsite *site, size_t p,
+                     char *why, size_t len)
 {
     const struct rt_path *path = &site->spec.paths[p];
     for (int f = 0; f < RT_NFAM; f++) {
         char gw[INET6_ADDRSTRLEN];
-        if (!path->has_gw[f] || !site->nbr_failed[p][f])
+        if (!path->has_gw[f] || !rt_nbr_failed(eng, site->oif[p], rt_fam_af(f), path->gw[f]))
             continue;
         rt_addr_format(rt_fam_af(f), path->gw[f], gw, sizeof(gw));
         snprintf(why, len, "next hop %s on %s is FAILED in the neighbour table (no answer to %s)",
@@ -86,7 +87,7 @@ static bool path_up(const struct routes_engine *eng, struct rt_tsite *site, size
     if (!valid)
         return false;
     *cause = ROUTES_CAUSE_NEIGHBOUR;
-    if (nbr_down(site, p, why, len))
+    if (nbr_down(eng, site, p, why, len))
         return false;
     *cause = ROUTES_CAUSE_HEALTH;
     if (!site->health[p]) {
@@ -225,12 +226,6 @@ static int tsite_from(struct rt_tsite *t, const struct rt_site *spec, const stru
         t->down_cause[p] = old->down_cause[o];
         t->rank_ok[p] = old->rank_ok[o];
         t->rank[p] = old->rank[o];
-        /* the same next hops: what the neighbour table said still holds */
-        if (!strcmp(old->spec.paths[o].dev, t->spec.paths[p].dev))
-            for (int f = 0; f < RT_NFAM; f++)
-                t->nbr_failed[p][f] = old->nbr_failed[o][f] && t->spec.paths[p].has_gw[f] &&
-                                      old->spec.paths[o].has_gw[f] &&
-                                      !memcmp(old->spec.paths[o].gw[f], t->spec.paths[p].gw[f], 16);
     }
     return 0;
 }
@@ -392,6 +387,12 @@ static int converge_next(struct apply *a)
     eng->sites = a->next;
     eng->n_sites = a->n_next;
     a->next = NULL;
+    /* the paths' oif first (is_gateway), then the neighbour table */
+    rt_paths_refresh(eng);
+    if (rt_sync_neigh(eng) < 0)
+        rt_log(eng, ROUTES_LOG_WARN,
+               "cannot dump the neighbour table: FAILED next hops are "
+               "noticed by their next notification");
     rt_paths_refresh(eng);
     rc = rt_converge(eng, false, a->res);
     /* rules of others against the sites as they are now */
