@@ -195,6 +195,7 @@ int rt_snapshot_rules_back(struct routes_engine *eng, struct routes_result *res)
     free(eng->want_rules);
     eng->want_rules = s->rules;
     eng->n_want_rules = s->n_rules;
+    eng->n_base_rules = s->n_rules;
     s->rules = NULL;
     s->n_rules = 0;
     return rt_rules_reconcile(eng, false, res);
