@@ -334,6 +334,8 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
     rc = rt_sync_rules(eng);
     if (rc == 0)
         rc = rt_snapshot_take(eng);
+    if (rc == 0)
+        rc = rt_probe_adopt_rules(eng);
     if (rc < 0)
         snprintf(err, errlen, "cannot record what a previous run left: %s", rt_strerror(rc));
     else if ((rc = install_rules(eng, err, errlen)) < 0) {

@@ -522,6 +522,9 @@ struct rt_proute {
 /* the probe options are sound (ranges, priority before the rules) */
 int rt_probe_check_options(const struct routes_options *o, char *err, size_t errlen);
 bool rt_probe_table(const struct routes_options *o, uint32_t table);
+/* the probe rules a previous run left stay wanted until the first apply
+ * (0 or -ENOMEM) */
+int rt_probe_adopt_rules(struct routes_engine *eng);
 /* gives every path with probe targets a slot (kept across applies) */
 int rt_probe_assign(struct routes_engine *eng, struct routes_result *res);
 /* makes the probe routes and rules match the sites: 0 or -1 (res) */

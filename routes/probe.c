@@ -60,6 +60,35 @@ int rt_probe_check_options(const struct routes_options *o, char *err, size_t err
     return 0;
 }
 
+/* A probe rule as the engine makes them (slot k: mark base + k, table
+ * base + k, at probe_rule_priority). */
+static bool is_probe_rule(const struct routes_options *o, const struct rt_rule *r)
+{
+    uint32_t k = r->fwmark - o->probe_mark_base;
+    return r->has_fwmark && r->fwmask == 0xffffffffu && r->fwmark >= o->probe_mark_base &&
+           k < ROUTES_MAX_PROBE_PATHS && r->table == o->probe_table_base + k &&
+           r->priority == o->probe_rule_priority && !r->src_len;
+}
+
+int rt_probe_adopt_rules(struct routes_engine *eng)
+{
+    size_t n = 0;
+    struct rt_rule *v;
+
+    for (size_t i = 0; i < eng->m.n_rules; i++)
+        n += is_probe_rule(&eng->opts, &eng->m.rules[i]);
+    if (!n)
+        return 0;
+    v = realloc(eng->want_rules, (eng->n_want_rules + n) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    eng->want_rules = v;
+    for (size_t i = 0; i < eng->m.n_rules; i++)
+        if (is_probe_rule(&eng->opts, &eng->m.rules[i]))
+            eng->want_rules[eng->n_want_rules++] = eng->m.rules[i];
+    return 0;
+}
+
 /* ---- slots ----------------------------------------------------------------------- */
 
 int rt_probe_assign(struct routes_engine *eng, struct routes_result *res)
