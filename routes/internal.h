@@ -474,6 +474,8 @@ struct rt_snapshot {
     struct rt_rtable routes, fallback, bypass;
     struct rt_rule *rules; /* owned rules */
     size_t n_rules;
+    struct rt_proute *pk; /* owned probe routes */
+    size_t n_pk;
 };
 
 /* eng->found = the mirror (nexthops, routes, rules) as it is now */
@@ -527,6 +529,9 @@ bool rt_probe_table(const struct routes_options *o, uint32_t table);
 int rt_probe_adopt_rules(struct routes_engine *eng);
 /* gives every path with probe targets a slot (kept across applies) */
 int rt_probe_assign(struct routes_engine *eng, struct routes_result *res);
+/* makes the owned probe routes exactly v (routes_abandon): 0 or -1 */
+int rt_probe_restore(struct routes_engine *eng, const struct rt_proute *v, size_t n,
+                     struct routes_result *res);
 /* makes the probe routes and rules match the sites: 0 or -1 (res) */
 int rt_probe_converge(struct routes_engine *eng, struct routes_result *res);
 /* probe_kernel.c */

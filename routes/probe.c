@@ -316,8 +316,8 @@ static void ack_add(void *ctx, size_t i, int err, const char *extack)
 {
     struct pplan *pl = ctx;
     const struct pwant *w = &pl->w[pl->add[i]];
-    struct rt_tsite *t = &pl->eng->sites[w->site];
-    const char *name = t->spec.paths[w->path].name, *kx = rt_nl_kernel_extack(extack);
+    struct rt_tsite *t = w->site >= 0 ? &pl->eng->sites[w->site] : NULL;
+    const char *kx = rt_nl_kernel_extack(extack);
     char desc[160];
 
     if (!err) {
@@ -331,12 +331,17 @@ static void ack_add(void *ctx, size_t i, int err, const char *extack)
         return;
     }
     pl->failed++;
-    t->failed = true;
     rt_proute_describe(&w->r, &pl->eng->m, desc, sizeof(desc));
-    rt_result_add(pl->res, t->spec.name, name, &w->r.dst, err,
-                  "site '%s' path '%s': %s probe route %s: %s%s%s%s%s", t->spec.name, name,
-                  rt_nl_failure_prefix(extack, false), desc, rt_strerror(err), kx ? " (" : "",
-                  kx ? kx : "", kx ? ")" : "",
+    if (!t) {
+        rt_result_add(pl->res, NULL, NULL, &w->r.dst, err, "%s putting back probe route %s: %s",
+                      rt_nl_failure_prefix(extack, false), desc, rt_strerror(err));
+        return;
+    }
+    t->failed = true;
+    rt_result_add(pl->res, t->spec.name, t->spec.paths[w->path].name, &w->r.dst, err,
+                  "site '%s' path '%s': %s probe route %s: %s%s%s%s%s", t->spec.name,
+                  t->spec.paths[w->path].name, rt_nl_failure_prefix(extack, false), desc,
+                  rt_strerror(err), kx ? " (" : "", kx ? kx : "", kx ? ")" : "",
                   err == -EEXIST ? " (a route of someone else holds it; retried)" : "");
 }
 
@@ -363,7 +368,7 @@ static void ack_del(void *ctx, size_t i, int err, const char *extack)
                   rt_nl_failure_prefix(extack, false), desc, rt_strerror(err));
 }
 
-static int send_plan(struct pplan *pl, bool rules_changed)
+static int send_plan(struct pplan *pl, bool rules_changed, bool rules)
 {
     struct routes_engine *eng = pl->eng;
     int rc = 0;
@@ -382,7 +387,7 @@ static int send_plan(struct pplan *pl, bool rules_changed)
         rc = rt_nl_batch(&eng->nl, pl->n_add, build_add, ack_add, NULL, pl);
         pl->res->messages += pl->n_add;
     }
-    if (rc == 0 && (rules_changed || eng->rules_dirty) && eng->rules_active) {
+    if (rc == 0 && rules && (rules_changed || eng->rules_dirty) && eng->rules_active) {
         eng->rules_dirty = false;
         if (rt_rules_reconcile(eng, false, pl->res) < 0) {
             eng->rules_dirty = true;
@@ -412,11 +417,34 @@ int rt_probe_converge(struct routes_engine *eng, struct routes_result *res)
     if (rc == 0)
         rc = diff(&pl);
     if (rc == 0 && (pl.n_add || pl.n_del || rules_changed || eng->rules_dirty))
-        rc = send_plan(&pl, rules_changed);
+        rc = send_plan(&pl, rules_changed, true);
     if (rc == -ENOMEM)
         rt_result_add(res, NULL, NULL, NULL, rc, "probe routes: out of memory");
     free(pl.w);
     free(pl.rules);
+    free(pl.add);
+    free(pl.replace);
+    free(pl.del);
+    return rc < 0 || pl.failed ? -1 : 0;
+}
+
+int rt_probe_restore(struct routes_engine *eng, const struct rt_proute *v, size_t n,
+                     struct routes_result *res)
+{
+    struct pplan pl = {.eng = eng, .res = res};
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = want_push(&pl, &v[i], 0, 0);
+    for (size_t i = 0; i < pl.n_w; i++)
+        pl.w[i].site = pl.w[i].path = -1;
+    if (rc == 0)
+        rc = diff(&pl);
+    if (rc == 0 && (pl.n_add || pl.n_del))
+        rc = send_plan(&pl, false, false); /* (the rules go back on their own) */
+    if (rc == -ENOMEM)
+        rt_result_add(res, NULL, NULL, NULL, rc, "probe routes: out of memory");
+    free(pl.w);
     free(pl.add);
     free(pl.replace);
     free(pl.del);
