@@ -597,6 +597,30 @@ static int check_paths(struct issues *is, const struct routes_state *st)
     return 0;
 }
 
+/* More paths with probe targets than there are probe slots: the sites
+ * past the limit. */
+static int check_probes(struct issues *is, const struct routes_state *st)
+{
+    size_t probed = 0;
+    for (size_t s = 0; s < st->n_sites; s++) {
+        const struct rt_site *site = &st->sites[s];
+        for (size_t p = 0; p < site->n_paths; p++) {
+            struct rt_issue *i;
+            if (!site->paths[p].n_probe || ++probed <= ROUTES_MAX_PROBE_PATHS)
+                continue;
+            if (!(i = issue_new(is, s)))
+                return -ENOMEM;
+            i->path = (int)p;
+            snprintf(i->message, sizeof(i->message),
+                     "site '%s' path '%s': more than %d paths with probe targets (expected at "
+                     "most %d in all)",
+                     site->name, site->paths[p].name, ROUTES_MAX_PROBE_PATHS,
+                     ROUTES_MAX_PROBE_PATHS);
+        }
+    }
+    return 0;
+}
+
 long rt_state_validate(const struct routes_state *st, struct rt_issue **out)
 {
     struct issues is = {0};
@@ -607,7 +631,8 @@ long rt_state_validate(const struct routes_state *st, struct rt_issue **out)
         if (!is.site_reported)
             return -1;
     }
-    if (check_paths(&is, st) < 0 || check_bypass(&is, st) < 0 || check_overlaps(&is, st) < 0) {
+    if (check_paths(&is, st) < 0 || check_bypass(&is, st) < 0 || check_overlaps(&is, st) < 0 ||
+        check_probes(&is, st) < 0) {
         free(is.site_reported);
         free(is.v);
         return -1;

@@ -318,19 +318,6 @@ static int reject_invalid(struct apply *a)
                       is->has_prefix ? &is->prefix : NULL, -EINVAL, "%s", is->message);
     }
     free(issues);
-    for (size_t i = 0, probed = 0; i < st->n_sites; i++) {
-        const struct rt_site *s = &st->sites[i];
-        for (size_t p = 0; p < s->n_paths; p++) {
-            if (!s->paths[p].n_probe || ++probed <= ROUTES_MAX_PROBE_PATHS || a->rejected[i])
-                continue;
-            a->rejected[i] = true;
-            rt_result_add(a->res, s->name, s->paths[p].name, NULL, -ENOSPC,
-                          "site '%s' path '%s': more than %d paths with probe targets (expected "
-                          "at most %d in all); site '%s' not applied",
-                          s->name, s->paths[p].name, ROUTES_MAX_PROBE_PATHS, ROUTES_MAX_PROBE_PATHS,
-                          s->name);
-        }
-    }
     for (size_t i = 0; i < st->n_sites; i++)
         if (!a->rejected[i] && !rt_site_kernel_ok(a->eng, &st->sites[i], a->res))
             a->rejected[i] = true;
