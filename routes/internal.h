@@ -605,6 +605,9 @@ struct routes_engine {
     bool probe_resync;   /* a link changed: the kernel may have dropped probe routes */
 };
 
+/* tampering lines logged per repair pass; the repair logs the totals */
+#define RT_TAMPER_LOGS 5
+
 void rt_log(struct routes_engine *eng, enum routes_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void rt_event(struct routes_engine *eng, enum routes_event_type type, const char *site,

@@ -27,9 +27,8 @@
 
 #include "internal.h"
 
-#define RT_MON_RCVBUF  (32 * 1024 * 1024)
-#define RT_MON_MSGBUF  (64 * 1024)
-#define RT_TAMPER_LOGS 5 /* per repair pass; the repair logs the totals */
+#define RT_MON_RCVBUF (32 * 1024 * 1024)
+#define RT_MON_MSGBUF (64 * 1024)
 
 static int attach_filter(int fd, uint32_t own_portid)
 {

@@ -292,7 +292,7 @@ void rt_probe_on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
     if (proto != eng->opts.protocol) {
         /* someone else's route in a probe table: a repair sees whether
          * it takes one of ours */
-        if (hdr->nlmsg_type == RTM_NEWROUTE)
+        if (hdr->nlmsg_type == RTM_NEWROUTE && eng->tamper_logs++ < RT_TAMPER_LOGS)
             rt_log(eng, ROUTES_LOG_WARN,
                    "route %s proto %u from netlink port %u is in a probe table of tunneld", desc,
                    proto, hdr->nlmsg_pid);
@@ -310,9 +310,10 @@ void rt_probe_on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
         if (pk_put(eng, &r) < 0)
             eng->probe_resync = true;
     }
-    rt_log(eng, hdr->nlmsg_pid ? ROUTES_LOG_WARN : ROUTES_LOG_INFO,
-           "owned probe route %s was %s by %s%u", desc,
-           hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "changed",
-           hdr->nlmsg_pid ? "netlink port " : "the kernel, port ", hdr->nlmsg_pid);
+    if (eng->tamper_logs++ < RT_TAMPER_LOGS)
+        rt_log(eng, hdr->nlmsg_pid ? ROUTES_LOG_WARN : ROUTES_LOG_INFO,
+               "owned probe route %s was %s by %s%u", desc,
+               hdr->nlmsg_type == RTM_DELROUTE ? "deleted" : "changed",
+               hdr->nlmsg_pid ? "netlink port " : "the kernel, port ", hdr->nlmsg_pid);
     rt_schedule_repair(eng, eng->opts.repair_delay_ms);
 }
