@@ -32,10 +32,10 @@ JSON
 
 # probe_via FAM MARK NS: one marked ping from the gateway reaches NS only
 probe_via() {
-  local fam=$1 mark=$2 want=$3 dst=203.0.113.1 r before=() i=0 ok=0 try replied=0
+  local fam=$1 mark=$2 want=$3 dst=203.0.113.1 r before=() i=0 ok=0 replied=0
   [ "$fam" = 6 ] && dst=2001:db8:100::1
   for r in r1 r2 r3; do before+=("$(echo_count $r "$fam")"); done
-  for try in 1 2 3; do
+  for _ in 1 2 3; do
     if nsx gw ping -"$fam" -m "$mark" -c 1 -W 2 -q "$dst" >/dev/null 2>&1; then replied=1; break; fi
   done
   [ $replied = 1 ] || return 1
