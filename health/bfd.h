@@ -30,19 +30,20 @@ struct bfd_ctx;
 struct bfd_session;
 
 struct bfd_session_config {
-    const char *remote;     /* IPv4 or IPv6 literal */
-    const char *local;      /* source address literal, NULL: chosen by the kernel */
-    const char *dev;        /* interface to bind (single hop: required to match), NULL none */
-    uint32_t mark;          /* SO_MARK for the transmit socket, 0 none */
-    bool multihop;          /* RFC 5883 */
-    uint8_t min_ttl;        /* multihop: lowest accepted TTL, default 254 (0 = default) */
-    uint32_t min_tx_us;     /* desired min TX interval */
-    uint32_t min_rx_us;     /* required min RX interval */
-    uint8_t multiplier;     /* detect multiplier */
-    bool passive;           /* wait for the peer's first packet */
+    const char *remote; /* IPv4 or IPv6 literal */
+    const char *local;  /* source address literal, NULL: chosen by the kernel */
+    const char *dev;    /* interface to bind (single hop: required to match), NULL none */
+    uint32_t mark;      /* SO_MARK for the transmit socket, 0 none */
+    bool multihop;      /* RFC 5883 */
+    uint8_t min_ttl;    /* multihop: lowest accepted TTL, default 254 (0 = default) */
+    uint32_t min_tx_us; /* desired min TX interval */
+    uint32_t min_rx_us; /* required min RX interval */
+    uint8_t multiplier; /* detect multiplier */
+    bool passive;       /* wait for the peer's first packet */
 };
 
-/* Called on every state change, and when negotiated intervals change. */
+/* Called on every state change, and when negotiated intervals change. It
+ * must not free its own session (free it later, e.g. from an ev_idle). */
 typedef void (*bfd_state_fn)(struct bfd_session *s, const struct hl_bfd_status *st, void *ctx);
 typedef void (*bfd_log_fn)(int level, const char *msg, void *ctx); /* 0 err .. 3 debug */
 
@@ -61,6 +62,13 @@ void bfd_session_set_admin_down(struct bfd_session *s, bool down);
 void bfd_session_status(const struct bfd_session *s, struct hl_bfd_status *out);
 /* Sends AdminDown once, then frees. */
 void bfd_session_free(struct bfd_session *s);
+
+/* Packets no session took (malformed, unknown discriminator, wrong TTL or
+ * address, authentication), and those of them with the A bit. */
+uint64_t bfd_ctx_dropped(const struct bfd_ctx *c);
+uint64_t bfd_ctx_dropped_auth(const struct bfd_ctx *c);
+/* Sessions currently open. */
+size_t bfd_ctx_sessions(const struct bfd_ctx *c);
 
 const char *bfd_state_name(enum hl_bfd_state s);
 const char *bfd_diag_name(enum hl_bfd_diag d); /* "control detection time expired", ... */

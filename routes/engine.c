@@ -38,6 +38,9 @@ void routes_options_init(struct routes_options *o)
     o->repair_delay_ms = ROUTES_DEFAULT_REPAIR_MS;
     o->log_level = ROUTES_LOG_INFO;
     o->fail_closed = true;
+    o->probe_mark_base = ROUTES_DEFAULT_PROBE_MARK_BASE;
+    o->probe_table_base = ROUTES_DEFAULT_PROBE_TABLE_BASE;
+    o->probe_rule_priority = ROUTES_DEFAULT_PROBE_RULE_PRIORITY;
 }
 
 uint64_t rt_now_ms(void)
@@ -86,11 +89,11 @@ void rt_log(struct routes_engine *eng, enum routes_log_level lvl, const char *fm
     eng->n_logq++;
 }
 
-void rt_event(struct routes_engine *eng, enum routes_event_type type, const char *site,
-              const char *path, const char *ifname, const char *fmt, ...)
+static void vevent(struct routes_engine *eng, enum routes_event_type type,
+                   enum routes_path_cause cause, const char *site, const char *path,
+                   const char *ifname, const char *fmt, va_list ap)
 {
     struct rt_event_q *q;
-    va_list ap;
     if (eng->n_evq == eng->cap_evq) {
         size_t cap = eng->cap_evq ? eng->cap_evq * 2 : 8;
         struct rt_event_q *n = realloc(eng->evq, cap * sizeof(*n));
@@ -104,10 +107,28 @@ void rt_event(struct routes_engine *eng, enum routes_event_type type, const char
     snprintf(q->site, sizeof(q->site), "%s", site ? site : "");
     snprintf(q->path, sizeof(q->path), "%s", path ? path : "");
     snprintf(q->ifname, sizeof(q->ifname), "%s", ifname ? ifname : "");
-    va_start(ap, fmt);
     vsnprintf(q->detail, sizeof(q->detail), fmt, ap);
-    va_end(ap);
     q->ev.type = type;
+    q->ev.cause = cause;
+}
+
+void rt_event(struct routes_engine *eng, enum routes_event_type type, const char *site,
+              const char *path, const char *ifname, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vevent(eng, type, ROUTES_CAUSE_NONE, site, path, ifname, fmt, ap);
+    va_end(ap);
+}
+
+void rt_path_event(struct routes_engine *eng, enum routes_event_type type,
+                   enum routes_path_cause cause, const char *site, const char *path,
+                   const char *ifname, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vevent(eng, type, cause, site, path, ifname, fmt, ap);
+    va_end(ap);
 }
 
 static void lock(struct routes_engine *eng)
@@ -170,6 +191,8 @@ static void engine_free(struct routes_engine *eng)
     routes_result_free(&eng->rule_problems);
     free(eng->shadow_tables);
     rt_snapshot_free(&eng->found);
+    free(eng->nbr);
+    free(eng->pk);
     pthread_mutex_destroy(&eng->lock);
     free(eng);
 }
@@ -199,7 +222,7 @@ int rt_check_options(const struct routes_options *o, struct rt_rule *rules, char
         if (rt_rule_from_spec(&o->rules[i], o->table, rules ? &rules[i] : &r, err, errlen) < 0)
             return -EINVAL;
     }
-    return 0;
+    return rt_probe_check_options(o, err, errlen);
 }
 
 void routes_set_fail_closed(struct routes_engine *eng, bool on)
@@ -237,6 +260,7 @@ static int open_sockets(struct routes_engine *eng, const struct routes_options *
         rt_lock_take(&eng->held, opts, err, errlen) < 0)
         return -EINVAL;
     eng->n_want_rules = opts->n_rules;
+    eng->n_base_rules = opts->n_rules;
     if (rt_nl_open(&eng->nl, err, errlen) < 0)
         return -EIO;
     /* subscribe before dumping, so nothing changes unseen in between */
@@ -310,6 +334,8 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
     rc = rt_sync_rules(eng);
     if (rc == 0)
         rc = rt_snapshot_take(eng);
+    if (rc == 0)
+        rc = rt_probe_adopt_rules(eng);
     if (rc < 0)
         snprintf(err, errlen, "cannot record what a previous run left: %s", rt_strerror(rc));
     else if ((rc = install_rules(eng, err, errlen)) < 0) {
@@ -365,6 +391,8 @@ int routes_timeout_ms(struct routes_engine *eng)
     due = eng->repair_due_ms;
     if (eng->shadow_due_ms && (!due || eng->shadow_due_ms < due))
         due = eng->shadow_due_ms;
+    if (eng->nudge_due_ms && (!due || eng->nudge_due_ms < due))
+        due = eng->nudge_due_ms;
     pthread_mutex_unlock(&eng->lock);
     if (!due)
         return -1;
@@ -381,6 +409,9 @@ int rt_refresh_mirror(struct routes_engine *eng)
         if (rc < 0)
             return rc;
         eng->links_resync = false;
+        rt_paths_refresh(eng); /* the paths' interfaces, for the neighbours */
+        if (rt_sync_neigh(eng) < 0)
+            rt_log(eng, ROUTES_LOG_WARN, "cannot dump the neighbour table after an overflow");
         rt_event(eng, ROUTES_EVENT_RESYNC, NULL, NULL, NULL,
                  "notifications were lost: full dump of links, addresses, nexthops and routes");
     }
@@ -393,7 +424,15 @@ int rt_refresh_mirror(struct routes_engine *eng)
             eng->resync_needed = true;
             return rc;
         }
-    } else if (eng->nh_resync) {
+    } else if (eng->probe_resync) {
+        eng->probe_resync = false;
+        rc = rt_probe_sync(eng);
+        if (rc < 0) {
+            eng->resync_needed = true;
+            return rc;
+        }
+    }
+    if (!eng->resync_needed && eng->nh_resync) {
         /* a link event: the nexthops alone tell what the kernel dropped,
          * without a dump of every route */
         eng->nh_resync = false;
@@ -504,6 +543,7 @@ int routes_process_events(struct routes_engine *eng)
         rc = repair(eng);
     if (eng->shadow_due_ms && rt_now_ms() >= eng->shadow_due_ms)
         rt_shadow_recheck(eng);
+    rt_neigh_nudge(eng);
     unlock_dispatch(eng);
     return rc;
 }

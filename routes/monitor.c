@@ -1,6 +1,6 @@
 /*
- * monitor.c - the notification socket: link, address, route, nexthop and
- * rule groups. Notifications caused by the engine's own request socket are
+ * monitor.c - the notification socket: link, address, route, nexthop,
+ * rule and neighbour groups. Notifications caused by the engine's own request socket are
  * dropped in the kernel by a socket filter on nlmsg_pid, so a bulk install
  * does not flood this socket. What remains is someone else's change (or the
  * kernel's): it updates the mirror and schedules a repair; an overflow
@@ -27,9 +27,8 @@
 
 #include "internal.h"
 
-#define RT_MON_RCVBUF  (32 * 1024 * 1024)
-#define RT_MON_MSGBUF  (64 * 1024)
-#define RT_TAMPER_LOGS 5 /* per repair pass; the repair logs the totals */
+#define RT_MON_RCVBUF (32 * 1024 * 1024)
+#define RT_MON_MSGBUF (64 * 1024)
 
 static int attach_filter(int fd, uint32_t own_portid)
 {
@@ -67,7 +66,7 @@ int rt_monitor_open(struct routes_engine *eng, char *err, size_t errlen)
     }
     rc = nl_socket_add_memberships(eng->mon, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
                                    RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEXTHOP,
-                                   RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE, 0);
+                                   RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE, RTNLGRP_NEIGH, 0);
     if (rc < 0) {
         snprintf(err, errlen, "cannot join rtnetlink groups: %s", nl_geterror(rc));
         goto fail;
@@ -128,8 +127,10 @@ static void on_link(struct routes_engine *eng, struct nlmsghdr *hdr)
     if (!used)
         return;
     /* the kernel silently drops nexthops (and the routes of emptied groups)
-     * on a link going down: re-read the owned nexthops before repairing */
+     * on a link going down: re-read the owned nexthops before repairing,
+     * and the probe routes through it */
     eng->nh_resync = true;
+    eng->probe_resync = true;
     rt_paths_refresh(eng);
     rt_schedule_repair(eng, 0);
 }
@@ -256,6 +257,10 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
 
     if (rt_parse_route(hdr, &r) != 1)
         return;
+    if (rt_probe_table(&eng->opts, r.table)) {
+        rt_probe_on_route(eng, hdr);
+        return;
+    }
     if (r.table != eng->opts.table) {
         /* a table an earlier (or equal) rule of others looks up: does it
          * now route part of the sites? */
@@ -359,6 +364,10 @@ static void dispatch(struct routes_engine *eng, struct nlmsghdr *hdr)
     case RTM_NEWRULE:
     case RTM_DELRULE:
         on_rule(eng, hdr);
+        break;
+    case RTM_NEWNEIGH:
+    case RTM_DELNEIGH:
+        rt_neigh_notify(eng, hdr);
         break;
     default:
         break;

@@ -45,6 +45,14 @@ extern "C" {
 #define ROUTES_FALLBACK_METRIC       4096
 #define ROUTES_MAX_PATHS             16
 #define ROUTES_NAME_MAX              64
+/* Probe pinning (routes_state_add_probe): path k of those with probe
+ * targets gets fwmark probe_mark_base + k and routing table
+ * probe_table_base + k, k < ROUTES_MAX_PROBE_PATHS. */
+#define ROUTES_DEFAULT_PROBE_MARK_BASE     0x11600000u
+#define ROUTES_DEFAULT_PROBE_TABLE_BASE    11600u
+#define ROUTES_DEFAULT_PROBE_RULE_PRIORITY 1159u
+#define ROUTES_MAX_PROBE_PATHS             256
+#define ROUTES_MAX_PROBE_TARGETS           8 /* per path */
 
 /* ---- desired state ------------------------------------------------------ */
 
@@ -76,6 +84,15 @@ int routes_state_add_prefix(struct routes_state *st, int site, const char *cidr,
 int routes_state_add_prefix_raw(struct routes_state *st, int site, int family, const void *addr,
                                 unsigned plen, char *err, size_t errlen);
 size_t routes_state_site_count(const struct routes_state *st);
+/* A probe target of a path (an address, or a prefix without host bits):
+ * packets carrying the path's probe mark (routes_path_probe_mark(), e.g.
+ * SO_MARK on the probe socket) to it leave through that path -- its
+ * gateway on its device, or its device for a tunnel path -- whichever path
+ * carries the site's traffic. A gateway path needs a gateway of the
+ * target's family. Up to ROUTES_MAX_PROBE_TARGETS per path; duplicates are
+ * ignored. Errors name site, path and target. */
+int routes_state_add_probe(struct routes_state *st, int site, const char *path, const char *target,
+                           char *err, size_t errlen);
 /* A host address (IPv4 or IPv6 literal) or a prefix ("198.51.100.0/28", no
  * host bits) that tunneld's table must never route: a VPN peer's own
  * address (the IKE and ESP endpoint of a path), or the subnet a peer may
@@ -118,12 +135,24 @@ enum routes_event_type {
     ROUTES_EVENT_RESYNC,    /* full dump after notification overflow or silent kernel flush */
 };
 
+/* What made a path change (PATH_DOWN / PATH_UP), for listeners that treat
+ * the engine's own observations apart from the verdicts they gave it. */
+enum routes_path_cause {
+    ROUTES_CAUSE_NONE,      /* not a path event */
+    ROUTES_CAUSE_LINK,      /* interface (exists, up, carrier) or gateway address */
+    ROUTES_CAUSE_NEIGHBOUR, /* the kernel's neighbour entry of a gateway (FAILED or back) */
+    ROUTES_CAUSE_HEALTH,    /* routes_set_path_health() */
+};
+
 struct routes_event {
     enum routes_event_type type;
     const char *site;   /* PATH_*: site name; else NULL */
     const char *path;   /* PATH_*: path name; else NULL */
     const char *ifname; /* PATH_*: the path's interface */
     const char *detail; /* human-readable reason / summary */
+    /* PATH_*: what changed; on PATH_UP the cause of the last PATH_DOWN
+     * that ended (ROUTES_CAUSE_NONE for other events) */
+    enum routes_path_cause cause;
 };
 
 typedef void (*routes_event_fn)(const struct routes_event *ev, void *ctx);
@@ -165,6 +194,16 @@ struct routes_options {
      * exits). routes_precheck() accepts them held by an engine of the same
      * owner (tunneld -n while that tunneld runs). Read during the call. */
     const char *owner;
+    /* Probe pinning: fwmarks probe_mark_base .. + ROUTES_MAX_PROBE_PATHS - 1
+     * and tables probe_table_base .. + ROUTES_MAX_PROBE_PATHS - 1 belong to
+     * the engine (no other user of those marks or tables); one rule per
+     * path with probe targets and family, "fwmark <mark> lookup <table>", at
+     * probe_rule_priority, which must come before every rule of rules[].
+     * Defaults: ROUTES_DEFAULT_PROBE_*. Nothing is installed for a state
+     * without probe targets. */
+    uint32_t probe_mark_base;
+    uint32_t probe_table_base;
+    uint32_t probe_rule_priority;
 };
 
 void routes_options_init(struct routes_options *opts);
@@ -257,6 +296,31 @@ int routes_check(struct routes_engine *eng, const struct routes_state *st,
  * paths at once: one nexthop-group request per family. */
 int routes_set_path_health(struct routes_engine *eng, const char *site, const char *path, bool up,
                            struct routes_result *res);
+/* The health engine's decision for a site: from then on the site is
+ * carried by its paths that are ranked usable and up as the engine sees
+ * them (interface, gateway, neighbour), those with the lowest rank (ECMP by
+ * weight on equal ranks); priorities no longer count. A path left out of
+ * the ranking carries nothing. The engine's own reactions stay: a link or a
+ * next hop going away moves the site at once to the next rank. A change is
+ * one nexthop-group request per family (none when nothing changes). A
+ * reload (routes_apply) keeps the ranks of the paths that still exist; a
+ * new path of a ranked site carries nothing until ranked. ranks = NULL
+ * (n = 0) drops the ranking: priorities and routes_set_path_health() again.
+ * Refused as a whole (nothing changes) when the site or a path is unknown
+ * or a path is ranked twice: errors in res naming site and path. */
+struct routes_path_rank {
+    const char *path;
+    bool usable;   /* may carry traffic */
+    unsigned rank; /* lower first; equal ranks share (ECMP) */
+};
+int routes_set_site_ranking(struct routes_engine *eng, const char *site,
+                            const struct routes_path_rank *ranks, size_t n,
+                            struct routes_result *res);
+
+/* The fwmark that pins a packet to the path's probe routes (SO_MARK), 0
+ * when the path has no probe target in the applied state (or is unknown). */
+uint32_t routes_path_probe_mark(struct routes_engine *eng, const char *site, const char *path);
+
 /* 1 when the path is usable now, 0 when not, -1 when unknown. */
 int routes_path_usable(struct routes_engine *eng, const char *site, const char *path);
 
@@ -288,6 +352,8 @@ struct routes_stats {
 void routes_get_stats(struct routes_engine *eng, struct routes_stats *stats);
 
 const char *routes_event_name(enum routes_event_type type);
+/* "link", "neighbour", "health" ("none" for other events) */
+const char *routes_cause_name(enum routes_path_cause cause);
 
 #ifdef __cplusplus
 }

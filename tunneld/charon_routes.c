@@ -9,6 +9,7 @@
 #include <library.h>
 
 #include "routes.h"
+#include "site_model.h"
 
 #define NS "tunneld"
 
@@ -18,12 +19,8 @@ static char *problem; /* guarded by lock */
 
 bool charon_routes_sites(void)
 {
-    enumerator_t *e = lib->settings->create_section_enumerator(lib->settings, NS ".routes.sites");
-    char *site;
-    bool any = e->enumerate(e, &site);
-
-    e->destroy(e); /* it holds the settings' read lock */
-    return any;
+    /* tunneld.sites, or the deprecated tunneld.routes.sites */
+    return sm_settings_has_sites(lib->settings);
 }
 
 bool charon_routes_check(char *err, size_t errlen)
@@ -37,9 +34,10 @@ bool charon_routes_check(char *err, size_t errlen)
     if (v > ROUTES_DEFAULT_RULE_PRIORITY)
         return true;
     snprintf(err, errlen,
-             NS ".routing_table_prio: %s puts charon's routing table %d ahead of tunneld's rule "
-                "(priority %d) while tunneld.routes.sites routes sites: expected a number above %d "
-                "(unset: %d)",
+             NS
+             ".routing_table_prio: %s puts charon's routing table %d ahead of tunneld's rule "
+             "(priority %d) while tunneld routes sites (tunneld.sites): expected a number above %d "
+             "(unset: %d)",
              prio, table, ROUTES_DEFAULT_RULE_PRIORITY, ROUTES_DEFAULT_RULE_PRIORITY,
              ROUTES_DEFAULT_RULE_PRIORITY + 1);
     return false;
@@ -74,10 +72,11 @@ bool charon_routes_reload(char *err, size_t errlen)
         return true;
     }
     snprintf(err, errlen,
-             NS ".routes.sites: the reload brings routed sites, but tunneld started without any: "
-                "charon's own routes (its table and rule, which kernel-netlink reads only at "
-                "start) would stay ahead of tunneld's; restart tunneld to route these sites "
-                "(nothing of tunneld.routes is applied until then)");
+             "%s: the reload brings routed sites, but tunneld started without any: "
+             "charon's own routes (its table and rule, which kernel-netlink reads only at "
+             "start) would stay ahead of tunneld's; restart tunneld to route these sites "
+             "(nothing of tunneld.routes is applied until then)",
+             sm_settings_section(lib->settings));
     set_problem(err);
     return false;
 }
