@@ -38,12 +38,12 @@ enum sm_degrade_action { SM_APP_DEGRADE, SM_APP_DOWN }; /* for issue 10's checks
 /* BFD towards one responder on the far side of the path (RFC 5880/5881/5883) */
 struct sm_bfd {
     bool enabled;
-    char *remote;          /* IPv4 or IPv6 literal */
-    char *local;           /* source address; NULL: the kernel's choice for the path */
-    bool multihop;         /* RFC 5883, port 4784; else single hop 3784, TTL 255 */
-    uint32_t min_tx_us;    /* desired min TX interval, default 300 ms */
-    uint32_t min_rx_us;    /* required min RX interval, default 300 ms */
-    uint8_t multiplier;    /* detect multiplier, default 3 */
+    char *remote;       /* IPv4 or IPv6 literal */
+    char *local;        /* source address; NULL: the kernel's choice for the path */
+    bool multihop;      /* RFC 5883, port 4784; else single hop 3784, TTL 255 */
+    uint32_t min_tx_us; /* desired min TX interval, default 300 ms */
+    uint32_t min_rx_us; /* required min RX interval, default 300 ms */
+    uint8_t multiplier; /* detect multiplier, default 3 */
 };
 
 /* ICMP or UDP echo, like pfSense's dpinger */
@@ -60,19 +60,19 @@ struct sm_echo {
 
 /* SLA thresholds: breaching one makes the path degraded; 0 means none */
 struct sm_sla {
-    double loss_pct;    /* default 10 */
-    uint32_t rtt_ms;    /* default 0 (none) */
-    uint32_t jitter_ms; /* default 0 (none) */
+    double loss_pct;      /* default 10 */
+    uint32_t rtt_ms;      /* default 0 (none) */
+    uint32_t jitter_ms;   /* default 0 (none) */
     double down_loss_pct; /* loss at or above this is down (after hold-down), default 100 */
 };
 
 /* RFC 2439-style flap dampening */
 struct sm_dampening {
-    bool enabled;           /* default yes */
-    uint32_t penalty;       /* added per flap (a usable path going down), default 1000 */
-    uint32_t suppress;      /* suppressed at or above, default 3000 */
-    uint32_t reuse;         /* usable again below, default 750 */
-    uint32_t half_life_ms;  /* default 15 s */
+    bool enabled;             /* default yes */
+    uint32_t penalty;         /* added per flap (a usable path going down), default 1000 */
+    uint32_t suppress;        /* suppressed at or above, default 3000 */
+    uint32_t reuse;           /* usable again below, default 750 */
+    uint32_t half_life_ms;    /* default 15 s */
     uint32_t max_suppress_ms; /* default 120 s */
 };
 
@@ -89,11 +89,11 @@ struct sm_path {
     struct sm_bfd bfd;
     struct sm_echo echo;
     struct sm_sla sla;
-    uint32_t hold_down_ms;      /* before down on probe loss, default 1000 */
-    uint32_t min_good_ms;       /* before a recovered path carries traffic, default 10 s */
+    uint32_t hold_down_ms; /* before down on probe loss, default 1000 */
+    uint32_t min_good_ms;  /* before a recovered path carries traffic, default 10 s */
     struct sm_dampening damp;
-    bool dpd_on_failure;        /* vpn: ask charon for a DPD when probes fail, default yes */
-    uint32_t probe_mark;        /* fwmark pinning probes to this path (set by tunneld) */
+    bool dpd_on_failure; /* vpn: ask charon for a DPD when probes fail, default yes */
+    uint32_t probe_mark; /* fwmark pinning probes to this path (set by tunneld) */
 };
 
 struct sm_site {
@@ -125,5 +125,11 @@ int sm_model_load(struct settings_t *settings, const char *file, struct sm_model
 void sm_model_free(struct sm_model *m);
 const struct sm_site *sm_model_site(const struct sm_model *m, const char *name);
 const char *sm_path_type_name(enum sm_path_type t);
+
+/* added for issue 9 (route_conf, messages): */
+#define SM_SITES_NS  "tunneld.sites"        /* where the sites are read from */
+#define SM_LEGACY_NS "tunneld.routes.sites" /* deprecated location (one release) */
+/* the section the model was read from: SM_LEGACY_NS when m->legacy */
+const char *sm_model_section(const struct sm_model *m);
 
 #endif

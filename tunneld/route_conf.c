@@ -16,6 +16,7 @@
 #include "quote.h"
 #include "route_peers.h"
 #include "sa_table.h"
+#include "sm_values.h"
 
 #define NS "tunneld.routes"
 /* strongSwan's configure default for routing_table (--with-routing-table) */
@@ -34,11 +35,9 @@ typedef struct {
 static const char *const top_keys[] = {
     "table", "protocol", "flush_on_exit", "fail_closed", "nexthop_compat_mode", NULL};
 static const char *const top_sections[] = {"sites", NULL};
-static const char *const site_keys[] = {"prefixes", NULL};
-static const char *const site_sections[] = {"paths", NULL};
-static const char *const path_keys[] = {"dev",    "gateway4", "gateway6", "priority",
-                                        "weight", "child",    NULL};
-static const char *const no_names[] = {NULL};
+/* the section the sites were read from: tunneld.sites (or the deprecated
+ * tunneld.routes.sites) */
+#define SEC(c) sm_model_section(&(c)->out->model)
 
 static bool fail(ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool fail(ctx_t *c, const char *fmt, ...)
@@ -74,39 +73,6 @@ static void join(const char *const *names, char *buf, size_t len)
     }
 }
 
-/* A name a settings key may be built from: 1..63 of [A-Za-z0-9_-]. */
-static bool valid_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n >= ROUTES_NAME_MAX)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
-            return false;
-    }
-    return true;
-}
-
-static bool bad_name(ctx_t *c, const char *where, const char *what, const char *name)
-{
-    char shown[ROUTES_NAME_MAX + 8];
-    size_t k = 0;
-    /* the name as text: bytes outside printable ASCII as '?' */
-    for (size_t i = 0; name[i] && k + 4 < sizeof(shown); i++)
-        shown[k++] = name[i] >= 0x20 && name[i] < 0x7f ? name[i] : '?';
-    if (name[k] && k + 4 >= sizeof(shown)) {
-        memcpy(shown + k, "...", 3);
-        k += 3;
-    }
-    shown[k] = '\0';
-    return fail(c,
-                "%s: %s name '%s' is invalid (expected 1..%d characters of A-Z a-z 0-9 _ -; "
-                "'%%' and other characters are refused)",
-                where, what, shown, ROUTES_NAME_MAX - 1);
-}
-
 /* Every key and section of one level must be known. kv and sec are
  * enumerators of that level (made by the caller with names as arguments). */
 static bool only_known(ctx_t *c, enumerator_t *kv, enumerator_t *sec, const char *where,
@@ -138,31 +104,6 @@ static bool only_known(ctx_t *c, enumerator_t *kv, enumerator_t *sec, const char
     return ok;
 }
 
-/* a whole decimal number in [min, max] */
-static bool parse_num(const char *s, unsigned long long min, unsigned long long max,
-                      unsigned long long *out)
-{
-    char *end;
-    if (!s || s[0] < '0' || s[0] > '9')
-        return false;
-    errno = 0;
-    *out = strtoull(s, &end, 10);
-    return !errno && !*end && *out >= min && *out <= max;
-}
-
-static bool parse_bool(const char *s, bool *out)
-{
-    static const char *const yes[] = {"yes", "true", "on", "1", "enabled", NULL};
-    static const char *const no[] = {"no", "false", "off", "0", "disabled", NULL};
-    if (s && listed(yes, s))
-        *out = true;
-    else if (s && listed(no, s))
-        *out = false;
-    else
-        return false;
-    return true;
-}
-
 /*
  * charon's own routing table: kernel-netlink's routing_table, read as
  * charon reads it (lib->ns "tunneld", falling back to the charon section;
@@ -189,7 +130,7 @@ static bool top_options(ctx_t *c)
 {
     struct routes_options *o = &c->out->opts;
     settings_t *s = lib->settings;
-    unsigned long long v;
+    uint64_t v;
     const char *t;
     quoted_t q;
 
@@ -197,7 +138,7 @@ static bool top_options(ctx_t *c)
                     NS, top_keys, top_sections, false))
         return false;
     t = s->get_str(s, NS ".table", NULL);
-    if (t && (!parse_num(t, 1, UINT32_MAX, &v) || (v >= 252 && v <= 255)))
+    if (t && (!sm_parse_uint(t, 1, UINT32_MAX, &v) || (v >= 252 && v <= 255)))
         return fail(c,
                     "%s.table: '%s' is not a routing table (expected 1..4294967295, not 252, "
                     "253, 254 or 255: the kernel's compat, default, main, local)",
@@ -207,7 +148,7 @@ static bool top_options(ctx_t *c)
     if (!table_not_charons(c, o->table))
         return false;
     t = s->get_str(s, NS ".protocol", NULL);
-    if (t && !parse_num(t, 5, 255, &v))
+    if (t && !sm_parse_uint(t, 5, 255, &v))
         return fail(c,
                     "%s.protocol: '%s' is not a protocol number (expected 5..255; 0..4 are "
                     "the kernel's)",
@@ -215,11 +156,11 @@ static bool top_options(ctx_t *c)
     if (t)
         o->protocol = (uint8_t)v;
     t = s->get_str(s, NS ".flush_on_exit", NULL);
-    if (t && !parse_bool(t, &o->flush_on_exit))
+    if (t && !sm_parse_bool(t, &o->flush_on_exit))
         return fail(c, "%s.flush_on_exit: '%s' is not a boolean (expected yes or no)", NS,
                     quote(t, &q));
     t = s->get_str(s, NS ".fail_closed", NULL);
-    if (t && !parse_bool(t, &o->fail_closed))
+    if (t && !sm_parse_bool(t, &o->fail_closed))
         return fail(c, "%s.fail_closed: '%s' is not a boolean (expected yes or no)", NS,
                     quote(t, &q));
     t = s->get_str(s, NS ".nexthop_compat_mode", NULL);
@@ -249,20 +190,16 @@ static void name_list(const char **names, size_t n, char *buf, size_t len)
         snprintf(buf + used, len - used, "%s... (%zu in all)", i ? ", " : "", n);
 }
 
-/* child = <connection>.<child>: both in the connections file, names that
- * fit the SA table */
-static bool bind_child(ctx_t *c, const char *where, const char *value, route_path_conf_t *p)
+/* the path's CHILD_SA (the model checked <connection>.<child>): both in
+ * the connections file, names that fit the SA table */
+static bool bind_child(ctx_t *c, const char *where, const struct sm_path *sp, route_path_conf_t *p)
 {
-    const char *dot = strchr(value, '.');
     const conf_conn_info_t *conn;
     char list[200];
     quoted_t q;
 
-    if (!dot || dot == value || !dot[1] || strchr(dot + 1, '.'))
-        return fail(c, "%s.child: expected <connection>.<child>, got '%s'", where,
-                    quote(value, &q));
-    p->conn = strndup(value, (size_t)(dot - value));
-    p->child = strdup(dot + 1);
+    p->conn = strdup(sp->conn);
+    p->child = strdup(sp->child);
     if (!p->conn || !p->child)
         return fail(c, "%s.child: out of memory", where);
     if (strlen(p->conn) >= SA_NAME_MAX || strlen(p->child) >= SA_NAME_MAX)
@@ -293,40 +230,10 @@ static char *dup_or_null(const char *s)
     return s ? strdup(s) : NULL;
 }
 
-/* the path's dev, priority and weight, checked, into spec */
-static bool path_values(ctx_t *c, const char *where, const char *site, const char *path,
-                        struct routes_path_spec *spec)
-{
-    settings_t *s = lib->settings;
-    const char *prio = s->get_str(s, NS ".sites.%s.paths.%s.priority", NULL, site, path);
-    const char *weight = s->get_str(s, NS ".sites.%s.paths.%s.weight", NULL, site, path);
-    unsigned long long v;
-    quoted_t q;
-
-    spec->dev = s->get_str(s, NS ".sites.%s.paths.%s.dev", NULL, site, path);
-    spec->gateway4 = s->get_str(s, NS ".sites.%s.paths.%s.gateway4", NULL, site, path);
-    spec->gateway6 = s->get_str(s, NS ".sites.%s.paths.%s.gateway6", NULL, site, path);
-    if (!spec->dev || !spec->dev[0])
-        return fail(c, "%s.dev: missing (expected the path's interface)", where);
-    if (!routes_ifname_valid(spec->dev))
-        return fail(c, "%s.dev: '%s' is not a usable interface name (expected %s)", where,
-                    quote(spec->dev, &q), ROUTES_IFNAME_RULE);
-    if (prio && !parse_num(prio, 0, UINT32_MAX, &v))
-        return fail(c, "%s.priority: '%s' is not a number from 0 to 4294967295", where,
-                    quote(prio, &q));
-    if (prio)
-        spec->priority = (unsigned)v;
-    if (weight && !parse_num(weight, 1, 255, &v))
-        return fail(c, "%s.weight: '%s' is not a number from 1 to 255", where, quote(weight, &q));
-    if (weight)
-        spec->weight = (unsigned)v;
-    return true;
-}
-
 /* the path as tunneld keeps it (status, CHILD_SA binding); NULL when out of
  * memory (err set) */
-static route_path_conf_t *keep_path(ctx_t *c, const char *where, const char *site, const char *path,
-                                    const struct routes_path_spec *spec)
+static route_path_conf_t *keep_path(ctx_t *c, const char *where, const char *site,
+                                    const struct sm_path *sp)
 {
     route_path_conf_t *p, *grown = realloc(c->out->paths, (c->out->n_paths + 1) * sizeof(*grown));
 
@@ -338,42 +245,42 @@ static route_path_conf_t *keep_path(ctx_t *c, const char *where, const char *sit
     p = &grown[c->out->n_paths++];
     memset(p, 0, sizeof(*p));
     p->site = strdup(site);
-    p->path = strdup(path);
-    p->dev = strdup(spec->dev);
-    p->gw4 = dup_or_null(spec->gateway4 && spec->gateway4[0] ? spec->gateway4 : NULL);
-    p->gw6 = dup_or_null(spec->gateway6 && spec->gateway6[0] ? spec->gateway6 : NULL);
-    p->priority = spec->priority;
-    p->weight = spec->weight;
-    if (p->site && p->path && p->dev)
+    p->path = strdup(sp->name);
+    p->dev = strdup(sp->dev);
+    p->gw4 = dup_or_null(sp->gw4);
+    p->gw6 = dup_or_null(sp->gw6);
+    p->priority = sp->priority;
+    p->weight = sp->weight;
+    if (p->site && p->path && p->dev && (!sp->gw4 || p->gw4) && (!sp->gw6 || p->gw6))
         return p;
     fail(c, "%s: out of memory", where);
     return NULL;
 }
 
-static bool parse_path(ctx_t *c, int idx, const char *site, const char *path)
+/* one path of the model into the engine's state */
+static bool add_path(ctx_t *c, int idx, const char *site, const struct sm_path *sp)
 {
-    settings_t *s = lib->settings;
     char where[2 * ROUTES_NAME_MAX + 64];
-    struct routes_path_spec spec = {.name = path, .priority = 100, .weight = 1};
-    const char *child;
+    struct routes_path_spec spec = {.name = sp->name,
+                                    .dev = sp->dev,
+                                    .gateway4 = sp->gw4,
+                                    .gateway6 = sp->gw6,
+                                    .priority = sp->priority,
+                                    .weight = sp->weight};
     route_path_conf_t *p;
+    quoted_t q;
 
-    snprintf(where, sizeof(where), NS ".sites.%s.paths.%s", site, path);
-    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites.%s.paths.%s", site, path),
-                    s->create_section_enumerator(s, NS ".sites.%s.paths.%s", site, path), where,
-                    path_keys, no_names, false) ||
-        !path_values(c, where, site, path, &spec))
-        return false;
+    snprintf(where, sizeof(where), "%s.%s.paths.%s", SEC(c), site, sp->name);
+    if (!routes_ifname_valid(sp->dev))
+        return fail(c, "%s.dev: '%s' is not a usable interface name (expected %s)", where,
+                    quote(sp->dev, &q), ROUTES_IFNAME_RULE);
     if (routes_state_add_path(c->out->st, idx, &spec, c->err, c->errlen) != 0) {
         char why[384];
         snprintf(why, sizeof(why), "%s", c->err);
         return fail(c, "%s: %s", where, why);
     }
-    p = keep_path(c, where, site, path, &spec);
-    if (!p)
-        return false;
-    child = s->get_str(s, NS ".sites.%s.paths.%s.child", NULL, site, path);
-    return !child || bind_child(c, where, child, p);
+    p = keep_path(c, where, site, sp);
+    return p && (!sp->conn || bind_child(c, where, sp, p));
 }
 
 /* a prefix "a/len" (or a bare address) into family, bytes and length */
@@ -404,22 +311,22 @@ static bool peer_inside(ctx_t *c, const char *site, const char *prefix, const pe
     route_peer_addr_text(r->span.family, r->span.to, to, sizeof(to));
     if (r->kind == PEER_HOST && !strcmp(r->entry, from))
         return fail(c,
-                    "%s.sites.%s.prefixes: prefix %s contains %s, the remote address of "
+                    "%s.%s.prefixes: prefix %s contains %s, the remote address of "
                     "connection '%s': IKE and ESP to that peer would be routed into its own "
                     "tunnel (expected site prefixes that leave every VPN peer's address out)",
-                    NS, site, prefix, from, r->conn);
+                    SEC(c), site, prefix, from, r->conn);
     if (r->kind == PEER_HOST)
         return fail(c,
-                    "%s.sites.%s.prefixes: prefix %s contains %s, the remote address '%s' of "
+                    "%s.%s.prefixes: prefix %s contains %s, the remote address '%s' of "
                     "connection '%s' as charon reads it: IKE and ESP to that peer would be "
                     "routed into its own tunnel (expected site prefixes that leave every VPN "
                     "peer's address out)",
-                    NS, site, prefix, from, quote(r->entry, &q), r->conn);
+                    SEC(c), site, prefix, from, quote(r->entry, &q), r->conn);
     return fail(c,
-                "%s.sites.%s.prefixes: prefix %s overlaps the remote addresses '%s' of "
+                "%s.%s.prefixes: prefix %s overlaps the remote addresses '%s' of "
                 "connection '%s' (%s to %s): IKE and ESP to a peer there would be routed into "
                 "the site (expected site prefixes that leave every VPN peer's address out)",
-                NS, site, prefix, quote(r->entry, &q), r->conn, from, to);
+                SEC(c), site, prefix, quote(r->entry, &q), r->conn, from, to);
 }
 
 /* a site prefix must leave every peer's own addresses out (checked after
@@ -449,53 +356,28 @@ static bool index_peers(ctx_t *c)
     return route_peer_index_done(&c->peers) || fail(c, "%s: out of memory", NS);
 }
 
-static bool parse_site(ctx_t *c, const char *site)
+/* one site of the model into the engine's state */
+static bool add_site(ctx_t *c, const struct sm_site *site)
 {
-    settings_t *s = lib->settings;
-    char where[ROUTES_NAME_MAX + 32], *tok, *path;
-    const char *prefixes;
-    enumerator_t *e;
+    char where[ROUTES_NAME_MAX + 32];
     bool ok = true;
-    int idx, n_paths = 0;
+    int idx;
 
-    snprintf(where, sizeof(where), NS ".sites.%s", site);
-    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites.%s", site),
-                    s->create_section_enumerator(s, NS ".sites.%s", site), where, site_keys,
-                    site_sections, false))
-        return false;
-    idx = routes_state_add_site(c->out->st, site, c->err, c->errlen);
+    snprintf(where, sizeof(where), "%s.%s", SEC(c), site->name);
+    idx = routes_state_add_site(c->out->st, site->name, c->err, c->errlen);
     if (idx < 0)
-        return fail(c, "%s: site '%s' cannot be added", where, site);
-    prefixes = s->get_str(s, NS ".sites.%s.prefixes", NULL, site);
-    if (!prefixes)
-        return fail(c, "%s.prefixes: missing (expected a comma-separated list of prefixes)", where);
-    e = enumerator_create_token(prefixes, ",", " ");
-    while (ok && e->enumerate(e, &tok)) {
-        if (routes_state_add_prefix(c->out->st, idx, tok, c->err, c->errlen) != 0) {
+        return fail(c, "%s: site '%s' cannot be added", where, site->name);
+    for (size_t i = 0; ok && i < site->n_prefixes; i++) {
+        if (routes_state_add_prefix(c->out->st, idx, site->prefixes[i], c->err, c->errlen)) {
             char why[384];
             snprintf(why, sizeof(why), "%s", c->err);
             ok = fail(c, "%s.prefixes: %s", where, why);
         } else {
-            ok = peers_outside(c, site, tok);
+            ok = peers_outside(c, site->name, site->prefixes[i]);
         }
     }
-    e->destroy(e);
-    if (!ok)
-        return false;
-    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites.%s.paths", site),
-                    s->create_section_enumerator(s, NS ".sites.%s.paths", site), where, no_names,
-                    no_names, true))
-        return false;
-    e = s->create_section_enumerator(s, NS ".sites.%s.paths", site);
-    while (ok && e->enumerate(e, &path)) {
-        char pw[ROUTES_NAME_MAX + 48];
-        snprintf(pw, sizeof(pw), "%s.paths", where);
-        ok = valid_name(path) ? parse_path(c, idx, site, path) : bad_name(c, pw, "path", path);
-        n_paths++;
-    }
-    e->destroy(e);
-    if (ok && !n_paths)
-        return fail(c, "%s.paths: expected at least one path", where);
+    for (size_t i = 0; ok && i < site->n_paths; i++)
+        ok = add_path(c, idx, site->name, &site->paths[i]);
     return ok;
 }
 
@@ -597,35 +479,27 @@ bool route_conf_bypass(const char *file, const char *swanctl, struct routes_stat
 
 static bool parse_all(ctx_t *c, const char *swanctl)
 {
-    settings_t *s = lib->settings;
-    enumerator_t *e;
-    char *site;
-    bool ok;
+    const struct sm_model *m = &c->out->model;
 
-    if (!top_options(c))
+    if (!top_options(c) ||
+        sm_model_load(lib->settings, c->file, &c->out->model, c->err, c->errlen) != 0)
         return false;
-    e = s->create_section_enumerator(s, NS ".sites");
-    ok = !e->enumerate(e, &site);
-    e->destroy(e);
-    if (ok)
-        return true; /* no sites: routing not configured */
+    for (size_t i = 0; i < m->n_warnings; i++)
+        if (!warn(c->out, "%s", m->warnings[i]))
+            return fail(c, "%s: out of memory", NS);
+    if (!m->n_sites)
+        return true; /* routing not configured */
     if (!conf_info_read(swanctl, &c->info, c->err, c->errlen)) {
         char why[384];
         snprintf(why, sizeof(why), "%s", c->err);
-        return fail(c, "%s: the connections file is needed to check the routes: %s", NS, why);
+        return fail(c, "%s: the connections file is needed to check the routes: %s", SEC(c), why);
     }
     if (!index_peers(c))
         return false;
-    if (!only_known(c, s->create_key_value_enumerator(s, NS ".sites"),
-                    s->create_section_enumerator(s, NS ".sites"), NS ".sites", no_names, no_names,
-                    true))
-        return false;
-    ok = true;
-    e = s->create_section_enumerator(s, NS ".sites");
-    while (ok && e->enumerate(e, &site))
-        ok = valid_name(site) ? parse_site(c, site) : bad_name(c, NS ".sites", "site", site);
-    e->destroy(e);
-    return ok && add_bypass(c, c->out->st, c->out);
+    for (size_t i = 0; i < m->n_sites; i++)
+        if (!add_site(c, &m->sites[i]))
+            return false;
+    return add_bypass(c, c->out->st, c->out);
 }
 
 bool route_conf_parse(const char *file, const char *swanctl, route_conf_t *out, char *err,
@@ -667,6 +541,7 @@ void route_conf_free(route_conf_t *c)
     free(c->warnings);
     routes_state_free(c->st);
     routes_options_free_rules(&c->opts);
+    sm_model_free(&c->model);
     memset(c, 0, sizeof(*c));
     c->compat_mode = -1;
 }

@@ -1,11 +1,17 @@
 /*
- * route_conf: reads and checks tunneld.routes (daemon settings) into the
- * route engine's options and desired state, strictly:
+ * route_conf: reads and checks tunneld.routes (the engine's options) and the
+ * sites (tunneld.sites, through conf/site_model: the model is kept in
+ * route_conf_t.model; the deprecated tunneld.routes.sites is read by the
+ * model with a warning) into the route engine's options and desired state,
+ * strictly:
  *
  *  - unknown keys and sections are errors naming the file, the section, the
  *    key and the valid ones;
  *  - site and path names are checked before any settings key is built from
  *    them (and only ever passed as arguments of a key, never as its format);
+ *    the model checks every key of the sites (site_model.h), this module
+ *    what needs the engine or the connections file (interface names, next
+ *    hops on a link, CHILD_SA bindings, peers);
  *  - numbers (table, protocol, priority, weight) and booleans are parsed in
  *    full: a non-number or an out-of-range value is an error, never a
  *    default;
@@ -29,6 +35,7 @@
 #include <stddef.h>
 
 #include "routes.h"
+#include "site_model.h"
 
 /* one configured path; its health follows a CHILD_SA when conn is set */
 typedef struct {
@@ -44,12 +51,14 @@ typedef struct {
     struct routes_state *st;    /* sites, prefixes, paths, bypass addresses */
     route_path_conf_t *paths;   /* in site order */
     size_t n_paths;
-    char **warnings; /* what could not be checked (peers given as DNS names, ...) */
+    char **warnings; /* what could not be checked (peers given as DNS names, ...), and the
+                      * model's (tunneld.routes.sites deprecated, ...) */
     size_t n_warnings;
+    struct sm_model model; /* the sites as conf/site_model read them (for health) */
 } route_conf_t;
 
 /*
- * Parses tunneld.routes. file names the daemon settings file in messages,
+ * Parses tunneld.routes and the sites. file names the daemon settings file in messages,
  * swanctl is the connections file (child bindings, peer addresses). False
  * with err set ("<file>: tunneld.routes...: ...") on any problem; out is
  * then empty. A configuration without sites is valid (st has none).

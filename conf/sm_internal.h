@@ -1,0 +1,72 @@
+/*
+ * sm_internal: what the site model's files share while one load walks the
+ * settings (site_model.c: sites and paths; sm_probes.c: a path's bfd, echo,
+ * sla and dampening sections; sm_keys.c: key lookup and the unknown-key
+ * check). Not part of the contract.
+ *
+ * Threading: a load's context lives on the loading thread's stack.
+ */
+#ifndef TUNNELD_SM_INTERNAL_H
+#define TUNNELD_SM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <library.h>
+
+#include "site_model.h"
+#include "sm_values.h"
+
+/* room for "<ns>.<site>.paths.<path>.<section>" with names of SM_NAME_MAX */
+#define SM_WHERE_MAX (2 * SM_NAME_MAX + 64)
+
+typedef struct {
+    settings_t *s;
+    const char *file;
+    const char *ns; /* SM_SITES_NS or SM_LEGACY_NS (constants: part of key formats) */
+    char *err;
+    size_t errlen;
+    struct sm_model *m;
+    const char *site, *path;  /* the site and path being read (checked names) */
+    char where[SM_WHERE_MAX]; /* "<ns>.<site>.paths.<path>" */
+} sm_ctx_t;
+
+/* err = "<file>: " + the message; returns false */
+bool sm_fail(sm_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* a warning for m->warnings; false only when out of memory */
+bool sm_warn(struct sm_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* the value of the current path's key (sub: a section of the path, or
+ * NULL), NULL when unset */
+const char *sm_path_get(sm_ctx_t *c, const char *sub, const char *key);
+/*
+ * The keys and sections of one level of the current path (sub as above)
+ * must be among keys and sections (NULL-terminated lists); else an error
+ * naming where, the unknown one and the valid ones.
+ */
+bool sm_path_only_known(sm_ctx_t *c, const char *sub, const char *const *keys,
+                        const char *const *sections);
+/* the same for an enumerator pair of any level (both destroyed) */
+bool sm_only_known(sm_ctx_t *c, enumerator_t *kv, enumerator_t *sec, const char *where,
+                   const char *const *keys, const char *const *sections);
+/* whether the current path has the section sub */
+bool sm_path_has_section(sm_ctx_t *c, const char *sub);
+
+/* typed reads of the current path's keys: unset leaves *out alone; a bad
+ * value is an error naming the key and the expected range */
+bool sm_get_uint(sm_ctx_t *c, const char *sub, const char *key, uint64_t min, uint64_t max,
+                 uint64_t *out);
+bool sm_get_bool(sm_ctx_t *c, const char *sub, const char *key, bool *out);
+/* a duration in [min_ms, max_ms] */
+bool sm_get_ms(sm_ctx_t *c, const char *sub, const char *key, uint64_t min_ms, uint64_t max_ms,
+               uint64_t *out);
+bool sm_get_pct(sm_ctx_t *c, const char *sub, const char *key, double *out);
+/* an address literal of any family (want 0) or of want; *out a copy */
+bool sm_get_addr(sm_ctx_t *c, const char *sub, const char *key, int want, char **out);
+
+/* sm_probes.c: the path's bfd, echo, sla and dampening (p's routing known) */
+bool sm_read_probes(sm_ctx_t *c, struct sm_path *p);
+void sm_probes_free(struct sm_path *p);
+
+#endif
