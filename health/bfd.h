@@ -30,16 +30,16 @@ struct bfd_ctx;
 struct bfd_session;
 
 struct bfd_session_config {
-    const char *remote;     /* IPv4 or IPv6 literal */
-    const char *local;      /* source address literal, NULL: chosen by the kernel */
-    const char *dev;        /* interface to bind (single hop: required to match), NULL none */
-    uint32_t mark;          /* SO_MARK for the transmit socket, 0 none */
-    bool multihop;          /* RFC 5883 */
-    uint8_t min_ttl;        /* multihop: lowest accepted TTL, default 254 (0 = default) */
-    uint32_t min_tx_us;     /* desired min TX interval */
-    uint32_t min_rx_us;     /* required min RX interval */
-    uint8_t multiplier;     /* detect multiplier */
-    bool passive;           /* wait for the peer's first packet */
+    const char *remote; /* IPv4 or IPv6 literal */
+    const char *local;  /* source address literal, NULL: chosen by the kernel */
+    const char *dev;    /* interface to bind (single hop: required to match), NULL none */
+    uint32_t mark;      /* SO_MARK for the transmit socket, 0 none */
+    bool multihop;      /* RFC 5883 */
+    uint8_t min_ttl;    /* multihop: lowest accepted TTL, default 254 (0 = default) */
+    uint32_t min_tx_us; /* desired min TX interval */
+    uint32_t min_rx_us; /* required min RX interval */
+    uint8_t multiplier; /* detect multiplier */
+    bool passive;       /* wait for the peer's first packet */
 };
 
 /* Called on every state change, and when negotiated intervals change. */

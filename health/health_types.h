@@ -15,9 +15,9 @@ typedef uint64_t hl_time_t; /* CLOCK_MONOTONIC milliseconds */
 
 /* A path's state (docs/health.md). */
 enum hl_path_state {
-    HL_PATH_INIT,       /* no verdict yet (probes starting) */
+    HL_PATH_INIT, /* no verdict yet (probes starting) */
     HL_PATH_UP,
-    HL_PATH_DEGRADED,   /* an SLA threshold (loss, RTT, jitter) breached */
+    HL_PATH_DEGRADED, /* an SLA threshold (loss, RTT, jitter) breached */
     HL_PATH_DOWN,
     HL_PATH_SUPPRESSED, /* dampened: flapped too often, waits for its penalty to decay */
     HL_PATH_ADMIN_DOWN, /* taken out by the operator */
@@ -36,9 +36,9 @@ enum hl_bfd_state {
 /* RFC 5880 section 4.1 diagnostic codes */
 enum hl_bfd_diag {
     HL_DIAG_NONE = 0,
-    HL_DIAG_DETECT_EXPIRED = 1,   /* control detection time expired */
+    HL_DIAG_DETECT_EXPIRED = 1, /* control detection time expired */
     HL_DIAG_ECHO_FAILED = 2,
-    HL_DIAG_NEIGHBOR_DOWN = 3,    /* neighbor signaled session down */
+    HL_DIAG_NEIGHBOR_DOWN = 3, /* neighbor signaled session down */
     HL_DIAG_FWD_RESET = 4,
     HL_DIAG_PATH_DOWN = 5,
     HL_DIAG_CONCAT_PATH_DOWN = 6,
@@ -56,7 +56,7 @@ struct hl_bfd_status {
     uint32_t rx_interval_us; /* negotiated: what we expect from the peer */
     uint32_t detect_time_us; /* negotiated detection time */
     uint8_t remote_multiplier;
-    hl_time_t last_change; /* 0: never */
+    hl_time_t last_change;                       /* 0: never */
     uint64_t tx_packets, rx_packets, rx_dropped; /* dropped: failed checks (TTL, auth, ...) */
 };
 
@@ -67,7 +67,7 @@ struct hl_echo_stats {
     uint32_t received; /* of those, answered in time */
     double loss_pct;
     double rtt_avg_ms;
-    double jitter_ms; /* RFC 3550 interarrival jitter estimator over RTTs (see echo.h) */
+    double jitter_ms;     /* RFC 3550 interarrival jitter estimator over RTTs (see echo.h) */
     uint32_t lost_in_row; /* consecutive losses up to now */
 };
 
@@ -76,15 +76,15 @@ struct hl_echo_stats {
  * machine. -1 means "not applicable / unknown" where noted.
  */
 struct hl_obs {
-    int link;         /* 1 carrier up, 0 down (route engine), -1 unknown */
-    int neigh_failed; /* 1: the next hop's neighbour entry is FAILED, 0 not, -1 n/a */
-    int sa_up;        /* VPN: 1 CHILD_SA installed, 0 not; -1 not a VPN path */
-    enum hl_bfd_state bfd; /* HL_BFD_OFF when not configured */
+    int link;                  /* 1 carrier up, 0 down (route engine), -1 unknown */
+    int neigh_failed;          /* 1: the next hop's neighbour entry is FAILED, 0 not, -1 n/a */
+    int sa_up;                 /* VPN: 1 CHILD_SA installed, 0 not; -1 not a VPN path */
+    enum hl_bfd_state bfd;     /* HL_BFD_OFF when not configured */
     enum hl_bfd_diag bfd_diag; /* local diag of the last Up -> Down */
-    bool bfd_was_up;  /* the session has been Up at least once */
-    bool echo_on;     /* echo configured */
+    bool bfd_was_up;           /* the session has been Up at least once */
+    bool echo_on;              /* echo configured */
     struct hl_echo_stats echo;
-    int app_ok;       /* issue 10: 1 checks pass, 0 path fault, -1 n/a */
+    int app_ok; /* issue 10: 1 checks pass, 0 path fault, -1 n/a */
     bool admin_down;
 };
 

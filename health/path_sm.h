@@ -10,7 +10,16 @@
  *  - every fall from a usable state adds the dampening penalty, which decays
  *    with half_life_ms; at or above suppress the path is suppressed until the
  *    penalty decays below reuse (never longer than max_suppress_ms);
- *  - admin-down wins over everything.
+ *  - admin-down wins over everything;
+ *  - init (no verdict yet) may carry traffic during a bounded startup grace,
+ *    so that a restart does not blackhole sites while BFD comes up; without
+ *    a verdict when the grace ends, the path is down.
+ *
+ * Reasons are plain words naming the probe and the figure ("loss 23% >= 10%
+ * (SLA)", "SA down (azure.sensors)", "dampened: penalty 3120 >= suppress
+ * 3000, reuse below 750 in ~31 s"). Figures are refreshed on every step;
+ * hl_sm_step reports a change only when the state, the eligibility or the
+ * kind of cause changes (not when loss goes from 23% to 24%).
  *
  * Threading: none; the caller serialises (the health thread).
  */
@@ -32,12 +41,21 @@ struct hl_path_config {
     bool damp_enabled;
     uint32_t damp_penalty, damp_suppress, damp_reuse;
     uint32_t damp_half_life_ms, damp_max_suppress_ms;
+    /* added by the decide part (issue 9) */
+    uint32_t startup_grace_ms; /* init may carry traffic this long (HL_STARTUP_GRACE_MS) */
+    const char *sa_name;       /* VPN: "<conn>.<child>" for reasons, NULL none */
+    const char *next_hop;      /* literal for "next hop X FAILED (ARP/ND)", NULL none */
 };
+
+#define HL_STARTUP_GRACE_MS 15000u /* documented default of startup_grace_ms */
+#define HL_SA_NAME_MAX      127    /* bytes of cfg->sa_name ("<conn>.<child>", 63 + 1 + 63) */
+#define HL_NEXT_HOP_MAX     45     /* bytes of cfg->next_hop (INET6_ADDRSTRLEN - 1) */
+#define HL_REASON_MAX       192    /* = sizeof(struct hl_path_sm.reason) */
 
 struct hl_path_sm {
     enum hl_path_state state;
-    char reason[192];   /* why it is in this state, plain words */
-    hl_time_t since;    /* when it entered the state */
+    char reason[192];     /* why it is in this state, plain words */
+    hl_time_t since;      /* when it entered the state */
     hl_time_t good_since; /* start of the current good run (0: not good) */
     hl_time_t bad_since;  /* start of the current hold-down (0: none) */
     double penalty;       /* dampening penalty at penalty_at */
@@ -45,6 +63,18 @@ struct hl_path_sm {
     hl_time_t suppressed_at;
     enum hl_path_state underlying; /* what the path would be without suppression */
     uint32_t flaps;
+    /* added by the decide part (issue 9) */
+    char cause[HL_REASON_MAX]; /* the underlying state's reason (shown by reason
+                                  unless admin-down or suppressed) */
+    hl_time_t started;         /* hl_sm_init's now: start of the startup grace */
+    hl_time_t eligible_at;     /* up or degraded: may carry traffic from then */
+    hl_time_t reuse_at;        /* suppressed: released at this time */
+    bool holding;              /* a hold-down runs since bad_since */
+    bool good;                 /* a good run (up or degraded) since good_since */
+    bool was_usable;           /* has been up or degraded since start */
+    bool suppressed;
+    bool last_eligible; /* hl_sm_eligible at the last step */
+    unsigned key;       /* what the cause is made of (change detection) */
 };
 
 void hl_sm_init(struct hl_path_sm *sm, hl_time_t now);
@@ -59,5 +89,15 @@ hl_time_t hl_sm_next_deadline(const struct hl_path_sm *sm, const struct hl_path_
                               hl_time_t now);
 double hl_sm_penalty(const struct hl_path_sm *sm, const struct hl_path_config *cfg, hl_time_t now);
 const char *hl_path_state_name(enum hl_path_state s); /* "up", "degraded", ..., "admin-down" */
+
+/* Added by the decide part (issue 9). */
+/* Fills cfg with the documented defaults (docs/health.md). */
+void hl_path_config_defaults(struct hl_path_config *cfg);
+/* 0, or -1 with err naming the field and what was expected (reuse below
+ * suppress, a half-life, a penalty ceiling above suppress, names that fit
+ * the reasons whole). hl_sm_step never truncates a name of a checked config. */
+int hl_path_config_check(const struct hl_path_config *cfg, char *err, size_t errlen);
+/* RFC 5880 section 4.1 text of a diagnostic: "control detection time expired" */
+const char *hl_bfd_diag_text(enum hl_bfd_diag d);
 
 #endif

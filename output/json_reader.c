@@ -1,6 +1,9 @@
 /* json_reader: see json_reader.h. Grammar: RFC 8259 (strict). */
 #include "json_reader.h"
 
+#include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,6 +472,46 @@ bool jr_int(json_reader_t *r, int64_t min, int64_t max, int64_t *v)
                       : (int64_t)mag;
     if (!ok || x < min || x > max)
         return jr_fail(r, "expected an integer from %lld to %lld", (long long)min, (long long)max);
+    *v = x;
+    return true;
+}
+
+/* strtod on a copy of the token (the buffer has no NUL); C locale (see the header) */
+static bool token_double(json_reader_t *r, const char *tok, size_t n, double *v)
+{
+    char *copy = malloc(n + 1);
+
+    if (!copy)
+        return jr_fail(r, "out of memory");
+    memcpy(copy, tok, n);
+    copy[n] = '\0';
+    errno = 0;
+    *v = strtod(copy, NULL);
+    bool ok = errno != ERANGE || *v == 0; /* underflow to 0 is fine, overflow is not */
+    free(copy);
+    return ok && isfinite(*v);
+}
+
+bool jr_double(json_reader_t *r, double min, double max, double *v)
+{
+    const char *d;
+    size_t nd;
+    bool neg, integral;
+    double x = 0;
+
+    if (r->failed)
+        return false;
+    skip_ws(r);
+    if (r->p >= r->end || (*r->p != '-' && (*r->p < '0' || *r->p > '9')))
+        return jr_expected(r, "a number");
+    const char *tok = r->p;
+    if (!scan_number(r, &d, &nd, &neg, &integral))
+        return false;
+    if (!token_double(r, tok, (size_t)(r->p - tok), &x) || x < min || x > max) {
+        if (max >= DBL_MAX)
+            return jr_fail(r, "expected a finite number of at least %g", min);
+        return jr_fail(r, "expected a number from %g to %g", min, max);
+    }
     *v = x;
     return true;
 }

@@ -100,6 +100,11 @@ char *jr_take_arena(json_reader_t *r);
 /* integers in [min, max] (no fraction, no exponent) */
 bool jr_int(json_reader_t *r, int64_t min, int64_t max, int64_t *v);
 bool jr_uint(json_reader_t *r, uint64_t max, uint64_t *v);
+/*
+ * a number (fraction and exponent allowed) in [min, max]; converted with
+ * strtod in the C locale (tunnelctl never calls setlocale)
+ */
+bool jr_double(json_reader_t *r, double min, double max, double *v);
 bool jr_bool(json_reader_t *r, bool *v);
 /* consumes a null and returns true; false (no error) for anything else */
 bool jr_null(json_reader_t *r);

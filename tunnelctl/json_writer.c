@@ -7,6 +7,7 @@
 #include "json_writer.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,23 @@ void jw_uint(json_writer_t *w, uint64_t v)
 {
     before(w);
     fprintf(w->out, "%" PRIu64, v);
+}
+
+void jw_double(json_writer_t *w, double v)
+{
+    char text[400]; /* DBL_MAX with 3 decimals fits */
+
+    int n = isfinite(v) ? snprintf(text, sizeof(text), "%.3f", v) : -1;
+    if (n <= 0 || (size_t)n >= sizeof(text)) {
+        jw_null(w);
+        return;
+    }
+    while (text[n - 1] == '0')
+        text[--n] = '\0';
+    if (text[n - 1] == '.')
+        text[--n] = '\0';
+    before(w);
+    fputs(strcmp(text, "-0") == 0 ? "0" : text, w->out);
 }
 
 void jw_bool(json_writer_t *w, bool v)

@@ -32,6 +32,8 @@ void jw_key(json_writer_t *w, const char *key);
 void jw_string(json_writer_t *w, const char *s); /* NULL writes null */
 void jw_int(json_writer_t *w, int64_t v);
 void jw_uint(json_writer_t *w, uint64_t v);
+/* at most 3 decimals, trailing zeros cut ("12.5"); null when not finite */
+void jw_double(json_writer_t *w, double v);
 void jw_bool(json_writer_t *w, bool v);
 void jw_null(json_writer_t *w);
 /* the newline after the document */

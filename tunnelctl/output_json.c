@@ -173,4 +173,5 @@ static void json_routes(FILE *out, const routes_doc_t *doc)
     jw_finish(&w);
 }
 
-const struct output output_json = {.sa = json_sa, .routes = json_routes};
+const struct output output_json = {
+    .sa = json_sa, .routes = json_routes, .paths = output_paths_json};

@@ -175,4 +175,5 @@ static void text_routes(FILE *out, const routes_doc_t *doc)
     put_problems(out, doc);
 }
 
-const struct output output_text = {.sa = text_sa, .routes = text_routes};
+const struct output output_text = {
+    .sa = text_sa, .routes = text_routes, .paths = output_paths_text};

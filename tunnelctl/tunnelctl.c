@@ -2,11 +2,11 @@
  * tunnelctl: reads tunneld's state over its read-only control socket and
  * prints it as a table or, with -j, as JSON.
  *
- *   tunnelctl [-s SOCKET] [-t SECONDS] [-j] sa|routes|help
+ *   tunnelctl [-s SOCKET] [-t SECONDS] [-j] sa|routes|paths|help
  *
  * The socket is not trusted: the exchange is bounded in time and size
  * (ctl_client), the reply is checked against its schema into typed rows
- * (sa_json, routes_json) and everything printed from it is escaped.
+ * (sa_json, routes_json, paths_json) and everything printed from it is escaped.
  *
  * Threading: single-threaded.
  */
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "ctl_client.h"
 #include "output.h"
 #include "routes_json.h"
@@ -29,12 +30,11 @@
 /* bytes of an error reply shown (a hostile socket could send 64 MiB) */
 #define ERROR_SHOWN_MAX 4096
 
-static const struct output *out = &output_text;
+const struct output *ctl_out = &output_text;
 static const char *sock_path = DEFAULT_SOCKET;
 static double timeout_s = DEFAULT_TIMEOUT;
 
-/* the reply to cmd, or -1 after printing why (tunneld's own errors too) */
-static int request(const char *cmd, ctl_reply_t *reply)
+int request(const char *cmd, ctl_reply_t *reply)
 {
     char *msg;
 
@@ -55,7 +55,7 @@ static int request(const char *cmd, ctl_reply_t *reply)
     return -1;
 }
 
-static int schema_error(const char *cmd, const char *schema, char *err)
+int schema_error(const char *cmd, const char *schema, char *err)
 {
     fprintf(stderr, "tunnelctl: %s: reply to '%s' does not match %s: %s\n", sock_path, cmd, schema,
             err ? err : "out of memory");
@@ -75,7 +75,7 @@ static int cmd_sa(void)
     free(reply.data);
     if (n < 0)
         return schema_error("sa", "docs/schema/sa.schema.json", err);
-    out->sa(stdout, rows, (size_t)n);
+    ctl_out->sa(stdout, rows, (size_t)n);
     sa_table_snapshot_free(rows, (size_t)n);
     return 0;
 }
@@ -93,7 +93,7 @@ static int cmd_routes(void)
     free(reply.data);
     if (rc != 0)
         return schema_error("routes", "docs/schema/routes.schema.json", err);
-    out->routes(stdout, &doc);
+    ctl_out->routes(stdout, &doc);
     rc = doc.n_problems ? 1 : 0;
     routes_doc_free(&doc);
     return rc;
@@ -108,6 +108,7 @@ static const struct token {
 } commands[] = {
     {"sa", cmd_sa, "IKE and CHILD SAs: state, traffic selectors, counters, last down reason"},
     {"routes", cmd_routes, "routed sites and paths: usable now, bound CHILD_SA and its state"},
+    {"paths", cmd_paths, "path health: state and why, BFD, loss/RTT/jitter, SA; decisions"},
     {"help", cmd_help, "this list"},
 };
 
@@ -180,7 +181,7 @@ int main(int argc, char *argv[])
                 return 2;
             break;
         case 'j':
-            out = &output_json;
+            ctl_out = &output_json;
             break;
         case 'h':
             return flushed(cmd_help());

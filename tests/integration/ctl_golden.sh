@@ -3,10 +3,12 @@
 # ctl_golden/CASE.reply is served by a fake control socket
 # (ctl_fake_server.py); tunnelctl's text and -j output for it (stdout,
 # stderr, exit status) must equal ctl_golden/CASE.ok. CASE starts with the
-# command it answers (sa-..., routes-...). Replies include hostile names
+# command it answers (sa-..., routes-..., paths-...). Replies include hostile names
 # (terminal escapes, invalid UTF-8), schema mismatches and tunneld errors;
 # every output is also checked to be terminal-safe UTF-8, and -j output to be
-# JSON. "up" rows are established in 2100 so that their age prints as 0s.
+# JSON (paths documents: also matching docs/schema/paths.schema.json, every
+# key of which must be documented). "up" rows are established in 2100 so that
+# their age prints as 0s.
 #
 #   ctl_golden.sh TUNNELCTL REPO_DIR
 #   UPDATE=1 ctl_golden.sh ...   rewrites the .ok files (review the diff!)
@@ -54,6 +56,13 @@ for f in "$cases"/*.reply; do
   if [ -s "$c-j.stdout" ]; then
     check "$c: -j output is terminal-safe JSON" \
       /usr/bin/python3 "$here/ctl_check_output.py" --json "$c-j.stdout"
+    # documents of the newer schemas are checked against them too
+    case $c in paths-*)
+      check "$c: -j output matches docs/schema/paths.schema.json" \
+        /usr/bin/python3 "$here/ctl_schema_check.py" "$REPO/docs/schema/paths.schema.json" \
+        "$c-j.stdout"
+      ;;
+    esac
   fi
 done
 check "golden cases found" test "$n" -ge 40
