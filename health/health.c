@@ -62,7 +62,7 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
         bool ok = hconf_apply(h, cfg, h->cfg_err, h->cfg_errlen);
         /* published before the caller goes on: its next observations name the new paths */
         heval_arm(h);
-        hsnap_publish(h);
+        hsnap_publish_now(h);
         pthread_mutex_lock(&h->qlock);
         h->cfg_req = NULL;
         h->cfg_ok = ok;
@@ -156,6 +156,8 @@ static struct health *health_new(const struct health_callbacks *cb)
     ev_async_start(h->loop, &h->wake);
     ev_timer_init(&h->deadline, heval_deadline_cb, 0., 0.);
     h->deadline.data = h;
+    ev_timer_init(&h->publish, hsnap_publish_cb, 0., 0.);
+    h->publish.data = h;
     return h;
 }
 

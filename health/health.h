@@ -141,14 +141,21 @@ struct health_path_snap {
     uint64_t dpd_requests; /* on_dpd calls for this path */
 };
 
+struct health_event {
+    hl_time_t at; /* monotonic ms */
+    int64_t wall; /* CLOCK_REALTIME seconds */
+    char *text;
+};
+
 struct health_site_snap {
     char *name;
     bool keep_last, kept_last;
     int pinned; /* path index, -1 none */
     struct health_path_snap *paths;
     size_t n_paths;
-    struct hl_history_entry *history; /* oldest first */
+    struct health_event *history; /* oldest first */
     size_t n_history;
+    uint64_t history_lost; /* events the history could not keep (out of memory) */
 };
 
 struct health_snapshot {

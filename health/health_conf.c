@@ -41,6 +41,8 @@ static void cfg_free(struct health_path_cfg *c)
     free((char *)c->echo.target);
     free((char *)c->echo.source);
     free((char *)c->echo.dev);
+    free((char *)c->sm.sa_name);
+    free((char *)c->sm.next_hop);
     memset(c, 0, sizeof(*c));
 }
 
@@ -56,6 +58,8 @@ static bool cfg_copy(struct health_path_cfg *d, const struct health_path_cfg *s)
     d->echo.target = dup_opt(s->echo.target, &ok);
     d->echo.source = dup_opt(s->echo.source, &ok);
     d->echo.dev = dup_opt(s->echo.dev, &ok);
+    d->sm.sa_name = dup_opt(s->sm.sa_name, &ok);
+    d->sm.next_hop = dup_opt(s->sm.next_hop, &ok);
     if (!ok)
         cfg_free(d);
     return ok;
@@ -417,6 +421,6 @@ void hconf_free_all(struct health *h)
     if (h->bfd)
         bfd_ctx_free(h->bfd);
     h->bfd = NULL;
-    if (ev_is_active(&h->deadline))
-        ev_timer_stop(h->loop, &h->deadline);
+    ev_timer_stop(h->loop, &h->deadline);
+    ev_timer_stop(h->loop, &h->publish);
 }

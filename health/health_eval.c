@@ -112,7 +112,7 @@ void heval_site(struct health *h, struct hsite *s, bool announce)
 {
     struct hl_decide_path in[HL_MAX_PATHS];
     struct hl_choice out;
-    char reason[sizeof(((struct hl_history_entry *)0)->text)] = "";
+    char reason[HL_EVENT_TEXT_MAX] = "";
     hl_time_t now = health_now();
 
     memset(&out, 0, sizeof(out));

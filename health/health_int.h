@@ -58,6 +58,7 @@ struct health {
     bool thread_started;
     ev_async wake;
     ev_timer deadline;
+    ev_timer publish; /* coalesces publications (HSNAP_DELAY_MS) */
     struct bfd_ctx *bfd;
     struct health_callbacks cb;
 
@@ -97,7 +98,10 @@ void heval_echo_cb(struct echo_probe *e, const struct hl_echo_stats *st, void *c
 void hlog(struct health *h, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* health_snap.c: publish (health thread), lookup (any thread, slock held by caller) */
-void hsnap_publish(struct health *h);
+#define HSNAP_DELAY_MS 20                 /* a change is published within this time */
+void hsnap_publish(struct health *h);     /* soon (coalesced) */
+void hsnap_publish_now(struct health *h); /* before returning */
+void hsnap_publish_cb(struct ev_loop *loop, ev_timer *w, int revents);
 bool hsnap_has(struct health *h, const char *site, const char *path);
 
 #endif

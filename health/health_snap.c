@@ -4,7 +4,7 @@
  * reader copies it under slock. A copy that cannot be made (out of memory)
  * leaves the previous one published and is logged.
  *
- * Threading: hsnap_publish on the health thread; hsnap_has with slock held
+ * Threading: hsnap_publish* on the health thread; hsnap_has with slock held
  * (any thread); health_snapshot and health_snapshot_free in any thread.
  */
 #define _GNU_SOURCE
@@ -21,6 +21,8 @@ static void site_snap_free(struct health_site_snap *s)
         free(s->paths[j].reason);
     }
     free(s->paths);
+    for (size_t j = 0; s->history && j < s->n_history; j++)
+        free(s->history[j].text);
     free(s->history);
     free(s->name);
 }
@@ -64,8 +66,25 @@ static bool path_snap(struct health_path_snap *o, const struct hpath *p, const s
     return o->name && o->reason;
 }
 
-static bool site_snap(struct health_site_snap *o, const struct hsite *s, size_t history,
-                      hl_time_t now)
+/* the site's decisions, oldest first (strings of their own size) */
+static bool history_snap(struct health_site_snap *o, const struct hsite *s)
+{
+    size_t n = s->hist ? hl_history_count(s->hist) : 0;
+
+    o->history = calloc(n + 1, sizeof(*o->history));
+    if (!o->history)
+        return false;
+    o->history_lost = s->hist ? hl_history_lost(s->hist) : 0;
+    for (; o->n_history < n; o->n_history++) {
+        struct health_event *e = &o->history[o->n_history];
+        const char *t = hl_history_nth(s->hist, o->n_history, &e->at, &e->wall);
+        if (!t || !(e->text = strdup(t)))
+            return !t;
+    }
+    return true;
+}
+
+static bool site_snap(struct health_site_snap *o, const struct hsite *s, hl_time_t now)
 {
     memset(o, 0, sizeof(*o));
     o->keep_last = s->keep_last;
@@ -73,15 +92,13 @@ static bool site_snap(struct health_site_snap *o, const struct hsite *s, size_t 
     o->pinned = s->pinned;
     o->name = strdup(s->name);
     o->paths = calloc(s->n_paths + 1, sizeof(*o->paths));
-    o->history = calloc(history + 1, sizeof(*o->history));
-    if (!o->name || !o->paths || !o->history)
+    if (!o->name || !o->paths || !history_snap(o, s))
         return false;
     for (; o->n_paths < s->n_paths; o->n_paths++)
         if (!path_snap(&o->paths[o->n_paths], s->paths[o->n_paths], s, now)) {
             o->n_paths++; /* freed with the rest */
             return false;
         }
-    o->n_history = s->hist ? hl_history_get(s->hist, o->history, history) : 0;
     return true;
 }
 
@@ -97,15 +114,14 @@ static bool build(struct health *h, struct health_snapshot *out)
     if (!out->sites)
         return false;
     for (; out->n_sites < h->n_sites; out->n_sites++)
-        if (!site_snap(&out->sites[out->n_sites], h->sites[out->n_sites], h->cb.history,
-                       out->now)) {
+        if (!site_snap(&out->sites[out->n_sites], h->sites[out->n_sites], out->now)) {
             out->n_sites++;
             return false;
         }
     return true;
 }
 
-void hsnap_publish(struct health *h)
+void hsnap_publish_now(struct health *h)
 {
     struct health_snapshot next, old;
 
@@ -119,6 +135,21 @@ void hsnap_publish(struct health *h)
     h->pub = next;
     pthread_mutex_unlock(&h->slock);
     health_snapshot_free(&old);
+}
+
+void hsnap_publish_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    hsnap_publish_now(w->data);
+}
+
+void hsnap_publish(struct health *h)
+{
+    if (ev_is_active(&h->publish))
+        return;
+    ev_timer_set(&h->publish, HSNAP_DELAY_MS / 1000., 0.);
+    ev_timer_start(h->loop, &h->publish);
 }
 
 bool hsnap_has(struct health *h, const char *site, const char *path)
@@ -143,11 +174,16 @@ static bool site_copy(struct health_site_snap *o, const struct health_site_snap 
     *o = *s;
     o->name = strdup(s->name);
     o->paths = calloc(s->n_paths + 1, sizeof(*o->paths));
-    o->history = malloc((s->n_history + 1) * sizeof(*o->history));
+    o->history = calloc(s->n_history + 1, sizeof(*o->history));
     o->n_paths = 0;
+    o->n_history = 0;
     if (!o->name || !o->paths || !o->history)
         return false;
-    memcpy(o->history, s->history, s->n_history * sizeof(*o->history));
+    for (; o->n_history < s->n_history; o->n_history++) {
+        o->history[o->n_history] = s->history[o->n_history];
+        if (!(o->history[o->n_history].text = strdup(s->history[o->n_history].text)))
+            return false;
+    }
     for (; o->n_paths < s->n_paths; o->n_paths++) {
         struct health_path_snap *d = &o->paths[o->n_paths];
         *d = s->paths[o->n_paths];
