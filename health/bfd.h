@@ -62,6 +62,13 @@ void bfd_session_status(const struct bfd_session *s, struct hl_bfd_status *out);
 /* Sends AdminDown once, then frees. */
 void bfd_session_free(struct bfd_session *s);
 
+/* Packets no session took (malformed, unknown discriminator, wrong TTL or
+ * address, authentication), and those of them with the A bit. */
+uint64_t bfd_ctx_dropped(const struct bfd_ctx *c);
+uint64_t bfd_ctx_dropped_auth(const struct bfd_ctx *c);
+/* Sessions currently open. */
+size_t bfd_ctx_sessions(const struct bfd_ctx *c);
+
 const char *bfd_state_name(enum hl_bfd_state s);
 const char *bfd_diag_name(enum hl_bfd_diag d); /* "control detection time expired", ... */
 

@@ -58,6 +58,8 @@ struct hl_bfd_status {
     uint8_t remote_multiplier;
     hl_time_t last_change;                       /* 0: never */
     uint64_t tx_packets, rx_packets, rx_dropped; /* dropped: failed checks (TTL, auth, ...) */
+    hl_time_t last_rx; /* the last packet accepted, 0: never (added by bfd) */
+    bool poll;         /* our poll sequence is in progress (added by bfd) */
 };
 
 /* Echo statistics over the sliding window (echo.c). */
