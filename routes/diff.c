@@ -106,17 +106,26 @@ static uint32_t alloc_id(struct pctx *c)
     return 0;
 }
 
+/* the order of a path: the caller's rank for a ranked site, else its
+ * configured priority (lower first) */
+static unsigned path_order(const struct rt_tsite *s, size_t p)
+{
+    return s->ranked ? s->rank[p] : s->spec.paths[p].priority;
+}
+
 size_t rt_select_members(const struct rt_tsite *s, int fam, int *paths)
 {
     unsigned best = ~0u;
+    bool any = false;
     size_t n = 0;
     for (size_t p = 0; p < s->spec.n_paths; p++)
         if (s->usable[p] && rt_path_carries(&s->spec.paths[p], fam) &&
-            s->spec.paths[p].priority < best)
-            best = s->spec.paths[p].priority;
-    for (size_t p = 0; p < s->spec.n_paths; p++)
-        if (s->usable[p] && rt_path_carries(&s->spec.paths[p], fam) &&
-            s->spec.paths[p].priority == best)
+            (!any || path_order(s, p) < best)) {
+            best = path_order(s, p);
+            any = true;
+        }
+    for (size_t p = 0; p < s->spec.n_paths && any; p++)
+        if (s->usable[p] && rt_path_carries(&s->spec.paths[p], fam) && path_order(s, p) == best)
             paths[n++] = (int)p;
     return n;
 }

@@ -86,11 +86,11 @@ void rt_log(struct routes_engine *eng, enum routes_log_level lvl, const char *fm
     eng->n_logq++;
 }
 
-void rt_event(struct routes_engine *eng, enum routes_event_type type, const char *site,
-              const char *path, const char *ifname, const char *fmt, ...)
+static void vevent(struct routes_engine *eng, enum routes_event_type type,
+                   enum routes_path_cause cause, const char *site, const char *path,
+                   const char *ifname, const char *fmt, va_list ap)
 {
     struct rt_event_q *q;
-    va_list ap;
     if (eng->n_evq == eng->cap_evq) {
         size_t cap = eng->cap_evq ? eng->cap_evq * 2 : 8;
         struct rt_event_q *n = realloc(eng->evq, cap * sizeof(*n));
@@ -104,10 +104,28 @@ void rt_event(struct routes_engine *eng, enum routes_event_type type, const char
     snprintf(q->site, sizeof(q->site), "%s", site ? site : "");
     snprintf(q->path, sizeof(q->path), "%s", path ? path : "");
     snprintf(q->ifname, sizeof(q->ifname), "%s", ifname ? ifname : "");
-    va_start(ap, fmt);
     vsnprintf(q->detail, sizeof(q->detail), fmt, ap);
-    va_end(ap);
     q->ev.type = type;
+    q->ev.cause = cause;
+}
+
+void rt_event(struct routes_engine *eng, enum routes_event_type type, const char *site,
+              const char *path, const char *ifname, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vevent(eng, type, ROUTES_CAUSE_NONE, site, path, ifname, fmt, ap);
+    va_end(ap);
+}
+
+void rt_path_event(struct routes_engine *eng, enum routes_event_type type,
+                   enum routes_path_cause cause, const char *site, const char *path,
+                   const char *ifname, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vevent(eng, type, cause, site, path, ifname, fmt, ap);
+    va_end(ap);
 }
 
 static void lock(struct routes_engine *eng)
@@ -170,6 +188,7 @@ static void engine_free(struct routes_engine *eng)
     routes_result_free(&eng->rule_problems);
     free(eng->shadow_tables);
     rt_snapshot_free(&eng->found);
+    free(eng->nbr);
     pthread_mutex_destroy(&eng->lock);
     free(eng);
 }
@@ -365,6 +384,8 @@ int routes_timeout_ms(struct routes_engine *eng)
     due = eng->repair_due_ms;
     if (eng->shadow_due_ms && (!due || eng->shadow_due_ms < due))
         due = eng->shadow_due_ms;
+    if (eng->nudge_due_ms && (!due || eng->nudge_due_ms < due))
+        due = eng->nudge_due_ms;
     pthread_mutex_unlock(&eng->lock);
     if (!due)
         return -1;
@@ -381,6 +402,9 @@ int rt_refresh_mirror(struct routes_engine *eng)
         if (rc < 0)
             return rc;
         eng->links_resync = false;
+        rt_paths_refresh(eng); /* the paths' interfaces, for the neighbours */
+        if (rt_sync_neigh(eng) < 0)
+            rt_log(eng, ROUTES_LOG_WARN, "cannot dump the neighbour table after an overflow");
         rt_event(eng, ROUTES_EVENT_RESYNC, NULL, NULL, NULL,
                  "notifications were lost: full dump of links, addresses, nexthops and routes");
     }
@@ -504,6 +528,7 @@ int routes_process_events(struct routes_engine *eng)
         rc = repair(eng);
     if (eng->shadow_due_ms && rt_now_ms() >= eng->shadow_due_ms)
         rt_shadow_recheck(eng);
+    rt_neigh_nudge(eng);
     unlock_dispatch(eng);
     return rc;
 }

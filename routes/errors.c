@@ -101,3 +101,18 @@ const char *routes_event_name(enum routes_event_type type)
     }
     return "unknown";
 }
+
+const char *routes_cause_name(enum routes_path_cause cause)
+{
+    switch (cause) {
+    case ROUTES_CAUSE_NONE:
+        return "none";
+    case ROUTES_CAUSE_LINK:
+        return "link";
+    case ROUTES_CAUSE_NEIGHBOUR:
+        return "neighbour";
+    case ROUTES_CAUSE_HEALTH:
+        return "health";
+    }
+    return "unknown";
+}

@@ -387,7 +387,14 @@ struct rt_tsite {
     bool usable[ROUTES_MAX_PATHS]; /* valid and healthy: may carry traffic */
     int oif[ROUTES_MAX_PATHS];     /* 0 when the interface is unknown */
     bool reported_up[ROUTES_MAX_PATHS];
-    bool failed; /* set by the executor */
+    /* ranking.c: the caller's ranking (routes_set_site_ranking); when set,
+     * it replaces the priorities: the usable ranked paths with the lowest
+     * rank carry the site, and a path not ranked carries nothing */
+    bool ranked;
+    bool rank_ok[ROUTES_MAX_PATHS];
+    unsigned rank[ROUTES_MAX_PATHS];
+    uint8_t down_cause[ROUTES_MAX_PATHS]; /* enum routes_path_cause of the last PATH_DOWN */
+    bool failed;                          /* set by the executor */
     /* A frozen site is one whose spec is unknown to this process (adopted
      * from the kernel, then rejected or failed): its groups, as found in
      * the kernel, are kept or put back as they were, and so are the routes
@@ -473,10 +480,29 @@ void rt_snapshot_free(struct rt_snapshot *s);
  * rules follow (0, or a negative errno with the failures in res) */
 int rt_snapshot_rules_back(struct routes_engine *eng, struct routes_result *res);
 
+/* ---- neigh.c: FAILED next hops ---------------------------------------------- */
+
+struct rt_nbr {
+    int ifindex;
+    uint8_t family;
+    uint8_t addr[16];
+};
+
+int rt_parse_neigh(struct nlmsghdr *hdr, struct rt_nbr *n, uint16_t *state);
+/* the gateway addr on ifindex is a FAILED neighbour */
+bool rt_nbr_failed(const struct routes_engine *eng, int ifindex, int family, const uint8_t *addr);
+/* a neighbour notification: a gateway FAILED or usable again re-selects */
+void rt_neigh_notify(struct routes_engine *eng, struct nlmsghdr *hdr);
+/* the neighbour table (the gateways of the sites' paths) into the list;
+ * 0 or a negative errno */
+int rt_sync_neigh(struct routes_engine *eng);
+/* when due: asks the kernel to resolve each FAILED gateway again */
+void rt_neigh_nudge(struct routes_engine *eng);
+
 /* ---- engine.c ------------------------------------------------------------ */
 
 struct rt_event_q {
-    struct routes_event ev;
+    struct routes_event ev; /* ev.cause set when queued */
     char site[ROUTES_NAME_MAX], path[ROUTES_NAME_MAX], ifname[IF_NAMESIZE];
     char detail[256];
 };
@@ -516,6 +542,9 @@ struct routes_engine {
     } * logq;
     size_t n_logq, cap_logq;
     struct routes_stats stats;
+    struct rt_nbr *nbr; /* FAILED gateways (neigh.c) */
+    size_t n_nbr, cap_nbr;
+    uint64_t nudge_due_ms; /* next resolution of them (0: none) */
 };
 
 void rt_log(struct routes_engine *eng, enum routes_log_level lvl, const char *fmt, ...)
@@ -523,6 +552,10 @@ void rt_log(struct routes_engine *eng, enum routes_log_level lvl, const char *fm
 void rt_event(struct routes_engine *eng, enum routes_event_type type, const char *site,
               const char *path, const char *ifname, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* A path event with its cause (rt_event: ROUTES_CAUSE_NONE). */
+void rt_path_event(struct routes_engine *eng, enum routes_event_type type,
+                   enum routes_path_cause cause, const char *site, const char *path,
+                   const char *ifname, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 uint64_t rt_now_ms(void);
 void rt_schedule_repair(struct routes_engine *eng, unsigned delay_ms);
 /* a rule of others, or a table such a rule looks up, changed: the rules
@@ -552,6 +585,14 @@ bool rt_gw_usable(const struct rt_mirror *m, const struct rt_link *l, int family
 
 /* Recomputes valid[]/usable[]/oif[] of every site; emits PATH_DOWN/UP. */
 void rt_paths_refresh(struct routes_engine *eng);
+/* The site of that name among the engine's, or NULL. */
+struct rt_tsite *rt_find_site(struct routes_engine *eng, const char *name);
+/* After a change of the caller's verdicts (health, ranking): re-selects the
+ * paths of every site, groups only when the mirror is current (one request
+ * per family and moved site); failures become standing problems and a
+ * repair is scheduled. 0 or -1 (errors in res, naming site and path). */
+int rt_reselect(struct routes_engine *eng, const char *site, const char *path,
+                struct routes_result *res);
 /* A site's checks against the kernel (next hops on connected subnets);
  * false with errors in res. */
 bool rt_site_kernel_ok(struct routes_engine *eng, const struct rt_site *s,

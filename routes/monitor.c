@@ -1,6 +1,6 @@
 /*
- * monitor.c - the notification socket: link, address, route, nexthop and
- * rule groups. Notifications caused by the engine's own request socket are
+ * monitor.c - the notification socket: link, address, route, nexthop,
+ * rule and neighbour groups. Notifications caused by the engine's own request socket are
  * dropped in the kernel by a socket filter on nlmsg_pid, so a bulk install
  * does not flood this socket. What remains is someone else's change (or the
  * kernel's): it updates the mirror and schedules a repair; an overflow
@@ -67,7 +67,7 @@ int rt_monitor_open(struct routes_engine *eng, char *err, size_t errlen)
     }
     rc = nl_socket_add_memberships(eng->mon, RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR,
                                    RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE, RTNLGRP_NEXTHOP,
-                                   RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE, 0);
+                                   RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_RULE, RTNLGRP_NEIGH, 0);
     if (rc < 0) {
         snprintf(err, errlen, "cannot join rtnetlink groups: %s", nl_geterror(rc));
         goto fail;
@@ -359,6 +359,10 @@ static void dispatch(struct routes_engine *eng, struct nlmsghdr *hdr)
     case RTM_NEWRULE:
     case RTM_DELRULE:
         on_rule(eng, hdr);
+        break;
+    case RTM_NEWNEIGH:
+    case RTM_DELNEIGH:
+        rt_neigh_notify(eng, hdr);
         break;
     default:
         break;

@@ -118,12 +118,24 @@ enum routes_event_type {
     ROUTES_EVENT_RESYNC,    /* full dump after notification overflow or silent kernel flush */
 };
 
+/* What made a path change (PATH_DOWN / PATH_UP), for listeners that treat
+ * the engine's own observations apart from the verdicts they gave it. */
+enum routes_path_cause {
+    ROUTES_CAUSE_NONE,      /* not a path event */
+    ROUTES_CAUSE_LINK,      /* interface (exists, up, carrier) or gateway address */
+    ROUTES_CAUSE_NEIGHBOUR, /* the kernel's neighbour entry of a gateway (FAILED or back) */
+    ROUTES_CAUSE_HEALTH,    /* routes_set_path_health() */
+};
+
 struct routes_event {
     enum routes_event_type type;
     const char *site;   /* PATH_*: site name; else NULL */
     const char *path;   /* PATH_*: path name; else NULL */
     const char *ifname; /* PATH_*: the path's interface */
     const char *detail; /* human-readable reason / summary */
+    /* PATH_*: what changed; on PATH_UP the cause of the last PATH_DOWN
+     * that ended (ROUTES_CAUSE_NONE for other events) */
+    enum routes_path_cause cause;
 };
 
 typedef void (*routes_event_fn)(const struct routes_event *ev, void *ctx);
@@ -257,6 +269,27 @@ int routes_check(struct routes_engine *eng, const struct routes_state *st,
  * paths at once: one nexthop-group request per family. */
 int routes_set_path_health(struct routes_engine *eng, const char *site, const char *path, bool up,
                            struct routes_result *res);
+/* The health engine's decision for a site: from then on the site is
+ * carried by its paths that are ranked usable and up as the engine sees
+ * them (interface, gateway, neighbour), those with the lowest rank (ECMP by
+ * weight on equal ranks); priorities no longer count. A path left out of
+ * the ranking carries nothing. The engine's own reactions stay: a link or a
+ * next hop going away moves the site at once to the next rank. A change is
+ * one nexthop-group request per family (none when nothing changes). A
+ * reload (routes_apply) keeps the ranks of the paths that still exist; a
+ * new path of a ranked site carries nothing until ranked. ranks = NULL
+ * (n = 0) drops the ranking: priorities and routes_set_path_health() again.
+ * Refused as a whole (nothing changes) when the site or a path is unknown
+ * or a path is ranked twice: errors in res naming site and path. */
+struct routes_path_rank {
+    const char *path;
+    bool usable;   /* may carry traffic */
+    unsigned rank; /* lower first; equal ranks share (ECMP) */
+};
+int routes_set_site_ranking(struct routes_engine *eng, const char *site,
+                            const struct routes_path_rank *ranks, size_t n,
+                            struct routes_result *res);
+
 /* 1 when the path is usable now, 0 when not, -1 when unknown. */
 int routes_path_usable(struct routes_engine *eng, const char *site, const char *path);
 
@@ -288,6 +321,8 @@ struct routes_stats {
 void routes_get_stats(struct routes_engine *eng, struct routes_stats *stats);
 
 const char *routes_event_name(enum routes_event_type type);
+/* "link", "neighbour", "health" ("none" for other events) */
+const char *routes_cause_name(enum routes_path_cause cause);
 
 #ifdef __cplusplus
 }

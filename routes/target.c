@@ -7,6 +7,7 @@
  * Threading: public functions take the engine mutex (rt_lock) and deliver
  * callbacks after releasing it (rt_unlock_dispatch).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,11 @@ static struct rt_tsite *find_site(struct rt_tsite *sites, size_t n, const char *
         if (!strcmp(sites[i].spec.name, name))
             return &sites[i];
     return NULL;
+}
+
+struct rt_tsite *rt_find_site(struct routes_engine *eng, const char *name)
+{
+    return name ? find_site(eng->sites, eng->n_sites, name) : NULL;
 }
 
 static void path_state(const struct routes_engine *eng, const struct rt_tsite *s, size_t p,
@@ -51,27 +57,72 @@ static void path_state(const struct routes_engine *eng, const struct rt_tsite *s
     snprintf(why, len, "interface %s is up", path->dev);
 }
 
+/* A gateway of the path that the kernel's neighbour table has as FAILED
+ * (neigh.c): why into buf, true when there is one. */
+static bool nbr_down(const struct routes_engine *eng, const struct rt_tsite *site, size_t p,
+                     char *why, size_t len)
+{
+    const struct rt_path *path = &site->spec.paths[p];
+    for (int f = 0; f < RT_NFAM; f++) {
+        char gw[INET6_ADDRSTRLEN];
+        if (!path->has_gw[f] || !rt_nbr_failed(eng, site->oif[p], rt_fam_af(f), path->gw[f]))
+            continue;
+        rt_addr_format(rt_fam_af(f), path->gw[f], gw, sizeof(gw));
+        snprintf(why, len, "next hop %s on %s is FAILED in the neighbour table (no answer to %s)",
+                 gw, path->dev, f == RT_FAM_V4 ? "ARP" : "neighbour solicitations");
+        return true;
+    }
+    return false;
+}
+
+/* Whether path p of a site is up as the engine sees it (link, gateway,
+ * neighbour) and by the health verdict; the cause and why when not. */
+static bool path_up(const struct routes_engine *eng, struct rt_tsite *site, size_t p,
+                    enum routes_path_cause *cause, char *why, size_t len)
+{
+    bool valid;
+    path_state(eng, site, p, &valid, &site->oif[p], why, len);
+    site->valid[p] = valid;
+    *cause = ROUTES_CAUSE_LINK;
+    if (!valid)
+        return false;
+    *cause = ROUTES_CAUSE_NEIGHBOUR;
+    if (nbr_down(eng, site, p, why, len))
+        return false;
+    *cause = ROUTES_CAUSE_HEALTH;
+    if (!site->health[p]) {
+        snprintf(why, len, "health check reports the path down");
+        return false;
+    }
+    return true;
+}
+
 void rt_paths_refresh(struct routes_engine *eng)
 {
     for (size_t s = 0; s < eng->n_sites; s++) {
         struct rt_tsite *site = &eng->sites[s];
         for (size_t p = 0; p < site->spec.n_paths; p++) {
             const struct rt_path *path = &site->spec.paths[p];
+            enum routes_path_cause cause;
             char why[320];
-            bool valid, usable;
-            path_state(eng, site, p, &valid, &site->oif[p], why, sizeof(why));
-            if (valid && !site->health[p])
-                snprintf(why, sizeof(why), "health check reports the path down");
-            usable = valid && site->health[p];
-            site->valid[p] = valid;
-            site->usable[p] = usable;
-            if (usable == site->reported_up[p])
+            bool up = path_up(eng, site, p, &cause, why, sizeof(why));
+            /* a ranking is the caller's choice among paths that are up:
+             * it decides what carries traffic, never what is reported */
+            site->usable[p] = up && (!site->ranked || site->rank_ok[p]);
+            if (up == site->reported_up[p])
                 continue;
-            site->reported_up[p] = usable;
-            rt_log(eng, usable ? ROUTES_LOG_INFO : ROUTES_LOG_WARN, "site '%s' path '%s' %s: %s",
-                   site->spec.name, path->name, usable ? "up" : "down", why);
-            rt_event(eng, usable ? ROUTES_EVENT_PATH_UP : ROUTES_EVENT_PATH_DOWN, site->spec.name,
-                     path->name, path->dev, "%s", why);
+            site->reported_up[p] = up;
+            if (up) {
+                cause = (enum routes_path_cause)site->down_cause[p];
+                if (cause == ROUTES_CAUSE_NEIGHBOUR)
+                    snprintf(why, sizeof(why), "next hop answers again (neighbour entry usable)");
+            } else {
+                site->down_cause[p] = (uint8_t)cause;
+            }
+            rt_log(eng, up ? ROUTES_LOG_INFO : ROUTES_LOG_WARN, "site '%s' path '%s' %s: %s",
+                   site->spec.name, path->name, up ? "up" : "down", why);
+            rt_path_event(eng, up ? ROUTES_EVENT_PATH_UP : ROUTES_EVENT_PATH_DOWN, cause,
+                          site->spec.name, path->name, path->dev, "%s", why);
         }
     }
 }
@@ -163,12 +214,18 @@ static int tsite_from(struct rt_tsite *t, const struct rt_site *spec, const stru
         return 0;
     memcpy(t->gid, old->gid, sizeof(t->gid));
     memcpy(t->fid, old->fid, sizeof(t->fid));
+    /* a ranked site stays ranked: its paths keep their rank, a new path
+     * has none (carries nothing) until the next ranking */
+    t->ranked = old->ranked;
     for (size_t p = 0; p < t->spec.n_paths; p++) {
         int o = rt_site_find_path(&old->spec, t->spec.paths[p].name);
         if (o < 0)
             continue;
         t->health[p] = old->health[o];
         t->reported_up[p] = old->reported_up[o];
+        t->down_cause[p] = old->down_cause[o];
+        t->rank_ok[p] = old->rank_ok[o];
+        t->rank[p] = old->rank[o];
     }
     return 0;
 }
@@ -330,6 +387,12 @@ static int converge_next(struct apply *a)
     eng->sites = a->next;
     eng->n_sites = a->n_next;
     a->next = NULL;
+    /* the paths' oif first (is_gateway), then the neighbour table */
+    rt_paths_refresh(eng);
+    if (rt_sync_neigh(eng) < 0)
+        rt_log(eng, ROUTES_LOG_WARN,
+               "cannot dump the neighbour table: FAILED next hops are "
+               "noticed by their next notification");
     rt_paths_refresh(eng);
     rc = rt_converge(eng, false, a->res);
     /* rules of others against the sites as they are now */
@@ -450,10 +513,22 @@ int routes_set_path_health(struct routes_engine *eng, const char *site, const ch
     if (s->health[p] == up)
         goto out;
     s->health[p] = up;
+    rc = rt_reselect(eng, site, path, res);
+out:
+    rt_unlock_dispatch(eng);
+    routes_result_free(&local);
+    return rc ? -1 : 0;
+}
+
+int rt_reselect(struct routes_engine *eng, const char *site, const char *path,
+                struct routes_result *res)
+{
+    int rc;
+
     rt_monitor_drain(eng);
     rc = rt_refresh_mirror(eng);
     if (rc == 0) {
-        /* with the mirror current and every group in place, a health change
+        /* with the mirror current and every group in place, a verdict
          * touches groups only: skip the walk over the prefixes */
         bool groups_only = !eng->repair_due_ms;
         for (size_t i = 0; i < eng->n_sites && groups_only; i++)
@@ -466,16 +541,13 @@ int routes_set_path_health(struct routes_engine *eng, const char *site, const ch
         rc = rt_converge(eng, groups_only, res);
     }
     if (rc < 0 && !res->n_errors)
-        rt_result_add(res, site, path, NULL, rc, "site '%s' path '%s': %s", site, path,
-                      rt_strerror(rc));
+        rt_result_add(res, site, path, NULL, rc, "site '%s'%s%s%s: %s", site, path ? " path '" : "",
+                      path ? path : "", path ? "'" : "", rt_strerror(rc));
     if (rc != 0) {
         /* standing until a repair succeeds */
         rt_problems_set(&eng->pass_problems, res);
         rt_schedule_repair(eng, RT_REPAIR_AFTER_FAILURE_MS);
     }
-out:
-    rt_unlock_dispatch(eng);
-    routes_result_free(&local);
     return rc ? -1 : 0;
 }
 

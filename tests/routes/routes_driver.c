@@ -9,11 +9,13 @@
  *
  * Options: --table N, --protocol N, --flush-on-exit, --no-rules,
  *          --control FIFO (run: reads "reload", "health SITE PATH up|down",
- *          "stats", "quit" lines), --debug.
+ *          "rank SITE PATH:RANK[:down] ...", "unrank SITE", "stats", "quit"
+ *          lines), --debug.
  *
  * Output (line-buffered stdout): "applied ok=.. messages=.. ...",
  * "error site=.. path=.. prefix=.. :: message", "event TYPE site=.. path=..
- * if=.. :: detail", "stats ...". Exit status: 0 ok, 2 apply errors, 1 other.
+ * if=.. :: detail [cause=..]", "ranked ok=.. ..." (as applied), "stats ...". Exit status: 0 ok, 2
+ * apply errors, 1 other.
  *
  * Threading: single-threaded; the poll loop below is the model for callers
  * that integrate the engine in their own loop.
@@ -42,9 +44,9 @@ struct drv {
 static void on_event(const struct routes_event *ev, void *ctx)
 {
     (void)ctx;
-    printf("event %s site=%s path=%s if=%s :: %s\n", routes_event_name(ev->type),
+    printf("event %s site=%s path=%s if=%s :: %s [cause=%s]\n", routes_event_name(ev->type),
            ev->site ? ev->site : "-", ev->path ? ev->path : "-", ev->ifname ? ev->ifname : "-",
-           ev->detail ? ev->detail : "");
+           ev->detail ? ev->detail : "", routes_cause_name(ev->cause));
 }
 
 static void on_log(enum routes_log_level lvl, const char *msg, void *ctx)
@@ -101,6 +103,40 @@ static void print_stats(struct drv *d)
            s.nexthops_owned);
 }
 
+/* "rank SITE PATH:RANK[:down] ...": the site's ranking; "unrank SITE"
+ * drops it. */
+static void rank_cmd(struct drv *d, char *args, bool clear)
+{
+    struct routes_path_rank ranks[ROUTES_MAX_PATHS + 1];
+    struct routes_result res;
+    char *save = NULL, *site = strtok_r(args, " ", &save), *tok;
+    size_t n = 0;
+    int rc;
+
+    if (!site) {
+        printf("unknown-command :: rank needs a site\n");
+        return;
+    }
+    while (!clear && (tok = strtok_r(NULL, " ", &save)) && n <= ROUTES_MAX_PATHS) {
+        char *c1 = strchr(tok, ':'), *c2;
+        if (!c1) {
+            printf("unknown-command :: rank entry '%s' (expected PATH:RANK[:down])\n", tok);
+            return;
+        }
+        *c1 = '\0';
+        c2 = strchr(c1 + 1, ':');
+        if (c2)
+            *c2 = '\0';
+        ranks[n].path = tok;
+        ranks[n].rank = (unsigned)strtoul(c1 + 1, NULL, 10);
+        ranks[n].usable = !(c2 && !strcmp(c2 + 1, "down"));
+        n++;
+    }
+    rc = routes_set_site_ranking(d->eng, site, clear ? NULL : ranks, n, &res);
+    print_result("ranked", rc, &res);
+    routes_result_free(&res);
+}
+
 /* Returns false on "quit". */
 static bool command(struct drv *d, char *line)
 {
@@ -116,6 +152,10 @@ static bool command(struct drv *d, char *line)
             do_apply(d, st);
             routes_state_free(st);
         }
+    } else if (!strncmp(line, "rank ", 5)) {
+        rank_cmd(d, line + 5, false);
+    } else if (!strncmp(line, "unrank ", 7)) {
+        rank_cmd(d, line + 7, true);
     } else if (sscanf(line, "health %63s %63s %7s", site, path, state) == 3) {
         struct routes_result res;
         int rc = routes_set_path_health(d->eng, site, path, !strcmp(state, "up"), &res);
