@@ -3,13 +3,13 @@
  * engine's netlink fd and an eventfd, and on each wake:
  *  - reads the SA table and hands every bound path's CHILD_SA state that
  *    changed to health (health_observe_sa);
- *  - applies health's pending decisions to the engine (the latest per site:
- *    the active paths are made usable first, then the others unusable, so
- *    that a move is one nexthop-group request per family);
+ *  - applies health's pending decisions to the engine (the latest per site,
+ *    as the site's ranking: one nexthop-group request per family per move);
  *  - turns health's DPD requests into jobs on charon's processor
  *    (health_dpd.h).
- * The engine's path events (link up/down, from whichever thread made the
- * engine call) are handed to health as link observations.
+ * The engine's path events (link up/down, a next hop's neighbour entry
+ * FAILED or back; from whichever thread made the engine call) are handed to
+ * health as observations.
  *
  * Threading: run() and everything it calls on the glue thread; rg_wake from
  * any thread (charon's workers: one eventfd write, never blocks);
@@ -29,9 +29,6 @@
 #include <library.h>
 
 #include "health_dpd.h"
-
-/* what the engine says when our own verdict took a path out: not a link event */
-#define RG_HEALTH_DETAIL "health check reports the path down"
 
 const sa_child_rec_t *rg_child_row(const sa_ike_rec_t *rows, size_t n, const char *conn,
                                    const char *child)
@@ -196,27 +193,32 @@ static void rg_health_log(int level, const char *msg, void *ctx)
 const struct health_callbacks rg_health_callbacks = {
     .on_decision = rg_on_decision, .on_dpd = rg_on_dpd, .log = rg_health_log};
 
-static bool set_health(route_glue_t *g, const char *site, const char *path, bool up)
-{
-    struct routes_result res = {0};
-    bool ok = routes_set_path_health(g->eng, site, path, up, &res) == 0;
-
-    if (!ok)
-        DBG1(DBG_CFG, "health: site '%s' path '%s': the route engine refused the verdict: %s", site,
-             path, res.n_errors ? res.errors[0].message : "unknown error");
-    routes_result_free(&res);
-    return ok;
-}
-
-/* one decision to the engine: active paths usable first, then the others not */
+/*
+ * One decision to the engine as the site's ranking: the active paths rank
+ * first (so the engine carries the site on exactly them), then the other
+ * usable paths in health's order, so that a link loss moves the site at
+ * once to the next one before health decides again. One request per family
+ * when the carrying set changes, none otherwise.
+ */
 static void apply_decision(route_glue_t *g, const rg_decision_t *d)
 {
-    for (size_t i = 0; i < d->n_paths; i++)
-        if (d->choice.active & (1u << i))
-            set_health(g, d->site, d->paths[i], true);
-    for (size_t i = 0; i < d->n_paths; i++)
-        if (!(d->choice.active & (1u << i)))
-            set_health(g, d->site, d->paths[i], false);
+    struct routes_path_rank ranks[HL_MAX_PATHS];
+    struct routes_result res = {0};
+    size_t n = d->n_paths < HL_MAX_PATHS ? d->n_paths : HL_MAX_PATHS;
+
+    for (size_t i = 0; i < n; i++) {
+        bool active = d->choice.active & (1u << i);
+        ranks[i] = (struct routes_path_rank){.path = d->paths[i],
+                                             .usable = active || d->choice.usable[i],
+                                             .rank = active ? 0 : d->choice.rank[i] + 1};
+    }
+    if (routes_set_site_ranking(g->eng, d->site, ranks, n, &res) != 0)
+        DBG1(DBG_CFG, "health: site '%s': the route engine refused the decision: %s", d->site,
+             res.n_errors ? res.errors[0].message : "unknown error");
+    else if (res.messages)
+        DBG1(DBG_CFG, "health: site '%s': applied (%llu netlink request(s))", d->site,
+             (unsigned long long)res.messages);
+    routes_result_free(&res);
 }
 
 /* the connection of a bound path, malloc'd, NULL when not bound */
@@ -269,11 +271,14 @@ void rg_event(const struct routes_event *ev, void *ctx)
     if (!g || !ev->site || !ev->path ||
         (ev->type != ROUTES_EVENT_PATH_UP && ev->type != ROUTES_EVENT_PATH_DOWN))
         return;
-    if (!up && ev->detail && strcmp(ev->detail, RG_HEALTH_DETAIL) == 0)
-        return; /* our own verdict, not the link */
     struct health *h = __atomic_load_n(&g->health, __ATOMIC_ACQUIRE);
-    if (h)
+    if (!h)
+        return;
+    /* the engine's own observations; a verdict of ours (health) is not one */
+    if (ev->cause == ROUTES_CAUSE_LINK)
         health_observe_link(h, ev->site, ev->path, up);
+    else if (ev->cause == ROUTES_CAUSE_NEIGHBOUR)
+        health_observe_neigh(h, ev->site, ev->path, !up);
 }
 
 static void *run(void *arg)
