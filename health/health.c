@@ -87,6 +87,7 @@ static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
         return;
     }
     heval_arm(h);
+    h->changed = true; /* observations and requests show at once */
     hsnap_publish(h);
 }
 

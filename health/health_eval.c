@@ -87,7 +87,10 @@ static void step(struct health *h, struct hpath *p, hl_time_t now)
 {
     enum hl_path_state was = p->sm.state;
 
-    if (hl_sm_step(&p->sm, &p->cfg.sm, &p->obs, now) && p->sm.state != was)
+    bool stepped = hl_sm_step(&p->sm, &p->cfg.sm, &p->obs, now);
+
+    h->changed = h->changed || stepped;
+    if (stepped && p->sm.state != was)
         hlog(h, 1, "site '%s' path '%s': %s -> %s (%s)", p->site->name, p->cfg.name,
              hl_path_state_name(was), hl_path_state_name(p->sm.state), p->sm.reason);
     dpd_check(h, p, now);
@@ -139,6 +142,7 @@ void heval_site(struct health *h, struct hsite *s, bool announce)
     bool changed = moved || !s->have_choice || memcmp(&out, &s->choice, sizeof(out)) != 0;
     s->choice = out;
     s->have_choice = true;
+    h->changed = h->changed || changed;
     if (moved && reason[0]) {
         struct timespec wall;
         clock_gettime(CLOCK_REALTIME, &wall);

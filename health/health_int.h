@@ -58,7 +58,8 @@ struct health {
     bool thread_started;
     ev_async wake;
     ev_timer deadline;
-    ev_timer publish; /* coalesces publications (HSNAP_DELAY_MS) */
+    ev_timer publish; /* coalesces publications of figures (HSNAP_DELAY_MS) */
+    bool changed;     /* a state or decision changed: publish at once */
     struct bfd_ctx *bfd;
     struct health_callbacks cb;
 
@@ -98,8 +99,9 @@ void heval_echo_cb(struct echo_probe *e, const struct hl_echo_stats *st, void *c
 void hlog(struct health *h, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* health_snap.c: publish (health thread), lookup (any thread, slock held by caller) */
-#define HSNAP_DELAY_MS 20                 /* a change is published within this time */
-void hsnap_publish(struct health *h);     /* soon (coalesced) */
+#define HSNAP_DELAY_MS 20 /* a change is published within this time */
+/* at once when h->changed (a state or a decision), else soon (coalesced) */
+void hsnap_publish(struct health *h);
 void hsnap_publish_now(struct health *h); /* before returning */
 void hsnap_publish_cb(struct ev_loop *loop, ev_timer *w, int revents);
 bool hsnap_has(struct health *h, const char *site, const char *path);

@@ -130,6 +130,7 @@ void hsnap_publish_now(struct health *h)
         hlog(h, 0, "health: out of memory: the status shows the previous state");
         return;
     }
+    h->changed = false;
     pthread_mutex_lock(&h->slock);
     old = h->pub;
     h->pub = next;
@@ -146,6 +147,11 @@ void hsnap_publish_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 void hsnap_publish(struct health *h)
 {
+    if (h->changed) {
+        ev_timer_stop(h->loop, &h->publish);
+        hsnap_publish_now(h);
+        return;
+    }
     if (ev_is_active(&h->publish))
         return;
     ev_timer_set(&h->publish, HSNAP_DELAY_MS / 1000., 0.);
