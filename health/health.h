@@ -129,8 +129,9 @@ struct health_path_snap {
     unsigned priority, weight;
     enum hl_path_state state;
     char *reason;
-    hl_time_t since; /* monotonic ms of the last state change */
-    uint64_t good_remaining_ms;
+    hl_time_t since;            /* monotonic ms of the last state change */
+    hl_time_t eligible_at;      /* a good run: may carry traffic from then (0: not in one) */
+    uint64_t good_remaining_ms; /* until eligible_at, as of the snapshot's now */
     bool eligible, active, admin_down;
     double penalty;
     uint32_t flaps;
@@ -159,8 +160,9 @@ struct health_site_snap {
 };
 
 struct health_snapshot {
-    hl_time_t now; /* monotonic ms when the state was published */
-    int64_t wall;  /* CLOCK_REALTIME seconds at the same moment */
+    hl_time_t now; /* monotonic ms when copied (figures such as the penalty are as of the
+                      last publication: at most a second old) */
+    int64_t wall;  /* CLOCK_REALTIME seconds at the same moment as now */
     struct health_site_snap *sites;
     size_t n_sites;
 };

@@ -260,15 +260,43 @@ static hl_time_t next_deadline(struct health *h, hl_time_t now)
     return next;
 }
 
+/* a dampening penalty decays: the status shows it again every HSNAP_REFRESH_MS */
+static void arm_refresh(struct health *h, hl_time_t now)
+{
+    for (size_t i = 0; i < h->n_sites; i++)
+        for (size_t j = 0; j < h->sites[i]->n_paths; j++) {
+            const struct hpath *p = h->sites[i]->paths[j];
+            if (hl_sm_penalty(&p->sm, &p->cfg.sm, now) < 0.5)
+                continue;
+            if (!ev_is_active(&h->publish)) {
+                ev_timer_set(&h->publish, HSNAP_REFRESH_MS / 1000., 0.);
+                ev_timer_start(h->loop, &h->publish);
+            }
+            return;
+        }
+}
+
 void heval_arm(struct health *h)
 {
     hl_time_t now = health_now(), next = next_deadline(h, now);
 
-    ev_timer_stop(h->loop, &h->deadline);
+    arm_refresh(h, now);
+    double after = next > now ? (double)(next - now + 1) / 1000. : 0.001;
+
+    /*
+     * A timer already due sooner stays: a deadline that has just passed may
+     * not have been stepped yet (next_deadline only sees future ones); an
+     * early wake-up only steps every path once more.
+     */
+    if (ev_is_active(&h->deadline)) {
+        if (!next || ev_timer_remaining(h->loop, &h->deadline) <= after)
+            return;
+        ev_timer_stop(h->loop, &h->deadline);
+    }
     if (!next)
         return;
     /* +1 ms: the state machine compares with >=, the loop may wake a little early */
-    ev_timer_set(&h->deadline, next > now ? (double)(next - now + 1) / 1000. : 0.001, 0.);
+    ev_timer_set(&h->deadline, after, 0.);
     ev_timer_start(h->loop, &h->deadline);
 }
 

@@ -99,7 +99,8 @@ void heval_echo_cb(struct echo_probe *e, const struct hl_echo_stats *st, void *c
 void hlog(struct health *h, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* health_snap.c: publish (health thread), lookup (any thread, slock held by caller) */
-#define HSNAP_DELAY_MS 20 /* a change is published within this time */
+#define HSNAP_DELAY_MS   20   /* a change of figures is published within this time */
+#define HSNAP_REFRESH_MS 1000 /* decaying penalties are published again this often */
 /* at once when h->changed (a state or a decision), else soon (coalesced) */
 void hsnap_publish(struct health *h);
 void hsnap_publish_now(struct health *h); /* before returning */

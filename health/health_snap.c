@@ -59,8 +59,8 @@ static bool path_snap(struct health_path_snap *o, const struct hpath *p, const s
                                    .bfd = p->bfd_st,
                                    .echo = p->obs.echo,
                                    .dpd_requests = p->dpd_requests};
-    if (!eligible && p->sm.good_since && p->sm.good_since + p->cfg.sm.min_good_ms > now)
-        o->good_remaining_ms = p->sm.good_since + p->cfg.sm.min_good_ms - now;
+    if (p->sm.good && !eligible)
+        o->eligible_at = p->sm.eligible_at;
     o->name = strdup(p->cfg.name);
     o->reason = strdup(p->sm.reason);
     return o->name && o->reason;
@@ -140,9 +140,12 @@ void hsnap_publish_now(struct health *h)
 
 void hsnap_publish_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
+    struct health *h = w->data;
+
     (void)loop;
     (void)revents;
-    hsnap_publish_now(w->data);
+    hsnap_publish_now(h);
+    heval_arm(h); /* penalties still decaying: again in HSNAP_REFRESH_MS */
 }
 
 void hsnap_publish(struct health *h)
@@ -175,7 +178,7 @@ bool hsnap_has(struct health *h, const char *site, const char *path)
 }
 
 /* a deep copy of one site (false: out of memory, partly filled) */
-static bool site_copy(struct health_site_snap *o, const struct health_site_snap *s)
+static bool site_copy(struct health_site_snap *o, const struct health_site_snap *s, hl_time_t now)
 {
     *o = *s;
     o->name = strdup(s->name);
@@ -195,6 +198,7 @@ static bool site_copy(struct health_site_snap *o, const struct health_site_snap 
         *d = s->paths[o->n_paths];
         d->name = strdup(d->name);
         d->reason = strdup(d->reason);
+        d->good_remaining_ms = d->eligible_at > now ? d->eligible_at - now : 0;
         if (!d->name || !d->reason) {
             o->n_paths++;
             return false;
@@ -207,16 +211,19 @@ int health_snapshot(struct health *h, struct health_snapshot *out)
 {
     bool ok = true;
 
+    struct timespec wall;
+
     memset(out, 0, sizeof(*out));
+    out->now = health_now();
+    clock_gettime(CLOCK_REALTIME, &wall);
+    out->wall = wall.tv_sec;
     if (!h)
         return 0;
     pthread_mutex_lock(&h->slock);
-    out->now = h->pub.now;
-    out->wall = h->pub.wall;
     out->sites = calloc(h->pub.n_sites + 1, sizeof(*out->sites));
     ok = out->sites != NULL;
     for (; ok && out->n_sites < h->pub.n_sites; out->n_sites++)
-        ok = site_copy(&out->sites[out->n_sites], &h->pub.sites[out->n_sites]);
+        ok = site_copy(&out->sites[out->n_sites], &h->pub.sites[out->n_sites], out->now);
     pthread_mutex_unlock(&h->slock);
     if (!ok) {
         health_snapshot_free(out);

@@ -253,6 +253,21 @@ static bool health_up(route_glue_t *g, const char *file, const struct sm_model *
     return ok;
 }
 
+/*
+ * What the engine already knows of every path's link when health starts or
+ * reloads: a path the engine finds usable has its link (and next hop) up.
+ * (Its later changes come as the engine's events; a path not usable now is
+ * left unknown until one comes: the engine itself keeps it out.)
+ */
+static void seed_links(route_glue_t *g)
+{
+    pthread_mutex_lock(&g->lock);
+    for (size_t i = 0; g->health && i < g->n_paths; i++)
+        if (routes_path_usable(g->eng, g->paths[i].site, g->paths[i].path) == 1)
+            health_observe_link(g->health, g->paths[i].site, g->paths[i].path, true);
+    pthread_mutex_unlock(&g->lock);
+}
+
 /* applies conf's state; the problems list gets the errors (with the lock) */
 static int apply_conf(route_glue_t *g, const char *file, route_conf_t *conf, const char *what,
                       char *err, size_t errlen)
@@ -385,8 +400,9 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
     conf.st = NULL;
     take_model(g, &conf);
     route_conf_free(&conf);
-    /* health knows every bound path's SA at once, then follows the SA table */
+    /* health knows every bound path's SA and link at once, then follows the SA table */
     rg_sync_sa(g);
+    seed_links(g);
     sa_table_set_notify(table, rg_wake, g);
     set_start_problem(NULL);
     return g;
@@ -537,6 +553,7 @@ bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, c
     g->st = conf.st;
     conf.st = NULL;
     route_conf_free(&conf);
+    seed_links(g);
     rg_wake(g); /* the thread re-sends the bound paths' SA states */
     return true;
 }

@@ -89,8 +89,9 @@ check "er down because BFD went down with diag 1" \
 check "er's BFD session reports diag 1" p_is gw azure er bfd.local_diag 1
 check "er state down" p_is gw azure er state down
 check "bk active" p_is gw azure bk active true
+tctl gw -j paths >"$T_DIR/paths.json"
 check "the decision is in the site's events" \
-  p_has gw azure site: events "er -> bk"
+  p_has gw azure site: decisions "er -> bk"
 check "a ping reaches the host behind bk" ping_to bk
 check "the link of er0 stayed up (carrier true)" p_is gw azure er carrier true
 
@@ -101,6 +102,7 @@ check "BFD up again" wait_for 10 "bfd up again" p_is gw azure er bfd.state up
 early=0 samples=0
 for _ in $(seq 60); do
   rem=$(pq gw azure er good_remaining_ms 2>/dev/null) || break
+  log "good_remaining_ms $rem, route: $(nsx gw ip route get 100.64.2.1 from 100.64.1.1 | head -1)"
   [ "$rem" -gt 300 ] 2>/dev/null || break
   samples=$((samples + 1))
   route_dev bk0 || early=$((early + 1))
