@@ -211,6 +211,7 @@ static void glue_free(route_glue_t *g)
     rg_problems_clear(g);
     rg_pending_free(g);
     sm_model_free(&g->model);
+    free(g->link_seed);
     pthread_mutex_destroy(&g->lock);
     free(g);
 }
@@ -262,10 +263,25 @@ static bool health_up(route_glue_t *g, const char *file, const struct sm_model *
 static void seed_links(route_glue_t *g)
 {
     pthread_mutex_lock(&g->lock);
-    for (size_t i = 0; g->health && i < g->n_paths; i++)
-        if (routes_path_usable(g->eng, g->paths[i].site, g->paths[i].path) == 1)
+    for (size_t i = 0; g->health && i < g->n_paths; i++) {
+        bool up = g->link_seed
+                      ? g->link_seed[i] == 1
+                      : routes_path_usable(g->eng, g->paths[i].site, g->paths[i].path) == 1;
+        if (up)
             health_observe_link(g->health, g->paths[i].site, g->paths[i].path, true);
+    }
+    free(g->link_seed);
+    g->link_seed = NULL;
     pthread_mutex_unlock(&g->lock);
+}
+
+/* at start, before health ranks anything: what the engine found (no memory: asked later) */
+static bool capture_links(route_glue_t *g)
+{
+    g->link_seed = calloc(g->n_paths + 1, sizeof(*g->link_seed));
+    for (size_t i = 0; g->link_seed && i < g->n_paths; i++)
+        g->link_seed[i] = routes_path_usable(g->eng, g->paths[i].site, g->paths[i].path);
+    return true;
 }
 
 /* applies conf's state; the problems list gets the errors (with the lock) */
@@ -348,7 +364,7 @@ static bool engine_first_apply(route_glue_t *g, const char *file, route_conf_t *
 
     ok = set_compat_mode(file, conf->compat_mode, err, errlen) &&
          (thread = rg_thread_start(g, err, errlen)) &&
-         apply_conf(g, file, conf, "apply", err, errlen) == 0 &&
+         apply_conf(g, file, conf, "apply", err, errlen) == 0 && capture_links(g) &&
          health_up(g, file, &conf->model, err, errlen);
     if (ok)
         return true;

@@ -57,7 +57,8 @@ struct route_glue {
     pthread_mutex_t lock;
     route_path_conf_t *paths;
     size_t n_paths;
-    int *up; /* last SA verdict handed to health per path: -1 none yet */
+    int *up;        /* last SA verdict handed to health per path: -1 none yet */
+    int *link_seed; /* start: routes_path_usable of each path before health ranked any */
     struct sm_model model;
     rg_decision_t *decisions;
     rg_dpd_t *dpds;
