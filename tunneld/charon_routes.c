@@ -16,14 +16,21 @@ static bool demoted; /* main thread only */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char *problem; /* guarded by lock */
 
-bool charon_routes_sites(void)
+/* a section of lib->settings has subsections */
+static bool has_sections(const char *key)
 {
-    enumerator_t *e = lib->settings->create_section_enumerator(lib->settings, NS ".routes.sites");
+    enumerator_t *e = lib->settings->create_section_enumerator(lib->settings, (char *)key);
     char *site;
     bool any = e->enumerate(e, &site);
 
     e->destroy(e); /* it holds the settings' read lock */
     return any;
+}
+
+/* tunneld.sites, or the deprecated tunneld.routes.sites (site_model.h) */
+bool charon_routes_sites(void)
+{
+    return has_sections(NS ".sites") || has_sections(NS ".routes.sites");
 }
 
 bool charon_routes_check(char *err, size_t errlen)

@@ -5,7 +5,7 @@
  * once, when charon->initialize creates it (strongSwan 5.9.8,
  * kernel_netlink_net.c), and adds its policy rule then; kernel-libipsec
  * always installs routes to its TUN device in that table. So, at start, when
- * tunneld.routes.sites has sites, kernel-netlink is told (as defaults: a key
+ * tunneld.sites (or the deprecated tunneld.routes.sites) has sites, kernel-netlink is told (as defaults: a key
  * the user set is kept) to install no routes and to put its rule after the
  * engine's (priority ROUTES_DEFAULT_RULE_PRIORITY + 1): charon's table is
  * then only a fallback behind tunneld's.
