@@ -527,8 +527,8 @@ static void health_back(route_glue_t *g, const char *file)
         DBG1(DBG_CFG, "health: the running sites could not be restored: %s", why);
 }
 
-bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, char *err,
-                       size_t errlen)
+/* the reload itself (route_glue_reload holds health's decisions meanwhile) */
+static bool reload(route_glue_t *g, const char *file, const char *swanctl, char *err, size_t errlen)
 {
     route_conf_t conf;
     int compat = compat_mode_now(), *up;
@@ -570,8 +570,30 @@ bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, c
     conf.st = NULL;
     route_conf_free(&conf);
     seed_links(g);
-    rg_wake(g); /* the thread re-sends the bound paths' SA states */
     return true;
+}
+
+/* health's decisions wait (kept, the latest per site) while held */
+static void hold_decisions(route_glue_t *g, bool on)
+{
+    pthread_mutex_lock(&g->lock);
+    g->hold = on;
+    pthread_mutex_unlock(&g->lock);
+}
+
+/*
+ * Health takes the new sites first (it announces every site's decision),
+ * then the engine; the decisions are held until the engine has the state
+ * they name (or the running one again, with health's decisions for it).
+ */
+bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, char *err,
+                       size_t errlen)
+{
+    hold_decisions(g, true);
+    bool ok = reload(g, file, swanctl, err, errlen);
+    hold_decisions(g, false);
+    rg_wake(g); /* the thread applies the decisions, re-sends the bound paths' SA states */
+    return ok;
 }
 
 void route_glue_stop(route_glue_t *g)

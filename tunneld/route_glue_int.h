@@ -61,6 +61,7 @@ struct route_glue {
     int *link_seed; /* start: routes_path_usable of each path before health ranked any */
     struct sm_model model;
     rg_decision_t *decisions;
+    bool hold; /* a reload runs: decisions wait for the engine's new state */
     rg_dpd_t *dpds;
     struct routes_state *st; /* the state last applied (main thread only) */
     char *problems[RG_MAX_PROBLEMS];

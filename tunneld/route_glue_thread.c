@@ -238,9 +238,10 @@ static char *conn_of(route_glue_t *g, const char *site, const char *path)
 static void apply_pending(route_glue_t *g)
 {
     pthread_mutex_lock(&g->lock);
-    rg_decision_t *ds = g->decisions;
+    rg_decision_t *ds = g->hold ? NULL : g->decisions;
     rg_dpd_t *dpds = g->dpds;
-    g->decisions = NULL;
+    if (!g->hold)
+        g->decisions = NULL;
     g->dpds = NULL;
     pthread_mutex_unlock(&g->lock);
     while (ds) {
