@@ -71,3 +71,38 @@ sys.exit(1)' "$2" "$3" "$4"
 p_is() { [ "$(pq "$1" "$2" "$3" "$4" 2>/dev/null)" = "$5" ]; }
 # p_has INSTANCE SITE PATH FIELD TEXT -> the field contains TEXT
 p_has() { pq "$1" "$2" "$3" "$4" 2>/dev/null | grep -qF -- "$5"; }
+
+# health_bird NAME PEER_ADDR -> BIRD 2 in far netns NAME as the BFD speaker
+# (100 ms x 3) for the gateway's address PEER_ADDR on its eth0
+health_bird() {
+  local name=$1 peer=$2 dir="$T_DIR/bird-$1"
+  mkdir -p "$dir"
+  cat >"$dir/bird.conf" <<CONF
+router id $(nsx "$name" ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1);
+protocol device { }
+protocol bfd {
+  interface "eth0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
+  neighbor $peer dev "eth0";
+}
+CONF
+  spawn "$dir/bird.log" ip netns exec "$TEST-$name" bird -f -c "$dir/bird.conf" \
+    -s "$dir/bird.ctl" -P "$dir/bird.pid"
+  wait_for 10 "BIRD in $name" test -S "$dir/bird.ctl" || die "BIRD did not start in $name"
+}
+
+# far_gone NAME / far_back NAME -> the far side drops (again passes) every IP
+# packet; ARP still answers, so link and neighbour stay fine
+far_gone() {
+  printf 'table inet gone {\n chain input { type filter hook input priority -10; policy accept; meta protocol { ip, ip6 } drop; }\n chain output { type filter hook output priority -10; policy accept; meta protocol { ip, ip6 } drop; }\n}\n' |
+    nsx "$1" nft -f -
+}
+far_back() { nsx "$1" nft delete table inet gone; }
+
+# er_path NAME DEV GW PRIO [extra lines] -> a tunneld.sites path with BFD to GW
+er_path() {
+  local name=$1 dev=$2 gw=$3 prio=$4; shift 4
+  printf '        %s {\n          type = expressroute\n          dev = %s\n          gateway4 = %s\n          priority = %s\n' "$name" "$dev" "$gw" "$prio"
+  local kv
+  for kv in "$@"; do printf '          %s\n' "$kv"; done
+  printf '          bfd {\n            remote = %s\n            min_tx = 100ms\n            min_rx = 100ms\n            multiplier = 3\n          }\n        }\n' "$gw"
+}
