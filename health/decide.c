@@ -35,6 +35,12 @@ static bool degraded_class(enum hl_class c)
     return c == HL_C_DEG || c == HL_C_EARLY_DEG;
 }
 
+/* A figure for ordering: unknown (NaN) is the worst. */
+static double fig(double v)
+{
+    return isnan(v) ? INFINITY : v;
+}
+
 /* <0 when path a ranks before b, 0 when they are equal (ECMP). */
 static int compare(const struct hl_decide_path *paths, const enum hl_class *cls, size_t a, size_t b)
 {
@@ -43,22 +49,28 @@ static int compare(const struct hl_decide_path *paths, const enum hl_class *cls,
     if (paths[a].priority != paths[b].priority)
         return paths[a].priority < paths[b].priority ? -1 : 1;
     if (degraded_class(cls[a])) {
-        if (paths[a].loss_pct != paths[b].loss_pct)
-            return paths[a].loss_pct < paths[b].loss_pct ? -1 : 1;
-        if (paths[a].rtt_ms != paths[b].rtt_ms)
-            return paths[a].rtt_ms < paths[b].rtt_ms ? -1 : 1;
+        double la = fig(paths[a].loss_pct), lb = fig(paths[b].loss_pct);
+        double ra = fig(paths[a].rtt_ms), rb = fig(paths[b].rtt_ms);
+        if (la != lb)
+            return la < lb ? -1 : 1;
+        if (ra != rb)
+            return ra < rb ? -1 : 1;
     }
     return 0;
 }
 
-/* Dense ranks over all paths; a pin in effect ranks first. */
+/* Dense ranks over all paths: the active set first (rank 0, whatever kept it
+ * there: a pin, the degraded hysteresis, keep_last), then the others. */
 static void rank_paths(const struct hl_decide_in *in, const enum hl_class *cls, int pin,
                        struct hl_choice *out)
 {
     size_t order[HL_MAX_PATHS], n = 0;
     for (size_t i = 0; i < in->n_paths; i++) {
-        if ((int)i == pin)
+        out->usable[i] = cls[i] != HL_C_NONE || (int)i == pin;
+        if (out->active & (1u << i)) {
+            out->rank[i] = 0;
             continue;
+        }
         size_t j = n++;
         while (j > 0 && compare(in->paths, cls, order[j - 1], i) > 0) {
             order[j] = order[j - 1];
@@ -66,26 +78,20 @@ static void rank_paths(const struct hl_decide_in *in, const enum hl_class *cls, 
         }
         order[j] = i;
     }
-    unsigned r = 0;
-    if (pin >= 0) {
-        out->rank[pin] = 0;
-        out->usable[pin] = true;
-        r = 1;
-    }
+    unsigned r = out->active ? 1 : 0;
     for (size_t k = 0; k < n; k++) {
         if (k > 0 && compare(in->paths, cls, order[k - 1], order[k]) != 0)
             r++;
         out->rank[order[k]] = r;
-        out->usable[order[k]] = cls[order[k]] != HL_C_NONE;
     }
 }
 
 /* A degraded set keeps its current path unless another is clearly better. */
 static bool close_to(const struct hl_decide_path *p, const struct hl_decide_path *best)
 {
-    double rtt_margin = fmax(10.0, best->rtt_ms * HL_DEGRADED_RTT_MARGIN / 100.0);
-    return p->loss_pct <= best->loss_pct + HL_DEGRADED_LOSS_MARGIN &&
-           p->rtt_ms <= best->rtt_ms + rtt_margin;
+    double rtt_margin = fmax(10.0, fig(best->rtt_ms) * HL_DEGRADED_RTT_MARGIN / 100.0);
+    return fig(p->loss_pct) <= fig(best->loss_pct) + HL_DEGRADED_LOSS_MARGIN &&
+           fig(p->rtt_ms) <= fig(best->rtt_ms) + rtt_margin;
 }
 
 static uint32_t pick(const struct hl_decide_in *in, const enum hl_class *cls, struct hl_choice *out)
@@ -159,7 +165,6 @@ bool hl_decide(const struct hl_decide_in *in, struct hl_choice *out, char *reaso
         cls[i] = hl_decide_class(&in->paths[i]);
 
     int pin = pin_in_effect(in) ? in->pinned : -1;
-    rank_paths(in, cls, pin, out);
     if (pin >= 0) {
         out->active = 1u << pin;
         out->pinned = true;
@@ -170,6 +175,7 @@ bool hl_decide(const struct hl_decide_in *in, struct hl_choice *out, char *reaso
         out->active = keep_last(in);
         out->kept_last = out->active != 0;
     }
+    rank_paths(in, cls, pin, out);
     for (size_t i = 0; i < in->n_paths; i++)
         if (out->active & (1u << i))
             out->weight[i] = in->paths[i].weight;

@@ -38,6 +38,8 @@ static void set_names(struct hl_text *t, const struct hl_decide_in *in, uint32_t
 static void cite(struct hl_text *t, const struct hl_decide_in *in, uint32_t set)
 {
     unsigned n = 0, more = 0;
+    if (!set)
+        hl_text_add(t, "no paths");
     for (size_t i = 0; i < in->n_paths; i++) {
         if (!(set & (1u << i)))
             continue;
@@ -95,7 +97,9 @@ static void cause(struct hl_text *t, const struct hl_decide_in *in, const struct
         if (out->pinned)
             return;
     }
-    if (failed(in, left))
+    if (pin_changed && joined)
+        cite(t, in, joined);
+    else if (failed(in, left))
         cite(t, in, failed(in, left));
     else if (!out->active || out->kept_last)
         cite(t, in, failed(in, out->active ? out->active : all_paths(in)));

@@ -46,7 +46,7 @@ static bool classify_hard(const struct hl_path_sm *sm, const struct hl_path_conf
             hl_text_add(t, "BFD down, diag %d %s", (int)obs->bfd_diag,
                         hl_bfd_diag_text(obs->bfd_diag));
             *key |= HL_K_BFD_DOWN;
-        } else if (now - sm->started >= cfg->startup_grace_ms) {
+        } else if (hl_elapsed(now, sm->started) >= cfg->startup_grace_ms) {
             hl_text_add(t, "BFD never came up (state %s after the %u ms startup grace)",
                         bfd_state_word(obs->bfd), cfg->startup_grace_ms);
             *key |= HL_K_BFD_NEVER;

@@ -48,6 +48,12 @@ struct hl_verdict {
     char text[HL_REASON_MAX];
 };
 
+/* now - since, 0 when now is earlier (a caller's clock must not wrap a timer) */
+static inline hl_time_t hl_elapsed(hl_time_t now, hl_time_t since)
+{
+    return now > since ? now - since : 0;
+}
+
 void hl_classify(const struct hl_path_sm *sm, const struct hl_path_config *cfg,
                  const struct hl_obs *obs, hl_time_t now, struct hl_verdict *v);
 

@@ -133,7 +133,7 @@ static void soft(struct hl_path_sm *sm, const struct hl_path_config *cfg,
         sm->holding = true;
         sm->bad_since = now;
     }
-    if (now - sm->bad_since >= cfg->hold_down_ms) {
+    if (hl_elapsed(now, sm->bad_since) >= cfg->hold_down_ms) {
         sm->holding = false;
         transition(sm, cfg, HL_PATH_DOWN, now);
         set_cause(sm, "", v, 0);
@@ -148,7 +148,7 @@ static void soft(struct hl_path_sm *sm, const struct hl_path_config *cfg,
 static void no_verdict(struct hl_path_sm *sm, const struct hl_path_config *cfg,
                        const struct hl_verdict *v, hl_time_t now)
 {
-    if (sm->underlying == HL_PATH_INIT && now - sm->started >= cfg->startup_grace_ms) {
+    if (sm->underlying == HL_PATH_INIT && hl_elapsed(now, sm->started) >= cfg->startup_grace_ms) {
         char prefix[64];
         snprintf(prefix, sizeof(prefix),
                  "no verdict within the %u ms startup grace: ", cfg->startup_grace_ms);
@@ -234,7 +234,7 @@ bool hl_sm_eligible(const struct hl_path_sm *sm, const struct hl_path_config *cf
 {
     switch (sm->state) {
     case HL_PATH_INIT:
-        return now - sm->started < cfg->startup_grace_ms;
+        return hl_elapsed(now, sm->started) < cfg->startup_grace_ms;
     case HL_PATH_UP:
     case HL_PATH_DEGRADED:
         return now >= sm->eligible_at;
@@ -255,7 +255,8 @@ hl_time_t hl_sm_next_deadline(const struct hl_path_sm *sm, const struct hl_path_
     hl_time_t best = 0;
     if (sm->holding)
         earliest(&best, sm->bad_since + cfg->hold_down_ms, now);
-    earliest(&best, sm->started + cfg->startup_grace_ms, now);
+    if (sm->underlying == HL_PATH_INIT || (sm->key & HL_K_WAIT_BFD))
+        earliest(&best, sm->started + cfg->startup_grace_ms, now);
     if (sm->good)
         earliest(&best, sm->eligible_at, now);
     if (sm->suppressed)

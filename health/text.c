@@ -50,6 +50,7 @@ void hl_text_add(struct hl_text *t, const char *fmt, ...)
         return;
     }
     if ((size_t)n >= t->cap - t->len) {
+        t->len = t->cap - 1; /* what fitted stays, up to the marker */
         mark_cut(t);
         return;
     }
