@@ -42,7 +42,8 @@ struct bfd_session_config {
     bool passive;       /* wait for the peer's first packet */
 };
 
-/* Called on every state change, and when negotiated intervals change. */
+/* Called on every state change, and when negotiated intervals change. It
+ * must not free its own session (free it later, e.g. from an ev_idle). */
 typedef void (*bfd_state_fn)(struct bfd_session *s, const struct hl_bfd_status *st, void *ctx);
 typedef void (*bfd_log_fn)(int level, const char *msg, void *ctx); /* 0 err .. 3 debug */
 

@@ -116,6 +116,10 @@ int bfd_ctx_listen(struct bfd_ctx *c, int family, bool multihop, char *err, size
     if (c->rx_fd[i] < 0)
         return -1;
     ev_io_init(&c->rx_w[i], rx_cb, c->rx_fd[i], EV_READ);
+    /* packets first: a detection timer due in the same loop iteration must
+     * see the packets already waiting (libev runs timers before I/O of the
+     * same priority) */
+    ev_set_priority(&c->rx_w[i], EV_MAXPRI);
     c->rx_w[i].data = c;
     ev_io_start(c->loop, &c->rx_w[i]);
     return 0;

@@ -244,6 +244,9 @@ struct bfd_session *bfd_session_new(struct bfd_ctx *c, const struct bfd_session_
     ev_init(&s->tx_w, tx_cb);
     ev_init(&s->detect_w, detect_cb);
     s->tx_w.data = s->detect_w.data = s;
+    /* received packets (EV_MAXPRI), then transmissions, then detection */
+    ev_set_priority(&s->tx_w, EV_MAXPRI - 1);
+    ev_set_priority(&s->detect_w, EV_MINPRI);
     /* the first packet goes out within a (jittered) slow interval */
     if (bfd_fsm_may_send(&s->f)) {
         ev_timer_set(&s->tx_w, sec(bfd_random(c) % 100000u), 0.);
