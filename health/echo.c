@@ -29,7 +29,9 @@ struct echo_probe {
     struct sockaddr_storage dst;
     socklen_t dstlen;
     uint64_t interval_us, timeout_us;
+    uint32_t count; /* 0: no end */
     int fd;
+    bool connected; /* ICMP: connected to the target (echo_sock.h) */
     uint16_t id;
     bool id_held;
     uint64_t cookie;
@@ -118,6 +120,8 @@ static void on_send(struct ev_loop *loop, ev_timer *w, int revents)
     uint64_t now = mono_us();
 
     expire_due(p, now, true);
+    if (p->kind != ECHO_WIRE_UDP && !p->connected)
+        p->connected = echo_sock_connect(p->fd, &p->dst) == 0;
     uint64_t seq = echo_window_sent(&p->win, now);
     size_t len = echo_wire_build(p->kind, p->id, p->cookie, seq, p->payload, p->txbuf);
 
@@ -127,6 +131,8 @@ static void on_send(struct ev_loop *loop, ev_timer *w, int revents)
     } else {
         p->cnt.sent++;
     }
+    if (p->count && p->win.next_seq >= p->count)
+        ev_timer_stop(loop, &p->send_t);
     arm_expiry(p);
 }
 
@@ -143,6 +149,10 @@ static void handle_reply(struct echo_probe *p, size_t len, const struct sockaddr
     switch (echo_window_reply(&p->win, seq, now)) {
     case ECHO_REPLY_OK:
         p->cnt.received++;
+        /* its deadline may be the one the expiry timer waits for: move the
+         * timer on now rather than wake up for nothing */
+        ev_timer_stop(p->loop, &p->expire_t);
+        arm_expiry(p);
         report(p, seq, false, echo_window_slot(&p->win, seq)->rtt_us);
         break;
     case ECHO_REPLY_LATE:
@@ -274,7 +284,8 @@ struct echo_probe *echo_probe_new(struct ev_loop *loop, const struct echo_config
                              .payload = c.size,
                              .interval_us = (uint64_t)c.interval_ms * 1000,
                              .timeout_us = (uint64_t)c.timeout_ms * 1000,
-                             .cookie = random64()};
+                             .cookie = random64(),
+                             .count = c.count};
     if (open_probe(p, &c, err, errlen) != 0) {
         echo_probe_free(p);
         return NULL;

@@ -58,6 +58,8 @@ struct echo_config {
     uint16_t size;        /* payload bytes, 16..8192 (0: 56) */
     uint32_t loss_run;    /* losses in a row that make the stats valid before the
                              window is full (0: 3) */
+    uint32_t count;       /* sends this many probes, then only waits for their
+                             replies (0: no end) */
 };
 
 /* Called after every sample (reply or timeout) with the window's stats. */

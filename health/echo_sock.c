@@ -204,6 +204,14 @@ int echo_sock_open(const struct echo_sock_spec *spec, char *err, size_t errlen)
     return fd;
 }
 
+int echo_sock_connect(int fd, const struct sockaddr_storage *target)
+{
+    socklen_t len =
+        target->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+
+    return connect(fd, (const struct sockaddr *)target, len) == 0 ? 0 : errno;
+}
+
 bool echo_sock_same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b,
                          bool with_port)
 {

@@ -6,7 +6,7 @@
  *
  *   echo_probe [-c COUNT] [-t MAX_SECONDS] [-q] PROBE...
  *   PROBE: name=N,type=icmp|udp,target=ADDR[,source=ADDR][,dev=IF][,mark=N]
- *          [,port=N][,interval=MS][,timeout=MS][,window=N][,size=N][,loss_run=N]
+ *          [,port=N][,interval=MS][,timeout=MS][,window=N][,size=N][,loss_run=N][,count=N]
  *
  * It stops when every probe has COUNT samples (default: runs until the time
  * limit), after MAX_SECONDS (default 60, at most 3600), or on SIGINT/SIGTERM;
@@ -42,7 +42,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: echo_probe [-c COUNT] [-t MAX_SECONDS] [-q] "
                     "name=N,type=icmp|udp,target=ADDR[,source=ADDR][,dev=IF][,mark=N][,port=N]"
-                    "[,interval=MS][,timeout=MS][,window=N][,size=N][,loss_run=N] ...\n");
+                    "[,interval=MS][,timeout=MS][,window=N][,size=N][,loss_run=N][,count=N] ...\n");
     exit(2);
 }
 
@@ -96,15 +96,15 @@ static int set_key(struct echo_config *c, char *name, const char *k, char *v)
         c->dev = v;
     } else {
         static const char *const nums[] = {"mark",   "port", "interval", "timeout",
-                                           "window", "size", "loss_run"};
+                                           "window", "size", "loss_run", "count"};
         static const uint32_t max[] = {UINT32_MAX, 65535, UINT32_MAX, UINT32_MAX,
-                                       UINT32_MAX, 65535, UINT32_MAX};
+                                       UINT32_MAX, 65535, UINT32_MAX, UINT32_MAX};
         for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
             if (!strcmp(k, nums[i])) {
                 if (parse_u32(k, v, max[i], &x))
                     return -1;
                 uint32_t *dst[] = {&c->mark,   NULL, &c->interval_ms, &c->timeout_ms,
-                                   &c->window, NULL, &c->loss_run};
+                                   &c->window, NULL, &c->loss_run,    &c->count};
                 if (i == 1)
                     c->port = (uint16_t)x;
                 else if (i == 5)
@@ -228,7 +228,9 @@ int main(int argc, char **argv)
         n_probes++;
     }
     struct timespec t0, t1;
+    struct rusage ru0, ru;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    getrusage(RUSAGE_SELF, &ru0); /* the loop's CPU only, not the start */
     ev_timer limit;
     ev_signal sint, sterm;
     ev_timer_init(&limit, stop_timer, max_s, 0);
@@ -239,15 +241,15 @@ int main(int argc, char **argv)
     ev_signal_start(loop, &sterm);
     ev_run(loop, 0);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    getrusage(RUSAGE_SELF, &ru);
     for (size_t k = 0; k < n_probes; k++) {
         print_final(&probes[k]);
         echo_probe_free(probes[k].p);
     }
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
     double wall =
         (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-    double cpu = ms_of(ru.ru_utime) + ms_of(ru.ru_stime);
+    double cpu =
+        ms_of(ru.ru_utime) + ms_of(ru.ru_stime) - ms_of(ru0.ru_utime) - ms_of(ru0.ru_stime);
     printf("{\"rusage\":true,\"probes\":%zu,\"wall_ms\":%.1f,\"cpu_ms\":%.1f,\"cpu_pct\":%.3f,"
            "\"complete\":%s}\n",
            n_probes, wall, cpu, wall > 0 ? 100.0 * cpu / wall : 0.0,
