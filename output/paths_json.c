@@ -49,6 +49,9 @@ static void put_double(json_object *o, const char *k, double v)
         json_object_object_add(o, k, NULL);
         return;
     }
+    for (char *c = text; *c; c++)
+        if (*c == ',') /* a decimal comma, should anything set LC_NUMERIC */
+            *c = '.';
     while (n > 1 && text[n - 1] == '0')
         text[--n] = '\0';
     if (text[n - 1] == '.')
@@ -151,7 +154,7 @@ static json_object *render_site(const struct paths_site *s)
     put_str(o, "fail_mode", paths_fail_mode_name(s->fail_mode));
     put_str(o, "pinned", s->pinned);
     for (size_t i = 0; i < s->n_active; i++)
-        json_object_array_add(active, json_object_new_string(s->active[i]));
+        json_object_array_add(active, json_object_new_string(s->active[i] ? s->active[i] : ""));
     json_object_object_add(o, "active", active);
     for (size_t i = 0; i < s->n_events; i++) {
         json_object *e = json_object_new_object();
