@@ -476,8 +476,12 @@ int rt_converge(struct routes_engine *eng, bool groups_only, struct routes_resul
     rt_plan_free(&plan);
     if (rc < 0)
         return rc;
+    /* the probe routes follow the paths' interfaces, not the selection: a
+     * move (groups only) leaves them alone */
+    if (!groups_only && rt_probe_converge(eng, res) < 0)
+        rc = -1;
     for (size_t s = 0; s < eng->n_sites; s++)
         if (eng->sites[s].failed)
             return -1;
-    return 0;
+    return rc;
 }

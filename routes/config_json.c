@@ -211,6 +211,18 @@ static int parse_options(struct jctx *c, json_object *root, struct routes_option
         return -EINVAL;
     if (present)
         o->monitor_rcvbuf = (unsigned)v;
+    if (get_uint(c, root, "probe_mark_base", "config", UINT32_MAX, &v, &present) < 0)
+        return -EINVAL;
+    if (present)
+        o->probe_mark_base = (uint32_t)v;
+    if (get_uint(c, root, "probe_table_base", "config", UINT32_MAX, &v, &present) < 0)
+        return -EINVAL;
+    if (present)
+        o->probe_table_base = (uint32_t)v;
+    if (get_uint(c, root, "probe_rule_priority", "config", UINT32_MAX, &v, &present) < 0)
+        return -EINVAL;
+    if (present)
+        o->probe_rule_priority = (uint32_t)v;
     if (get_bool(c, root, "flush_on_exit", &o->flush_on_exit) < 0 ||
         get_bool(c, root, "fail_closed", &o->fail_closed) < 0)
         return -EINVAL;
@@ -221,11 +233,31 @@ static int parse_options(struct jctx *c, json_object *root, struct routes_option
     return 0;
 }
 
+/* "probe": ["203.0.113.1", ...]: the path's probe targets */
+static int parse_probes(struct jctx *c, struct routes_state *st, int site, const char *path,
+                        json_object *p, const char *where)
+{
+    json_object *arr;
+    if (get_array(c, p, "probe", where, &arr) < 0)
+        return -EINVAL;
+    for (size_t k = 0; arr && k < json_object_array_length(arr); k++) {
+        json_object *v = json_object_array_get_idx(arr, k);
+        if (!json_object_is_type(v, json_type_string)) {
+            snprintf(c->err, c->errlen, "%s: probe[%zu] must be a string", where, k);
+            return -EINVAL;
+        }
+        if (routes_state_add_probe(st, site, path, json_object_get_string(v), c->err, c->errlen) <
+            0)
+            return -EINVAL;
+    }
+    return 0;
+}
+
 static int parse_path(struct jctx *c, struct routes_state *st, int site, const char *sname,
                       json_object *p, size_t idx)
 {
-    static const char *const keys[] = {"name",     "dev",      "gateway", "gateway4",
-                                       "gateway6", "priority", "weight",  NULL};
+    static const char *const keys[] = {"name",     "dev",    "gateway", "gateway4", "gateway6",
+                                       "priority", "weight", "probe",   NULL};
     struct routes_path_spec spec = {0};
     const char *gw = NULL;
     uint64_t prio = 0, weight = 1;
@@ -257,7 +289,9 @@ static int parse_path(struct jctx *c, struct routes_state *st, int site, const c
     }
     spec.priority = (unsigned)prio;
     spec.weight = (unsigned)weight;
-    return routes_state_add_path(st, site, &spec, c->err, c->errlen);
+    if (routes_state_add_path(st, site, &spec, c->err, c->errlen) < 0)
+        return -EINVAL;
+    return parse_probes(c, st, site, spec.name, p, where);
 }
 
 static int parse_sites(struct jctx *c, json_object *arr, struct routes_state *st)
@@ -317,9 +351,20 @@ static int parse_bypass(struct jctx *c, json_object *root, struct routes_state *
 static int load(json_object *root, struct routes_options *opts, struct routes_state **stp,
                 char *err, size_t errlen)
 {
-    static const char *const keys[] = {
-        "table", "protocol",    "nh_id_base",     "repair_delay_ms", "rules", "flush_on_exit",
-        "sites", "fail_closed", "monitor_rcvbuf", "bypass",          NULL};
+    static const char *const keys[] = {"table",
+                                       "protocol",
+                                       "nh_id_base",
+                                       "repair_delay_ms",
+                                       "rules",
+                                       "flush_on_exit",
+                                       "sites",
+                                       "fail_closed",
+                                       "monitor_rcvbuf",
+                                       "bypass",
+                                       "probe_mark_base",
+                                       "probe_table_base",
+                                       "probe_rule_priority",
+                                       NULL};
     struct jctx c = {.err = err, .errlen = errlen};
     struct routes_state *st = NULL;
     json_object *sites;

@@ -38,6 +38,9 @@ void routes_options_init(struct routes_options *o)
     o->repair_delay_ms = ROUTES_DEFAULT_REPAIR_MS;
     o->log_level = ROUTES_LOG_INFO;
     o->fail_closed = true;
+    o->probe_mark_base = ROUTES_DEFAULT_PROBE_MARK_BASE;
+    o->probe_table_base = ROUTES_DEFAULT_PROBE_TABLE_BASE;
+    o->probe_rule_priority = ROUTES_DEFAULT_PROBE_RULE_PRIORITY;
 }
 
 uint64_t rt_now_ms(void)
@@ -189,6 +192,7 @@ static void engine_free(struct routes_engine *eng)
     free(eng->shadow_tables);
     rt_snapshot_free(&eng->found);
     free(eng->nbr);
+    free(eng->pk);
     pthread_mutex_destroy(&eng->lock);
     free(eng);
 }
@@ -218,7 +222,7 @@ int rt_check_options(const struct routes_options *o, struct rt_rule *rules, char
         if (rt_rule_from_spec(&o->rules[i], o->table, rules ? &rules[i] : &r, err, errlen) < 0)
             return -EINVAL;
     }
-    return 0;
+    return rt_probe_check_options(o, err, errlen);
 }
 
 void routes_set_fail_closed(struct routes_engine *eng, bool on)
@@ -256,6 +260,7 @@ static int open_sockets(struct routes_engine *eng, const struct routes_options *
         rt_lock_take(&eng->held, opts, err, errlen) < 0)
         return -EINVAL;
     eng->n_want_rules = opts->n_rules;
+    eng->n_base_rules = opts->n_rules;
     if (rt_nl_open(&eng->nl, err, errlen) < 0)
         return -EIO;
     /* subscribe before dumping, so nothing changes unseen in between */
@@ -329,6 +334,8 @@ int routes_open(struct routes_engine **out, const struct routes_options *opts, c
     rc = rt_sync_rules(eng);
     if (rc == 0)
         rc = rt_snapshot_take(eng);
+    if (rc == 0)
+        rc = rt_probe_adopt_rules(eng);
     if (rc < 0)
         snprintf(err, errlen, "cannot record what a previous run left: %s", rt_strerror(rc));
     else if ((rc = install_rules(eng, err, errlen)) < 0) {
@@ -417,7 +424,15 @@ int rt_refresh_mirror(struct routes_engine *eng)
             eng->resync_needed = true;
             return rc;
         }
-    } else if (eng->nh_resync) {
+    } else if (eng->probe_resync) {
+        eng->probe_resync = false;
+        rc = rt_probe_sync(eng);
+        if (rc < 0) {
+            eng->resync_needed = true;
+            return rc;
+        }
+    }
+    if (!eng->resync_needed && eng->nh_resync) {
         /* a link event: the nexthops alone tell what the kernel dropped,
          * without a dump of every route */
         eng->nh_resync = false;

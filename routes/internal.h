@@ -71,6 +71,8 @@ struct rt_path {
     uint8_t gw[RT_NFAM][16];
     unsigned priority;
     unsigned weight;
+    struct rt_prefix probe[ROUTES_MAX_PROBE_TARGETS]; /* probe targets */
+    uint8_t n_probe;
 };
 
 struct rt_rtable;
@@ -394,6 +396,7 @@ struct rt_tsite {
     bool rank_ok[ROUTES_MAX_PATHS];
     unsigned rank[ROUTES_MAX_PATHS];
     uint8_t down_cause[ROUTES_MAX_PATHS]; /* enum routes_path_cause of the last PATH_DOWN */
+    uint16_t pslot[ROUTES_MAX_PATHS];     /* probe.c: probe slot + 1 (0: none) */
     bool failed;                          /* set by the executor */
     /* A frozen site is one whose spec is unknown to this process (adopted
      * from the kernel, then rejected or failed): its groups, as found in
@@ -471,6 +474,8 @@ struct rt_snapshot {
     struct rt_rtable routes, fallback, bypass;
     struct rt_rule *rules; /* owned rules */
     size_t n_rules;
+    struct rt_proute *pk; /* owned probe routes */
+    size_t n_pk;
 };
 
 /* eng->found = the mirror (nexthops, routes, rules) as it is now */
@@ -498,6 +503,55 @@ void rt_neigh_notify(struct routes_engine *eng, struct nlmsghdr *hdr);
 int rt_sync_neigh(struct routes_engine *eng);
 /* when due: asks the kernel to resolve each FAILED gateway again */
 void rt_neigh_nudge(struct routes_engine *eng);
+
+/* ---- probe.c / probe_kernel.c: pinned probe routes ------------------------- */
+
+/* A route of the engine in a probe table: a probe target via the path, or
+ * the table's unreachable default (probes never leave another way). */
+struct rt_proute {
+    uint32_t table;
+    struct rt_prefix dst;
+    uint32_t metric;
+    uint8_t type; /* RTN_UNICAST, RTN_UNREACHABLE */
+    bool has_gw;
+    uint32_t oif;
+    uint8_t gw[16];
+};
+
+#define RT_PROBE_METRIC       10
+#define RT_PROBE_COVER_METRIC ROUTES_FALLBACK_METRIC
+
+/* the probe options are sound (ranges, priority before the rules) */
+int rt_probe_check_options(const struct routes_options *o, char *err, size_t errlen);
+bool rt_probe_table(const struct routes_options *o, uint32_t table);
+/* the probe rules a previous run left stay wanted until the first apply
+ * (0 or -ENOMEM) */
+int rt_probe_adopt_rules(struct routes_engine *eng);
+/* gives every path with probe targets a slot (kept across applies) */
+int rt_probe_assign(struct routes_engine *eng, struct routes_result *res);
+/* makes the owned probe routes exactly v (routes_abandon): 0 or -1 */
+int rt_probe_restore(struct routes_engine *eng, const struct rt_proute *v, size_t n,
+                     struct routes_result *res);
+/* makes the probe routes and rules match the sites: 0 or -1 (res) */
+int rt_probe_converge(struct routes_engine *eng, struct routes_result *res);
+/* probe_kernel.c */
+bool rt_proute_same_key(const struct rt_proute *a, const struct rt_proute *b);
+bool rt_proute_same(const struct rt_proute *a, const struct rt_proute *b);
+int rt_proute_cmp(const void *a, const void *b);
+void rt_proute_describe(const struct rt_proute *r, const struct rt_mirror *m, char *buf,
+                        size_t len);
+struct nl_msg *rt_msg_proute(int type, const struct rt_proute *r, uint8_t protocol, int flags);
+/* 1 parsed, 0 not a route, <0 malformed */
+int rt_parse_proute(struct nlmsghdr *hdr, struct rt_proute *r, uint8_t *protocol);
+/* the owned routes of the probe tables in use (and those in the mirror):
+ * re-read into eng->pk (0 or a negative errno) */
+int rt_probe_sync(struct routes_engine *eng);
+/* one owned route found by a dump of every owned route (open) */
+int rt_probe_adopt(struct routes_engine *eng, struct nlmsghdr *hdr);
+/* routes of others in the probe tables: -EEXIST with err naming one */
+int rt_probe_conflicts(struct routes_engine *eng, char *err, size_t errlen);
+/* a route notification for a probe table */
+void rt_probe_on_route(struct routes_engine *eng, struct nlmsghdr *hdr);
 
 /* ---- engine.c ------------------------------------------------------------ */
 
@@ -545,7 +599,14 @@ struct routes_engine {
     struct rt_nbr *nbr; /* FAILED gateways (neigh.c) */
     size_t n_nbr, cap_nbr;
     uint64_t nudge_due_ms; /* next resolution of them (0: none) */
+    struct rt_proute *pk;  /* owned routes in probe tables (probe_kernel.c) */
+    size_t n_pk, cap_pk;
+    size_t n_base_rules; /* want_rules: the options' rules, then the probe rules */
+    bool probe_resync;   /* a link changed: the kernel may have dropped probe routes */
 };
+
+/* tampering lines logged per repair pass; the repair logs the totals */
+#define RT_TAMPER_LOGS 5
 
 void rt_log(struct routes_engine *eng, enum routes_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -285,6 +285,58 @@ int routes_state_add_prefix_raw(struct routes_state *st, int site, int family, c
     return push_prefix(s, &p, err, errlen);
 }
 
+int routes_state_add_probe(struct routes_state *st, int site, const char *path, const char *target,
+                           char *err, size_t errlen)
+{
+    struct rt_site *s = get_site(st, site, err, errlen);
+    char why[200], shown[RT_ESCAPED_MAX], tshown[RT_ESCAPED_MAX];
+    struct rt_path *p;
+    struct rt_prefix t;
+    int idx, f;
+
+    if (!s)
+        return -EINVAL;
+    idx = path ? rt_site_find_path(s, path) : -1;
+    if (idx < 0) {
+        snprintf(err, errlen,
+                 "site '%s' has no path '%s' (expected a probe target of a path "
+                 "added before)",
+                 s->name, rt_name_escape(path ? path : "(null)", shown, sizeof(shown)));
+        return -EINVAL;
+    }
+    p = &s->paths[idx];
+    if (!target || rt_prefix_parse(target, &t, why, sizeof(why)) < 0) {
+        snprintf(err, errlen,
+                 "site '%s' path '%s': probe target '%s' is not an IPv4 or IPv6 address or "
+                 "prefix (expected e.g. 203.0.113.1)",
+                 s->name, p->name,
+                 rt_name_escape(target ? target : "(null)", tshown, sizeof(tshown)));
+        return -EINVAL;
+    }
+    rt_prefix_format(&t, tshown, sizeof(tshown));
+    f = rt_fam_index(t.family);
+    if (!rt_path_carries(p, f)) {
+        snprintf(err, errlen,
+                 "site '%s' path '%s': probe target %s is %s but the path has no %s (expected "
+                 "a target of a family the path carries)",
+                 s->name, p->name, tshown, f == RT_FAM_V4 ? "IPv4" : "IPv6",
+                 f == RT_FAM_V4 ? "gateway4" : "gateway6");
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < p->n_probe; i++)
+        if (rt_prefix_eq(&p->probe[i], &t))
+            return 0; /* a duplicate */
+    if (p->n_probe >= ROUTES_MAX_PROBE_TARGETS) {
+        snprintf(err, errlen,
+                 "site '%s' path '%s': probe target %s is one too many (expected at most %d per "
+                 "path)",
+                 s->name, p->name, tshown, ROUTES_MAX_PROBE_TARGETS);
+        return -EINVAL;
+    }
+    p->probe[p->n_probe++] = t;
+    return 0;
+}
+
 bool rt_path_carries(const struct rt_path *p, int fam)
 {
     return p->has_gw[fam] || (!p->has_gw[RT_FAM_V4] && !p->has_gw[RT_FAM_V6]);
@@ -545,6 +597,30 @@ static int check_paths(struct issues *is, const struct routes_state *st)
     return 0;
 }
 
+/* More paths with probe targets than there are probe slots: the sites
+ * past the limit. */
+static int check_probes(struct issues *is, const struct routes_state *st)
+{
+    size_t probed = 0;
+    for (size_t s = 0; s < st->n_sites; s++) {
+        const struct rt_site *site = &st->sites[s];
+        for (size_t p = 0; p < site->n_paths; p++) {
+            struct rt_issue *i;
+            if (!site->paths[p].n_probe || ++probed <= ROUTES_MAX_PROBE_PATHS)
+                continue;
+            if (!(i = issue_new(is, s)))
+                return -ENOMEM;
+            i->path = (int)p;
+            snprintf(i->message, sizeof(i->message),
+                     "site '%s' path '%s': more than %d paths with probe targets (expected at "
+                     "most %d in all)",
+                     site->name, site->paths[p].name, ROUTES_MAX_PROBE_PATHS,
+                     ROUTES_MAX_PROBE_PATHS);
+        }
+    }
+    return 0;
+}
+
 long rt_state_validate(const struct routes_state *st, struct rt_issue **out)
 {
     struct issues is = {0};
@@ -555,7 +631,8 @@ long rt_state_validate(const struct routes_state *st, struct rt_issue **out)
         if (!is.site_reported)
             return -1;
     }
-    if (check_paths(&is, st) < 0 || check_bypass(&is, st) < 0 || check_overlaps(&is, st) < 0) {
+    if (check_paths(&is, st) < 0 || check_bypass(&is, st) < 0 || check_overlaps(&is, st) < 0 ||
+        check_probes(&is, st) < 0) {
         free(is.site_reported);
         free(is.v);
         return -1;

@@ -27,9 +27,8 @@
 
 #include "internal.h"
 
-#define RT_MON_RCVBUF  (32 * 1024 * 1024)
-#define RT_MON_MSGBUF  (64 * 1024)
-#define RT_TAMPER_LOGS 5 /* per repair pass; the repair logs the totals */
+#define RT_MON_RCVBUF (32 * 1024 * 1024)
+#define RT_MON_MSGBUF (64 * 1024)
 
 static int attach_filter(int fd, uint32_t own_portid)
 {
@@ -128,8 +127,10 @@ static void on_link(struct routes_engine *eng, struct nlmsghdr *hdr)
     if (!used)
         return;
     /* the kernel silently drops nexthops (and the routes of emptied groups)
-     * on a link going down: re-read the owned nexthops before repairing */
+     * on a link going down: re-read the owned nexthops before repairing,
+     * and the probe routes through it */
     eng->nh_resync = true;
+    eng->probe_resync = true;
     rt_paths_refresh(eng);
     rt_schedule_repair(eng, 0);
 }
@@ -256,6 +257,10 @@ static void on_route(struct routes_engine *eng, struct nlmsghdr *hdr)
 
     if (rt_parse_route(hdr, &r) != 1)
         return;
+    if (rt_probe_table(&eng->opts, r.table)) {
+        rt_probe_on_route(eng, hdr);
+        return;
+    }
     if (r.table != eng->opts.table) {
         /* a table an earlier (or equal) rule of others looks up: does it
          * now route part of the sites? */

@@ -86,6 +86,7 @@ int routes_precheck(const struct routes_options *opts, const struct routes_state
         return -1;
     }
     eng->n_want_rules = opts->n_rules;
+    eng->n_base_rules = opts->n_rules;
     rc = rt_check_options(opts, eng->want_rules, err, errlen);
     if (rc == 0)
         rc = rt_lock_check(opts, err, errlen);
@@ -110,6 +111,7 @@ int routes_precheck(const struct routes_options *opts, const struct routes_state
     rt_nl_close(&eng->nl);
     rt_mirror_free(&eng->m);
     free(eng->want_rules);
+    free(eng->pk);
     free(eng->shadow_tables);
     free(eng->logq);
     free(eng->evq);

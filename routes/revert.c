@@ -9,7 +9,8 @@
  * nexthops and groups of the snapshot that are missing or differ are made
  * (again), routes and covers point where they pointed, throw routes come
  * back; then everything owned that the snapshot does not have is deleted,
- * routes before groups before nexthops; then the rules.
+ * routes before groups before nexthops; the probe routes as found; then
+ * the rules.
  *
  * Threading: runs with the engine mutex held (routes_abandon takes it).
  */
@@ -40,6 +41,7 @@ void rt_snapshot_free(struct rt_snapshot *s)
     rt_rtable_free(&s->fallback);
     rt_rtable_free(&s->bypass);
     free(s->rules);
+    free(s->pk);
     memset(s, 0, sizeof(*s));
 }
 
@@ -51,7 +53,8 @@ int rt_snapshot_take(struct routes_engine *eng)
     rt_snapshot_free(s);
     s->nh = m->n_nh ? malloc(m->n_nh * sizeof(*s->nh)) : NULL;
     s->rules = m->n_rules ? malloc(m->n_rules * sizeof(*s->rules)) : NULL;
-    if ((m->n_nh && !s->nh) || (m->n_rules && !s->rules) ||
+    s->pk = eng->n_pk ? malloc(eng->n_pk * sizeof(*s->pk)) : NULL;
+    if ((m->n_nh && !s->nh) || (m->n_rules && !s->rules) || (eng->n_pk && !s->pk) ||
         copy_table(&s->routes, &m->routes) < 0 || copy_table(&s->fallback, &m->fallback) < 0 ||
         copy_table(&s->bypass, &m->bypass) < 0) {
         rt_snapshot_free(s);
@@ -61,8 +64,11 @@ int rt_snapshot_take(struct routes_engine *eng)
         memcpy(s->nh, m->nh, m->n_nh * sizeof(*s->nh));
     if (m->n_rules)
         memcpy(s->rules, m->rules, m->n_rules * sizeof(*s->rules));
+    if (eng->n_pk)
+        memcpy(s->pk, eng->pk, eng->n_pk * sizeof(*s->pk));
     s->n_nh = m->n_nh;
     s->n_rules = m->n_rules;
+    s->n_pk = eng->n_pk;
     s->taken = true;
     return 0;
 }
@@ -195,6 +201,7 @@ int rt_snapshot_rules_back(struct routes_engine *eng, struct routes_result *res)
     free(eng->want_rules);
     eng->want_rules = s->rules;
     eng->n_want_rules = s->n_rules;
+    eng->n_base_rules = s->n_rules;
     s->rules = NULL;
     s->n_rules = 0;
     return rt_rules_reconcile(eng, false, res);
@@ -230,6 +237,8 @@ static int go_back(struct routes_engine *eng, struct routes_result *res)
         rc = rt_execute(eng, &plan, res);
     else
         rt_result_add(res, NULL, NULL, NULL, rc, "cannot plan the way back: %s", rt_strerror(rc));
+    if (rt_probe_restore(eng, eng->found.pk, eng->found.n_pk, res) < 0 && rc == 0)
+        rc = -1;
     rt_plan_free(&plan);
     if (rt_snapshot_rules_back(eng, res) < 0 && rc == 0)
         rc = -1;

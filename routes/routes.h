@@ -45,6 +45,14 @@ extern "C" {
 #define ROUTES_FALLBACK_METRIC       4096
 #define ROUTES_MAX_PATHS             16
 #define ROUTES_NAME_MAX              64
+/* Probe pinning (routes_state_add_probe): path k of those with probe
+ * targets gets fwmark probe_mark_base + k and routing table
+ * probe_table_base + k, k < ROUTES_MAX_PROBE_PATHS. */
+#define ROUTES_DEFAULT_PROBE_MARK_BASE     0x11600000u
+#define ROUTES_DEFAULT_PROBE_TABLE_BASE    11600u
+#define ROUTES_DEFAULT_PROBE_RULE_PRIORITY 1159u
+#define ROUTES_MAX_PROBE_PATHS             256
+#define ROUTES_MAX_PROBE_TARGETS           8 /* per path */
 
 /* ---- desired state ------------------------------------------------------ */
 
@@ -76,6 +84,15 @@ int routes_state_add_prefix(struct routes_state *st, int site, const char *cidr,
 int routes_state_add_prefix_raw(struct routes_state *st, int site, int family, const void *addr,
                                 unsigned plen, char *err, size_t errlen);
 size_t routes_state_site_count(const struct routes_state *st);
+/* A probe target of a path (an address, or a prefix without host bits):
+ * packets carrying the path's probe mark (routes_path_probe_mark(), e.g.
+ * SO_MARK on the probe socket) to it leave through that path -- its
+ * gateway on its device, or its device for a tunnel path -- whichever path
+ * carries the site's traffic. A gateway path needs a gateway of the
+ * target's family. Up to ROUTES_MAX_PROBE_TARGETS per path; duplicates are
+ * ignored. Errors name site, path and target. */
+int routes_state_add_probe(struct routes_state *st, int site, const char *path, const char *target,
+                           char *err, size_t errlen);
 /* A host address (IPv4 or IPv6 literal) or a prefix ("198.51.100.0/28", no
  * host bits) that tunneld's table must never route: a VPN peer's own
  * address (the IKE and ESP endpoint of a path), or the subnet a peer may
@@ -177,6 +194,16 @@ struct routes_options {
      * exits). routes_precheck() accepts them held by an engine of the same
      * owner (tunneld -n while that tunneld runs). Read during the call. */
     const char *owner;
+    /* Probe pinning: fwmarks probe_mark_base .. + ROUTES_MAX_PROBE_PATHS - 1
+     * and tables probe_table_base .. + ROUTES_MAX_PROBE_PATHS - 1 belong to
+     * the engine (no other user of those marks or tables); one rule per
+     * path with probe targets and family, "fwmark <mark> lookup <table>", at
+     * probe_rule_priority, which must come before every rule of rules[].
+     * Defaults: ROUTES_DEFAULT_PROBE_*. Nothing is installed for a state
+     * without probe targets. */
+    uint32_t probe_mark_base;
+    uint32_t probe_table_base;
+    uint32_t probe_rule_priority;
 };
 
 void routes_options_init(struct routes_options *opts);
@@ -289,6 +316,10 @@ struct routes_path_rank {
 int routes_set_site_ranking(struct routes_engine *eng, const char *site,
                             const struct routes_path_rank *ranks, size_t n,
                             struct routes_result *res);
+
+/* The fwmark that pins a packet to the path's probe routes (SO_MARK), 0
+ * when the path has no probe target in the applied state (or is unknown). */
+uint32_t routes_path_probe_mark(struct routes_engine *eng, const char *site, const char *path);
 
 /* 1 when the path is usable now, 0 when not, -1 when unknown. */
 int routes_path_usable(struct routes_engine *eng, const char *site, const char *path);

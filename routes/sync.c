@@ -192,6 +192,10 @@ int rt_sync_owned(struct routes_engine *eng)
         if (rc < 0)
             return rc;
     }
+    rc = rt_probe_sync(eng);
+    if (rc < 0)
+        return rc;
+    eng->probe_resync = false;
     eng->stats.resyncs++;
     return 0;
 }
@@ -214,6 +218,8 @@ static int on_conflict_route(void *ctx, struct nlmsghdr *hdr)
         if (!c->foreign_in_table++)
             c->first_foreign = r;
     } else if (r.table != c->eng->opts.table && r.protocol == c->eng->opts.protocol) {
+        if (rt_probe_table(&c->eng->opts, r.table))
+            return rt_probe_adopt(c->eng, hdr); /* a probe route of a previous run */
         if (!c->ours_elsewhere++)
             c->first_elsewhere = r;
     }
@@ -267,7 +273,7 @@ int rt_check_conflicts(struct routes_engine *eng, char *err, size_t errlen)
                  eng->opts.protocol, eng->opts.table);
         return -EEXIST;
     }
-    return 0;
+    return rt_probe_conflicts(eng, err, errlen);
 }
 
 /* ---- rules ---------------------------------------------------------------- */

@@ -226,6 +226,7 @@ static int tsite_from(struct rt_tsite *t, const struct rt_site *spec, const stru
         t->down_cause[p] = old->down_cause[o];
         t->rank_ok[p] = old->rank_ok[o];
         t->rank[p] = old->rank[o];
+        t->pslot[p] = old->pslot[o]; /* the same probe mark and table */
     }
     return 0;
 }
@@ -382,12 +383,14 @@ static int converge_next(struct apply *a)
     struct routes_engine *eng = a->eng;
     struct rt_tsite *prev = eng->sites;
     size_t n_prev = eng->n_sites;
-    int rc;
+    int rc, slots;
 
     eng->sites = a->next;
     eng->n_sites = a->n_next;
     a->next = NULL;
-    /* the paths' oif first (is_gateway), then the neighbour table */
+    /* probe slots (a path left without one is an error of the apply); the
+     * paths' oif first (is_gateway), then the neighbour table */
+    slots = rt_probe_assign(eng, a->res);
     rt_paths_refresh(eng);
     if (rt_sync_neigh(eng) < 0)
         rt_log(eng, ROUTES_LOG_WARN,
@@ -395,6 +398,8 @@ static int converge_next(struct apply *a)
                "noticed by their next notification");
     rt_paths_refresh(eng);
     rc = rt_converge(eng, false, a->res);
+    if (rc == 0 && slots < 0)
+        rc = -1;
     /* rules of others against the sites as they are now */
     rt_shadow_recheck(eng);
     if (rc == 0) {

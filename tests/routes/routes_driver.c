@@ -9,8 +9,9 @@
  *
  * Options: --table N, --protocol N, --flush-on-exit, --no-rules,
  *          --control FIFO (run: reads "reload", "health SITE PATH up|down",
- *          "rank SITE PATH:RANK[:down] ...", "unrank SITE", "stats", "quit"
- *          lines), --debug.
+ *          "rank SITE PATH:RANK[:down] ...", "unrank SITE", "mark SITE PATH"
+ *          (prints "mark site=.. path=.. mark=N", the probe fwmark, 0: none),
+ *          "stats", "quit" lines), --debug.
  *
  * Output (line-buffered stdout): "applied ok=.. messages=.. ...",
  * "error site=.. path=.. prefix=.. :: message", "event TYPE site=.. path=..
@@ -152,6 +153,9 @@ static bool command(struct drv *d, char *line)
             do_apply(d, st);
             routes_state_free(st);
         }
+    } else if (sscanf(line, "mark %63s %63s", site, path) == 2) {
+        printf("mark site=%s path=%s mark=%u\n", site, path,
+               routes_path_probe_mark(d->eng, site, path));
     } else if (!strncmp(line, "rank ", 5)) {
         rank_cmd(d, line + 5, false);
     } else if (!strncmp(line, "unrank ", 7)) {

@@ -309,6 +309,14 @@ static char *kernel_state(void)
         rt_rule_describe(&eng->m.rules[i], line, sizeof(line));
         add_line(&v, &n, line);
     }
+    /* the routes of every probe table (with the links, for their names) */
+    assert_int_equal(rt_sync_links(eng), 0);
+    assert_int_equal(rt_probe_conflicts(eng, err, sizeof(err)), 0);
+    for (size_t i = 0; i < eng->n_pk; i++) {
+        rt_proute_describe(&eng->pk[i], &eng->m, line, sizeof(line));
+        add_line(&v, &n, line);
+    }
+    free(eng->pk);
     rt_nl_close(&eng->nl);
     rt_mirror_free(&eng->m);
     free(eng->logq);
@@ -340,6 +348,13 @@ static void add_site(struct routes_state *st, const char *name, const char *cons
         assert_int_equal(routes_state_add_prefix(st, s, pfx[i], err, sizeof(err)), 0);
 }
 
+/* path "dev" of site index s gets a probe target */
+static void add_probe(struct routes_state *st, int s, const char *target)
+{
+    char err[256];
+    assert_int_equal(routes_state_add_probe(st, s, "dev", target, err, sizeof(err)), 0);
+}
+
 /* A first run leaves a site, a throw route and a rule; a second run opens
  * (dropping that rule, adding its own), applies a state that changes the
  * site, adds another and a throw route, and is refused (one site invalid):
@@ -367,19 +382,24 @@ static void test_abandon_restores_what_was_found(void **state)
     o.n_rules = 1;
     assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
     add_site(st, "west", west1);
+    add_probe(st, 0, "203.0.113.1");
     assert_int_equal(routes_state_add_bypass(st, "198.51.100.2", err, sizeof(err)), 0);
     assert_int_equal(routes_apply(eng, st, NULL), 0);
     routes_close(eng);
     routes_state_free(st);
     found = kernel_state();
     assert_non_null(strstr(found, "rule 1165"));
+    assert_non_null(strstr(found, "203.0.113.1/32 dev lo table 11600 metric 10"));
+    assert_non_null(strstr(found, "fwmark 0x11600000/0xffffffff lookup 11600"));
 
     o.rules = second_rules;
     o.n_rules = 2;
     assert_int_equal(routes_open(&eng, &o, err, sizeof(err)), 0);
     st = routes_state_new();
     add_site(st, "west", west2);
+    add_probe(st, 0, "203.0.113.2"); /* another target */
     add_site(st, "north", north);
+    add_probe(st, 1, "2001:db8:100::1");
     add_site(st, "bad", bad); /* its prefix is a bypass: refused */
     assert_int_equal(routes_state_add_bypass(st, "198.51.100.7", err, sizeof(err)), 0);
     assert_int_equal(routes_apply(eng, st, NULL), -1);

@@ -222,6 +222,38 @@ static void test_ecmp_weights(void **state)
     assert_int_equal(g->members[0].weight + g->members[1].weight, 4);
 }
 
+/* A ranked site: the rank decides, not the priority; equal ranks share;
+ * a path not ranked usable carries nothing; priority 4294967295 is a
+ * priority like any other. */
+static void test_ranking_selects(void **state)
+{
+    struct fx *f = *state;
+    struct rt_tsite *t;
+    int paths[ROUTES_MAX_PATHS];
+    build_site(f, "west", 10, 1);
+    make_targets(f);
+    t = &f->sites[0];
+    /* priorities: er1 (10) before er2 (20) */
+    assert_int_equal(rt_select_members(t, RT_FAM_V4, paths), 1);
+    assert_int_equal(paths[0], 0);
+    t->ranked = true;
+    t->rank_ok[0] = t->rank_ok[1] = true;
+    t->rank[0] = 2;
+    t->rank[1] = 1;
+    assert_int_equal(rt_select_members(t, RT_FAM_V4, paths), 1);
+    assert_int_equal(paths[0], 1);
+    t->rank[0] = 1;
+    assert_int_equal(rt_select_members(t, RT_FAM_V6, paths), 2);
+    t->usable[1] = false; /* (as rt_paths_refresh makes it for !rank_ok) */
+    assert_int_equal(rt_select_members(t, RT_FAM_V4, paths), 1);
+    assert_int_equal(paths[0], 0);
+    t->ranked = false;
+    t->usable[1] = true;
+    t->spec.paths[0].priority = 4294967295u;
+    t->spec.paths[1].priority = 4294967295u;
+    assert_int_equal(rt_select_members(t, RT_FAM_V4, paths), 2);
+}
+
 /* fail_closed: each site and family gets a cover group holding the
  * blackhole nexthop, each prefix a cover route to it, sent before its group
  * route; a path switch leaves the covers alone; a removed prefix loses both
@@ -474,6 +506,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_first_install_then_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_switch_is_one_group_replace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ecmp_weights, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ranking_selects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fail_closed_covers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dropped_group_moves_through_cover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_and_site_removal, setup, teardown),

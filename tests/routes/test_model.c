@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -170,6 +171,63 @@ static void test_path_errors(void **state)
     routes_state_free(st);
 }
 
+/* probe targets: parsed, per family the path carries, at most 8 per path,
+ * at most ROUTES_MAX_PROBE_PATHS paths with targets in a state */
+static void test_probe_targets(void **state)
+{
+    static const struct routes_path_spec v4 = {
+        .name = "er", .dev = "er1", .gateway4 = "198.51.100.1"};
+    static const struct routes_path_spec tun = {.name = "tun", .dev = "ipsec0"};
+    struct routes_state *st = routes_state_new();
+    struct rt_issue *is = NULL;
+    char err[256], name[16];
+    int s;
+    (void)state;
+    s = routes_state_add_site(st, "west", err, sizeof(err));
+    assert_int_equal(routes_state_add_path(st, s, &v4, err, sizeof(err)), 0);
+    assert_int_equal(routes_state_add_path(st, s, &tun, err, sizeof(err)), 0);
+    assert_int_equal(routes_state_add_probe(st, s, "er", "203.0.113.1", err, sizeof(err)), 0);
+    assert_int_equal(routes_state_add_probe(st, s, "er", "203.0.113.1", err, sizeof(err)), 0);
+    assert_int_equal(st->sites[0].paths[0].n_probe, 1); /* a duplicate is ignored */
+    assert_int_equal(routes_state_add_probe(st, s, "tun", "2001:db8::1", err, sizeof(err)), 0);
+    assert_int_not_equal(routes_state_add_probe(st, s, "er", "2001:db8::1", err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "site 'west' path 'er': probe target 2001:db8::1/128 is IPv6 but "
+                                "the path has no gateway6"));
+    assert_int_not_equal(routes_state_add_probe(st, s, "nope", "203.0.113.1", err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "site 'west' has no path 'nope'"));
+    assert_int_not_equal(routes_state_add_probe(st, s, "er", "%s\x1b", err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "probe target '%s\\x1b' is not an IPv4 or IPv6 address"));
+    assert_int_not_equal(routes_state_add_probe(st, s, "er", "203.0.113.1/24", err, sizeof(err)),
+                         0);
+    for (int i = 2; i <= 8; i++) {
+        snprintf(name, sizeof(name), "203.0.113.%d", i);
+        assert_int_equal(routes_state_add_probe(st, s, "er", name, err, sizeof(err)), 0);
+    }
+    assert_int_not_equal(routes_state_add_probe(st, s, "er", "203.0.113.9", err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "is one too many (expected at most 8 per path)"));
+    /* ROUTES_MAX_PROBE_PATHS paths with targets are fine, one more is not */
+    for (int i = 0; i < ROUTES_MAX_PROBE_PATHS / 2 - 1; i++) {
+        snprintf(name, sizeof(name), "s%d", i);
+        s = routes_state_add_site(st, name, err, sizeof(err));
+        assert_true(s > 0);
+        assert_int_equal(routes_state_add_path(st, s, &v4, err, sizeof(err)), 0);
+        assert_int_equal(routes_state_add_path(st, s, &tun, err, sizeof(err)), 0);
+        assert_int_equal(routes_state_add_probe(st, s, "er", "203.0.113.1", err, sizeof(err)), 0);
+        assert_int_equal(routes_state_add_probe(st, s, "tun", "203.0.113.1", err, sizeof(err)), 0);
+    }
+    assert_int_equal(rt_state_validate(st, &is), 0);
+    free(is);
+    s = routes_state_add_site(st, "last", err, sizeof(err));
+    assert_int_equal(routes_state_add_path(st, s, &tun, err, sizeof(err)), 0);
+    assert_int_equal(routes_state_add_probe(st, s, "tun", "203.0.113.1", err, sizeof(err)), 0);
+    assert_int_equal(rt_state_validate(st, &is), 1);
+    assert_int_equal(is[0].site, (size_t)s);
+    assert_non_null(strstr(is[0].message, "site 'last' path 'tun': more than 256 paths with probe "
+                                          "targets"));
+    free(is);
+    routes_state_free(st);
+}
+
 /* one interface-name rule (routes_ifname_valid), shared with tunneld's XFRM
  * interfaces; a refused name is shown escaped, never raw */
 static void test_ifname_rule(void **state)
@@ -246,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_identical_prefix_and_duplicates),
         cmocka_unit_test(test_family_without_path),
         cmocka_unit_test(test_path_errors),
+        cmocka_unit_test(test_probe_targets),
         cmocka_unit_test(test_ifname_rule),
         cmocka_unit_test(test_rtable),
     };

@@ -1,6 +1,7 @@
 /*
  * test_parse.c - unit tests (cmocka) of the engine's netlink input: crafted
- * route, nexthop, rule, link and address messages with attributes of the
+ * route (probe-table routes too), nexthop, rule, link, address and neighbour
+ * messages with attributes of the
  * wrong length and prefix lengths past the address are refused (-EINVAL)
  * instead of being read past their end; replies and notifications sent to
  * the engine's sockets by another process (netlink port not 0) are dropped.
@@ -25,6 +26,7 @@
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
@@ -98,6 +100,79 @@ static void test_route_short_attributes(void **state)
     msg = route_msg(AF_INET, 24);
     nla_put(msg, RTA_DST, 3, a3);
     assert_int_equal(parse_route(msg), -EINVAL);
+}
+
+/* probe-table routes: a gateway of the wrong length is refused; IPv6
+ * rejects (shown on lo) compare without their interface */
+static void test_probe_route(void **state)
+{
+    uint8_t gw[16] = {198, 51, 100, 1}, dst[4] = {203, 0, 113, 1};
+    struct rt_proute r,
+        want = {.table = 11601, .metric = 10, .type = RTN_UNICAST, .has_gw = true, .oif = 3};
+    struct nl_msg *msg = route_msg(AF_INET, 32);
+    uint8_t proto;
+    (void)state;
+    ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_UNICAST;
+    nla_put(msg, RTA_DST, 4, dst);
+    nla_put_u32(msg, RTA_TABLE, 11601);
+    nla_put_u32(msg, RTA_PRIORITY, 10);
+    nla_put_u32(msg, RTA_OIF, 3);
+    nla_put(msg, RTA_GATEWAY, 4, gw);
+    assert_int_equal(rt_parse_proute(nlmsg_hdr(msg), &r, &proto), 1);
+    nlmsg_free(msg);
+    want.dst.family = AF_INET;
+    want.dst.plen = 32;
+    memcpy(want.dst.addr, dst, 4);
+    memcpy(want.gw, gw, 4);
+    assert_true(rt_proute_same(&r, &want));
+    assert_int_equal(proto, 116);
+    msg = route_msg(AF_INET, 32);
+    ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_UNICAST;
+    nla_put(msg, RTA_GATEWAY, 16, gw); /* an IPv6-sized gateway on IPv4 */
+    assert_int_equal(rt_parse_proute(nlmsg_hdr(msg), &r, &proto), -EINVAL);
+    nlmsg_free(msg);
+    msg = route_msg(AF_INET, 32);
+    nla_put(msg, RTA_OIF, 2, gw); /* a u32 of two bytes */
+    assert_int_equal(rt_parse_proute(nlmsg_hdr(msg), &r, &proto), -EINVAL);
+    nlmsg_free(msg);
+    msg = route_msg(AF_INET6, 0);
+    ((struct rtmsg *)nlmsg_data(nlmsg_hdr(msg)))->rtm_type = RTN_UNREACHABLE;
+    nla_put_u32(msg, RTA_OIF, 1);
+    assert_int_equal(rt_parse_proute(nlmsg_hdr(msg), &r, &proto), 1);
+    assert_int_equal(r.oif, 0);
+    nlmsg_free(msg);
+}
+
+/* neighbour messages: a destination of the wrong length is not read */
+static void test_neigh(void **state)
+{
+    uint8_t a[16] = {198, 51, 100, 1};
+    struct ndmsg ndm = {.ndm_family = AF_INET, .ndm_ifindex = 4, .ndm_state = NUD_FAILED};
+    struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWNEIGH, 0);
+    struct rt_nbr n;
+    uint16_t st;
+    (void)state;
+    assert_int_equal(nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO), 0);
+    nla_put(msg, NDA_DST, 4, a);
+    assert_int_equal(rt_parse_neigh(nlmsg_hdr(msg), &n, &st), 1);
+    assert_int_equal(n.ifindex, 4);
+    assert_int_equal(st, NUD_FAILED);
+    assert_memory_equal(n.addr, a, 4);
+    nlmsg_free(msg);
+    msg = nlmsg_alloc_simple(RTM_NEWNEIGH, 0);
+    assert_int_equal(nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO), 0);
+    nla_put(msg, NDA_DST, 16, a); /* IPv6-sized on IPv4: not ours to read */
+    assert_int_equal(rt_parse_neigh(nlmsg_hdr(msg), &n, &st), 0);
+    nlmsg_free(msg);
+    msg = nlmsg_alloc_simple(RTM_NEWNEIGH, 0);
+    assert_int_equal(nlmsg_append(msg, &ndm, sizeof(ndm), NLMSG_ALIGNTO), 0);
+    nla_put(msg, NDA_DST, 3, a); /* shorter than any address */
+    assert_int_equal(rt_parse_neigh(nlmsg_hdr(msg), &n, &st), -EINVAL);
+    nlmsg_free(msg);
+    msg = nlmsg_alloc_simple(RTM_NEWNEIGH, 0);
+    assert_int_equal(nlmsg_append(msg, &ndm, 4, NLMSG_ALIGNTO), 0); /* a cut header */
+    assert_int_equal(rt_parse_neigh(nlmsg_hdr(msg), &n, &st), -EINVAL);
+    nlmsg_free(msg);
 }
 
 static struct nl_msg *nh_msg(uint8_t family)
@@ -328,6 +403,8 @@ int main(void)
         cmocka_unit_test(test_route_short_attributes),
         cmocka_unit_test(test_nexthop),
         cmocka_unit_test(test_rule),
+        cmocka_unit_test(test_probe_route),
+        cmocka_unit_test(test_neigh),
         cmocka_unit_test(test_link),
         cmocka_unit_test(test_addr),
         cmocka_unit_test(test_dump_ignores_other_senders),
