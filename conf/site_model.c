@@ -283,6 +283,30 @@ static bool has_content(settings_t *s, const char *ns)
     return any;
 }
 
+const char *sm_settings_section(struct settings_t *settings)
+{
+    settings_t *s = settings;
+
+    if (!has_content(s, SM_SITES_NS) && has_content(s, SM_LEGACY_NS))
+        return SM_LEGACY_NS;
+    return SM_SITES_NS;
+}
+
+static bool has_section(settings_t *s, const char *ns)
+{
+    enumerator_t *e = s->create_section_enumerator(s, (char *)ns);
+    char *name;
+    bool any = e->enumerate(e, &name);
+
+    e->destroy(e); /* it holds the settings' read lock */
+    return any;
+}
+
+bool sm_settings_has_sites(struct settings_t *settings)
+{
+    return has_section(settings, SM_SITES_NS) || has_section(settings, SM_LEGACY_NS);
+}
+
 /* the location: tunneld.sites, or tunneld.routes.sites with a warning */
 static bool pick_location(sm_ctx_t *c)
 {

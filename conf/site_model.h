@@ -131,5 +131,13 @@ const char *sm_path_type_name(enum sm_path_type t);
 #define SM_LEGACY_NS "tunneld.routes.sites" /* deprecated location (one release) */
 /* the section the model was read from: SM_LEGACY_NS when m->legacy */
 const char *sm_model_section(const struct sm_model *m);
+/*
+ * Without loading: the section the sites of settings are read from
+ * (SM_LEGACY_NS when only it has content), and whether either location has
+ * a site (for what must be decided before the model is loaded, such as
+ * charon's own routes at start).
+ */
+const char *sm_settings_section(struct settings_t *settings);
+bool sm_settings_has_sites(struct settings_t *settings);
 
 #endif

@@ -9,6 +9,7 @@
 #include <library.h>
 
 #include "routes.h"
+#include "site_model.h"
 
 #define NS "tunneld"
 
@@ -16,21 +17,10 @@ static bool demoted; /* main thread only */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char *problem; /* guarded by lock */
 
-/* a section of lib->settings has subsections */
-static bool has_sections(const char *key)
-{
-    enumerator_t *e = lib->settings->create_section_enumerator(lib->settings, (char *)key);
-    char *site;
-    bool any = e->enumerate(e, &site);
-
-    e->destroy(e); /* it holds the settings' read lock */
-    return any;
-}
-
-/* tunneld.sites, or the deprecated tunneld.routes.sites (site_model.h) */
 bool charon_routes_sites(void)
 {
-    return has_sections(NS ".sites") || has_sections(NS ".routes.sites");
+    /* tunneld.sites, or the deprecated tunneld.routes.sites */
+    return sm_settings_has_sites(lib->settings);
 }
 
 bool charon_routes_check(char *err, size_t errlen)
@@ -44,9 +34,10 @@ bool charon_routes_check(char *err, size_t errlen)
     if (v > ROUTES_DEFAULT_RULE_PRIORITY)
         return true;
     snprintf(err, errlen,
-             NS ".routing_table_prio: %s puts charon's routing table %d ahead of tunneld's rule "
-                "(priority %d) while tunneld.routes.sites routes sites: expected a number above %d "
-                "(unset: %d)",
+             NS
+             ".routing_table_prio: %s puts charon's routing table %d ahead of tunneld's rule "
+             "(priority %d) while tunneld routes sites (tunneld.sites): expected a number above %d "
+             "(unset: %d)",
              prio, table, ROUTES_DEFAULT_RULE_PRIORITY, ROUTES_DEFAULT_RULE_PRIORITY,
              ROUTES_DEFAULT_RULE_PRIORITY + 1);
     return false;
@@ -81,10 +72,11 @@ bool charon_routes_reload(char *err, size_t errlen)
         return true;
     }
     snprintf(err, errlen,
-             NS ".routes.sites: the reload brings routed sites, but tunneld started without any: "
-                "charon's own routes (its table and rule, which kernel-netlink reads only at "
-                "start) would stay ahead of tunneld's; restart tunneld to route these sites "
-                "(nothing of tunneld.routes is applied until then)");
+             "%s: the reload brings routed sites, but tunneld started without any: "
+             "charon's own routes (its table and rule, which kernel-netlink reads only at "
+             "start) would stay ahead of tunneld's; restart tunneld to route these sites "
+             "(nothing of tunneld.routes is applied until then)",
+             sm_settings_section(lib->settings));
     set_problem(err);
     return false;
 }

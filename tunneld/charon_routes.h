@@ -5,15 +5,15 @@
  * once, when charon->initialize creates it (strongSwan 5.9.8,
  * kernel_netlink_net.c), and adds its policy rule then; kernel-libipsec
  * always installs routes to its TUN device in that table. So, at start, when
- * tunneld.sites (or the deprecated tunneld.routes.sites) has sites, kernel-netlink is told (as defaults: a key
- * the user set is kept) to install no routes and to put its rule after the
- * engine's (priority ROUTES_DEFAULT_RULE_PRIORITY + 1): charon's table is
- * then only a fallback behind tunneld's.
+ * tunneld.sites (or the deprecated tunneld.routes.sites) has sites, kernel-netlink is told (as
+ * defaults: a key the user set is kept) to install no routes and to put its rule after the engine's
+ * (priority ROUTES_DEFAULT_RULE_PRIORITY + 1): charon's table is then only a fallback behind
+ * tunneld's.
  *
  * A reload cannot change what kernel-netlink has read: a SIGHUP that brings
  * the first routed sites to a tunneld started without any would leave
  * charon's table ahead of the engine's. Its routes part is refused instead
- * (naming tunneld.routes.sites: a restart is needed), the rest of the reload
+ * (naming the sites section: a restart is needed), the rest of the reload
  * applies, and the refusal is one of the "problems" of the routes status
  * until a reload without sites or a restart.
  *
@@ -29,7 +29,7 @@
 
 #include <json-c/json.h>
 
-/* tunneld.routes.sites has at least one site (lib->settings) */
+/* tunneld.sites (or the deprecated tunneld.routes.sites) has at least one site (lib->settings) */
 bool charon_routes_sites(void);
 
 /*

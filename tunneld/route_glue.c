@@ -92,11 +92,12 @@ static void report(const struct routes_result *res, const char *what)
          res->routes_set, res->routes_deleted);
 }
 
-/* "<file>: tunneld.routes.sites.<site>: <message>" (or tunneld.routes) */
+/* "<file>: tunneld.sites.<site>: <message>" (or tunneld.routes) */
 static void apply_error(const char *file, const struct routes_error *e, char *err, size_t errlen)
 {
     if (e->site[0])
-        snprintf(err, errlen, "%s: %s.sites.%s: %s", file, NS, e->site, e->message);
+        snprintf(err, errlen, "%s: %s.%s: %s", file, sm_settings_section(lib->settings), e->site,
+                 e->message);
     else
         snprintf(err, errlen, "%s: %s: %s", file, NS, e->message);
 }
@@ -119,7 +120,8 @@ static void engine_error(const char *file, const char *msg, char *err, size_t er
     size_t n = strncmp(msg, "site '", 6) == 0 ? strcspn(msg + 6, "'") : 0;
 
     if (n && n < 64 && msg[6 + n] == '\'') {
-        snprintf(err, errlen, "%s: %s.sites.%.*s: %s", file, NS, (int)n, msg + 6, msg);
+        snprintf(err, errlen, "%s: %s.%.*s: %s", file, sm_settings_section(lib->settings), (int)n,
+                 msg + 6, msg);
         return;
     }
     /* (tunneld has no key for the rules: they are the engine's default) */

@@ -555,6 +555,43 @@ static void test_values(void **state)
     assert_string_equal(sm_quote(NULL, &q), "");
 }
 
+/* the sample conf/tunneld.conf with its example site uncommented (in the
+ * sites section, a "# " at the start of a line's text removed): the
+ * documented example loads */
+static void test_sample(void **state)
+{
+    FILE *f = fopen(SAMPLE_CONF, "r");
+    char line[512], *text = calloc(1, 65536);
+    size_t used = 0;
+    struct sm_model m;
+    const struct sm_site *site;
+    bool in_sites = false;
+
+    assert_non_null(f);
+    assert_non_null(text);
+    while (fgets(line, sizeof(line), f)) {
+        char *p = line + strspn(line, " ");
+        in_sites = in_sites || !strcmp(line, "    sites {\n");
+        if (in_sites && !strncmp(p, "# ", 2))
+            memmove(p, p + 2, strlen(p + 2) + 1);
+        used += (size_t)snprintf(text + used, 65536 - used, "%s", line);
+        assert_true(used < 65536);
+    }
+    fclose(f);
+    assert_int_equal(load(text, &m), 0);
+    free(text);
+    site = sm_model_site(&m, "azure-westeurope");
+    assert_non_null(site);
+    assert_int_equal(site->n_paths, 2);
+    assert_int_equal(site->paths[0].type, SM_PATH_EXPRESSROUTE);
+    assert_true(site->paths[0].bfd.enabled);
+    assert_int_equal(site->paths[1].type, SM_PATH_VPN);
+    assert_int_equal(site->paths[1].echo.type, SM_ECHO_ICMP);
+    assert_int_equal(site->paths[1].sla.rtt_ms, 150);
+    assert_false(m.legacy);
+    sm_model_free(&m);
+}
+
 static int setup(void **state)
 {
     char conf[] = "/tmp/test_site_model_settings.XXXXXX";
@@ -583,6 +620,7 @@ int main(void)
         cmocka_unit_test(test_families),    cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_sites),       cmocka_unit_test(test_legacy),
         cmocka_unit_test(test_sla_warning), cmocka_unit_test(test_values),
+        cmocka_unit_test(test_sample),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
