@@ -282,6 +282,11 @@ static int operator(struct health *h, enum hmsg_kind kind, const char *site, con
     return 0;
 }
 
+int health_announce(struct health *h)
+{
+    return h ? enqueue(h, HM_ANNOUNCE, "", NULL, false) : -1;
+}
+
 int health_pin(struct health *h, const char *site, const char *path, char *err, size_t errlen)
 {
     return operator(h, HM_PIN, site, path, true, err, errlen);

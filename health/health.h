@@ -123,6 +123,10 @@ int health_release(struct health *h, const char *site, char *err, size_t errlen)
 int health_set_admin(struct health *h, const char *site, const char *path, bool down, char *err,
                      size_t errlen);
 
+/* Hands every site's current decision out again (any thread; never waits):
+ * the caller's engine state was replaced (a reload it undid). */
+int health_announce(struct health *h);
+
 /* A copy of the state (any thread). Strings are the snapshot's own. */
 struct health_path_snap {
     char *name;

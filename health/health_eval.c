@@ -174,6 +174,10 @@ void heval_all(struct health *h, bool announce)
 
 void heval_msg(struct health *h, const struct hmsg *m)
 {
+    if (m->kind == HM_ANNOUNCE) {
+        heval_all(h, true);
+        return;
+    }
     struct hsite *s = site_by_name(h, m->site);
     int i = s ? path_index(s, m->path) : -1;
 
@@ -203,6 +207,8 @@ void heval_msg(struct health *h, const struct hmsg *m)
     case HM_RELEASE:
         s->pinned = -1;
         hlog(h, 1, "site '%s': released", s->name);
+        break;
+    case HM_ANNOUNCE:
         break;
     }
     if (p)

@@ -44,7 +44,7 @@ struct hsite {
 };
 
 /* a queued observation or operator request */
-enum hmsg_kind { HM_SA, HM_LINK, HM_NEIGH, HM_ADMIN, HM_PIN, HM_RELEASE };
+enum hmsg_kind { HM_SA, HM_LINK, HM_NEIGH, HM_ADMIN, HM_PIN, HM_RELEASE, HM_ANNOUNCE };
 struct hmsg {
     struct hmsg *next;
     enum hmsg_kind kind;

@@ -286,6 +286,57 @@ static bool capture_links(route_glue_t *g)
     return true;
 }
 
+/*
+ * Probe pinning: the targets of every path's probes (echo, multihop BFD)
+ * become probe routes of the path in the engine's state, so that probes
+ * marked with the path's mark leave through that path (routes.h,
+ * routes_state_add_probe). Single-hop BFD binds the path's interface.
+ */
+static bool add_probes(const char *file, route_conf_t *conf, char *err, size_t errlen)
+{
+    char why[384];
+
+    for (size_t i = 0; i < conf->model.n_sites; i++) {
+        const struct sm_site *s = &conf->model.sites[i];
+        for (size_t j = 0; j < s->n_paths; j++) {
+            const struct sm_path *p = &s->paths[j];
+            const char *t[2] = {p->echo.type != SM_ECHO_NONE ? p->echo.target : NULL,
+                                p->bfd.enabled && p->bfd.multihop ? p->bfd.remote : NULL};
+            for (int k = 0; k < 2; k++)
+                if (t[k] && routes_state_add_probe(conf->st, (int)i, p->name, t[k], why,
+                                                   sizeof(why)) != 0) {
+                    snprintf(err, errlen, "%s: %s.%s.paths.%s: %s", file,
+                             sm_model_section(&conf->model), s->name, p->name, why);
+                    return false;
+                }
+        }
+    }
+    return true;
+}
+
+/* route_conf_parse with the probe targets added */
+static bool parse(const char *file, const char *swanctl, route_conf_t *conf, char *err,
+                  size_t errlen)
+{
+    if (!route_conf_parse(file, swanctl, conf, err, errlen))
+        return false;
+    if (add_probes(file, conf, err, errlen))
+        return true;
+    route_conf_free(conf);
+    return false;
+}
+
+/* the marks the engine gave the paths' probes, into the model health reads */
+static bool take_marks(route_glue_t *g, route_conf_t *conf)
+{
+    for (size_t i = 0; i < conf->model.n_sites; i++) {
+        struct sm_site *s = &conf->model.sites[i];
+        for (size_t j = 0; j < s->n_paths; j++)
+            s->paths[j].probe_mark = routes_path_probe_mark(g->eng, s->name, s->paths[j].name);
+    }
+    return true;
+}
+
 /* applies conf's state; the problems list gets the errors (with the lock) */
 static int apply_conf(route_glue_t *g, const char *file, route_conf_t *conf, const char *what,
                       char *err, size_t errlen)
@@ -367,7 +418,7 @@ static bool engine_first_apply(route_glue_t *g, const char *file, route_conf_t *
     ok = set_compat_mode(file, conf->compat_mode, err, errlen) &&
          (thread = rg_thread_start(g, err, errlen)) &&
          apply_conf(g, file, conf, "apply", err, errlen) == 0 && capture_links(g) &&
-         health_up(g, file, &conf->model, err, errlen);
+         take_marks(g, conf) && health_up(g, file, &conf->model, err, errlen);
     if (ok)
         return true;
     if (thread)
@@ -395,7 +446,7 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
     int *up = NULL;
 
     err[0] = '\0';
-    if (!route_conf_parse(file, swanctl, &conf, err, errlen))
+    if (!parse(file, swanctl, &conf, err, errlen))
         goto refused;
     log_warnings(&conf);
     if (!routes_state_site_count(conf.st)) {
@@ -520,22 +571,13 @@ static bool undo_reload(route_glue_t *g, const char *file, const char *swanctl,
     return refuse(g, file, swanctl, err);
 }
 
-/* the engine refused a reload health already took: health goes back to the running sites */
-static void health_back(route_glue_t *g, const char *file)
-{
-    char why[1024];
-
-    if (!health_up(g, file, &g->model, why, sizeof(why)))
-        DBG1(DBG_CFG, "health: the running sites could not be restored: %s", why);
-}
-
 /* the reload itself (route_glue_reload holds health's decisions meanwhile) */
 static bool reload(route_glue_t *g, const char *file, const char *swanctl, char *err, size_t errlen)
 {
     route_conf_t conf;
     int compat = compat_mode_now(), *up;
 
-    if (!route_conf_parse(file, swanctl, &conf, err, errlen))
+    if (!parse(file, swanctl, &conf, err, errlen))
         return refuse(g, file, swanctl, err);
     log_warnings(&conf);
     up = new_verdicts(conf.n_paths);
@@ -548,20 +590,21 @@ static bool reload(route_glue_t *g, const char *file, const char *swanctl, char 
         route_conf_free(&conf);
         return refuse(g, file, swanctl, err);
     }
-    if (!health_up(g, file, &conf.model, err, errlen)) {
-        /* nothing of the reload holds: the compat mode goes back */
-        compat_back(file, &conf, compat);
-        free(up);
-        route_conf_free(&conf);
-        return refuse(g, file, swanctl, err);
-    }
     routes_set_fail_closed(g->eng, conf.opts.fail_closed);
     if (apply_conf(g, file, &conf, "reload", err, errlen) != 0) {
-        health_back(g, file);
         bool r = undo_reload(g, file, swanctl, &conf, compat, err, errlen);
         free(up);
         route_conf_free(&conf);
         return r;
+    }
+    take_marks(g, &conf);
+    if (!health_up(g, file, &conf.model, err, errlen)) {
+        /* nothing of the reload holds: the engine's state and compat mode go back */
+        routes_set_fail_closed(g->eng, g->fail_closed);
+        compat_back(file, &conf, compat);
+        free(up);
+        route_conf_free(&conf);
+        return refuse(g, file, swanctl, err);
     }
     g->fail_closed = conf.opts.fail_closed;
     routes_set_flush_on_exit(g->eng, g->flush_cli || conf.opts.flush_on_exit);
@@ -584,15 +627,18 @@ static void hold_decisions(route_glue_t *g, bool on)
 }
 
 /*
- * Health takes the new sites first (it announces every site's decision),
- * then the engine; the decisions are held until the engine has the state
- * they name (or the running one again, with health's decisions for it).
+ * The engine takes the new state first (its probe marks are health's), then
+ * health (refused: the engine's running state is applied again). Health's
+ * decisions are held until the engine has the state they name, and every
+ * site's decision is handed out again at the end (an engine state applied
+ * again drops the ranks of paths it did not have).
  */
 bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, char *err,
                        size_t errlen)
 {
     hold_decisions(g, true);
     bool ok = reload(g, file, swanctl, err, errlen);
+    health_announce(g->health);
     hold_decisions(g, false);
     rg_wake(g); /* the thread applies the decisions, re-sends the bound paths' SA states */
     return ok;
@@ -620,7 +666,7 @@ bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char
     bool ok;
 
     *sites = 0;
-    if (!route_conf_parse(file, swanctl, &conf, err, errlen))
+    if (!parse(file, swanctl, &conf, err, errlen))
         return false;
     log_warnings(&conf);
     *sites = routes_state_site_count(conf.st);
