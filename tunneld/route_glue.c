@@ -215,6 +215,7 @@ static void glue_free(route_glue_t *g)
     sm_model_free(&g->model);
     free(g->link_seed);
     pthread_mutex_destroy(&g->lock);
+    pthread_mutex_destroy(&g->hlock);
     free(g);
 }
 
@@ -247,7 +248,9 @@ static bool health_up(route_glue_t *g, const char *file, const struct sm_model *
         struct health_callbacks cb = rg_health_callbacks;
         cb.ctx = g;
         struct health *h = health_start(&hm.cfg, &cb, why, sizeof(why));
-        __atomic_store_n(&g->health, h, __ATOMIC_RELEASE);
+        pthread_mutex_lock(&g->hlock);
+        g->health = h;
+        pthread_mutex_unlock(&g->hlock);
         ok = h != NULL;
     }
     if (!ok)
@@ -264,7 +267,7 @@ static bool health_up(route_glue_t *g, const char *file, const struct sm_model *
  */
 static void seed_links(route_glue_t *g)
 {
-    pthread_mutex_lock(&g->lock);
+    /* (main thread: the only writer of paths; no lock across the engine calls) */
     for (size_t i = 0; g->health && i < g->n_paths; i++) {
         bool up = g->link_seed
                       ? g->link_seed[i] == 1
@@ -274,7 +277,6 @@ static void seed_links(route_glue_t *g)
     }
     free(g->link_seed);
     g->link_seed = NULL;
-    pthread_mutex_unlock(&g->lock);
 }
 
 /* at start, before health ranks anything: what the engine found (no memory: asked later) */
@@ -367,6 +369,7 @@ static route_glue_t *glue_new(sa_table_t *table, bool flush_cli, route_conf_t *c
     if (!g)
         return NULL;
     pthread_mutex_init(&g->lock, NULL);
+    pthread_mutex_init(&g->hlock, NULL);
     g->table = table;
     g->flush_cli = flush_cli;
     conf->opts.flush_on_exit = flush_cli || conf->opts.flush_on_exit;
@@ -649,9 +652,15 @@ void route_glue_stop(route_glue_t *g)
     if (!g)
         return;
     sa_table_set_notify(g->table, NULL, NULL);
-    /* no decision is handed out past this point, then the thread goes */
+    /*
+     * Nobody hands health an observation past this point (the glue's users
+     * of g->health hold hlock), then health stops (no decision is handed
+     * out past its join), then the thread goes.
+     */
+    pthread_mutex_lock(&g->hlock);
     struct health *h = g->health;
-    __atomic_store_n(&g->health, NULL, __ATOMIC_RELEASE);
+    g->health = NULL;
+    pthread_mutex_unlock(&g->hlock);
     health_stop(h);
     rg_thread_stop(g);
     routes_close(g->eng);

@@ -10,7 +10,10 @@
  *
  * Threading: `lock` guards paths, up, problems, model, the pending
  * decisions and DPD requests; it is held only for copies (never across
- * netlink I/O, health calls that wait, or charon). `eng` serialises itself;
+ * netlink I/O, health calls that wait, or charon). `hlock` guards the
+ * health pointer for the threads that hand health observations (the
+ * engine's event callback among them, which may run inside any engine
+ * call: hlock is never held across one); order: lock, then hlock. `eng` serialises itself;
  * `health` takes its own locks.
  */
 #ifndef TUNNELD_ROUTE_GLUE_INT_H
@@ -46,8 +49,9 @@ typedef struct rg_dpd {
 struct route_glue {
     sa_table_t *table;
     struct routes_engine *eng;
-    struct health *health;
-    uint32_t table_id; /* the running engine's table and protocol */
+    struct health *health; /* written under hlock (main thread); read under it elsewhere */
+    pthread_mutex_t hlock; /* never held across a call into the engine (its events) */
+    uint32_t table_id;     /* the running engine's table and protocol */
     uint8_t protocol;
     bool fail_closed; /* the running engine's fail_closed */
     bool flush_cli;   /* --flush-on-exit */

@@ -73,6 +73,7 @@ void rg_sync_sa(route_glue_t *g)
         return;
     }
     pthread_mutex_lock(&g->lock);
+    pthread_mutex_lock(&g->hlock);
     for (size_t i = 0; g->health && i < g->n_paths; i++) {
         const route_path_conf_t *p = &g->paths[i];
         if (!p->conn)
@@ -86,6 +87,7 @@ void rg_sync_sa(route_glue_t *g)
             g->up[i] = up;
         }
     }
+    pthread_mutex_unlock(&g->hlock);
     pthread_mutex_unlock(&g->lock);
     sa_table_snapshot_free(rows, n);
 }
@@ -175,10 +177,18 @@ static void rg_on_dpd(const char *site, const char *path, void *ctx)
         return;
     }
     pthread_mutex_lock(&g->lock);
-    d->next = g->dpds;
-    g->dpds = d;
+    bool pending = false;
+    for (const rg_dpd_t *o = g->dpds; o && !pending; o = o->next)
+        pending = strcmp(o->site, site) == 0 && strcmp(o->path, path) == 0;
+    if (!pending) { /* one request per path waits at most */
+        d->next = g->dpds;
+        g->dpds = d;
+    }
     pthread_mutex_unlock(&g->lock);
-    rg_wake(g);
+    if (pending)
+        dpd_free(d);
+    else
+        rg_wake(g);
 }
 
 static void rg_health_log(int level, const char *msg, void *ctx)
@@ -272,14 +282,13 @@ void rg_event(const struct routes_event *ev, void *ctx)
     if (!g || !ev->site || !ev->path ||
         (ev->type != ROUTES_EVENT_PATH_UP && ev->type != ROUTES_EVENT_PATH_DOWN))
         return;
-    struct health *h = __atomic_load_n(&g->health, __ATOMIC_ACQUIRE);
-    if (!h)
-        return;
     /* the engine's own observations; a verdict of ours (health) is not one */
-    if (ev->cause == ROUTES_CAUSE_LINK)
-        health_observe_link(h, ev->site, ev->path, up);
-    else if (ev->cause == ROUTES_CAUSE_NEIGHBOUR)
-        health_observe_neigh(h, ev->site, ev->path, !up);
+    pthread_mutex_lock(&g->hlock);
+    if (g->health && ev->cause == ROUTES_CAUSE_LINK)
+        health_observe_link(g->health, ev->site, ev->path, up);
+    else if (g->health && ev->cause == ROUTES_CAUSE_NEIGHBOUR)
+        health_observe_neigh(g->health, ev->site, ev->path, !up);
+    pthread_mutex_unlock(&g->hlock);
 }
 
 static void *run(void *arg)
