@@ -174,7 +174,12 @@ struct health *health_start(const struct health_config *cfg, const struct health
             health_free(h);
         return NULL;
     }
-    rc = pthread_create(&h->thread, NULL, run, h);
+    if (h->cb.spawn && h->cb.join) {
+        h->handle = h->cb.spawn(run, h);
+        rc = h->handle ? 0 : errno ? errno : EAGAIN;
+    } else {
+        rc = pthread_create(&h->thread, NULL, run, h);
+    }
     if (rc != 0) {
         snprintf(err, errlen, "health: cannot start the health thread: %s", strerror(rc));
         health_free(h);
@@ -202,7 +207,10 @@ void health_stop(struct health *h)
         h->stopping = true;
         pthread_mutex_unlock(&h->qlock);
         ev_async_send(h->loop, &h->wake);
-        pthread_join(h->thread, NULL);
+        if (h->handle)
+            h->cb.join(h->handle);
+        else
+            pthread_join(h->thread, NULL);
     }
     health_free(h);
 }

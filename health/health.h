@@ -95,6 +95,12 @@ struct health_callbacks {
     void (*log)(int level, const char *msg, void *ctx); /* 0 err .. 3 debug */
     void *ctx;
     size_t history; /* decisions kept per site, 0: 32 */
+    /* How the health thread is started and joined; NULL: pthread_create and
+     * pthread_join. (tunneld passes strongSwan's thread_create, so that its
+     * logging knows the thread and frees what it keeps for it.) spawn
+     * returns a handle or NULL; join frees it. */
+    void *(*spawn)(void *(*fn)(void *), void *arg);
+    void (*join)(void *handle);
 };
 
 struct health;

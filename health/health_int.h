@@ -55,6 +55,7 @@ struct hmsg {
 struct health {
     struct ev_loop *loop;
     pthread_t thread;
+    void *handle; /* cb.spawn's */
     bool thread_started;
     ev_async wake;
     ev_timer deadline;

@@ -200,8 +200,24 @@ static void rg_health_log(int level, const char *msg, void *ctx)
         DBG2(DBG_CFG, "health: %s", msg);
 }
 
-const struct health_callbacks rg_health_callbacks = {
-    .on_decision = rg_on_decision, .on_dpd = rg_on_dpd, .log = rg_health_log};
+/* the health thread as a strongSwan thread: its logging (DBG) knows it */
+static void *rg_spawn(void *(*fn)(void *), void *arg)
+{
+    return thread_create(fn, arg);
+}
+
+static void rg_join(void *handle)
+{
+    thread_t *t = handle;
+
+    t->join(t);
+}
+
+const struct health_callbacks rg_health_callbacks = {.on_decision = rg_on_decision,
+                                                     .on_dpd = rg_on_dpd,
+                                                     .log = rg_health_log,
+                                                     .spawn = rg_spawn,
+                                                     .join = rg_join};
 
 /*
  * One decision to the engine as the site's ranking: the active paths rank
