@@ -31,7 +31,8 @@
  *
  * Threading: main() runs setup, then waits for signals (sigwaitinfo) and runs
  * reloads; charon's workers run IKE; the control socket has its own thread
- * (ctl_server.h), the route glue too (route_glue.h).
+ * (ctl_server.h), the route glue too, and path health has its own event
+ * loop thread (route_glue.h, health.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -189,6 +190,13 @@ static json_object *cmd_routes(void *ctx)
     if (doc)
         charon_routes_problems(doc);
     return doc;
+}
+
+/* control command "paths" (path health) */
+static json_object *cmd_paths(void *ctx)
+{
+    (void)ctx;
+    return route_glue_paths(__atomic_load_n(&glue, __ATOMIC_ACQUIRE));
 }
 
 /*
@@ -399,7 +407,8 @@ static bool start_interfaces(char *err, size_t errlen)
         !paths_make_parent(NS ".control_socket", d.conf.ctl_path, err, errlen))
         return false;
     d.ctl = ctl_server_create(d.conf.ctl_path, d.conf.ctl_mode, d.conf.ctl_gid, NULL, err, errlen);
-    if (!d.ctl || !ctl_server_add_command(d.ctl, "routes", cmd_routes, NULL))
+    if (!d.ctl || !ctl_server_add_command(d.ctl, "routes", cmd_routes, NULL) ||
+        !ctl_server_add_command(d.ctl, "paths", cmd_paths, NULL))
         return false;
     if (d.conf.kind != DATAPLANE_XFRM || !d.conf.n_ifs)
         return true;

@@ -1,44 +1,26 @@
-/* route_glue: see route_glue.h for the threads. */
+/*
+ * route_glue: configuration of the routes and of path health: start,
+ * reload (all or nothing: health's new probes first, then the engine; a
+ * refused engine apply puts health back), stop, tunneld -n (route_glue.h;
+ * route_glue_int.h names the other two files).
+ *
+ * Threading: tunneld's main thread; the problems and the model are written
+ * under the glue's lock (read by the status documents).
+ */
 #define _GNU_SOURCE /* asprintf */
-#include "route_glue.h"
+#include "route_glue_int.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <library.h>
-#include <threading/thread.h>
 
-#include "route_conf.h"
-#include "routes.h"
+#include "health_model.h"
 
-#define NS           "tunneld.routes"
-#define MAX_PROBLEMS 8 /* kept per apply; the log has all of them */
-
-struct route_glue {
-    sa_table_t *table;
-    struct routes_engine *eng;
-    uint32_t table_id; /* the running engine's table and protocol */
-    uint8_t protocol;
-    bool fail_closed;     /* the running engine's fail_closed */
-    bool flush_cli;       /* --flush-on-exit */
-    thread_t *thread;     /* strongSwan's thread_t: its logging knows the thread */
-    int wake;             /* eventfd: SA states changed */
-    int stop;             /* eventfd: leave */
-    pthread_mutex_t lock; /* guards paths, up, problems */
-    route_path_conf_t *paths;
-    size_t n_paths;
-    int *up;                 /* last verdict sent per path: -1 none yet */
-    struct routes_state *st; /* the state last applied (main thread only) */
-    char *problems[MAX_PROBLEMS];
-    size_t n_problems;
-};
+#define NS RG_NS
 
 /* why routing did not start (status while no glue runs); guarded */
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -52,22 +34,32 @@ static void set_start_problem(const char *msg)
     pthread_mutex_unlock(&start_lock);
 }
 
+/* why routing did not start, with the lock held until rg_start_problem_unlock */
+const char *rg_start_problem_lock(void)
+{
+    pthread_mutex_lock(&start_lock);
+    return start_problem;
+}
+
+void rg_start_problem_unlock(void)
+{
+    pthread_mutex_unlock(&start_lock);
+}
+
 /* replaces the problems list (with the lock held by the caller) */
-static void problems_clear(route_glue_t *g)
+void rg_problems_clear(route_glue_t *g)
 {
     for (size_t i = 0; i < g->n_problems; i++)
         free(g->problems[i]);
     g->n_problems = 0;
 }
 
-static void problem_add(route_glue_t *g, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void problem_add(route_glue_t *g, const char *fmt, ...)
+void rg_problem_add(route_glue_t *g, const char *fmt, ...)
 {
     va_list ap;
     char *s = NULL;
 
-    if (g->n_problems == MAX_PROBLEMS)
+    if (g->n_problems == RG_MAX_PROBLEMS)
         return;
     va_start(ap, fmt);
     if (vasprintf(&s, fmt, ap) >= 0)
@@ -80,95 +72,6 @@ static void glue_log(enum routes_log_level level, const char *msg, void *ctx)
     (void)level;
     (void)ctx;
     DBG1(DBG_CFG, "routes: %s", msg);
-}
-
-static void glue_event(const struct routes_event *ev, void *ctx)
-{
-    (void)ctx;
-    DBG1(DBG_CFG, "routes: %s site '%s' path '%s' (%s): %s", routes_event_name(ev->type),
-         ev->site ? ev->site : "-", ev->path ? ev->path : "-", ev->ifname ? ev->ifname : "-",
-         ev->detail ? ev->detail : "");
-}
-
-/* the state of conn.child in the table: 1 up, 0 otherwise */
-static int child_up(const sa_ike_rec_t *rows, size_t n, const route_path_conf_t *p)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(rows[i].name, p->conn) != 0)
-            continue;
-        for (size_t j = 0; j < rows[i].n_children; j++)
-            if (strcmp(rows[i].children[j].name, p->child) == 0)
-                return rows[i].children[j].state == SA_STATE_ESTABLISHED ||
-                       rows[i].children[j].state == SA_STATE_REKEYING;
-    }
-    return 0;
-}
-
-/* sends the health of every bound path whose CHILD_SA changed */
-static void sync_health(route_glue_t *g)
-{
-    sa_ike_rec_t *rows;
-    size_t n = sa_table_snapshot(g->table, &rows);
-
-    if (!rows) {
-        /* no copy of the table (out of memory): keep every verdict, the next change retries */
-        DBG1(DBG_CFG, "routes: the SA table could not be read (out of memory): path health kept");
-        return;
-    }
-    pthread_mutex_lock(&g->lock);
-    for (size_t i = 0; i < g->n_paths; i++) {
-        const route_path_conf_t *p = &g->paths[i];
-        if (!p->conn)
-            continue;
-        int up = child_up(rows, n, p);
-        if (up == g->up[i])
-            continue;
-        struct routes_result res = {0};
-        if (routes_set_path_health(g->eng, p->site, p->path, up, &res) == 0) {
-            DBG1(DBG_CFG, "routes: site '%s' path '%s' %s: CHILD_SA %s.%s is %s", p->site, p->path,
-                 up ? "usable" : "unusable", p->conn, p->child, up ? "up" : "not up");
-            g->up[i] = up;
-        } else {
-            DBG1(DBG_CFG, "routes: site '%s' path '%s': health change failed: %s", p->site, p->path,
-                 res.n_errors ? res.errors[0].message : "unknown error");
-        }
-        routes_result_free(&res);
-    }
-    pthread_mutex_unlock(&g->lock);
-    sa_table_snapshot_free(rows, n);
-}
-
-static void on_table_change(void *ctx)
-{
-    route_glue_t *g = ctx;
-    uint64_t one = 1;
-
-    /* eventfd is non-blocking: an overflowing counter just stays signalled */
-    if (write(g->wake, &one, sizeof(one)) < 0 && errno != EAGAIN)
-        return;
-}
-
-static void *run(void *arg)
-{
-    route_glue_t *g = arg;
-    uint64_t v;
-
-    for (;;) {
-        struct pollfd fds[3] = {
-            {.fd = routes_get_fd(g->eng), .events = POLLIN},
-            {.fd = g->wake, .events = POLLIN},
-            {.fd = g->stop, .events = POLLIN},
-        };
-        int r = poll(fds, 3, routes_timeout_ms(g->eng));
-        if (r < 0 && errno != EINTR)
-            break;
-        if (fds[2].revents)
-            break;
-        if (fds[1].revents && read(g->wake, &v, sizeof(v)) > 0)
-            sync_health(g);
-        routes_process_events(g->eng);
-    }
-    return NULL;
 }
 
 /* what route_conf could not check (peers given as DNS names, ...) */
@@ -307,9 +210,133 @@ static void glue_free(route_glue_t *g)
     take_paths(g, &none, NULL);
     routes_state_free(g->st);
     free(g->up);
-    problems_clear(g);
+    rg_problems_clear(g);
+    rg_pending_free(g);
+    sm_model_free(&g->model);
+    free(g->link_seed);
     pthread_mutex_destroy(&g->lock);
+    pthread_mutex_destroy(&g->hlock);
     free(g);
+}
+
+/* the model becomes the glue's (conf's is left empty); the old one is freed */
+static void take_model(route_glue_t *g, route_conf_t *conf)
+{
+    struct sm_model old;
+
+    pthread_mutex_lock(&g->lock);
+    old = g->model;
+    g->model = conf->model;
+    memset(&conf->model, 0, sizeof(conf->model));
+    pthread_mutex_unlock(&g->lock);
+    sm_model_free(&old);
+}
+
+/* health with conf's sites: started, or reloaded (all or nothing) */
+static bool health_up(route_glue_t *g, const char *file, const struct sm_model *m, char *err,
+                      size_t errlen)
+{
+    health_model_t hm;
+    char why[512];
+    bool ok;
+
+    if (!health_model_build(m, file, &hm, err, errlen))
+        return false;
+    if (g->health) {
+        ok = health_reload(g->health, &hm.cfg, why, sizeof(why));
+    } else {
+        struct health_callbacks cb = rg_health_callbacks;
+        cb.ctx = g;
+        struct health *h = health_start(&hm.cfg, &cb, why, sizeof(why));
+        pthread_mutex_lock(&g->hlock);
+        g->health = h;
+        pthread_mutex_unlock(&g->hlock);
+        ok = h != NULL;
+    }
+    if (!ok)
+        snprintf(err, errlen, "%s: tunneld.sites: path health: %s", file, why);
+    health_model_free(&hm);
+    return ok;
+}
+
+/*
+ * What the engine already knows of every path's link when health starts or
+ * reloads: a path the engine finds usable has its link (and next hop) up.
+ * (Its later changes come as the engine's events; a path not usable now is
+ * left unknown until one comes: the engine itself keeps it out.)
+ */
+static void seed_links(route_glue_t *g)
+{
+    /* (main thread: the only writer of paths; no lock across the engine calls) */
+    for (size_t i = 0; g->health && i < g->n_paths; i++) {
+        bool up = g->link_seed
+                      ? g->link_seed[i] == 1
+                      : routes_path_usable(g->eng, g->paths[i].site, g->paths[i].path) == 1;
+        if (up)
+            health_observe_link(g->health, g->paths[i].site, g->paths[i].path, true);
+    }
+    free(g->link_seed);
+    g->link_seed = NULL;
+}
+
+/* at start, before health ranks anything: what the engine found (no memory: asked later) */
+static bool capture_links(route_glue_t *g)
+{
+    g->link_seed = calloc(g->n_paths + 1, sizeof(*g->link_seed));
+    for (size_t i = 0; g->link_seed && i < g->n_paths; i++)
+        g->link_seed[i] = routes_path_usable(g->eng, g->paths[i].site, g->paths[i].path);
+    return true;
+}
+
+/*
+ * Probe pinning: the targets of every path's probes (echo, multihop BFD)
+ * become probe routes of the path in the engine's state, so that probes
+ * marked with the path's mark leave through that path (routes.h,
+ * routes_state_add_probe). Single-hop BFD binds the path's interface.
+ */
+static bool add_probes(const char *file, route_conf_t *conf, char *err, size_t errlen)
+{
+    char why[384];
+
+    for (size_t i = 0; i < conf->model.n_sites; i++) {
+        const struct sm_site *s = &conf->model.sites[i];
+        for (size_t j = 0; j < s->n_paths; j++) {
+            const struct sm_path *p = &s->paths[j];
+            const char *t[2] = {p->echo.type != SM_ECHO_NONE ? p->echo.target : NULL,
+                                p->bfd.enabled && p->bfd.multihop ? p->bfd.remote : NULL};
+            for (int k = 0; k < 2; k++)
+                if (t[k] && routes_state_add_probe(conf->st, (int)i, p->name, t[k], why,
+                                                   sizeof(why)) != 0) {
+                    snprintf(err, errlen, "%s: %s.%s.paths.%s: %s", file,
+                             sm_model_section(&conf->model), s->name, p->name, why);
+                    return false;
+                }
+        }
+    }
+    return true;
+}
+
+/* route_conf_parse with the probe targets added */
+static bool parse(const char *file, const char *swanctl, route_conf_t *conf, char *err,
+                  size_t errlen)
+{
+    if (!route_conf_parse(file, swanctl, conf, err, errlen))
+        return false;
+    if (add_probes(file, conf, err, errlen))
+        return true;
+    route_conf_free(conf);
+    return false;
+}
+
+/* the marks the engine gave the paths' probes, into the model health reads */
+static bool take_marks(route_glue_t *g, route_conf_t *conf)
+{
+    for (size_t i = 0; i < conf->model.n_sites; i++) {
+        struct sm_site *s = &conf->model.sites[i];
+        for (size_t j = 0; j < s->n_paths; j++)
+            s->paths[j].probe_mark = routes_path_probe_mark(g->eng, s->name, s->paths[j].name);
+    }
+    return true;
 }
 
 /* applies conf's state; the problems list gets the errors (with the lock) */
@@ -321,44 +348,17 @@ static int apply_conf(route_glue_t *g, const char *file, route_conf_t *conf, con
 
     report(&res, what);
     pthread_mutex_lock(&g->lock);
-    problems_clear(g);
+    rg_problems_clear(g);
     for (size_t i = 0; i < res.n_errors; i++) {
         if (i == 0)
             apply_error(file, &res.errors[0], err, errlen);
-        problem_add(g, "%s: %s", what, res.errors[i].message);
+        rg_problem_add(g, "%s: %s", what, res.errors[i].message);
     }
     pthread_mutex_unlock(&g->lock);
     if (rc != 0 && !res.n_errors)
         snprintf(err, errlen, "%s: %s: the state could not be applied", file, NS);
     routes_result_free(&res);
     return rc;
-}
-
-static bool start_thread(route_glue_t *g, char *err, size_t errlen)
-{
-    g->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    g->stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (g->wake >= 0 && g->stop >= 0)
-        g->thread = thread_create(run, g);
-    if (g->thread)
-        return true;
-    snprintf(err, errlen, "%s: cannot start the route glue thread: %s", NS, strerror(errno));
-    if (g->wake >= 0)
-        close(g->wake);
-    if (g->stop >= 0)
-        close(g->stop);
-    return false;
-}
-
-static void stop_thread(route_glue_t *g)
-{
-    uint64_t one = 1;
-
-    if (write(g->stop, &one, sizeof(one)) < 0)
-        DBG1(DBG_CFG, "routes: cannot stop the route glue thread: %s", strerror(errno));
-    g->thread->join(g->thread);
-    close(g->wake);
-    close(g->stop);
 }
 
 /* a glue for conf's engine options (nothing opened yet) */
@@ -369,13 +369,15 @@ static route_glue_t *glue_new(sa_table_t *table, bool flush_cli, route_conf_t *c
     if (!g)
         return NULL;
     pthread_mutex_init(&g->lock, NULL);
+    pthread_mutex_init(&g->hlock, NULL);
     g->table = table;
     g->flush_cli = flush_cli;
     conf->opts.flush_on_exit = flush_cli || conf->opts.flush_on_exit;
     conf->opts.log = glue_log;
     /* the engine's own INFO lines repeat the events and results logged here */
     conf->opts.log_level = ROUTES_LOG_WARN;
-    conf->opts.on_event = glue_event;
+    conf->opts.on_event = rg_event;
+    conf->opts.event_ctx = g;
     g->table_id = conf->opts.table;
     g->protocol = conf->opts.protocol;
     g->fail_closed = conf->opts.fail_closed;
@@ -405,10 +407,10 @@ static bool engine_open(route_glue_t *g, const char *file, route_conf_t *conf, c
 }
 
 /*
- * The first apply, with the namespace's compat mode and the glue's thread;
- * on any failure the kernel is put back to what the engine found (what a
- * previous run left stays, what this start added goes) and the engine is
- * closed.
+ * The first apply, with the namespace's compat mode and the glue's thread,
+ * then path health (its first decisions go to the thread); on any failure the kernel is put back to
+ * what the engine found (what a previous run left stays, what this start added goes) and the engine
+ * is closed.
  */
 static bool engine_first_apply(route_glue_t *g, const char *file, route_conf_t *conf, char *err,
                                size_t errlen)
@@ -417,12 +419,13 @@ static bool engine_first_apply(route_glue_t *g, const char *file, route_conf_t *
     bool thread = false, ok;
 
     ok = set_compat_mode(file, conf->compat_mode, err, errlen) &&
-         (thread = start_thread(g, err, errlen)) &&
-         apply_conf(g, file, conf, "apply", err, errlen) == 0;
+         (thread = rg_thread_start(g, err, errlen)) &&
+         apply_conf(g, file, conf, "apply", err, errlen) == 0 && capture_links(g) &&
+         take_marks(g, conf) && health_up(g, file, &conf->model, err, errlen);
     if (ok)
         return true;
     if (thread)
-        stop_thread(g);
+        rg_thread_stop(g);
     if (routes_abandon(g->eng) != 0)
         DBG1(DBG_CFG,
              "routes: what tunneld found in table %u could not be fully restored (see "
@@ -446,7 +449,7 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
     int *up = NULL;
 
     err[0] = '\0';
-    if (!route_conf_parse(file, swanctl, &conf, err, errlen))
+    if (!parse(file, swanctl, &conf, err, errlen))
         goto refused;
     log_warnings(&conf);
     if (!routes_state_site_count(conf.st)) {
@@ -467,13 +470,12 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
         goto failed;
     g->st = conf.st;
     conf.st = NULL;
+    take_model(g, &conf);
     route_conf_free(&conf);
-    /*
-     * The engine holds paths usable until told otherwise: mark the bound ones
-     * at once (a few ms after the apply), then follow the SA table.
-     */
-    sync_health(g);
-    sa_table_set_notify(table, on_table_change, g);
+    /* health knows every bound path's SA and link at once, then follows the SA table */
+    rg_sync_sa(g);
+    seed_links(g);
+    sa_table_set_notify(table, rg_wake, g);
     set_start_problem(NULL);
     return g;
 failed:
@@ -519,8 +521,8 @@ static bool refuse(route_glue_t *g, const char *file, const char *swanctl, const
     char why[512];
 
     pthread_mutex_lock(&g->lock);
-    problems_clear(g);
-    problem_add(g, "reload refused, previous routes kept: %s", err);
+    rg_problems_clear(g);
+    rg_problem_add(g, "reload refused, previous routes kept: %s", err);
     pthread_mutex_unlock(&g->lock);
     if (g->st && route_conf_bypass(file, swanctl, g->st, why, sizeof(why))) {
         if (routes_apply(g->eng, g->st, &res) != 0)
@@ -545,6 +547,16 @@ static bool check_fails(route_glue_t *g, const char *file, const route_conf_t *c
     return bad;
 }
 
+/* the namespace's compat mode as it was before a reload that does not hold */
+static void compat_back(const char *file, const route_conf_t *conf, int compat)
+{
+    char why[512];
+
+    if (conf->compat_mode >= 0 && compat >= 0 && compat != conf->compat_mode &&
+        !set_compat_mode(file, compat, why, sizeof(why)))
+        DBG1(DBG_CFG, "routes: %s", why);
+}
+
 /*
  * The kernel refused part of a reload that passed the checks: its
  * fail_closed and compat mode go back, and refuse() applies the running
@@ -556,21 +568,19 @@ static bool undo_reload(route_glue_t *g, const char *file, const char *swanctl,
     char why[1024];
 
     routes_set_fail_closed(g->eng, g->fail_closed);
-    if (conf->compat_mode >= 0 && compat >= 0 && compat != conf->compat_mode &&
-        !set_compat_mode(file, compat, why, sizeof(why)))
-        DBG1(DBG_CFG, "routes: %s", why);
+    compat_back(file, conf, compat);
     snprintf(why, sizeof(why), "%s", err);
     snprintf(err, errlen, "%s (the kernel refused it: the running routes were applied again)", why);
     return refuse(g, file, swanctl, err);
 }
 
-bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, char *err,
-                       size_t errlen)
+/* the reload itself (route_glue_reload holds health's decisions meanwhile) */
+static bool reload(route_glue_t *g, const char *file, const char *swanctl, char *err, size_t errlen)
 {
     route_conf_t conf;
     int compat = compat_mode_now(), *up;
 
-    if (!route_conf_parse(file, swanctl, &conf, err, errlen))
+    if (!parse(file, swanctl, &conf, err, errlen))
         return refuse(g, file, swanctl, err);
     log_warnings(&conf);
     up = new_verdicts(conf.n_paths);
@@ -590,15 +600,51 @@ bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, c
         route_conf_free(&conf);
         return r;
     }
+    take_marks(g, &conf);
+    if (!health_up(g, file, &conf.model, err, errlen)) {
+        /* nothing of the reload holds: the engine's state and compat mode go back */
+        routes_set_fail_closed(g->eng, g->fail_closed);
+        compat_back(file, &conf, compat);
+        free(up);
+        route_conf_free(&conf);
+        return refuse(g, file, swanctl, err);
+    }
     g->fail_closed = conf.opts.fail_closed;
     routes_set_flush_on_exit(g->eng, g->flush_cli || conf.opts.flush_on_exit);
     take_paths(g, &conf, up);
+    take_model(g, &conf);
     routes_state_free(g->st);
     g->st = conf.st;
     conf.st = NULL;
     route_conf_free(&conf);
-    on_table_change(g); /* the thread re-sends the bound paths' health */
+    seed_links(g);
     return true;
+}
+
+/* health's decisions wait (kept, the latest per site) while held */
+static void hold_decisions(route_glue_t *g, bool on)
+{
+    pthread_mutex_lock(&g->lock);
+    g->hold = on;
+    pthread_mutex_unlock(&g->lock);
+}
+
+/*
+ * The engine takes the new state first (its probe marks are health's), then
+ * health (refused: the engine's running state is applied again). Health's
+ * decisions are held until the engine has the state they name, and every
+ * site's decision is handed out again at the end (an engine state applied
+ * again drops the ranks of paths it did not have).
+ */
+bool route_glue_reload(route_glue_t *g, const char *file, const char *swanctl, char *err,
+                       size_t errlen)
+{
+    hold_decisions(g, true);
+    bool ok = reload(g, file, swanctl, err, errlen);
+    health_announce(g->health);
+    hold_decisions(g, false);
+    rg_wake(g); /* the thread applies the decisions, re-sends the bound paths' SA states */
+    return ok;
 }
 
 void route_glue_stop(route_glue_t *g)
@@ -606,7 +652,17 @@ void route_glue_stop(route_glue_t *g)
     if (!g)
         return;
     sa_table_set_notify(g->table, NULL, NULL);
-    stop_thread(g);
+    /*
+     * Nobody hands health an observation past this point (the glue's users
+     * of g->health hold hlock), then health stops (no decision is handed
+     * out past its join), then the thread goes.
+     */
+    pthread_mutex_lock(&g->hlock);
+    struct health *h = g->health;
+    g->health = NULL;
+    pthread_mutex_unlock(&g->hlock);
+    health_stop(h);
+    rg_thread_stop(g);
     routes_close(g->eng);
     glue_free(g);
 }
@@ -619,7 +675,7 @@ bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char
     bool ok;
 
     *sites = 0;
-    if (!route_conf_parse(file, swanctl, &conf, err, errlen))
+    if (!parse(file, swanctl, &conf, err, errlen))
         return false;
     log_warnings(&conf);
     *sites = routes_state_site_count(conf.st);
@@ -629,95 +685,13 @@ bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char
     free(owner);
     if (!ok)
         engine_error(file, msg, err, errlen);
+    else if (*sites) {
+        /* path health's own checks of the thresholds (hl_path_config_check) */
+        health_model_t hm;
+        ok = health_model_build(&conf.model, file, &hm, err, errlen);
+        if (ok)
+            health_model_free(&hm);
+    }
     route_conf_free(&conf);
     return ok;
-}
-
-static json_object *path_json(const route_glue_t *g, const route_path_conf_t *p,
-                              const sa_ike_rec_t *rows, size_t n)
-{
-    json_object *o = json_object_new_object();
-    int usable = routes_path_usable(g->eng, p->site, p->path);
-
-    json_object_object_add(o, "name", json_object_new_string(p->path));
-    json_object_object_add(o, "dev", json_object_new_string(p->dev));
-    json_object_object_add(o, "gateway4", p->gw4 ? json_object_new_string(p->gw4) : NULL);
-    json_object_object_add(o, "gateway6", p->gw6 ? json_object_new_string(p->gw6) : NULL);
-    json_object_object_add(o, "priority", json_object_new_int64(p->priority));
-    json_object_object_add(o, "weight", json_object_new_int64(p->weight));
-    json_object_object_add(o, "usable", usable < 0 ? NULL : json_object_new_boolean(usable));
-    if (p->conn) {
-        char *child = NULL;
-        if (asprintf(&child, "%s.%s", p->conn, p->child) < 0)
-            child = NULL;
-        json_object_object_add(o, "child", child ? json_object_new_string(child) : NULL);
-        json_object_object_add(o, "child_up", json_object_new_boolean(child_up(rows, n, p)));
-        free(child);
-    } else {
-        json_object_object_add(o, "child", NULL);
-        json_object_object_add(o, "child_up", NULL);
-    }
-    return o;
-}
-
-/* what the engine hits while it runs (repairs that fail, e.g. a collision
- * with someone else's route; rules of others shadowing tunneld's), for as
- * long as it stands */
-static void add_engine_problems(route_glue_t *g, json_object *problems)
-{
-    struct routes_result res;
-
-    routes_get_problems(g->eng, &res);
-    for (size_t i = 0; i < res.n_errors; i++) {
-        char *s = NULL;
-        if (asprintf(&s, "running: %s", res.errors[i].message) >= 0) {
-            json_object_array_add(problems, json_object_new_string(s));
-            free(s);
-        }
-    }
-    routes_result_free(&res);
-}
-
-json_object *route_glue_status(route_glue_t *g)
-{
-    json_object *doc = json_object_new_object(), *sites = json_object_new_array();
-    json_object *problems = json_object_new_array(), *site = NULL, *paths = NULL;
-    const char *cur = "";
-    sa_ike_rec_t *rows = NULL;
-    size_t n = g && g->table ? sa_table_snapshot(g->table, &rows) : 0;
-
-    json_object_object_add(doc, "version", json_object_new_int(ROUTE_STATUS_VERSION));
-    if (!g) {
-        pthread_mutex_lock(&start_lock);
-        if (start_problem)
-            json_object_array_add(problems, json_object_new_string(start_problem));
-        pthread_mutex_unlock(&start_lock);
-        json_object_object_add(doc, "sites", sites);
-        json_object_object_add(doc, "problems", problems);
-        return doc;
-    }
-    json_object_object_add(doc, "table", json_object_new_int64(g->table_id));
-    json_object_object_add(doc, "protocol", json_object_new_int(g->protocol));
-    pthread_mutex_lock(&g->lock);
-    for (size_t i = 0; i < g->n_paths; i++) {
-        const route_path_conf_t *p = &g->paths[i];
-        if (!site || strcmp(cur, p->site) != 0) {
-            site = json_object_new_object();
-            paths = json_object_new_array();
-            json_object_object_add(site, "name", json_object_new_string(p->site));
-            json_object_object_add(site, "paths", paths);
-            json_object_array_add(sites, site);
-            cur = p->site;
-        }
-        json_object_array_add(paths, path_json(g, p, rows, n));
-    }
-    for (size_t i = 0; i < g->n_problems; i++)
-        json_object_array_add(problems, json_object_new_string(g->problems[i]));
-    pthread_mutex_unlock(&g->lock);
-    add_engine_problems(g, problems);
-    if (rows)
-        sa_table_snapshot_free(rows, n);
-    json_object_object_add(doc, "sites", sites);
-    json_object_object_add(doc, "problems", problems);
-    return doc;
 }

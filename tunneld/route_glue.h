@@ -1,17 +1,22 @@
 /*
- * route_glue: where tunneld's IPsec state meets the route engine (routes/).
+ * route_glue: where tunneld's IPsec state, path health (health/) and the
+ * route engine (routes/) meet.
  *
- * Reads tunneld.routes with route_conf (sites, prefixes, candidate paths,
- * the VPN peers' addresses as bypasses), opens the engine (adopting the
- * routes of a previous run), applies the state, and drives the health of
- * every path bound to a CHILD_SA (`child = <connection>.<child>`): the path
- * is usable only while that CHILD_SA is up in the SA table. Link down/up of
- * a path's interface is the engine's own business (it reports
- * PATH_DOWN/PATH_UP, logged here). A start runs the checks of tunneld -n
- * before the engine opens, and a start refused after it opened leaves the
- * kernel as the engine found it (routes_abandon). A reload applies new
- * sites, prefixes, paths, peers, fail_closed, flush_on_exit and
- * nexthop_compat_mode, all or nothing (checked on the running engine first,
+ * Reads the sites with route_conf (tunneld.sites through the site model;
+ * prefixes, candidate paths, the VPN peers' addresses as bypasses), opens
+ * the engine (adopting the routes of a previous run), applies the state,
+ * and starts path health (health.h) with the same sites: every path's
+ * probes, state machine and per-site decision run on health's own thread.
+ * Health is told each bound path's CHILD_SA state (`child =
+ * <connection>.<child>`: a VPN path is down while its CHILD_SA is not
+ * installed) and each path's link events from the engine; its decisions
+ * are applied to the engine by the glue's thread, its DPD requests queued
+ * on charon's processor (health_dpd.h). Link down/up of a path's interface
+ * also acts in the engine at once (it reports PATH_DOWN/PATH_UP, logged
+ * here). A reload keeps the probes of unchanged paths running. A start runs the checks of tunneld
+ * -n before the engine opens, and a start refused after it opened leaves the kernel as the engine
+ * found it (routes_abandon). A reload applies new sites, prefixes, paths, peers, fail_closed,
+ * flush_on_exit and nexthop_compat_mode, all or nothing (checked on the running engine first,
  * undone when the kernel refuses part of it); a changed table or protocol
  * needs a restart: such a reload is refused and everything that runs is
  * kept. What went wrong last (a refused reload, sites not applied) and what
@@ -19,11 +24,14 @@
  * document's "problems".
  *
  * Threading: route_glue_start/reload/stop and route_glue_check run in
- * tunneld's main thread. One thread of its own ("route glue") polls the
- * engine's netlink fd and an eventfd that the SA table's notify hook writes
- * (from charon's workers: the write never blocks). The engine serialises
- * calls with its own mutex; the glue's mutex guards the bindings and the
- * problems (read by route_glue_status from charon's threads).
+ * tunneld's main thread (route_glue.c). One thread of its own ("route
+ * glue", route_glue_thread.c) polls the engine's netlink fd and an eventfd
+ * that the SA table's notify hook and health's decision callback write
+ * (from charon's workers and the health thread: the write never blocks).
+ * The engine serialises calls with its own mutex; the glue's mutex guards
+ * the bindings, the model, pending decisions and the problems (read by
+ * route_glue_status.c and route_glue_paths.c from the control server's
+ * thread).
  */
 #ifndef TUNNELD_ROUTE_GLUE_H
 #define TUNNELD_ROUTE_GLUE_H
@@ -72,5 +80,14 @@ bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char
  */
 #define ROUTE_STATUS_VERSION 1
 json_object *route_glue_status(route_glue_t *g);
+
+/*
+ * The "paths" document (docs/schema/paths.schema.json): per site its active
+ * paths, pin, fail mode and recent decisions; per path its health state and
+ * why, BFD session, echo statistics, dampening, link, next hop and CHILD_SA
+ * state. g NULL: no sites, and why routing failed to start if it did. NULL
+ * when out of memory. Any thread.
+ */
+json_object *route_glue_paths(route_glue_t *g);
 
 #endif

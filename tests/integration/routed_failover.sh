@@ -93,20 +93,24 @@ cat >> "$T_DIR/gw/tunneld.conf" <<CONF
 tunneld {
   routes {
     nexthop_compat_mode = 0
-    sites {
-      azure {
-        prefixes = 100.64.2.0/24
-        paths {
-          expressroute {
-            dev = er0
-            gateway4 = 192.0.2.2
-            priority = 10
-          }
-          vpn {
-            dev = ipsec0
-            priority = 20
-            child = azure.sensors
-          }
+  }
+  # path health: a path that comes back carries traffic after min_good
+  sites {
+    azure {
+      prefixes = 100.64.2.0/24
+      paths {
+        expressroute {
+          dev = er0
+          gateway4 = 192.0.2.2
+          priority = 10
+          min_good = 2s
+        }
+        vpn {
+          type = vpn
+          dev = ipsec0
+          priority = 20
+          child = azure.sensors
+          min_good = 2s
         }
       }
     }
@@ -176,14 +180,15 @@ check "the VPN path follows its CHILD_SA: no usable path, the lookup ends in a b
   wait_for 3 "blackhole" blackholed
 check "no usable path: no echo request reaches any host" ping_dropped
 check "JSON: the VPN path is unusable while its CHILD_SA is down" path_usable vpn no
-check "the log says why the VPN path is unusable" grep -q "path 'vpn' unusable: CHILD_SA azure.sensors is not up" "$T_DIR/gw/tunneld.log"
+check "the log says why the VPN path is unusable" grep -q "site 'azure' path 'vpn': .* -> down (SA down (azure.sensors))" "$T_DIR/gw/tunneld.log"
 undrop_ike az rtfdrop
 check "CHILD_SA back" wait_for 40 "child up" child_is gw azure sensors up
 check "route via ipsec0 again" wait_for 5 "route via ipsec0" route_dev ipsec0
 check "a ping crosses the tunnel again" wait_for 5 "ping via VPN" ping_reaches vpn
 
 nsx gw ip link set er0 up
-check "ExpressRoute back: route via er0 again" wait_for 5 "route via er0" route_dev er0
+# (after the path's min_good of 2 s: health)
+check "ExpressRoute back: route via er0 again" wait_for 10 "route via er0" route_dev er0
 check "a ping reaches the ExpressRoute side again" wait_for 5 "ping via ER" ping_reaches er
 
 # A restart of tunneld does not flap the routes: stop keeps them, start

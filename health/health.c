@@ -1,0 +1,312 @@
+/*
+ * health: the public functions, the queue and the health thread (see
+ * health.h for the DOC of the whole runtime).
+ *
+ * Threading: health_start/reload/stop in the caller's one controlling
+ * thread (they wait on cfg_cond for the health thread); the observation and
+ * operator functions in any thread (qlock, then ev_async_send, which is
+ * async-signal and thread safe); run(), on_wake() on the health thread.
+ */
+#define _GNU_SOURCE
+#include "health_int.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+hl_time_t health_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (hl_time_t)ts.tv_sec * 1000 + (hl_time_t)ts.tv_nsec / 1000000;
+}
+
+void hlog(struct health *h, int level, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg = NULL;
+
+    if (!h->cb.log)
+        return;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    h->cb.log(level, msg ? msg : "(out of memory formatting a message)", h->cb.ctx);
+    free(msg);
+}
+
+static void msg_free(struct hmsg *m)
+{
+    free(m->site);
+    free(m->path);
+    free(m);
+}
+
+/* health thread: a configuration request (the caller waits), then the queue */
+static void on_wake(struct ev_loop *loop, ev_async *w, int revents)
+{
+    struct health *h = w->data;
+    struct hmsg *list;
+
+    (void)revents;
+    pthread_mutex_lock(&h->qlock);
+    const struct health_config *cfg = h->cfg_req;
+    bool stopping = h->stopping;
+    pthread_mutex_unlock(&h->qlock);
+    if (cfg) {
+        bool ok = hconf_apply(h, cfg, h->cfg_err, h->cfg_errlen);
+        /* published before the caller goes on: its next observations name the new paths */
+        heval_arm(h);
+        hsnap_publish_now(h);
+        pthread_mutex_lock(&h->qlock);
+        h->cfg_req = NULL;
+        h->cfg_ok = ok;
+        h->cfg_done = true;
+        pthread_cond_broadcast(&h->cfg_cond);
+        pthread_mutex_unlock(&h->qlock);
+    }
+    pthread_mutex_lock(&h->qlock);
+    list = h->head;
+    h->head = NULL;
+    h->tail = &h->head;
+    pthread_mutex_unlock(&h->qlock);
+    while (list) {
+        struct hmsg *next = list->next;
+        heval_msg(h, list);
+        msg_free(list);
+        list = next;
+    }
+    if (stopping) {
+        hconf_free_all(h);
+        ev_break(loop, EVBREAK_ALL);
+        return;
+    }
+    heval_arm(h);
+    h->changed = true; /* observations and requests show at once */
+    hsnap_publish(h);
+}
+
+static void *run(void *arg)
+{
+    struct health *h = arg;
+
+    ev_run(h->loop, 0);
+    return NULL;
+}
+
+/* waits for the health thread to apply cfg (it always answers) */
+static bool request_config(struct health *h, const struct health_config *cfg, char *err,
+                           size_t errlen)
+{
+    pthread_mutex_lock(&h->qlock);
+    h->cfg_req = cfg;
+    h->cfg_done = false;
+    h->cfg_err = err;
+    h->cfg_errlen = errlen;
+    pthread_mutex_unlock(&h->qlock);
+    ev_async_send(h->loop, &h->wake);
+    pthread_mutex_lock(&h->qlock);
+    while (!h->cfg_done)
+        pthread_cond_wait(&h->cfg_cond, &h->qlock);
+    bool ok = h->cfg_ok;
+    h->cfg_err = NULL;
+    pthread_mutex_unlock(&h->qlock);
+    return ok;
+}
+
+static void health_free(struct health *h)
+{
+    if (h->loop)
+        ev_loop_destroy(h->loop);
+    while (h->head) {
+        struct hmsg *next = h->head->next;
+        msg_free(h->head);
+        h->head = next;
+    }
+    health_snapshot_free(&h->pub);
+    free(h->sites);
+    pthread_mutex_destroy(&h->qlock);
+    pthread_mutex_destroy(&h->slock);
+    pthread_cond_destroy(&h->cfg_cond);
+    free(h);
+}
+
+static struct health *health_new(const struct health_callbacks *cb)
+{
+    struct health *h = calloc(1, sizeof(*h));
+
+    if (!h)
+        return NULL;
+    pthread_mutex_init(&h->qlock, NULL);
+    pthread_mutex_init(&h->slock, NULL);
+    pthread_cond_init(&h->cfg_cond, NULL);
+    h->tail = &h->head;
+    h->cb = *cb;
+    if (!h->cb.history)
+        h->cb.history = 32;
+    h->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+    if (!h->loop)
+        return h;
+    ev_async_init(&h->wake, on_wake);
+    h->wake.data = h;
+    ev_async_start(h->loop, &h->wake);
+    ev_timer_init(&h->deadline, heval_deadline_cb, 0., 0.);
+    h->deadline.data = h;
+    ev_timer_init(&h->publish, hsnap_publish_cb, 0., 0.);
+    h->publish.data = h;
+    return h;
+}
+
+struct health *health_start(const struct health_config *cfg, const struct health_callbacks *cb,
+                            char *err, size_t errlen)
+{
+    struct health *h = health_new(cb);
+    int rc;
+
+    if (!h || !h->loop) {
+        snprintf(err, errlen, "health: cannot make the event loop (out of memory)");
+        if (h)
+            health_free(h);
+        return NULL;
+    }
+    if (h->cb.spawn && h->cb.join) {
+        h->handle = h->cb.spawn(run, h);
+        rc = h->handle ? 0 : errno ? errno : EAGAIN;
+    } else {
+        rc = pthread_create(&h->thread, NULL, run, h);
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "health: cannot start the health thread: %s", strerror(rc));
+        health_free(h);
+        return NULL;
+    }
+    h->thread_started = true;
+    if (!request_config(h, cfg, err, errlen)) {
+        health_stop(h);
+        return NULL;
+    }
+    return h;
+}
+
+bool health_reload(struct health *h, const struct health_config *cfg, char *err, size_t errlen)
+{
+    return request_config(h, cfg, err, errlen);
+}
+
+void health_stop(struct health *h)
+{
+    if (!h)
+        return;
+    if (h->thread_started) {
+        pthread_mutex_lock(&h->qlock);
+        h->stopping = true;
+        pthread_mutex_unlock(&h->qlock);
+        ev_async_send(h->loop, &h->wake);
+        if (h->handle)
+            h->cb.join(h->handle);
+        else
+            pthread_join(h->thread, NULL);
+    }
+    health_free(h);
+}
+
+static int enqueue(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
+                   bool value)
+{
+    struct hmsg *m = calloc(1, sizeof(*m));
+
+    if (!m)
+        return -1;
+    m->kind = kind;
+    m->value = value;
+    m->site = strdup(site);
+    m->path = path ? strdup(path) : NULL;
+    if (!m->site || (path && !m->path)) {
+        msg_free(m);
+        return -1;
+    }
+    pthread_mutex_lock(&h->qlock);
+    *h->tail = m;
+    h->tail = &m->next;
+    pthread_mutex_unlock(&h->qlock);
+    ev_async_send(h->loop, &h->wake);
+    return 0;
+}
+
+/* an observation of a configured path (checked against the published names) */
+static int observe(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
+                   bool value)
+{
+    if (!h || !site || !path)
+        return -1;
+    pthread_mutex_lock(&h->slock);
+    bool known = hsnap_has(h, site, path);
+    pthread_mutex_unlock(&h->slock);
+    return known ? enqueue(h, kind, site, path, value) : -1;
+}
+
+int health_observe_sa(struct health *h, const char *site, const char *path, bool up)
+{
+    return observe(h, HM_SA, site, path, up);
+}
+
+int health_observe_link(struct health *h, const char *site, const char *path, bool up)
+{
+    return observe(h, HM_LINK, site, path, up);
+}
+
+int health_observe_neigh(struct health *h, const char *site, const char *path, bool failed)
+{
+    return observe(h, HM_NEIGH, site, path, failed);
+}
+
+/* the operator's request: names checked, err says which one is unknown */
+static int operator(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
+                    bool value, char *err, size_t errlen)
+{
+    if (!h) {
+        snprintf(err, errlen, "path health is not running (no sites)");
+        return -1;
+    }
+    pthread_mutex_lock(&h->slock);
+    bool site_ok = hsnap_has(h, site, NULL), path_ok = !path || hsnap_has(h, site, path);
+    pthread_mutex_unlock(&h->slock);
+    if (!site_ok || !path_ok) {
+        if (site_ok)
+            snprintf(err, errlen, "site '%s' has no path '%s'", site, path);
+        else
+            snprintf(err, errlen, "no site '%s'", site);
+        return -1;
+    }
+    if (enqueue(h, kind, site, path, value) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int health_announce(struct health *h)
+{
+    return h ? enqueue(h, HM_ANNOUNCE, "", NULL, false) : -1;
+}
+
+int health_pin(struct health *h, const char *site, const char *path, char *err, size_t errlen)
+{
+    return operator(h, HM_PIN, site, path, true, err, errlen);
+}
+
+int health_release(struct health *h, const char *site, char *err, size_t errlen)
+{
+    return operator(h, HM_RELEASE, site, NULL, false, err, errlen);
+}
+
+int health_set_admin(struct health *h, const char *site, const char *path, bool down, char *err,
+                     size_t errlen)
+{
+    return operator(h, HM_ADMIN, site, path, down, err, errlen);
+}

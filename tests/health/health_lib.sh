@@ -1,0 +1,108 @@
+# Shared by tunneld's daemon-level path health tests (tests/health/health_*.sh):
+# a gateway namespace "gw" (the sensors at 100.64.1.1) with ExpressRoute-like
+# paths, each a veth to a far namespace that holds the Azure host 100.64.2.1
+# and counts the echo requests that reach it there (nft counter "in").
+# Source after common.sh and tunneld_env.sh.
+
+# health_far NAME GW_IF GW_ADDR FAR_ADDR -> netns NAME behind gw's GW_IF
+health_far() {
+  local name=$1 dev=$2 a=$3 b=$4
+  netns_new "$name"
+  veth_pair gw "$dev" "$a/24" "$name" eth0 "$b/24"
+  nsx "$name" ip addr add 100.64.2.1/32 dev lo
+  nsx "$name" ip route add 100.64.1.0/24 via "${a}"
+  nsx "$name" nft -f - <<NFT || die "nftables in $name"
+table inet cnt {
+  counter in { }
+  chain input {
+    type filter hook input priority 0; policy accept;
+    ip daddr 100.64.2.1 icmp type echo-request counter name in
+  }
+}
+NFT
+}
+
+# health_gw -> netns gw with the sensors' address
+health_gw() {
+  netns_new gw
+  nsx gw ip addr add 100.64.1.1/32 dev lo
+}
+
+# health_swanctl FILE -> a connections file without connections
+health_swanctl() {
+  printf 'connections {\n}\n' >"$1"
+}
+
+# hits NAME -> echo requests counted at far namespace NAME
+hits() { nsx "$1" nft list counter inet cnt in | grep -o 'packets [0-9]*' | cut -d' ' -f2; }
+
+# route_dev DEV: the sensors' traffic to the site leaves on DEV by a route
+# of tunneld's table
+route_dev() { nsx gw ip route get 100.64.2.1 from 100.64.1.1 2>&1 | grep -q "dev $1 table 1160 "; }
+
+# ping_to NAME: one ping from the sensors is answered, its request counted at NAME
+ping_to() {
+  local before
+  before=$(hits "$1")
+  nsx gw ping -c 1 -W 2 -I 100.64.1.1 100.64.2.1 >/dev/null 2>&1 || return 1
+  [ "$(hits "$1")" -gt "$before" ]
+}
+
+# pq INSTANCE SITE PATH FIELD -> a field (dotted, e.g. bfd.state) of a path in
+# tunnelctl -j paths; "site:FIELD" as PATH reads the site's own field
+pq() {
+  tctl "$1" -j paths | python3 -c '
+import json, sys
+site, path, field = sys.argv[1:4]
+d = json.load(sys.stdin)
+for s in d["sites"]:
+    if s["name"] != site:
+        continue
+    v = s
+    if path != "site:":
+        v = [p for p in s["paths"] if p["name"] == path][0]
+    for k in field.split("."):
+        v = v[k] if v is not None else None
+    print(json.dumps(v) if isinstance(v, (list, dict, bool)) or v is None else v)
+    sys.exit(0)
+sys.exit(1)' "$2" "$3" "$4"
+}
+# p_is INSTANCE SITE PATH FIELD VALUE
+p_is() { [ "$(pq "$1" "$2" "$3" "$4" 2>/dev/null)" = "$5" ]; }
+# p_has INSTANCE SITE PATH FIELD TEXT -> the field contains TEXT
+p_has() { pq "$1" "$2" "$3" "$4" 2>/dev/null | grep -qF -- "$5"; }
+
+# health_bird NAME PEER_ADDR -> BIRD 2 in far netns NAME as the BFD speaker
+# (100 ms x 3) for the gateway's address PEER_ADDR on its eth0
+health_bird() {
+  local name=$1 peer=$2 dir="$T_DIR/bird-$1"
+  mkdir -p "$dir"
+  cat >"$dir/bird.conf" <<CONF
+router id $(nsx "$name" ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1);
+protocol device { }
+protocol bfd {
+  interface "eth0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
+  neighbor $peer dev "eth0";
+}
+CONF
+  spawn "$dir/bird.log" ip netns exec "$TEST-$name" bird -f -c "$dir/bird.conf" \
+    -s "$dir/bird.ctl" -P "$dir/bird.pid"
+  wait_for 10 "BIRD in $name" test -S "$dir/bird.ctl" || die "BIRD did not start in $name"
+}
+
+# far_gone NAME / far_back NAME -> the far side drops (again passes) every IP
+# packet; ARP still answers, so link and neighbour stay fine
+far_gone() {
+  printf 'table inet gone {\n chain input { type filter hook input priority -10; policy accept; meta protocol { ip, ip6 } drop; }\n chain output { type filter hook output priority -10; policy accept; meta protocol { ip, ip6 } drop; }\n}\n' |
+    nsx "$1" nft -f -
+}
+far_back() { nsx "$1" nft delete table inet gone; }
+
+# er_path NAME DEV GW PRIO [extra lines] -> a tunneld.sites path with BFD to GW
+er_path() {
+  local name=$1 dev=$2 gw=$3 prio=$4; shift 4
+  printf '        %s {\n          type = expressroute\n          dev = %s\n          gateway4 = %s\n          priority = %s\n' "$name" "$dev" "$gw" "$prio"
+  local kv
+  for kv in "$@"; do printf '          %s\n' "$kv"; done
+  printf '          bfd {\n            remote = %s\n            min_tx = 100ms\n            min_rx = 100ms\n            multiplier = 3\n          }\n        }\n' "$gw"
+}
