@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 
 static const char *const no_names[] = {NULL};
-static const char *const site_keys[] = {"prefixes", "when_all_down", NULL};
+static const char *const site_keys[] = {"prefixes", "prefixes_file", "when_all_down", NULL};
 static const char *const legacy_site_keys[] = {"prefixes", NULL};
 static const char *const site_sections[] = {"paths", NULL};
 static const char *const path_keys[] = {
@@ -170,21 +170,15 @@ static bool read_path(sm_ctx_t *c, struct sm_site *site, const char *name)
     return read_child(c, p) && read_type(c, p) && read_routing(c, p) && sm_read_probes(c, p);
 }
 
-/* the site's prefixes, each checked */
-static bool read_prefixes(sm_ctx_t *c, struct sm_site *site, const char *where)
+/* prefixes = a, b, ... (each checked) */
+static bool read_prefix_list(sm_ctx_t *c, struct sm_site *site, const char *where, const char *list)
 {
-    const char *list;
-    char fmt[64], *tok;
+    char *tok;
     enumerator_t *e;
     bool ok = true;
     int af;
     sm_quoted_t q;
 
-    snprintf(fmt, sizeof(fmt), "%s.%%s.prefixes", c->ns);
-    list = c->s->get_str(c->s, fmt, NULL, c->site);
-    if (!list)
-        return sm_fail(c, "%s.prefixes: missing (expected a comma-separated list of prefixes)",
-                       where);
     e = enumerator_create_token(list, ",", " ");
     while (ok && e->enumerate(e, &tok)) {
         char **grown = realloc(site->prefixes, (site->n_prefixes + 1) * sizeof(*grown));
@@ -201,9 +195,37 @@ static bool read_prefixes(sm_ctx_t *c, struct sm_site *site, const char *where)
             site->n_prefixes++;
     }
     e->destroy(e);
-    if (ok && !site->n_prefixes)
-        return sm_fail(c, "%s.prefixes: empty (expected at least one prefix)", where);
     return ok;
+}
+
+/* the site's prefixes: the list, the file (prefixes_file), or both */
+static bool read_prefixes(sm_ctx_t *c, struct sm_site *site, const char *where)
+{
+    const char *list, *file = NULL;
+    char fmt[64];
+
+    snprintf(fmt, sizeof(fmt), "%s.%%s.prefixes", c->ns);
+    list = c->s->get_str(c->s, fmt, NULL, c->site);
+    if (!c->m->legacy) {
+        snprintf(fmt, sizeof(fmt), "%s.%%s.prefixes_file", c->ns);
+        file = c->s->get_str(c->s, fmt, NULL, c->site);
+    }
+    if (!list && !file)
+        return sm_fail(c,
+                       "%s.prefixes: missing (expected a comma-separated list of prefixes, or "
+                       "prefixes_file = PATH with one prefix per line)",
+                       where);
+    if (list && !read_prefix_list(c, site, where, list))
+        return false;
+    if (file && (!*file || !(site->prefixes_file = strdup(file))))
+        return sm_fail(c, "%s.prefixes_file: %s", where,
+                       *file ? "out of memory" : "empty (expected the path of a file)");
+    if (file && !sm_read_prefix_file(c, site, where, file))
+        return false;
+    if (!site->n_prefixes)
+        return sm_fail(c, "%s.%s: empty (expected at least one prefix)", where,
+                       list ? "prefixes" : "prefixes_file");
+    return true;
 }
 
 static bool read_fail_mode(sm_ctx_t *c, struct sm_site *site, const char *where)
@@ -382,6 +404,7 @@ void sm_model_free(struct sm_model *m)
         for (size_t k = 0; k < s->n_prefixes; k++)
             free(s->prefixes[k]);
         free(s->prefixes);
+        free(s->prefixes_file);
         for (size_t k = 0; k < s->n_paths; k++)
             path_free(&s->paths[k]);
         free(s->paths);

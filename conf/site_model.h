@@ -103,6 +103,7 @@ struct sm_site {
     struct sm_path *paths;
     size_t n_paths;
     enum sm_fail_mode fail_mode; /* `when_all_down = fail-closed | keep-last` */
+    char *prefixes_file;         /* as written, NULL when none; its prefixes are in prefixes */
 };
 
 struct sm_model {

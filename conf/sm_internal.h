@@ -65,6 +65,10 @@ bool sm_get_pct(sm_ctx_t *c, const char *sub, const char *key, double *out);
 /* an address literal of any family (want 0) or of want; *out a copy */
 bool sm_get_addr(sm_ctx_t *c, const char *sub, const char *key, int want, char **out);
 
+/* sm_prefix_file.c: adds the prefixes of a site's prefixes_file (path as
+ * written, relative to the settings file's directory) */
+bool sm_read_prefix_file(sm_ctx_t *c, struct sm_site *site, const char *where, const char *path);
+
 /* sm_probes.c: the path's bfd, echo, sla and dampening (p's routing known) */
 bool sm_read_probes(sm_ctx_t *c, struct sm_path *p);
 void sm_probes_free(struct sm_path *p);

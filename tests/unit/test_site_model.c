@@ -420,9 +420,10 @@ static void test_sites(void **state)
                  "t.conf: tunneld.sites.w.paths: expected at least one path");
     refused_text("tunneld {\n sites {\n w {\n paths {\n p {\n dev = x\n }\n }\n }\n }\n}\n",
                  "t.conf: tunneld.sites.w.prefixes: missing");
-    refused_text("tunneld {\n sites {\n w {\n prefix = 1\n }\n }\n}\n",
-                 "t.conf: tunneld.sites.w: unknown key 'prefix' (expected one of: prefixes, "
-                 "when_all_down)");
+    refused_text(
+        "tunneld {\n sites {\n w {\n prefix = 1\n }\n }\n}\n",
+        "t.conf: tunneld.sites.w: unknown key 'prefix' (expected one of: prefixes, prefixes_file, "
+        "when_all_down)");
     refused_text("tunneld {\n sites {\n w {\n prefixes = 192.0.2.1/24\n paths {\n p {\n dev = x\n"
                  " }\n }\n }\n }\n}\n",
                  "t.conf: tunneld.sites.w.prefixes: '192.0.2.1/24' is not a prefix (expected "
@@ -592,6 +593,64 @@ static void test_sample(void **state)
     sm_model_free(&m);
 }
 
+/* writes a prefixes file in a fresh directory; returns its path (static) */
+static const char *prefix_file(const char *content, size_t len)
+{
+    static char dir[] = "/tmp/test_site_model.XXXXXX", path[64];
+    FILE *f;
+
+    if (!dir[sizeof(dir) - 2] || strchr(dir, 'X'))
+        assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/p.txt", dir);
+    assert_non_null(f = fopen(path, "w"));
+    assert_int_equal(fwrite(content, 1, len, f), len);
+    fclose(f);
+    return path;
+}
+
+static char *sites_with_file(const char *path, const char *extra)
+{
+    static char text[1024];
+
+    snprintf(text, sizeof(text),
+             "tunneld { sites { west {\n%s\nprefixes_file = %s\n"
+             "paths { p { dev = eth1\ngateway4 = 192.0.2.1 } } } } }",
+             extra, path);
+    return text;
+}
+
+/* prefixes_file: one prefix a line, comments, blanks and CRLF; with the
+ * list; errors name the file and the line; only regular files */
+static void test_prefixes_file(void **state)
+{
+    static const char good[] = "# azure west\n203.0.113.0/24\r\n\n  198.51.100.0/25 # half\n"
+                               "2001:db8:100::/48";
+    struct sm_model m;
+    const char *path;
+
+    path = prefix_file(good, sizeof(good) - 1);
+    assert_int_equal(load(sites_with_file(path, ""), &m), 0);
+    assert_int_equal(m.sites[0].n_prefixes, 3);
+    assert_string_equal(m.sites[0].prefixes[1], "198.51.100.0/25");
+    assert_string_equal(m.sites[0].prefixes[2], "2001:db8:100::/48");
+    assert_string_equal(m.sites[0].prefixes_file, path);
+    sm_model_free(&m);
+    assert_int_equal(load(sites_with_file(path, "prefixes = 100.64.0.0/24"), &m), 0);
+    assert_int_equal(m.sites[0].n_prefixes, 4);
+    sm_model_free(&m);
+
+    path = prefix_file("203.0.113.0/24\n\n203.0.113.1/24\n", 30);
+    refused_text(sites_with_file(path, ""), "p.txt:3: '203.0.113.1/24' is not a prefix");
+    path = prefix_file("203.0.113.0/24\0\n", 16);
+    refused_text(sites_with_file(path, ""), "contains a NUL byte");
+    path = prefix_file("# nothing\n\n", 11);
+    refused_text(sites_with_file(path, ""), "prefixes_file: empty");
+    refused_text(sites_with_file("/tmp", ""), "not a regular file");
+    refused_text(sites_with_file("/proc/self/status", ""), "on /proc or /sys");
+    refused_text(sites_with_file("/nonexistent/p.txt", ""), "No such file");
+    (void)state;
+}
+
 static int setup(void **state)
 {
     char conf[] = "/tmp/test_site_model_settings.XXXXXX";
@@ -620,7 +679,7 @@ int main(void)
         cmocka_unit_test(test_families),    cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_sites),       cmocka_unit_test(test_legacy),
         cmocka_unit_test(test_sla_warning), cmocka_unit_test(test_values),
-        cmocka_unit_test(test_sample),
+        cmocka_unit_test(test_sample),      cmocka_unit_test(test_prefixes_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
