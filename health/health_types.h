@@ -60,6 +60,8 @@ struct hl_bfd_status {
     uint64_t tx_packets, rx_packets, rx_dropped; /* dropped: failed checks (TTL, auth, ...) */
     hl_time_t last_rx; /* the last packet accepted, 0: never (added by bfd) */
     bool poll;         /* our poll sequence is in progress (added by bfd) */
+    uint8_t min_ttl;   /* lowest TTL accepted: 255 single hop, multihop as configured
+                        * (1: any, the default) (added for bfd.min_ttl) */
 };
 
 /* Echo statistics over the sliding window (echo.c). */

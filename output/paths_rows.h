@@ -60,6 +60,9 @@ struct paths_bfd {
     uint32_t tx_interval_us, rx_interval_us, detect_time_us; /* negotiated */
     uint8_t remote_multiplier;
     int64_t last_change; /* wall seconds, 0 never */
+    /* optional members (absent from older replies: 0) */
+    uint8_t min_ttl;     /* lowest TTL accepted: 255 single hop, 1 (any) .. 255 multihop */
+    uint64_t rx_dropped; /* packets for this session dropped by our checks (TTL, address...) */
 };
 
 /* echo statistics over the sliding window (echo.h, struct hl_echo_stats) */
