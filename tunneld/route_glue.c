@@ -125,9 +125,13 @@ static void engine_error(const char *file, const char *msg, char *err, size_t er
         return;
     }
     /* (tunneld has no key for the rules: they are the engine's default) */
-    const char *key = strncmp(msg, "table ", 6) == 0     ? NS ".table"
-                      : strncmp(msg, "protocol", 8) == 0 ? NS ".protocol"
-                                                         : NS;
+    const char *key = strncmp(msg, "table ", 6) == 0                 ? NS ".table"
+                      : strncmp(msg, "protocol", 8) == 0             ? NS ".protocol"
+                      : strncmp(msg, "probe table ", 12) == 0        ? NS ".probe_table_base"
+                      : strncmp(msg, "probe_table_base", 16) == 0    ? NS ".probe_table_base"
+                      : strncmp(msg, "probe_mark_base", 15) == 0     ? NS ".probe_mark_base"
+                      : strncmp(msg, "probe_rule_priority", 19) == 0 ? NS ".probe_rule_priority"
+                                                                     : NS;
     snprintf(err, errlen, "%s: %s: %s", file, key, msg);
 }
 
@@ -380,6 +384,9 @@ static route_glue_t *glue_new(sa_table_t *table, bool flush_cli, route_conf_t *c
     conf->opts.event_ctx = g;
     g->table_id = conf->opts.table;
     g->protocol = conf->opts.protocol;
+    g->probe_table_base = conf->opts.probe_table_base;
+    g->probe_mark_base = conf->opts.probe_mark_base;
+    g->probe_rule_priority = conf->opts.probe_rule_priority;
     g->fail_closed = conf->opts.fail_closed;
     return g;
 }
@@ -490,6 +497,36 @@ refused:
     return NULL;
 }
 
+/* a changed probe table, mark or rule priority base needs a restart: the
+ * probe rules and tables of the running paths are made from them */
+static bool probe_needs_restart(route_glue_t *g, const char *file, const route_conf_t *conf,
+                                char *err, size_t errlen)
+{
+    const struct {
+        const char *key, *fmt;
+        uint32_t running, next;
+    } k[] = {{"probe_table_base", "%u", g->probe_table_base, conf->opts.probe_table_base},
+             {"probe_mark_base", "0x%x", g->probe_mark_base, conf->opts.probe_mark_base},
+             {"probe_rule_priority", "%u", g->probe_rule_priority, conf->opts.probe_rule_priority}};
+    char from[16], to[16];
+
+    for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+        if (k[i].running == k[i].next)
+            continue;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        snprintf(from, sizeof(from), k[i].fmt, k[i].running);
+        snprintf(to, sizeof(to), k[i].fmt, k[i].next);
+#pragma GCC diagnostic pop
+        snprintf(err, errlen,
+                 "%s: %s.%s: changed from %s to %s, which needs a restart of tunneld (reload "
+                 "refused: the running probe rules and tables kept)",
+                 file, NS, k[i].key, from, to);
+        return true;
+    }
+    return false;
+}
+
 /* a changed table or protocol needs a restart: err names the key */
 static bool needs_restart(route_glue_t *g, const char *file, const route_conf_t *conf, char *err,
                           size_t errlen)
@@ -505,7 +542,7 @@ static bool needs_restart(route_glue_t *g, const char *file, const route_conf_t 
                  "(reload refused: the routes of protocol %u kept)",
                  file, NS, g->protocol, conf->opts.protocol, g->protocol);
     else
-        return false;
+        return probe_needs_restart(g, file, conf, err, errlen);
     return true;
 }
 

@@ -53,6 +53,7 @@ struct route_glue {
     pthread_mutex_t hlock; /* never held across a call into the engine (its events) */
     uint32_t table_id;     /* the running engine's table and protocol */
     uint8_t protocol;
+    uint32_t probe_table_base, probe_mark_base, probe_rule_priority; /* the running engine's */
     bool fail_closed; /* the running engine's fail_closed */
     bool flush_cli;   /* --flush-on-exit */
     thread_t *thread; /* strongSwan's thread_t: its logging knows the thread */
