@@ -82,7 +82,8 @@ static json_object *render_bfd(const struct paths_bfd *b)
     put_int(o, "last_change", b->last_change);
     if (b->min_ttl)
         put_uint(o, "min_ttl", b->min_ttl);
-    put_uint(o, "rx_dropped", b->rx_dropped);
+    if (b->has_rx_dropped)
+        put_uint(o, "rx_dropped", b->rx_dropped);
     return o;
 }
 

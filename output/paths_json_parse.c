@@ -283,6 +283,7 @@ static bool read_bfd_member(json_reader_t *r, int k, struct paths_bfd *b, const 
             return false;
         return b->min_ttl ? true : jr_fail(r, "expected an integer from 1 to 255, not 0");
     case B_RX_DROPPED:
+        b->has_rx_dropped = true;
         return jr_uint(r, UINT64_MAX, &b->rx_dropped);
     default:
         return read_time(r, &b->last_change);

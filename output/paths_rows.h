@@ -63,6 +63,7 @@ struct paths_bfd {
     /* optional members (absent from older replies: 0) */
     uint8_t min_ttl;     /* lowest TTL accepted: 255 single hop, 1 (any) .. 255 multihop */
     uint64_t rx_dropped; /* packets for this session dropped by our checks (TTL, address...) */
+    bool has_rx_dropped; /* rx_dropped is known (rendered only then) */
 };
 
 /* echo statistics over the sliding window (echo.h, struct hl_echo_stats) */

@@ -62,7 +62,8 @@ static void bfd(json_writer_t *w, const struct paths_bfd *b)
     key_int(w, "last_change", b->last_change);
     if (b->min_ttl)
         key_uint(w, "min_ttl", b->min_ttl);
-    key_uint(w, "rx_dropped", b->rx_dropped);
+    if (b->has_rx_dropped)
+        key_uint(w, "rx_dropped", b->rx_dropped);
     jw_end(w);
 }
 

@@ -62,8 +62,7 @@ struct route_glue {
     pthread_mutex_t lock;
     route_path_conf_t *paths;
     size_t n_paths;
-    int *up;        /* last SA verdict handed to health per path: -1 none yet */
-    int *link_seed; /* start: routes_path_usable of each path before health ranked any */
+    int *up; /* last SA verdict handed to health per path: -1 none yet */
     struct sm_model model;
     rg_decision_t *decisions;
     bool hold; /* a reload runs: decisions wait for the engine's new state */

@@ -62,7 +62,8 @@ static void fill_er(struct paths_path *p)
                                 .remote_multiplier = 255,
                                 .last_change = 0,
                                 .min_ttl = 254,
-                                .rx_dropped = UINT64_MAX};
+                                .rx_dropped = UINT64_MAX,
+                                .has_rx_dropped = true};
     p->echo = (struct paths_echo){.configured = true,
                                   .type = PATHS_ECHO_UDP,
                                   .target = "198.51.100.7",
@@ -176,6 +177,7 @@ static void assert_same_path(const struct paths_path *a, const struct paths_path
         assert_true(a->bfd.last_change == b->bfd.last_change);
         assert_int_equal(a->bfd.min_ttl, b->bfd.min_ttl);
         assert_true(a->bfd.rx_dropped == b->bfd.rx_dropped);
+        assert_int_equal(a->bfd.has_rx_dropped, b->bfd.has_rx_dropped);
     }
     assert_int_equal(a->echo.configured, b->echo.configured);
     if (a->echo.configured) {
