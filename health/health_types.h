@@ -71,7 +71,7 @@ struct hl_echo_stats {
     uint32_t received; /* of those, answered in time */
     double loss_pct;
     double rtt_avg_ms;
-    double jitter_ms;     /* RFC 3550 interarrival jitter estimator over RTTs (see echo.h) */
+    double jitter_ms;     /* mean |RTT(i) - RTT(i-1)| over the window (see echo.h) */
     uint32_t lost_in_row; /* consecutive losses up to now */
 };
 

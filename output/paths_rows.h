@@ -74,7 +74,7 @@ struct paths_echo {
     bool valid;        /* enough samples for a verdict */
     double loss_pct;   /* 0..100 */
     double rtt_avg_ms; /* >= 0 */
-    double jitter_ms;  /* >= 0, RFC 3550 estimator */
+    double jitter_ms;  /* >= 0, mean |RTT(i) - RTT(i-1)| (echo.h) */
     uint32_t samples;  /* probes in the window whose timeout has passed */
     uint32_t received; /* of those, answered in time */
     uint32_t lost_in_row;
