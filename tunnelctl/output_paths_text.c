@@ -148,7 +148,7 @@ static void put_bfd(FILE *out, const struct paths_bfd *b)
     if (b->rx_dropped && b->min_ttl)
         fprintf(out,
                 "        %" PRIu64 " packets dropped by our checks (a TTL below %u, or a wrong "
-                "address or interface: the log says which)\n",
+                "address or interface; the log names the first TTL drop)\n",
                 b->rx_dropped, b->min_ttl);
     else if (b->rx_dropped)
         fprintf(out, "        %" PRIu64 " packets dropped by our checks (the log says why)\n",
