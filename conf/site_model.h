@@ -44,6 +44,8 @@ struct sm_bfd {
     uint32_t min_tx_us; /* desired min TX interval, default 300 ms */
     uint32_t min_rx_us; /* required min RX interval, default 300 ms */
     uint8_t multiplier; /* detect multiplier, default 3 */
+    uint8_t min_ttl;    /* multihop: lowest TTL accepted, 1..255; 0 (default): any.
+                         * Single hop always requires 255 (the key is refused there) */
 };
 
 /* ICMP or UDP echo, like pfSense's dpinger */

@@ -18,7 +18,7 @@
 
 static const char *const no_names[] = {NULL};
 static const char *const bfd_keys[] = {"remote", "local",      "multihop", "min_tx",
-                                       "min_rx", "multiplier", NULL};
+                                       "min_rx", "multiplier", "min_ttl",  NULL};
 static const char *const echo_keys[] = {"type",    "target", "source", "port", "interval",
                                         "timeout", "window", "size",   NULL};
 static const char *const sla_keys[] = {"loss", "rtt", "jitter", "down_loss", NULL};
@@ -70,6 +70,25 @@ static bool probe_addrs(sm_ctx_t *c, const struct sm_path *p, const char *sub, c
     return true;
 }
 
+/* min_ttl: multihop only (RFC 5883 leaves the TTL check to configuration);
+ * single hop always requires 255 (RFC 5881 5) */
+static bool read_bfd_ttl(sm_ctx_t *c, struct sm_bfd *b)
+{
+    uint64_t ttl = 0;
+
+    if (!sm_path_get(c, "bfd", "min_ttl"))
+        return true;
+    if (!b->multihop)
+        return sm_fail(c,
+                       "%s.bfd.min_ttl: only a multihop session has a configurable minimum TTL "
+                       "(single hop always requires 255; expected multihop = yes, or no min_ttl)",
+                       c->where);
+    if (!sm_get_uint(c, "bfd", "min_ttl", 1, 255, &ttl))
+        return false;
+    b->min_ttl = (uint8_t)ttl;
+    return true;
+}
+
 static bool read_bfd(sm_ctx_t *c, struct sm_path *p)
 {
     struct sm_bfd *b = &p->bfd;
@@ -88,7 +107,7 @@ static bool read_bfd(sm_ctx_t *c, struct sm_path *p)
     b->min_tx_us = (uint32_t)(tx * 1000);
     b->min_rx_us = (uint32_t)(rx * 1000);
     b->multiplier = (uint8_t)mult;
-    return true;
+    return read_bfd_ttl(c, b);
 }
 
 static bool read_echo_type(sm_ctx_t *c, struct sm_echo *e)

@@ -3,7 +3,8 @@
  * multihop) sessions on a libev loop.
  *
  * One struct bfd_ctx per loop owns the receive sockets (UDP 3784 single hop
- * with the TTL/hop limit 255 check, 4784 multihop; IPv4 and IPv6, opened on
+ * with the TTL/hop limit 255 check, 4784 multihop with a configurable minimum
+ * TTL, any by default; IPv4 and IPv6, opened on
  * first use) and demultiplexes packets to sessions by Your Discriminator, or
  * by addresses (and interface for single hop) while it is zero. Each session
  * sends from its own socket (source port 49152-65535, TTL 255, SO_MARK and
@@ -35,7 +36,8 @@ struct bfd_session_config {
     const char *dev;    /* interface to bind (single hop: required to match), NULL none */
     uint32_t mark;      /* SO_MARK for the transmit socket, 0 none */
     bool multihop;      /* RFC 5883 */
-    uint8_t min_ttl;    /* multihop: lowest accepted TTL, default 254 (0 = default) */
+    uint8_t min_ttl;    /* multihop: lowest accepted TTL; 0 = default: any (1). Single
+                         * hop ignores it and always requires 255 (RFC 5881 5) */
     uint32_t min_tx_us; /* desired min TX interval */
     uint32_t min_rx_us; /* required min RX interval */
     uint8_t multiplier; /* detect multiplier */

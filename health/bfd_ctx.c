@@ -183,18 +183,35 @@ static struct bfd_session *by_disc(struct bfd_ctx *c, uint32_t disc)
     return c->slots[slot]->f.local_disc == disc ? c->slots[slot] : NULL;
 }
 
-/* The TTL rules: 255 for single hop (RFC 5881 5), at least min_ttl for
- * multihop (RFC 5883 2); the sender's address and interface must be the
- * session's even when it was found by discriminator. */
+/* The sender's address and interface must be the session's even when it
+ * was found by discriminator. */
 static bool admissible(const struct bfd_session *s, const struct bfd_rxinfo *ri)
 {
     if (!bfd_addr_equal(&s->remote, &ri->src))
         return false;
-    if (s->multihop)
-        return ri->ttl >= s->min_ttl;
-    if (s->ifindex && s->ifindex != ri->ifindex)
-        return false;
-    return ri->ttl == 255;
+    return s->multihop || !s->ifindex || s->ifindex == ri->ifindex;
+}
+
+/* The TTL rules: 255 for single hop (RFC 5881 5, s->min_ttl is 255), at
+ * least min_ttl for multihop (RFC 5883 2). The first packet of a session
+ * that fails it is logged as a warning (the peer's TTL is what an operator
+ * needs to choose bfd.min_ttl); later ones are counted only. */
+static bool ttl_ok(struct bfd_ctx *c, struct bfd_session *s, const struct bfd_rxinfo *ri)
+{
+    if (ri->ttl >= s->min_ttl)
+        return true;
+    if (!s->ttl_warned) {
+        s->ttl_warned = true;
+        bfd_logf(c, 1,
+                 "bfd %s: dropped a packet with TTL %d, below the %s %u (%s); further ones "
+                 "are only counted (rx_dropped)",
+                 s->desc, ri->ttl, s->multihop ? "configured min_ttl" : "single hop's", s->min_ttl,
+                 s->multihop ? "the peer sends a lower TTL: lower bfd.min_ttl, or leave it unset "
+                               "to accept any"
+                             : "RFC 5881: the peer is not directly connected, or does not send "
+                               "255");
+    }
+    return false;
 }
 
 static void drop(struct bfd_ctx *c, struct bfd_session *s, enum bfd_pkt_err e,
@@ -233,7 +250,11 @@ static void datagram(struct bfd_ctx *c, const uint8_t *buf, long n, const struct
         return;
     }
     if (!admissible(s, ri)) {
-        drop(c, s, e, ri, "wrong TTL, address or interface for its session");
+        drop(c, s, e, ri, "wrong address or interface for its session");
+        return;
+    }
+    if (!ttl_ok(c, s, ri)) {
+        drop(c, s, e, ri, "TTL below the session's minimum");
         return;
     }
     bfd_session_input(s, &p, bfd_now_us());

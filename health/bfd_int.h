@@ -22,8 +22,8 @@ struct bfd_session {
     struct bfd_fsm f;
     struct sockaddr_storage remote, local;
     bool has_local, multihop;
-    int ifindex; /* 0: any */
-    uint8_t min_ttl;
+    int ifindex;     /* 0: any */
+    uint8_t min_ttl; /* lowest accepted TTL: 255 single hop, multihop as configured */
     int tx_fd;
     char *desc; /* "192.0.2.2 (single hop, dev eth0)" for logs */
     ev_timer tx_w, detect_w;
@@ -33,6 +33,7 @@ struct bfd_session {
     hl_time_t last_change;
     struct hl_bfd_status reported; /* last handed to fn */
     bool tx_failing;               /* a send failed (logged once until one succeeds) */
+    bool ttl_warned;               /* a packet below min_ttl was logged (once per session) */
 };
 
 struct bfd_ctx {

@@ -18,9 +18,11 @@
 
 #include "bfd_int.h"
 
-#define INTERVAL_MIN_US          1000u     /* 1 ms */
-#define INTERVAL_MAX_US          60000000u /* 60 s */
-#define MULTIHOP_MIN_TTL_DEFAULT 254
+#define INTERVAL_MIN_US 1000u     /* 1 ms */
+#define INTERVAL_MAX_US 60000000u /* 60 s */
+/* multihop: any TTL unless configured (RFC 5883 2 leaves it to configuration;
+ * BIRD 2 sends 64, FRR 255: GTSM only works where the peer sends 255) */
+#define MULTIHOP_MIN_TTL_DEFAULT 1
 
 static hl_time_t ms(uint64_t us)
 {
@@ -193,7 +195,8 @@ static int configure(struct bfd_session *s, const struct bfd_session_config *cfg
         return -1;
     }
     s->multihop = cfg->multihop;
-    s->min_ttl = cfg->min_ttl ? cfg->min_ttl : MULTIHOP_MIN_TTL_DEFAULT;
+    /* single hop always requires 255 (RFC 5881 5), whatever min_ttl says */
+    s->min_ttl = !cfg->multihop ? 255 : cfg->min_ttl ? cfg->min_ttl : MULTIHOP_MIN_TTL_DEFAULT;
     return 0;
 }
 
@@ -304,6 +307,7 @@ void bfd_session_status(const struct bfd_session *s, struct hl_bfd_status *out)
         .rx_dropped = s->rx_dropped,
         .last_rx = ms(s->f.last_rx),
         .poll = s->f.poll,
+        .min_ttl = s->min_ttl,
     };
 }
 

@@ -159,6 +159,9 @@ static struct health *health_new(const struct health_callbacks *cb)
     h->deadline.data = h;
     ev_timer_init(&h->publish, hsnap_publish_cb, 0., 0.);
     h->publish.data = h;
+    ev_timer_init(&h->counters, hsnap_counters_cb, HSNAP_COUNTERS_S, HSNAP_COUNTERS_S);
+    h->counters.data = h;
+    ev_timer_start(h->loop, &h->counters);
     return h;
 }
 

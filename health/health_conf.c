@@ -423,4 +423,5 @@ void hconf_free_all(struct health *h)
     h->bfd = NULL;
     ev_timer_stop(h->loop, &h->deadline);
     ev_timer_stop(h->loop, &h->publish);
+    ev_timer_stop(h->loop, &h->counters);
 }

@@ -59,8 +59,9 @@ struct health {
     bool thread_started;
     ev_async wake;
     ev_timer deadline;
-    ev_timer publish; /* coalesces publications of figures (HSNAP_DELAY_MS) */
-    bool changed;     /* a state or decision changed: publish at once */
+    ev_timer publish;  /* coalesces publications of figures (HSNAP_DELAY_MS) */
+    bool changed;      /* a state or decision changed: publish at once */
+    ev_timer counters; /* every HSNAP_COUNTERS_S: BFD drop counters to the status */
     struct bfd_ctx *bfd;
     struct health_callbacks cb;
 
@@ -106,6 +107,10 @@ void hlog(struct health *h, int level, const char *fmt, ...) __attribute__((form
 void hsnap_publish(struct health *h);
 void hsnap_publish_now(struct health *h); /* before returning */
 void hsnap_publish_cb(struct ev_loop *loop, ev_timer *w, int revents);
+/* BFD sessions' counters (packets dropped by the TTL and address checks)
+ * change without a state change: published when they did */
+#define HSNAP_COUNTERS_S 1.
+void hsnap_counters_cb(struct ev_loop *loop, ev_timer *w, int revents);
 bool hsnap_has(struct health *h, const char *site, const char *path);
 
 #endif

@@ -231,3 +231,28 @@ int health_snapshot(struct health *h, struct health_snapshot *out)
     }
     return 0;
 }
+
+void hsnap_counters_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct health *h = w->data;
+    struct hl_bfd_status st;
+    bool moved = false;
+
+    (void)loop;
+    (void)revents;
+    for (size_t i = 0; i < h->n_sites; i++)
+        for (size_t j = 0; j < h->sites[i]->n_paths; j++) {
+            struct hpath *p = h->sites[i]->paths[j];
+            if (!p->bfd)
+                continue;
+            bfd_session_status(p->bfd, &st);
+            if (st.rx_dropped == p->bfd_st.rx_dropped)
+                continue;
+            p->bfd_st.rx_dropped = st.rx_dropped;
+            p->bfd_st.rx_packets = st.rx_packets;
+            p->bfd_st.tx_packets = st.tx_packets;
+            moved = true;
+        }
+    if (moved)
+        hsnap_publish(h);
+}

@@ -60,6 +60,8 @@ struct hl_bfd_status {
     uint64_t tx_packets, rx_packets, rx_dropped; /* dropped: failed checks (TTL, auth, ...) */
     hl_time_t last_rx; /* the last packet accepted, 0: never (added by bfd) */
     bool poll;         /* our poll sequence is in progress (added by bfd) */
+    uint8_t min_ttl;   /* lowest TTL accepted: 255 single hop, multihop as configured
+                        * (1: any, the default) (added for bfd.min_ttl) */
 };
 
 /* Echo statistics over the sliding window (echo.c). */
@@ -69,7 +71,7 @@ struct hl_echo_stats {
     uint32_t received; /* of those, answered in time */
     double loss_pct;
     double rtt_avg_ms;
-    double jitter_ms;     /* RFC 3550 interarrival jitter estimator over RTTs (see echo.h) */
+    double jitter_ms;     /* mean |RTT(i) - RTT(i-1)| over the window (see echo.h) */
     uint32_t lost_in_row; /* consecutive losses up to now */
 };
 

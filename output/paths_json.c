@@ -80,6 +80,10 @@ static json_object *render_bfd(const struct paths_bfd *b)
     put_uint(o, "detect_time_us", b->detect_time_us);
     put_uint(o, "remote_multiplier", b->remote_multiplier);
     put_int(o, "last_change", b->last_change);
+    if (b->min_ttl)
+        put_uint(o, "min_ttl", b->min_ttl);
+    if (b->has_rx_dropped)
+        put_uint(o, "rx_dropped", b->rx_dropped);
     return o;
 }
 

@@ -84,7 +84,9 @@ static const char *const bfd_keys[] = {"remote",
                                        "rx_interval_us",
                                        "detect_time_us",
                                        "remote_multiplier",
-                                       "last_change"};
+                                       "last_change",
+                                       "min_ttl",
+                                       "rx_dropped"};
 enum {
     B_REMOTE,
     B_MULTIHOP,
@@ -99,8 +101,11 @@ enum {
     B_RX,
     B_DETECT,
     B_MULT,
-    B_LAST_CHANGE
+    B_LAST_CHANGE,
+    B_MIN_TTL,   /* optional */
+    B_RX_DROPPED /* optional */
 };
+#define BFD_REQUIRED ((1ULL << B_MIN_TTL) - 1)
 
 static const char *const echo_keys[] = {"type",     "target",     "valid",
                                         "loss_pct", "rtt_avg_ms", "jitter_ms",
@@ -273,6 +278,13 @@ static bool read_bfd_member(json_reader_t *r, int k, struct paths_bfd *b, const 
         return read_u32(r, &b->detect_time_us);
     case B_MULT:
         return read_u8(r, UINT8_MAX, &b->remote_multiplier);
+    case B_MIN_TTL:
+        if (!read_u8(r, UINT8_MAX, &b->min_ttl))
+            return false;
+        return b->min_ttl ? true : jr_fail(r, "expected an integer from 1 to 255, not 0");
+    case B_RX_DROPPED:
+        b->has_rx_dropped = true;
+        return jr_uint(r, UINT64_MAX, &b->rx_dropped);
     default:
         return read_time(r, &b->last_change);
     }
@@ -312,7 +324,7 @@ static bool read_bfd(json_reader_t *r, struct paths_bfd *b)
         return false;
     if (names[1] && !diag_matches(r, "remote_diag_name", b->remote_diag, names[1]))
         return false;
-    return jr_object_end(r, ALL_KEYS(bfd_keys));
+    return jr_object_end(r, BFD_REQUIRED);
 }
 
 static bool read_echo_member(json_reader_t *r, int k, struct paths_echo *e)

@@ -60,6 +60,10 @@ struct paths_bfd {
     uint32_t tx_interval_us, rx_interval_us, detect_time_us; /* negotiated */
     uint8_t remote_multiplier;
     int64_t last_change; /* wall seconds, 0 never */
+    /* optional members (absent from older replies: 0) */
+    uint8_t min_ttl;     /* lowest TTL accepted: 255 single hop, 1 (any) .. 255 multihop */
+    uint64_t rx_dropped; /* packets for this session dropped by our checks (TTL, address...) */
+    bool has_rx_dropped; /* rx_dropped is known (rendered only then) */
 };
 
 /* echo statistics over the sliding window (echo.h, struct hl_echo_stats) */
@@ -70,7 +74,7 @@ struct paths_echo {
     bool valid;        /* enough samples for a verdict */
     double loss_pct;   /* 0..100 */
     double rtt_avg_ms; /* >= 0 */
-    double jitter_ms;  /* >= 0, RFC 3550 estimator */
+    double jitter_ms;  /* >= 0, mean |RTT(i) - RTT(i-1)| (echo.h) */
     uint32_t samples;  /* probes in the window whose timeout has passed */
     uint32_t received; /* of those, answered in time */
     uint32_t lost_in_row;

@@ -324,6 +324,22 @@ uint32_t routes_path_probe_mark(struct routes_engine *eng, const char *site, con
 /* 1 when the path is usable now, 0 when not, -1 when unknown. */
 int routes_path_usable(struct routes_engine *eng, const char *site, const char *path);
 
+/* A path's own link and next hop as the engine last saw them (the same
+ * facts as its PATH_UP/PATH_DOWN events of cause link and neighbour),
+ * whatever the health verdict (routes_set_path_health) and the ranking
+ * (routes_set_site_ranking) say: for a caller that learns of a path after
+ * its events went (a path added by a reload), or that must seed its own
+ * view of every path. */
+enum routes_link_state {
+    ROUTES_LINK_UNKNOWN = -1,     /* no such site or path in the applied state */
+    ROUTES_LINK_DOWN = 0,         /* interface missing, down or without carrier; or its
+                                   * gateway is not on a connected subnet */
+    ROUTES_LINK_UP = 1,           /* link up and no gateway FAILED in the neighbour table */
+    ROUTES_LINK_NEIGH_FAILED = 2, /* link up, a gateway's neighbour entry FAILED */
+};
+enum routes_link_state routes_path_link_state(struct routes_engine *eng, const char *site,
+                                              const char *path);
+
 /* What stands in the way while the engine runs, as complete sentences in
  * res->errors: the errors of its last repair or path-health pass (e.g. a
  * route of someone else on a site's prefix, which it retries; cleared by

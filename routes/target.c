@@ -569,6 +569,27 @@ int routes_path_usable(struct routes_engine *eng, const char *site, const char *
     return r;
 }
 
+enum routes_link_state routes_path_link_state(struct routes_engine *eng, const char *site,
+                                              const char *path)
+{
+    enum routes_link_state r = ROUTES_LINK_UNKNOWN;
+    struct rt_tsite *s;
+    char why[320];
+    int p;
+
+    rt_lock(eng);
+    s = find_site(eng->sites, eng->n_sites, site);
+    p = s ? rt_site_find_path(&s->spec, path) : -1;
+    /* valid[] is what the last refresh of the paths (every apply and
+     * mirror change) found; the neighbour table is the mirror's */
+    if (p >= 0)
+        r = !s->valid[p]                                    ? ROUTES_LINK_DOWN
+            : nbr_down(eng, s, (size_t)p, why, sizeof(why)) ? ROUTES_LINK_NEIGH_FAILED
+                                                            : ROUTES_LINK_UP;
+    rt_unlock_dispatch(eng);
+    return r;
+}
+
 int routes_withdraw_all(struct routes_engine *eng)
 {
     struct routes_result res = {0};

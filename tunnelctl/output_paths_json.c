@@ -60,6 +60,10 @@ static void bfd(json_writer_t *w, const struct paths_bfd *b)
     key_uint(w, "detect_time_us", b->detect_time_us);
     key_uint(w, "remote_multiplier", b->remote_multiplier);
     key_int(w, "last_change", b->last_change);
+    if (b->min_ttl)
+        key_uint(w, "min_ttl", b->min_ttl);
+    if (b->has_rx_dropped)
+        key_uint(w, "rx_dropped", b->rx_dropped);
     jw_end(w);
 }
 

@@ -7,6 +7,7 @@
  *
  * Threading: single-threaded (tunnelctl).
  */
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <time.h>
@@ -144,6 +145,14 @@ static void put_bfd(FILE *out, const struct paths_bfd *b)
             b->remote_disc, tx, rx, det, b->remote_multiplier, b->local_diag,
             paths_diag_name(b->local_diag), b->remote_diag, paths_diag_name(b->remote_diag), age,
             b->last_change ? " ago" : "");
+    if (b->rx_dropped && b->min_ttl)
+        fprintf(out,
+                "        %" PRIu64 " packets dropped by our checks (a TTL below %u, or a wrong "
+                "address or interface; the log names the first TTL drop)\n",
+                b->rx_dropped, b->min_ttl);
+    else if (b->rx_dropped)
+        fprintf(out, "        %" PRIu64 " packets dropped by our checks (the log says why)\n",
+                b->rx_dropped);
 }
 
 static void put_echo(FILE *out, const struct paths_echo *e)

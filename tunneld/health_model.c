@@ -31,6 +31,7 @@ static void probes(const struct sm_path *p, struct health_path_cfg *c)
     c->bfd = (struct bfd_session_config){.remote = p->bfd.remote,
                                          .local = p->bfd.local,
                                          .multihop = p->bfd.multihop,
+                                         .min_ttl = p->bfd.min_ttl,
                                          .min_tx_us = p->bfd.min_tx_us,
                                          .min_rx_us = p->bfd.min_rx_us,
                                          .multiplier = p->bfd.multiplier};

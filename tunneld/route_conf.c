@@ -3,6 +3,7 @@
 #include "route_conf.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,8 +33,15 @@ typedef struct {
     route_conf_t *out;
 } ctx_t;
 
-static const char *const top_keys[] = {
-    "table", "protocol", "flush_on_exit", "fail_closed", "nexthop_compat_mode", NULL};
+static const char *const top_keys[] = {"table",
+                                       "protocol",
+                                       "flush_on_exit",
+                                       "fail_closed",
+                                       "nexthop_compat_mode",
+                                       "probe_table_base",
+                                       "probe_mark_base",
+                                       "probe_rule_priority",
+                                       NULL};
 static const char *const top_sections[] = {"sites", NULL};
 /* the section the sites were read from: tunneld.sites (or the deprecated
  * tunneld.routes.sites) */
@@ -78,7 +86,7 @@ static void join(const char *const *names, char *buf, size_t len)
 static bool only_known(ctx_t *c, enumerator_t *kv, enumerator_t *sec, const char *where,
                        const char *const *keys, const char *const *sections, bool any_section)
 {
-    char *k, *v, valid[160];
+    char *k, *v, valid[512]; /* every name of top_keys and the model's lists, whole */
     bool ok = true;
     quoted_t q;
 
@@ -126,6 +134,79 @@ static bool table_not_charons(ctx_t *c, uint32_t table)
                 NS, table, lib->ns, CHARON_ROUTING_TABLE);
 }
 
+/* a fwmark: decimal, or hexadecimal with 0x as ip-rule(8) writes it, in full */
+static bool parse_mark(const char *t, uint64_t max, uint64_t *v)
+{
+    char *end;
+
+    if ((t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) && isxdigit((unsigned char)t[2])) {
+        for (const char *p = t + 2; *p; p++)
+            if (!isxdigit((unsigned char)*p))
+                return false;
+        if (strlen(t + 2) > 8)
+            return false;
+        errno = 0;
+        *v = strtoull(t + 2, &end, 16);
+        return !errno && !*end && *v >= 1 && *v <= max;
+    }
+    return sm_parse_uint(t, 1, max, v);
+}
+
+/*
+ * The probe tables, marks and rule priority (routes_options probe_*): the
+ * engine claims ROUTES_MAX_PROBE_PATHS tables and marks from each base; it
+ * checks the ranges against its table and the reserved ones, and refuses a
+ * probe table something else uses (engine_error names the key).
+ */
+static bool probe_options(ctx_t *c)
+{
+    struct routes_options *o = &c->out->opts;
+    settings_t *s = lib->settings;
+    const uint64_t last = UINT32_MAX - (ROUTES_MAX_PROBE_PATHS - 1);
+    uint64_t v;
+    const char *t;
+    quoted_t q;
+
+    t = s->get_str(s, NS ".probe_table_base", NULL);
+    if (t && (!sm_parse_uint(t, 256, last, &v) ||
+              (o->table >= v && o->table <= v + ROUTES_MAX_PROBE_PATHS - 1)))
+        return fail(c,
+                    "%s.probe_table_base: '%s' is not a first probe table (expected 256..%llu, "
+                    "the %u tables from it not including tunneld's table %u)",
+                    NS, quote(t, &q), (unsigned long long)last, ROUTES_MAX_PROBE_PATHS, o->table);
+    if (t)
+        o->probe_table_base = (uint32_t)v;
+    uint32_t charons = (uint32_t)lib->settings->get_int(lib->settings, "%s.routing_table",
+                                                        CHARON_ROUTING_TABLE, lib->ns);
+    if (charons && charons >= o->probe_table_base &&
+        charons - o->probe_table_base < ROUTES_MAX_PROBE_PATHS)
+        return fail(c,
+                    "%s.probe_table_base: the probe tables %u..%u include charon's own routing "
+                    "table %u (%s.routing_table or charon.routing_table), where it installs its "
+                    "IPsec routes (expected another probe_table_base)",
+                    NS, o->probe_table_base, o->probe_table_base + ROUTES_MAX_PROBE_PATHS - 1,
+                    charons, lib->ns);
+    t = s->get_str(s, NS ".probe_mark_base", NULL);
+    if (t && !parse_mark(t, last, &v))
+        return fail(c,
+                    "%s.probe_mark_base: '%s' is not a first probe fwmark (expected 1..%llu, "
+                    "decimal or 0x hexadecimal: the %u marks from it are tunneld's alone)",
+                    NS, quote(t, &q), (unsigned long long)last, ROUTES_MAX_PROBE_PATHS);
+    if (t)
+        o->probe_mark_base = (uint32_t)v;
+    t = s->get_str(s, NS ".probe_rule_priority", NULL);
+    if (t && !sm_parse_uint(t, 1, ROUTES_DEFAULT_RULE_PRIORITY - 1, &v))
+        return fail(c,
+                    "%s.probe_rule_priority: '%s' is not a rule priority before tunneld's "
+                    "rules (expected 1..%u: tunneld's own rules are at %u; 0 is the kernel's "
+                    "local table)",
+                    NS, quote(t, &q), ROUTES_DEFAULT_RULE_PRIORITY - 1,
+                    ROUTES_DEFAULT_RULE_PRIORITY);
+    if (t)
+        o->probe_rule_priority = (uint32_t)v;
+    return true;
+}
+
 static bool top_options(ctx_t *c)
 {
     struct routes_options *o = &c->out->opts;
@@ -167,7 +248,7 @@ static bool top_options(ctx_t *c)
     if (t && strcmp(t, "0") != 0 && strcmp(t, "1") != 0)
         return fail(c, "%s.nexthop_compat_mode: expected 0 or 1, got '%s'", NS, quote(t, &q));
     c->out->compat_mode = t ? t[0] - '0' : -1;
-    return true;
+    return probe_options(c);
 }
 
 /* "a, b, c" of as many names as fit, "... (N in all)" when not all do;

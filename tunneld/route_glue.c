@@ -125,9 +125,13 @@ static void engine_error(const char *file, const char *msg, char *err, size_t er
         return;
     }
     /* (tunneld has no key for the rules: they are the engine's default) */
-    const char *key = strncmp(msg, "table ", 6) == 0     ? NS ".table"
-                      : strncmp(msg, "protocol", 8) == 0 ? NS ".protocol"
-                                                         : NS;
+    const char *key = strncmp(msg, "table ", 6) == 0                 ? NS ".table"
+                      : strncmp(msg, "protocol", 8) == 0             ? NS ".protocol"
+                      : strncmp(msg, "probe table ", 12) == 0        ? NS ".probe_table_base"
+                      : strncmp(msg, "probe_table_base", 16) == 0    ? NS ".probe_table_base"
+                      : strncmp(msg, "probe_mark_base", 15) == 0     ? NS ".probe_mark_base"
+                      : strncmp(msg, "probe_rule_priority", 19) == 0 ? NS ".probe_rule_priority"
+                                                                     : NS;
     snprintf(err, errlen, "%s: %s: %s", file, key, msg);
 }
 
@@ -213,7 +217,6 @@ static void glue_free(route_glue_t *g)
     rg_problems_clear(g);
     rg_pending_free(g);
     sm_model_free(&g->model);
-    free(g->link_seed);
     pthread_mutex_destroy(&g->lock);
     pthread_mutex_destroy(&g->hlock);
     free(g);
@@ -260,32 +263,25 @@ static bool health_up(route_glue_t *g, const char *file, const struct sm_model *
 }
 
 /*
- * What the engine already knows of every path's link when health starts or
- * reloads: a path the engine finds usable has its link (and next hop) up.
- * (Its later changes come as the engine's events; a path not usable now is
- * left unknown until one comes: the engine itself keeps it out.)
+ * What the engine knows of every path's own link and next hop when health
+ * starts or reloads (routes_path_link_state: whatever health's ranking
+ * says), so that a path is down (link) or up at once rather than unknown
+ * until its next event: a path added by a reload had its events before
+ * health knew it. Later changes come as the engine's events. (Main thread:
+ * no lock across the engine calls, whose events may take hlock.)
  */
 static void seed_links(route_glue_t *g)
 {
-    /* (main thread: the only writer of paths; no lock across the engine calls) */
     for (size_t i = 0; g->health && i < g->n_paths; i++) {
-        bool up = g->link_seed
-                      ? g->link_seed[i] == 1
-                      : routes_path_usable(g->eng, g->paths[i].site, g->paths[i].path) == 1;
-        if (up)
-            health_observe_link(g->health, g->paths[i].site, g->paths[i].path, true);
+        const char *site = g->paths[i].site, *path = g->paths[i].path;
+        enum routes_link_state ls = routes_path_link_state(g->eng, site, path);
+        if (ls == ROUTES_LINK_UNKNOWN)
+            continue;
+        health_observe_link(g->health, site, path, ls != ROUTES_LINK_DOWN);
+        /* (a path without a gateway has no next hop: left n/a) */
+        if (ls != ROUTES_LINK_DOWN && (g->paths[i].gw4 || g->paths[i].gw6))
+            health_observe_neigh(g->health, site, path, ls == ROUTES_LINK_NEIGH_FAILED);
     }
-    free(g->link_seed);
-    g->link_seed = NULL;
-}
-
-/* at start, before health ranks anything: what the engine found (no memory: asked later) */
-static bool capture_links(route_glue_t *g)
-{
-    g->link_seed = calloc(g->n_paths + 1, sizeof(*g->link_seed));
-    for (size_t i = 0; g->link_seed && i < g->n_paths; i++)
-        g->link_seed[i] = routes_path_usable(g->eng, g->paths[i].site, g->paths[i].path);
-    return true;
 }
 
 /*
@@ -380,6 +376,9 @@ static route_glue_t *glue_new(sa_table_t *table, bool flush_cli, route_conf_t *c
     conf->opts.event_ctx = g;
     g->table_id = conf->opts.table;
     g->protocol = conf->opts.protocol;
+    g->probe_table_base = conf->opts.probe_table_base;
+    g->probe_mark_base = conf->opts.probe_mark_base;
+    g->probe_rule_priority = conf->opts.probe_rule_priority;
     g->fail_closed = conf->opts.fail_closed;
     return g;
 }
@@ -420,8 +419,8 @@ static bool engine_first_apply(route_glue_t *g, const char *file, route_conf_t *
 
     ok = set_compat_mode(file, conf->compat_mode, err, errlen) &&
          (thread = rg_thread_start(g, err, errlen)) &&
-         apply_conf(g, file, conf, "apply", err, errlen) == 0 && capture_links(g) &&
-         take_marks(g, conf) && health_up(g, file, &conf->model, err, errlen);
+         apply_conf(g, file, conf, "apply", err, errlen) == 0 && take_marks(g, conf) &&
+         health_up(g, file, &conf->model, err, errlen);
     if (ok)
         return true;
     if (thread)
@@ -490,6 +489,36 @@ refused:
     return NULL;
 }
 
+/* a changed probe table, mark or rule priority base needs a restart: the
+ * probe rules and tables of the running paths are made from them */
+static bool probe_needs_restart(route_glue_t *g, const char *file, const route_conf_t *conf,
+                                char *err, size_t errlen)
+{
+    const struct {
+        const char *key, *fmt;
+        uint32_t running, next;
+    } k[] = {{"probe_table_base", "%u", g->probe_table_base, conf->opts.probe_table_base},
+             {"probe_mark_base", "0x%x", g->probe_mark_base, conf->opts.probe_mark_base},
+             {"probe_rule_priority", "%u", g->probe_rule_priority, conf->opts.probe_rule_priority}};
+    char from[16], to[16];
+
+    for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+        if (k[i].running == k[i].next)
+            continue;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+        snprintf(from, sizeof(from), k[i].fmt, k[i].running);
+        snprintf(to, sizeof(to), k[i].fmt, k[i].next);
+#pragma GCC diagnostic pop
+        snprintf(err, errlen,
+                 "%s: %s.%s: changed from %s to %s, which needs a restart of tunneld (reload "
+                 "refused: the running probe rules and tables kept)",
+                 file, NS, k[i].key, from, to);
+        return true;
+    }
+    return false;
+}
+
 /* a changed table or protocol needs a restart: err names the key */
 static bool needs_restart(route_glue_t *g, const char *file, const route_conf_t *conf, char *err,
                           size_t errlen)
@@ -505,7 +534,7 @@ static bool needs_restart(route_glue_t *g, const char *file, const route_conf_t 
                  "(reload refused: the routes of protocol %u kept)",
                  file, NS, g->protocol, conf->opts.protocol, g->protocol);
     else
-        return false;
+        return probe_needs_restart(g, file, conf, err, errlen);
     return true;
 }
 

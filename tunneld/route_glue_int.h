@@ -53,6 +53,7 @@ struct route_glue {
     pthread_mutex_t hlock; /* never held across a call into the engine (its events) */
     uint32_t table_id;     /* the running engine's table and protocol */
     uint8_t protocol;
+    uint32_t probe_table_base, probe_mark_base, probe_rule_priority; /* the running engine's */
     bool fail_closed; /* the running engine's fail_closed */
     bool flush_cli;   /* --flush-on-exit */
     thread_t *thread; /* strongSwan's thread_t: its logging knows the thread */
@@ -61,8 +62,7 @@ struct route_glue {
     pthread_mutex_t lock;
     route_path_conf_t *paths;
     size_t n_paths;
-    int *up;        /* last SA verdict handed to health per path: -1 none yet */
-    int *link_seed; /* start: routes_path_usable of each path before health ranked any */
+    int *up; /* last SA verdict handed to health per path: -1 none yet */
     struct sm_model model;
     rg_decision_t *decisions;
     bool hold; /* a reload runs: decisions wait for the engine's new state */

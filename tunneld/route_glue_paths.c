@@ -72,6 +72,9 @@ static void fill_bfd(pctx_t *c, const struct health_path_snap *s, const struct s
     b->detect_time_us = s->bfd.detect_time_us;
     b->remote_multiplier = s->bfd.remote_multiplier;
     b->last_change = wall_of(c, s->bfd.last_change);
+    b->min_ttl = s->bfd.min_ttl; /* the session's own: 0 before it exists (not rendered) */
+    b->rx_dropped = s->bfd.rx_dropped;
+    b->has_rx_dropped = true;
 }
 
 static void fill_echo(const struct health_path_snap *s, const struct sm_path *m,

@@ -132,7 +132,7 @@ conf topkey "    tabel = 1170
 $(site "$VPN")"
 check_n topkey
 check "unknown key 'tabel' refused" refused topkey \
-  "tunneld.routes: unknown key 'tabel' (expected one of: table, protocol, flush_on_exit, fail_closed, nexthop_compat_mode)"
+  "tunneld.routes: unknown key 'tabel' (expected one of: table, protocol, flush_on_exit, fail_closed, nexthop_compat_mode, probe_table_base, probe_mark_base, probe_rule_priority)"
 conf sitesec "$(site "$VPN" | sed 's/^        prefixes/        extra {\n        }\n        prefixes/')"
 check_n sitesec
 check "unknown section in a site refused" refused sitesec "tunneld.routes.sites.west: unknown section 'extra' (expected one of: paths)"

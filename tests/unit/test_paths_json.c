@@ -60,7 +60,10 @@ static void fill_er(struct paths_path *p)
                                 .rx_interval_us = 1500,
                                 .detect_time_us = UINT32_MAX,
                                 .remote_multiplier = 255,
-                                .last_change = 0};
+                                .last_change = 0,
+                                .min_ttl = 254,
+                                .rx_dropped = UINT64_MAX,
+                                .has_rx_dropped = true};
     p->echo = (struct paths_echo){.configured = true,
                                   .type = PATHS_ECHO_UDP,
                                   .target = "198.51.100.7",
@@ -172,6 +175,9 @@ static void assert_same_path(const struct paths_path *a, const struct paths_path
         assert_int_equal(a->bfd.detect_time_us, b->bfd.detect_time_us);
         assert_int_equal(a->bfd.remote_multiplier, b->bfd.remote_multiplier);
         assert_true(a->bfd.last_change == b->bfd.last_change);
+        assert_int_equal(a->bfd.min_ttl, b->bfd.min_ttl);
+        assert_true(a->bfd.rx_dropped == b->bfd.rx_dropped);
+        assert_int_equal(a->bfd.has_rx_dropped, b->bfd.has_rx_dropped);
     }
     assert_int_equal(a->echo.configured, b->echo.configured);
     if (a->echo.configured) {
@@ -405,6 +411,13 @@ static void test_errors(void **state)
                  "\"local_diag_name\":\"path down\"",
                  "sites[0].paths[0].bfd: local_diag_name: expected \"administratively down\" (the "
                  "name of diagnostic 7)");
+    assert_error("\"min_ttl\":254", "\"min_ttl\":0",
+                 "sites[0].paths[0].bfd.min_ttl: expected an integer from 1 to 255, not 0");
+    assert_error("\"min_ttl\":254", "\"min_ttl\":256",
+                 "sites[0].paths[0].bfd.min_ttl: expected an integer from 0 to 255");
+    assert_error(
+        "\"rx_dropped\":18446744073709551615", "\"rx_dropped\":-1",
+        "sites[0].paths[0].bfd.rx_dropped: expected an integer from 0 to 18446744073709551615");
     assert_error("\"remote_diag\":31", "\"remote_diag\":32",
                  "sites[0].paths[0].bfd.remote_diag: expected an integer from 0 to 31");
     assert_error("\"state\":\"suppressed\"", "\"state\":\"dampened\"",

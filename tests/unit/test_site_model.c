@@ -102,7 +102,7 @@ static void test_full(void **state)
         "     dev = eth1\n gateway4 = 192.0.2.2\n gateway6 = 2001:db8::2\n"
         "     priority = 10\n weight = 3\n hold_down = 300ms\n min_good = 2m\n"
         "     bfd {\n remote = 192.0.2.2\n local = 192.0.2.1\n multihop = yes\n"
-        "       min_tx = 20ms\n min_rx = 50ms\n multiplier = 5\n }\n"
+        "       min_tx = 20ms\n min_rx = 50ms\n multiplier = 5\n min_ttl = 64\n }\n"
         "     echo {\n type = udp\n target = 2001:db8::9\n source = 2001:db8::1\n"
         "       port = 7007\n interval = 500ms\n timeout = 1s\n window = 20\n"
         "       size = 100\n }\n"
@@ -147,6 +147,7 @@ static void test_full(void **state)
     assert_int_equal(p->bfd.min_tx_us, 20000);
     assert_int_equal(p->bfd.min_rx_us, 50000);
     assert_int_equal(p->bfd.multiplier, 5);
+    assert_int_equal(p->bfd.min_ttl, 64);
     assert_int_equal(p->echo.type, SM_ECHO_UDP);
     assert_string_equal(p->echo.target, "2001:db8::9");
     assert_string_equal(p->echo.source, "2001:db8::1");
@@ -216,6 +217,7 @@ static void test_defaults(void **state)
     assert_true(p->bfd.enabled);
     assert_null(p->bfd.local);
     assert_false(p->bfd.multihop);
+    assert_int_equal(p->bfd.min_ttl, 0); /* multihop or not: 0, the session's default */
     assert_int_equal(p->bfd.min_tx_us, 300000);
     assert_int_equal(p->bfd.min_rx_us, 300000);
     assert_int_equal(p->bfd.multiplier, 3);
@@ -291,6 +293,19 @@ static void test_ranges(void **state)
         {"bfd {\n remote = 192.0.2.9\n min_rx = 4294967s\n }", ".bfd.min_rx: '4294967s'"},
         {"bfd {\n remote = 192.0.2.9\n multihop = maybe\n }",
          ".bfd.multihop: 'maybe' is not a boolean (expected yes or no)"},
+        {"bfd {\n remote = 192.0.2.9\n min_ttl = 254\n }",
+         ".bfd.min_ttl: only a multihop session has a configurable minimum TTL (single hop "
+         "always requires 255; expected multihop = yes, or no min_ttl)"},
+        {"bfd {\n remote = 192.0.2.9\n multihop = no\n min_ttl = 255\n }",
+         ".bfd.min_ttl: only a multihop session"},
+        {"bfd {\n remote = 192.0.2.9\n multihop = yes\n min_ttl = 0\n }",
+         ".bfd.min_ttl: '0' is not a number from 1 to 255"},
+        {"bfd {\n remote = 192.0.2.9\n multihop = yes\n min_ttl = 1\n }", NULL},
+        {"bfd {\n remote = 192.0.2.9\n multihop = yes\n min_ttl = 255\n }", NULL},
+        {"bfd {\n remote = 192.0.2.9\n multihop = yes\n min_ttl = 256\n }",
+         ".bfd.min_ttl: '256' is not a number from 1 to 255"},
+        {"bfd {\n remote = 192.0.2.9\n multihop = yes\n min_ttl = 64%\n }",
+         ".bfd.min_ttl: '64%' is not a number"},
         {"echo {\n target = 192.0.2.9\n window = 0\n }",
          ".echo.window: '0' is not a number from 1 to 1000"},
         {"echo {\n target = 192.0.2.9\n window = 1000\n }", NULL},
@@ -381,7 +396,7 @@ static void test_unknown_keys(void **state)
             WHERE ": unknown section 'probes' (expected one of: bfd, echo, sla, dampening)");
     refused("dev = x\n bfd {\n remote = 192.0.2.9\n intervall = 1\n }",
             WHERE ".bfd: unknown key 'intervall' (expected one of: remote, local, multihop, "
-                  "min_tx, min_rx, multiplier)");
+                  "min_tx, min_rx, multiplier, min_ttl)");
     refused("dev = x\n echo {\n target = 192.0.2.9\n x {\n }\n }",
             WHERE ".echo: unexpected section 'x' (expected only keys)");
     refused("dev = x\n sla {\n latency = 1\n }", WHERE ".sla: unknown key 'latency' (expected one "
