@@ -665,6 +665,10 @@ static void test_prefixes_file(void **state)
     refused_text(sites_with_file("/tmp", ""), "not a regular file");
     refused_text(sites_with_file("/proc/self/status", ""), "on /proc or /sys");
     refused_text(sites_with_file("/nonexistent/p.txt", ""), "No such file");
+    /* the file and its directory go with the test */
+    assert_int_equal(unlink(path), 0);
+    *strrchr((char *)path, '/') = '\0';
+    assert_int_equal(rmdir(path), 0);
     (void)state;
 }
 
