@@ -10,15 +10,15 @@ target_link_libraries(tunneld_bfd PUBLIC libev::libev)
 add_executable(bfd_speaker ${CMAKE_SOURCE_DIR}/tests/tools/bfd_speaker.c)
 target_link_libraries(bfd_speaker PRIVATE tunneld_bfd)
 
-# unit tests (pure code: no sockets but the loopback test of bfd_loop)
-foreach(t packet fsm loop)
+# unit tests (pure code: no sockets but the loopback tests of bfd_loop and bfd_demux)
+foreach(t packet fsm loop demux)
   add_executable(test_bfd_${t} ${CMAKE_SOURCE_DIR}/tests/unit/test_bfd_${t}.c)
   target_link_libraries(test_bfd_${t} PRIVATE tunneld_bfd PkgConfig::CMOCKA)
   add_test(NAME unit_bfd_${t} COMMAND test_bfd_${t})
   set_tests_properties(unit_bfd_${t} PROPERTIES LABELS unit TIMEOUT 60)
 endforeach()
-# bfd_loop opens sockets in a network namespace of its own: 77 = skipped
-set_tests_properties(unit_bfd_loop PROPERTIES SKIP_RETURN_CODE 77)
+# bfd_loop and bfd_demux open sockets in a network namespace of their own: 77 = skipped
+set_tests_properties(unit_bfd_loop unit_bfd_demux PROPERTIES SKIP_RETURN_CODE 77)
 
 # fuzz harness of the packet decoder and the state machine: the corpus is
 # replayed in every build; -DTUNNELD_FUZZ=ON (clang) builds fuzz_bfd
