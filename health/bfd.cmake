@@ -41,6 +41,15 @@ foreach(t bird frr)
     ENVIRONMENT "BFD_SPEAKER=$<TARGET_FILE:bfd_speaker>")
 endforeach()
 
+# daemon-level: tunneld against the loop and demultiplexing defects of the
+# hostile review (two sessions to one remote; a remote that is our address)
+foreach(t same_remote self)
+  add_test(NAME health_bfd_${t} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/health/bfd_${t}.sh
+    $<TARGET_FILE:tunneld> $<TARGET_FILE:tunnelctl> ${CMAKE_SOURCE_DIR})
+  set_tests_properties(health_bfd_${t} PROPERTIES LABELS integration TIMEOUT 120
+    ENVIRONMENT "BFD_SPEAKER=$<TARGET_FILE:bfd_speaker>")
+endforeach()
+
 # bench/bfd: CPU per session against BIRD (not a test; root)
 add_custom_target(bench_bfd
   COMMAND bash ${CMAKE_SOURCE_DIR}/bench/bfd/run.sh $<TARGET_FILE:bfd_speaker>
