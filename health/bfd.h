@@ -45,7 +45,9 @@ struct bfd_session_config {
     uint32_t min_rx_us; /* required min RX interval */
     uint8_t multiplier; /* detect multiplier */
     bool passive;       /* wait for the peer's first packet */
-    const char *label;  /* names the session in log lines ("site azure path er"), NULL none */
+    const char *label;  /* names the session in log lines ("site azure path er"), NULL
+                         * none; sessions with different labels must differ in
+                         * their addresses (see bfd_session_new) */
 };
 
 /* Called on every state change, and when negotiated intervals change. It
@@ -58,9 +60,12 @@ void bfd_ctx_free(struct bfd_ctx *c); /* sessions must be freed first */
 
 /* NULL with err set (naming the key and the value) when the config is invalid
  * or a socket cannot be opened; also when the remote is an address of this
- * host, or another session of c has the same remote, source address and
- * kind (and interface, single hop): RFC 5881/5883 tell sessions apart by
- * those, so the second could never be sure to get its packets. */
+ * host, or another session of c with a different label has the same
+ * remote, source address and kind (and interface, single hop): RFC
+ * 5881/5883 tell sessions apart by those, so the second could never be sure
+ * to get its packets. A session with the same label (or both none) is taken
+ * for the one this replaces (a reload): allowed, and packets both would
+ * take are dropped until the owner frees the old one. */
 struct bfd_session *bfd_session_new(struct bfd_ctx *c, const struct bfd_session_config *cfg,
                                     bfd_state_fn fn, void *ctx, char *err, size_t errlen);
 /* Changes the intervals/multiplier of a running session (poll sequence). */

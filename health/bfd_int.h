@@ -25,6 +25,7 @@ struct bfd_session {
     bool has_local, has_src, multihop;
     char *dev;       /* as configured (route lookups of the source), NULL none */
     uint32_t mark;   /* as configured */
+    char *label;     /* as configured, NULL none */
     int ifindex;     /* 0: any */
     uint8_t min_ttl; /* lowest accepted TTL: 255 single hop, multihop as configured */
     int tx_fd;

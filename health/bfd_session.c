@@ -267,8 +267,16 @@ bool bfd_session_src_is(struct bfd_session *s, const struct sockaddr_storage *ad
     return s->has_src && bfd_addr_equal(&s->src, addr);
 }
 
+static bool same_label(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 /* Another session that packets could not be told from s's: same kind and
- * remote, same source address, and for single hop an interface in common. */
+ * remote, same source address, and for single hop an interface in common.
+ * One with the same label (none: the same) is the one s replaces (a reload
+ * creates the new session before it frees the old): allowed, and a packet
+ * that both would take is dropped until the old one is freed. */
 static int check_distinct(struct bfd_ctx *c, const struct bfd_session *s, char *err, size_t errlen)
 {
     char r[INET6_ADDRSTRLEN], l[INET6_ADDRSTRLEN];
@@ -281,7 +289,7 @@ static int check_distinct(struct bfd_ctx *c, const struct bfd_session *s, char *
             continue;
         if (!s->multihop && s->ifindex && o->ifindex && s->ifindex != o->ifindex)
             continue;
-        if (!bfd_session_src_is(o, &s->src))
+        if (same_label(o->label, s->label) || !bfd_session_src_is(o, &s->src))
             continue;
         bfd_addr_str(&s->remote, r, sizeof(r));
         bfd_addr_str(&s->src, l, sizeof(l));
@@ -315,6 +323,10 @@ struct bfd_session *bfd_session_new(struct bfd_ctx *c, const struct bfd_session_
         goto fail;
     }
     s->mark = cfg->mark;
+    if (cfg->label && !(s->label = strdup(cfg->label))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (s->has_local) {
         s->src = s->local;
         s->has_src = true;
@@ -355,6 +367,7 @@ fail:
         close(s->tx_fd);
     free(s->desc);
     free(s->dev);
+    free(s->label);
     free(s);
     return NULL;
 }
@@ -419,5 +432,6 @@ void bfd_session_free(struct bfd_session *s)
     close(s->tx_fd);
     free(s->desc);
     free(s->dev);
+    free(s->label);
     free(s);
 }

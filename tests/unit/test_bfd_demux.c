@@ -163,6 +163,12 @@ static void test_refusals(void **state)
     assert_null(bfd_session_new(fx->ctx, &c, NULL, NULL, err, sizeof(err)));
     assert_non_null(strstr(err, "remote 127.0.0.3, local 127.0.0.1"));
     assert_non_null(strstr(err, "kern: "));
+    /* with kern's label it is kern's replacement (a reload): allowed */
+    c.label = "kern";
+    struct bfd_session *rep = bfd_session_new(fx->ctx, &c, NULL, NULL, err, sizeof(err));
+    assert_non_null(rep);
+    bfd_session_free(rep);
+    c.label = NULL;
     /* the same as "conf" */
     c.local = "127.0.0.2";
     assert_null(bfd_session_new(fx->ctx, &c, NULL, NULL, err, sizeof(err)));
