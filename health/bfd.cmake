@@ -10,15 +10,15 @@ target_link_libraries(tunneld_bfd PUBLIC libev::libev)
 add_executable(bfd_speaker ${CMAKE_SOURCE_DIR}/tests/tools/bfd_speaker.c)
 target_link_libraries(bfd_speaker PRIVATE tunneld_bfd)
 
-# unit tests (pure code: no sockets but the loopback test of bfd_loop)
-foreach(t packet fsm loop)
+# unit tests (pure code: no sockets but the loopback tests of bfd_loop and bfd_demux)
+foreach(t packet fsm loop demux)
   add_executable(test_bfd_${t} ${CMAKE_SOURCE_DIR}/tests/unit/test_bfd_${t}.c)
   target_link_libraries(test_bfd_${t} PRIVATE tunneld_bfd PkgConfig::CMOCKA)
   add_test(NAME unit_bfd_${t} COMMAND test_bfd_${t})
   set_tests_properties(unit_bfd_${t} PROPERTIES LABELS unit TIMEOUT 60)
 endforeach()
-# bfd_loop opens sockets in a network namespace of its own: 77 = skipped
-set_tests_properties(unit_bfd_loop PROPERTIES SKIP_RETURN_CODE 77)
+# bfd_loop and bfd_demux open sockets in a network namespace of their own: 77 = skipped
+set_tests_properties(unit_bfd_loop unit_bfd_demux PROPERTIES SKIP_RETURN_CODE 77)
 
 # fuzz harness of the packet decoder and the state machine: the corpus is
 # replayed in every build; -DTUNNELD_FUZZ=ON (clang) builds fuzz_bfd
@@ -38,6 +38,15 @@ endif()
 foreach(t bird frr)
   add_test(NAME health_bfd_${t} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/health/bfd_${t}.sh)
   set_tests_properties(health_bfd_${t} PROPERTIES LABELS integration TIMEOUT 180
+    ENVIRONMENT "BFD_SPEAKER=$<TARGET_FILE:bfd_speaker>")
+endforeach()
+
+# daemon-level: tunneld against the loop and demultiplexing defects of the
+# hostile review (two sessions to one remote; a remote that is our address)
+foreach(t same_remote self)
+  add_test(NAME health_bfd_${t} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/health/bfd_${t}.sh
+    $<TARGET_FILE:tunneld> $<TARGET_FILE:tunnelctl> ${CMAKE_SOURCE_DIR})
+  set_tests_properties(health_bfd_${t} PROPERTIES LABELS integration TIMEOUT 120
     ENVIRONMENT "BFD_SPEAKER=$<TARGET_FILE:bfd_speaker>")
 endforeach()
 

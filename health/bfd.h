@@ -6,7 +6,10 @@
  * with the TTL/hop limit 255 check, 4784 multihop with a configurable minimum
  * TTL, any by default; IPv4 and IPv6, opened on
  * first use) and demultiplexes packets to sessions by Your Discriminator, or
- * by addresses (and interface for single hop) while it is zero. Each session
+ * by addresses (and interface for single hop) while it is zero; either way
+ * the packet's source must be the session's remote and its destination the
+ * session's source address (its local, or the one the kernel chooses
+ * towards the remote). Looped packets are dropped. Each session
  * sends from its own socket (source port 49152-65535, TTL 255, SO_MARK and
  * device when given, so it leaves through its path), runs the RFC 5880 state
  * machine with slow rate (1 s) until Up, poll/final for parameter changes,
@@ -42,6 +45,9 @@ struct bfd_session_config {
     uint32_t min_rx_us; /* required min RX interval */
     uint8_t multiplier; /* detect multiplier */
     bool passive;       /* wait for the peer's first packet */
+    const char *label;  /* names the session in log lines ("site azure path er"), NULL
+                         * none; sessions with different labels must differ in
+                         * their addresses (see bfd_session_new) */
 };
 
 /* Called on every state change, and when negotiated intervals change. It
@@ -53,7 +59,13 @@ struct bfd_ctx *bfd_ctx_new(struct ev_loop *loop, bfd_log_fn log, void *log_ctx)
 void bfd_ctx_free(struct bfd_ctx *c); /* sessions must be freed first */
 
 /* NULL with err set (naming the key and the value) when the config is invalid
- * or a socket cannot be opened. */
+ * or a socket cannot be opened; also when the remote is an address of this
+ * host, or another session of c with a different label has the same
+ * remote, source address and kind (and interface, single hop): RFC
+ * 5881/5883 tell sessions apart by those, so the second could never be sure
+ * to get its packets. A session with the same label (or both none) is taken
+ * for the one this replaces (a reload): allowed, and packets both would
+ * take are dropped until the owner frees the old one. */
 struct bfd_session *bfd_session_new(struct bfd_ctx *c, const struct bfd_session_config *cfg,
                                     bfd_state_fn fn, void *ctx, char *err, size_t errlen);
 /* Changes the intervals/multiplier of a running session (poll sequence). */
@@ -69,6 +81,9 @@ void bfd_session_free(struct bfd_session *s);
  * address, authentication), and those of them with the A bit. */
 uint64_t bfd_ctx_dropped(const struct bfd_ctx *c);
 uint64_t bfd_ctx_dropped_auth(const struct bfd_ctx *c);
+/* Of those, the looped ones: sent from one of our addresses to itself, or
+ * carrying the receiving session's own discriminator as My Discriminator. */
+uint64_t bfd_ctx_dropped_loop(const struct bfd_ctx *c);
 /* Sessions currently open. */
 size_t bfd_ctx_sessions(const struct bfd_ctx *c);
 

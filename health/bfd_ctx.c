@@ -3,7 +3,8 @@
  * 3784 and multihop 4784, IPv4 and IPv6, opened on first use), the checks of
  * each datagram (RFC 5880 6.8.6, the TTL rules of RFC 5881 section 5 and RFC
  * 5883 section 2) and the choice of its session: by Your Discriminator, or
- * by addresses and interface while it is zero.
+ * by addresses and interface while it is zero (the destination must be the
+ * session's source address either way), and the loop checks.
  *
  * Threading: the loop's thread only; callbacks run there and never block.
  */
@@ -49,7 +50,7 @@ void bfd_logf(struct bfd_ctx *c, int level, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    c->log(level, n >= 0 ? msg : "bfd: out of memory formatting a log line", c->log_ctx);
+    c->log(level, n >= 0 ? msg : "out of memory formatting a log line", c->log_ctx);
     if (n >= 0)
         free(msg);
 }
@@ -98,6 +99,11 @@ uint64_t bfd_ctx_dropped(const struct bfd_ctx *c)
 uint64_t bfd_ctx_dropped_auth(const struct bfd_ctx *c)
 {
     return c->dropped_auth;
+}
+
+uint64_t bfd_ctx_dropped_loop(const struct bfd_ctx *c)
+{
+    return c->dropped_loop;
 }
 
 size_t bfd_ctx_sessions(const struct bfd_ctx *c)
@@ -158,20 +164,30 @@ void bfd_ctx_detach(struct bfd_ctx *c, struct bfd_session *s)
     c->n_sessions--;
 }
 
-/* Your Discriminator zero: the session of these addresses (and interface). */
-static struct bfd_session *by_addr(struct bfd_ctx *c, const struct bfd_rxinfo *ri, bool mh)
+/* Your Discriminator zero: the one session of these addresses (remote =
+ * source, session's source = destination) and interface (single hop). NULL
+ * when none, or when more than one would take it (*ambiguous). */
+static struct bfd_session *by_addr(struct bfd_ctx *c, const struct bfd_rxinfo *ri, bool mh,
+                                   bool *ambiguous)
 {
+    struct bfd_session *found = NULL;
+
+    *ambiguous = false;
     for (uint32_t i = 0; i < c->n_slots; i++) {
         struct bfd_session *s = c->slots[i];
         if (!s || s->multihop != mh || !bfd_addr_equal(&s->remote, &ri->src))
             continue;
-        if (s->has_local && !bfd_addr_equal(&s->local, &ri->dst))
-            continue;
         if (!mh && s->ifindex && s->ifindex != ri->ifindex)
             continue;
-        return s;
+        if (!bfd_session_src_is(s, &ri->dst))
+            continue;
+        if (found) {
+            *ambiguous = true;
+            return NULL;
+        }
+        found = s;
     }
-    return NULL;
+    return found;
 }
 
 static struct bfd_session *by_disc(struct bfd_ctx *c, uint32_t disc)
@@ -183,13 +199,15 @@ static struct bfd_session *by_disc(struct bfd_ctx *c, uint32_t disc)
     return c->slots[slot]->f.local_disc == disc ? c->slots[slot] : NULL;
 }
 
-/* The sender's address and interface must be the session's even when it
- * was found by discriminator. */
-static bool admissible(const struct bfd_session *s, const struct bfd_rxinfo *ri)
+/* The sender's address and interface, and the address it was sent to, must
+ * be the session's even when it was found by discriminator. */
+static bool admissible(struct bfd_session *s, const struct bfd_rxinfo *ri)
 {
     if (!bfd_addr_equal(&s->remote, &ri->src))
         return false;
-    return s->multihop || !s->ifindex || s->ifindex == ri->ifindex;
+    if (!s->multihop && s->ifindex && s->ifindex != ri->ifindex)
+        return false;
+    return bfd_session_src_is(s, &ri->dst);
 }
 
 /* The TTL rules: 255 for single hop (RFC 5881 5, s->min_ttl is 255), at
@@ -203,7 +221,7 @@ static bool ttl_ok(struct bfd_ctx *c, struct bfd_session *s, const struct bfd_rx
     if (!s->ttl_warned) {
         s->ttl_warned = true;
         bfd_logf(c, 1,
-                 "bfd %s: dropped a packet with TTL %d, below the %s %u (%s); further ones "
+                 "%s: dropped a packet with TTL %d, below the %s %u (%s); further ones "
                  "are only counted (rx_dropped)",
                  s->desc, ri->ttl, s->multihop ? "configured min_ttl" : "single hop's", s->min_ttl,
                  s->multihop ? "the peer sends a lower TTL: lower bfd.min_ttl, or leave it unset "
@@ -217,7 +235,7 @@ static bool ttl_ok(struct bfd_ctx *c, struct bfd_session *s, const struct bfd_rx
 static void drop(struct bfd_ctx *c, struct bfd_session *s, enum bfd_pkt_err e,
                  const struct bfd_rxinfo *ri, const char *why)
 {
-    char a[INET6_ADDRSTRLEN];
+    char a[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 
     c->dropped++;
     if (e == BFD_PKT_AUTH)
@@ -226,9 +244,51 @@ static void drop(struct bfd_ctx *c, struct bfd_session *s, enum bfd_pkt_err e,
         s->rx_dropped++;
     if (c->log) {
         bfd_addr_str(&ri->src, a, sizeof(a));
-        bfd_logf(c, 3, "bfd: dropped a packet from %s (TTL %d): %s", a, ri->ttl,
-                 e != BFD_PKT_OK ? bfd_pkt_err_name(e) : why);
+        bfd_addr_str(&ri->dst, d, sizeof(d));
+        bfd_logf(c, 3, "%s%sdropped a packet from %s to %s (TTL %d): %s", s ? s->desc : "",
+                 s ? ": " : "", a, d, ri->ttl, e != BFD_PKT_OK ? bfd_pkt_err_name(e) : why);
     }
+}
+
+static void drop_loop(struct bfd_ctx *c, struct bfd_session *s, const struct bfd_rxinfo *ri,
+                      const char *why)
+{
+    c->dropped_loop++;
+    drop(c, s, BFD_PKT_OK, ri, why);
+}
+
+/* The session this valid packet is for, or NULL (dropped and counted). */
+static struct bfd_session *select_session(struct bfd_ctx *c, const struct bfd_pkt *p,
+                                          const struct bfd_rxinfo *ri, bool mh)
+{
+    bool ambiguous = false;
+    struct bfd_session *s;
+
+    if (bfd_addr_equal(&ri->src, &ri->dst)) {
+        drop_loop(c, NULL, ri, "looped: sent from one of our addresses to itself");
+        return NULL;
+    }
+    s = p->your_disc ? by_disc(c, p->your_disc) : by_addr(c, ri, mh, &ambiguous);
+    if (!s || s->multihop != mh) {
+        drop(c, NULL, BFD_PKT_OK, ri,
+             p->your_disc ? "unknown discriminator"
+             : ambiguous  ? "more than one session has these addresses"
+                          : "no session for its addresses");
+        return NULL;
+    }
+    if (p->my_disc == s->f.local_disc) {
+        drop_loop(c, s, ri, "looped: My Discriminator is the session's own");
+        return NULL;
+    }
+    if (!admissible(s, ri)) {
+        drop(c, s, BFD_PKT_OK, ri, "wrong address or interface for its session");
+        return NULL;
+    }
+    if (!ttl_ok(c, s, ri)) {
+        drop(c, s, BFD_PKT_OK, ri, "TTL below the session's minimum");
+        return NULL;
+    }
+    return s;
 }
 
 static void datagram(struct bfd_ctx *c, const uint8_t *buf, long n, const struct bfd_rxinfo *ri,
@@ -244,20 +304,8 @@ static void datagram(struct bfd_ctx *c, const uint8_t *buf, long n, const struct
         drop(c, s, e, ri, NULL);
         return;
     }
-    s = p.your_disc ? by_disc(c, p.your_disc) : by_addr(c, ri, mh);
-    if (!s || s->multihop != mh) {
-        drop(c, NULL, e, ri, p.your_disc ? "unknown discriminator" : "no session for its address");
-        return;
-    }
-    if (!admissible(s, ri)) {
-        drop(c, s, e, ri, "wrong address or interface for its session");
-        return;
-    }
-    if (!ttl_ok(c, s, ri)) {
-        drop(c, s, e, ri, "TTL below the session's minimum");
-        return;
-    }
-    bfd_session_input(s, &p, bfd_now_us());
+    if ((s = select_session(c, &p, ri, mh)))
+        bfd_session_input(s, &p, bfd_now_us());
 }
 
 static void rx_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -273,7 +321,7 @@ static void rx_cb(struct ev_loop *loop, ev_io *w, int revents)
             return;
         if (n < 0) {
             if (errno != EINTR)
-                bfd_logf(c, 1, "bfd: receive on UDP %u: %s", mh ? BFD_PORT_MULTI : BFD_PORT_SINGLE,
+                bfd_logf(c, 1, "receive on UDP %u: %s", mh ? BFD_PORT_MULTI : BFD_PORT_SINGLE,
                          strerror(errno));
             return;
         }

@@ -21,11 +21,15 @@ struct bfd_session {
     uint32_t slot;
     struct bfd_fsm f;
     struct sockaddr_storage remote, local;
-    bool has_local, multihop;
+    struct sockaddr_storage src; /* source towards remote: local, or the kernel's choice */
+    bool has_local, has_src, multihop;
+    char *dev;       /* as configured (route lookups of the source), NULL none */
+    uint32_t mark;   /* as configured */
+    char *label;     /* as configured, NULL none */
     int ifindex;     /* 0: any */
     uint8_t min_ttl; /* lowest accepted TTL: 255 single hop, multihop as configured */
     int tx_fd;
-    char *desc; /* "192.0.2.2 (single hop, dev eth0)" for logs */
+    char *desc; /* "er: 192.0.2.2 from 192.0.2.1 (single hop, dev eth0)" for logs */
     ev_timer tx_w, detect_w;
     bfd_state_fn fn;
     void *fn_ctx;
@@ -45,7 +49,7 @@ struct bfd_ctx {
     struct bfd_session **slots;
     uint32_t n_slots, cap, n_sessions;
     uint64_t rng;
-    uint64_t dropped, dropped_auth;
+    uint64_t dropped, dropped_auth, dropped_loop;
 };
 
 uint64_t bfd_now_us(void);
@@ -57,6 +61,9 @@ int bfd_ctx_listen(struct bfd_ctx *c, int family, bool multihop, char *err, size
 /* Slot management: a free slot for s (sets s->slot), or -1. */
 int bfd_ctx_attach(struct bfd_ctx *c, struct bfd_session *s);
 void bfd_ctx_detach(struct bfd_ctx *c, struct bfd_session *s);
+/* Whether addr is s's source address; refreshes s->src from the routes when
+ * s has no local and addr differs (routes change). */
+bool bfd_session_src_is(struct bfd_session *s, const struct sockaddr_storage *addr);
 /* A packet selected for s, with its arrival time. */
 void bfd_session_input(struct bfd_session *s, const struct bfd_pkt *p, uint64_t now);
 

@@ -41,7 +41,7 @@ static void send_pkt(struct bfd_session *s, bool final)
         s->tx_failing = false;
     } else if (!s->tx_failing) {
         s->tx_failing = true;
-        bfd_logf(s->c, 1, "bfd %s: send failed: %m (logged once until a send succeeds)", s->desc);
+        bfd_logf(s->c, 1, "%s: send failed: %m (logged once until a send succeeds)", s->desc);
     }
 }
 
@@ -98,7 +98,7 @@ static void act(struct bfd_session *s, unsigned out, enum hl_bfd_state old, uint
 {
     if (out & BFD_OUT_STATE) {
         s->last_change = ms(now);
-        bfd_logf(s->c, 2, "bfd %s: %s -> %s (%s)", s->desc, bfd_state_name(old),
+        bfd_logf(s->c, 2, "%s: %s -> %s (%s)", s->desc, bfd_state_name(old),
                  bfd_state_name(s->f.state), bfd_diag_name(s->f.diag));
     }
     if (out & BFD_OUT_FINAL)
@@ -200,21 +200,109 @@ static int configure(struct bfd_session *s, const struct bfd_session_config *cfg
     return 0;
 }
 
+/* str with bytes outside printable ASCII as \xNN (names may hold any byte);
+ * NULL: out of memory. */
+static char *escaped(const char *str)
+{
+    char *out = malloc(4 * strlen(str) + 1), *o = out;
+
+    if (!out)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)str; *p; p++)
+        o += sprintf(o, *p > 0x20 && *p < 0x7f ? "%c" : "\\x%02x", *p);
+    *o = 0;
+    return out;
+}
+
+/* "label: remote 100.64.2.1, local 192.0.2.1 (multihop, dev eth0, mark
+ * 0x11600000)"; local "chosen by the kernel" when unset. */
 static char *describe(const struct bfd_session *s, const struct bfd_session_config *cfg)
 {
-    char a[INET6_ADDRSTRLEN], dev[4 * IF_NAMESIZE + 8] = "";
+    char r[INET6_ADDRSTRLEN], l[INET6_ADDRSTRLEN] = "chosen by the kernel", mark[24] = "";
+    char *label = cfg->label ? escaped(cfg->label) : NULL,
+         *dev = cfg->dev ? escaped(cfg->dev) : NULL;
     char *d = NULL;
 
-    bfd_addr_str(&s->remote, a, sizeof(a));
-    if (cfg->dev) {
-        /* interface names may hold any byte but '/', ':' and white space */
-        size_t o = snprintf(dev, sizeof(dev), ", dev ");
-        for (const unsigned char *p = (const unsigned char *)cfg->dev; *p; p++)
-            o += snprintf(dev + o, sizeof(dev) - o, *p > 0x20 && *p < 0x7f ? "%c" : "\\x%02x", *p);
-    }
-    if (asprintf(&d, "%s (%s%s)", a, s->multihop ? "multihop" : "single hop", dev) < 0)
-        return NULL;
+    bfd_addr_str(&s->remote, r, sizeof(r));
+    if (s->has_local)
+        bfd_addr_str(&s->local, l, sizeof(l));
+    if (cfg->mark)
+        snprintf(mark, sizeof(mark), ", mark 0x%x", cfg->mark);
+    if ((!cfg->label || label) && (!cfg->dev || dev) &&
+        asprintf(&d, "%s%sremote %s, local %s (%s%s%s%s)", label ? label : "", label ? ": " : "", r,
+                 l, s->multihop ? "multihop" : "single hop", dev ? ", dev " : "", dev ? dev : "",
+                 mark) < 0)
+        d = NULL;
+    free(label);
+    free(dev);
     return d;
+}
+
+/* The remote must not be an address of this host: a session would talk to
+ * itself. The kernel's route to it answers (a local address is its own
+ * source), whatever the ip_nonlocal_bind setting. */
+static int check_not_self(const struct bfd_session *s, char *err, size_t errlen)
+{
+    struct sockaddr_storage src;
+    char r[INET6_ADDRSTRLEN];
+
+    if (!(s->has_local && bfd_addr_equal(&s->local, &s->remote)) &&
+        (bfd_sock_route_src(&s->remote, NULL, 0, &src) != 0 || !bfd_addr_equal(&src, &s->remote)))
+        return 0;
+    bfd_addr_str(&s->remote, r, sizeof(r));
+    snprintf(err, errlen,
+             "remote: %s is an address of this host: the session would talk to itself "
+             "(expected the far end's address)",
+             r);
+    return -1;
+}
+
+bool bfd_session_src_is(struct bfd_session *s, const struct sockaddr_storage *addr)
+{
+    if (s->has_local)
+        return bfd_addr_equal(&s->local, addr);
+    if (s->has_src && bfd_addr_equal(&s->src, addr))
+        return true;
+    s->has_src = bfd_sock_route_src(&s->remote, s->dev, s->mark, &s->src) == 0;
+    return s->has_src && bfd_addr_equal(&s->src, addr);
+}
+
+static bool same_label(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Another session that packets could not be told from s's: same kind and
+ * remote, same source address, and for single hop an interface in common.
+ * One with the same label (none: the same) is the one s replaces (a reload
+ * creates the new session before it frees the old): allowed, and a packet
+ * that both would take is dropped until the old one is freed. */
+static int check_distinct(struct bfd_ctx *c, const struct bfd_session *s, char *err, size_t errlen)
+{
+    char r[INET6_ADDRSTRLEN], l[INET6_ADDRSTRLEN];
+
+    if (!s->has_src)
+        return 0; /* no route yet: packets are told apart once there is one */
+    for (uint32_t i = 0; i < c->n_slots; i++) {
+        struct bfd_session *o = c->slots[i];
+        if (!o || o->multihop != s->multihop || !bfd_addr_equal(&o->remote, &s->remote))
+            continue;
+        if (!s->multihop && s->ifindex && o->ifindex && s->ifindex != o->ifindex)
+            continue;
+        if (same_label(o->label, s->label) || !bfd_session_src_is(o, &s->src))
+            continue;
+        bfd_addr_str(&s->remote, r, sizeof(r));
+        bfd_addr_str(&s->src, l, sizeof(l));
+        snprintf(err, errlen,
+                 "remote %s, local %s: another %s BFD session (%s) has the same addresses%s; "
+                 "sessions are told apart by their addresses%s (RFC %s): expected a different "
+                 "local or remote",
+                 r, l, s->multihop ? "multihop" : "single hop", o->desc,
+                 s->multihop ? "" : " and interface", s->multihop ? "" : " and interface",
+                 s->multihop ? "5883" : "5881");
+        return -1;
+    }
+    return 0;
 }
 
 struct bfd_session *bfd_session_new(struct bfd_ctx *c, const struct bfd_session_config *cfg,
@@ -228,7 +316,24 @@ struct bfd_session *bfd_session_new(struct bfd_ctx *c, const struct bfd_session_
     }
     s->c = c;
     s->tx_fd = -1;
-    if (configure(s, cfg, err, errlen) != 0 ||
+    if (configure(s, cfg, err, errlen) != 0 || check_not_self(s, err, errlen) != 0)
+        goto fail;
+    if (cfg->dev && !(s->dev = strdup(cfg->dev))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    s->mark = cfg->mark;
+    if (cfg->label && !(s->label = strdup(cfg->label))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (s->has_local) {
+        s->src = s->local;
+        s->has_src = true;
+    } else {
+        s->has_src = bfd_sock_route_src(&s->remote, s->dev, s->mark, &s->src) == 0;
+    }
+    if (check_distinct(c, s, err, errlen) != 0 ||
         bfd_ctx_listen(c, s->remote.ss_family, s->multihop, err, errlen) != 0)
         goto fail;
     s->tx_fd = bfd_sock_tx_open(s->has_local ? &s->local : NULL, cfg->dev, cfg->mark,
@@ -261,6 +366,8 @@ fail:
     if (s->tx_fd >= 0)
         close(s->tx_fd);
     free(s->desc);
+    free(s->dev);
+    free(s->label);
     free(s);
     return NULL;
 }
@@ -324,5 +431,7 @@ void bfd_session_free(struct bfd_session *s)
     bfd_ctx_detach(s->c, s);
     close(s->tx_fd);
     free(s->desc);
+    free(s->dev);
+    free(s->label);
     free(s);
 }

@@ -210,3 +210,22 @@ int bfd_sock_send(int fd, const uint8_t *buf, size_t len, const struct sockaddr_
 
     return n == (ssize_t)len ? 0 : -1;
 }
+
+int bfd_sock_route_src(const struct sockaddr_storage *remote, const char *dev, uint32_t mark,
+                       struct sockaddr_storage *src)
+{
+    int fd = socket(remote->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+    socklen_t len = sizeof(*src);
+    int rc = -1;
+
+    if (fd < 0)
+        return -1;
+    memset(src, 0, sizeof(*src));
+    if ((!mark || setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) == 0) &&
+        (!dev || setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev)) == 0) &&
+        connect(fd, (const struct sockaddr *)remote, sa_len(remote)) == 0 &&
+        getsockname(fd, (struct sockaddr *)src, &len) == 0)
+        rc = 0;
+    close(fd);
+    return rc;
+}

@@ -45,6 +45,11 @@ long bfd_sock_recv(int fd, uint8_t *buf, size_t len, struct bfd_rxinfo *info);
  * failed. rnd picks the first source port tried. */
 int bfd_sock_tx_open(const struct sockaddr_storage *local, const char *dev, uint32_t mark,
                      int family, uint32_t rnd, char *err, size_t errlen);
+/* The source address the kernel would choose towards remote for a socket
+ * with this mark (0 none) and device (NULL none): a connected UDP socket's
+ * name (no packet is sent). 0, or -1 (no route, errno). */
+int bfd_sock_route_src(const struct sockaddr_storage *remote, const char *dev, uint32_t mark,
+                       struct sockaddr_storage *src);
 int bfd_sock_send(int fd, const uint8_t *buf, size_t len, const struct sockaddr_storage *to);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * Loopback test of health/bfd on a real libev loop and real sockets, in a
  * network namespace of its own (exit 77 = skipped without CAP_SYS_ADMIN):
- * two sessions of one context talk to each other over 127.0.0.1/127.0.0.2,
+ * two sessions of one context talk to each other over 127.0.0.2/127.0.0.3,
  * come Up, run a poll sequence, drop a packet with the wrong TTL and one with
  * the A bit, and follow AdminDown.
  */
@@ -118,15 +118,17 @@ static int setup(void **state)
     memset(&fx, 0, sizeof(fx));
     fx.loop = ev_loop_new(EVFLAG_AUTO);
     fx.ctx = bfd_ctx_new(fx.loop, NULL, NULL);
-    struct bfd_session_config ca = {.remote = "127.0.0.2",
-                                    .local = "127.0.0.1",
+    /* not 127.0.0.1: the kernel's own source towards itself, refused as a
+     * remote that is an address of this host */
+    struct bfd_session_config ca = {.remote = "127.0.0.3",
+                                    .local = "127.0.0.2",
                                     .dev = "lo",
                                     .min_tx_us = 20000,
                                     .min_rx_us = 20000,
                                     .multiplier = 3};
     struct bfd_session_config cb = ca;
-    cb.remote = "127.0.0.1";
-    cb.local = "127.0.0.2";
+    cb.remote = "127.0.0.2";
+    cb.local = "127.0.0.3";
     fx.a = bfd_session_new(fx.ctx, &ca, on_change, &fx, err, sizeof(err));
     assert_non_null(fx.a);
     fx.b = bfd_session_new(fx.ctx, &cb, on_change, &fx, err, sizeof(err));
@@ -160,8 +162,8 @@ static void send_raw(int ttl, uint8_t flags, uint32_t your)
     struct sockaddr_in from = {.sin_family = AF_INET, .sin_port = htons(50000)};
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
 
-    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    inet_pton(AF_INET, "127.0.0.2", &from.sin_addr); /* b's address: a's peer */
+    inet_pton(AF_INET, "127.0.0.2", &to.sin_addr);
+    inet_pton(AF_INET, "127.0.0.3", &from.sin_addr); /* b's address: a's peer */
     assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
     assert_int_equal(setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)), 0);
     bfd_pkt_encode(&p, buf);
