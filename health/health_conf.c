@@ -203,6 +203,24 @@ static bool cfg_check(const struct health_config *cfg, char *err, size_t errlen)
     return true;
 }
 
+bool health_check_config(const struct health_config *cfg, char *err, size_t errlen)
+{
+    char why[256];
+
+    if (!cfg_check(cfg, err, errlen))
+        return false;
+    for (size_t i = 0; i < cfg->n_sites; i++)
+        for (size_t j = 0; j < cfg->sites[i].n_paths; j++) {
+            const struct health_path_cfg *p = &cfg->sites[i].paths[j];
+            if (p->echo_on && echo_config_check(&p->echo, why, sizeof(why)) != 0) {
+                snprintf(err, errlen, "site '%s' path '%s': echo: %s", cfg->sites[i].name, p->name,
+                         why);
+                return false;
+            }
+        }
+    return true;
+}
+
 static void site_free(struct hsite *s, bool paths_too)
 {
     if (!s)

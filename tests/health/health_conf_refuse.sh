@@ -52,7 +52,8 @@ echo1=$'          echo {\n            target = 100.64.2.1\n            window = 
 sites "$(path er er0 192.0.2.2 "$echo1")"
 check "-n refuses echo timeout > interval * window, naming the key" \
   n_refuses "tunneld.sites.azure.paths.er.echo.timeout: 2000 ms: expected at most interval * window (1000 ms)"
-check "start refuses it too, and leaves the kernel clean" start_refused "echo.timeout: 2000 ms"
+check "start refuses it too, and leaves the kernel clean" \
+  start_refused "2000 ms: expected at most interval * window (1000 ms)"
 
 mh=$'          bfd {\n            remote = 100.64.2.1\n            multihop = yes\n          }'
 sites "$(path er er0 192.0.2.2 "$mh")$(path bk bk0 198.51.100.2 "$mh")"
