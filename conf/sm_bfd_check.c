@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -59,16 +60,23 @@ static bool host_has(const struct bin_addr *a)
     return found;
 }
 
-bool sm_bfd_remote_not_local(sm_ctx_t *c, const struct sm_bfd *b)
+int sm_model_check_host(const struct sm_model *m, const char *file, char *err, size_t errlen)
 {
-    struct bin_addr r;
+    const char *ns = sm_model_section(m);
 
-    if (!b->enabled || !parse(b->remote, &r) || !host_has(&r))
-        return true;
-    return sm_fail(c,
-                   "%s.bfd.remote: %s is an address of this host (expected the BFD peer's address "
-                   "on the far side; are remote and local swapped?)",
-                   c->where, b->remote);
+    for (size_t i = 0; i < m->n_sites; i++)
+        for (size_t j = 0; j < m->sites[i].n_paths; j++) {
+            const struct sm_path *p = &m->sites[i].paths[j];
+            struct bin_addr r;
+            if (!p->bfd.enabled || !parse(p->bfd.remote, &r) || !host_has(&r))
+                continue;
+            snprintf(err, errlen,
+                     "%s: %s.%s.paths.%s.bfd.remote: %s is an address of this host (expected "
+                     "the BFD peer's address on the far side; are remote and local swapped?)",
+                     file, ns, m->sites[i].name, p->name, p->bfd.remote);
+            return -1;
+        }
+    return 0;
 }
 
 /* could the peer's packets for a be taken for b's? */

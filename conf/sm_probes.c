@@ -107,7 +107,7 @@ static bool read_bfd(sm_ctx_t *c, struct sm_path *p)
     b->min_tx_us = (uint32_t)(tx * 1000);
     b->min_rx_us = (uint32_t)(rx * 1000);
     b->multiplier = (uint8_t)mult;
-    return read_bfd_ttl(c, b) && sm_bfd_remote_not_local(c, b);
+    return read_bfd_ttl(c, b);
 }
 
 static bool read_echo_type(sm_ctx_t *c, struct sm_echo *e)
