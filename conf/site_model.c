@@ -367,7 +367,7 @@ static bool load_all(sm_ctx_t *c)
     while (ok && e->enumerate(e, &name))
         ok = valid_name(name) ? read_site(c, name) : bad_name(c, c->ns, "site", name);
     e->destroy(e);
-    return ok;
+    return ok && sm_bfd_check_sessions(c);
 }
 
 int sm_model_load(struct settings_t *settings, const char *file, struct sm_model *out, char *err,

@@ -134,6 +134,11 @@ const char *sm_path_type_name(enum sm_path_type t);
 #define SM_LEGACY_NS "tunneld.routes.sites" /* deprecated location (one release) */
 /* the section the model was read from: SM_LEGACY_NS when m->legacy */
 const char *sm_model_section(const struct sm_model *m);
+/* added (issue 9 fix): checks against this host (its network namespace), kept
+ * out of sm_model_load so that loading stays independent of the machine: a
+ * BFD remote that is one of this host's addresses. 0, or -1 with err set
+ * ("<file>: tunneld.sites.<site>.paths.<path>.bfd.remote: ..."). */
+int sm_model_check_host(const struct sm_model *m, const char *file, char *err, size_t errlen);
 /*
  * Without loading: the section the sites of settings are read from
  * (SM_LEGACY_NS when only it has content), and whether either location has

@@ -73,4 +73,8 @@ bool sm_read_prefix_file(sm_ctx_t *c, struct sm_site *site, const char *where, c
 bool sm_read_probes(sm_ctx_t *c, struct sm_path *p);
 void sm_probes_free(struct sm_path *p);
 
+/* sm_bfd_check.c: every pair of BFD sessions the peer can tell apart (false: err names both paths)
+ */
+bool sm_bfd_check_sessions(sm_ctx_t *c);
+
 #endif

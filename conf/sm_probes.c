@@ -127,6 +127,44 @@ static bool read_echo_type(sm_ctx_t *c, struct sm_echo *e)
     return true;
 }
 
+/*
+ * What health/echo.c's check_config refuses at start, refused here too,
+ * naming the key: interval ECHO_INTERVAL_MIN_MS (10 ms) or more, a payload
+ * of ECHO_PAYLOAD_MIN..MAX (16..8192) bytes, timeout <= interval * window
+ * (else a probe leaves the window before its timeout). The window's own
+ * range (1..1000) is inside echo's (1..4096). A window slower to fill
+ * than the startup grace is judged on the replies so far: a warning.
+ */
+#define ECHO_INTERVAL_MIN 10
+#define ECHO_SIZE_MIN     16
+#define ECHO_SIZE_MAX     8192
+#define STARTUP_GRACE_MS  15000 /* HL_STARTUP_GRACE_MS (health/path_sm.h) */
+
+static bool echo_limits(sm_ctx_t *c, uint64_t interval, uint64_t timeout, uint64_t window,
+                        uint64_t size)
+{
+    if (interval < ECHO_INTERVAL_MIN)
+        return sm_fail(c, "%s.echo.interval: %llu ms: expected at least %d ms", c->where,
+                       (unsigned long long)interval, ECHO_INTERVAL_MIN);
+    if (size < ECHO_SIZE_MIN || size > ECHO_SIZE_MAX)
+        return sm_fail(c, "%s.echo.size: %llu bytes: expected %d to %d payload bytes", c->where,
+                       (unsigned long long)size, ECHO_SIZE_MIN, ECHO_SIZE_MAX);
+    if (timeout > interval * window)
+        return sm_fail(c,
+                       "%s.echo.timeout: %llu ms: expected at most interval * window (%llu ms), "
+                       "or a probe would leave the window before its timeout",
+                       c->where, (unsigned long long)timeout,
+                       (unsigned long long)(interval * window));
+    if (interval * window + timeout > STARTUP_GRACE_MS)
+        return sm_warn(c->m,
+                       "%s.echo: the window fills in up to %llu ms (window * interval + timeout), "
+                       "after the %d ms startup grace: the path is judged on the replies so far "
+                       "when the grace ends",
+                       c->where, (unsigned long long)(interval * window + timeout),
+                       STARTUP_GRACE_MS);
+    return true;
+}
+
 static bool read_echo(sm_ctx_t *c, struct sm_path *p)
 {
     struct sm_echo *e = &p->echo;
@@ -141,6 +179,8 @@ static bool read_echo(sm_ctx_t *c, struct sm_path *p)
         !sm_get_ms(c, "echo", "timeout", 1, 60000, &timeout) ||
         !sm_get_uint(c, "echo", "window", 1, 1000, &window) ||
         !sm_get_uint(c, "echo", "size", 0, 9000, &size))
+        return false;
+    if (!echo_limits(c, interval, timeout, window, size))
         return false;
     e->port = (uint16_t)port;
     e->interval_ms = (uint32_t)interval;

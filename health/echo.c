@@ -265,6 +265,13 @@ static int open_probe(struct echo_probe *p, const struct echo_config *c, char *e
     return 0;
 }
 
+int echo_config_check(const struct echo_config *cfg, char *err, size_t errlen)
+{
+    struct echo_config c = *cfg;
+
+    return check_config(&c, err, errlen);
+}
+
 struct echo_probe *echo_probe_new(struct ev_loop *loop, const struct echo_config *cfg, echo_fn fn,
                                   void *ctx, char *err, size_t errlen)
 {

@@ -83,6 +83,10 @@ struct echo_counters {
     int last_send_errno;  /* 0: none yet */
 };
 
+/* Added (issue 9 fix): 0 when echo_probe_new would accept cfg's values, else
+ * -1 with err naming the field (no socket is made: a dry run before start). */
+int echo_config_check(const struct echo_config *cfg, char *err, size_t errlen);
+
 /* NULL with err set when the config is invalid or the socket cannot be made. */
 struct echo_probe *echo_probe_new(struct ev_loop *loop, const struct echo_config *cfg, echo_fn fn,
                                   void *ctx, char *err, size_t errlen);

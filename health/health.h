@@ -115,6 +115,10 @@ struct health *health_start(const struct health_config *cfg, const struct health
  * removed ones are freed. false with err set: nothing changed.
  */
 bool health_reload(struct health *h, const struct health_config *cfg, char *err, size_t errlen);
+/* Added (issue 9 fix): what health_start would refuse of cfg without making a
+ * probe (names, path counts, echo values); false with err set. A dry run
+ * before anything else of a start changes the kernel. */
+bool health_check_config(const struct health_config *cfg, char *err, size_t errlen);
 /* Stops the thread, frees every probe (BFD sends AdminDown). NULL: no-op. */
 void health_stop(struct health *h);
 

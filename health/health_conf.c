@@ -203,6 +203,24 @@ static bool cfg_check(const struct health_config *cfg, char *err, size_t errlen)
     return true;
 }
 
+bool health_check_config(const struct health_config *cfg, char *err, size_t errlen)
+{
+    char why[256];
+
+    if (!cfg_check(cfg, err, errlen))
+        return false;
+    for (size_t i = 0; i < cfg->n_sites; i++)
+        for (size_t j = 0; j < cfg->sites[i].n_paths; j++) {
+            const struct health_path_cfg *p = &cfg->sites[i].paths[j];
+            if (p->echo_on && echo_config_check(&p->echo, why, sizeof(why)) != 0) {
+                snprintf(err, errlen, "site '%s' path '%s': echo: %s", cfg->sites[i].name, p->name,
+                         why);
+                return false;
+            }
+        }
+    return true;
+}
+
 static void site_free(struct hsite *s, bool paths_too)
 {
     if (!s)
@@ -214,6 +232,20 @@ static void site_free(struct hsite *s, bool paths_too)
     free(s->paths);
     free(s->name);
     free(s);
+}
+
+/*
+ * A path whose probes changed keeps its verdict, dampening penalty, flaps
+ * and min-good time: only the probes are new. A path with a verdict gets a
+ * new grace for its new probes (a BFD session that never comes up is down
+ * when it ends, as at start); a path still in init keeps its own grace, so
+ * reloads never extend it.
+ */
+static void carry_sm(struct hl_path_sm *to, const struct hl_path_sm *from, hl_time_t now)
+{
+    *to = *from;
+    if (to->underlying != HL_PATH_INIT)
+        to->started = now;
 }
 
 /*
@@ -236,6 +268,7 @@ static struct hpath *plan_path(struct health *h, const struct hsite *old,
         p->obs.neigh_failed = pc->nexthop ? (o->obs.neigh_failed > 0) : -1;
         p->obs.sa_up = pc->sa_bound ? (o->obs.sa_up > 0) : -1;
         p->obs.admin_down = o->obs.admin_down;
+        carry_sm(&p->sm, &o->sm, health_now());
     }
     return p;
 }
@@ -314,7 +347,9 @@ static void commit_site(struct health *h, struct hsite *s, const struct health_s
                      p->cfg.name);
             }
         }
-        same_paths = same_paths && old->paths[i] == p;
+        /* the same names in the same order: a path with new probes is
+         * still the path the previous choice names */
+        same_paths = same_paths && strcmp(old->paths[i]->cfg.name, p->cfg.name) == 0;
         p->site = s;
         p->idx = i;
         if (old && old->pinned >= 0 && strcmp(old->paths[old->pinned]->cfg.name, p->cfg.name) == 0)

@@ -156,9 +156,29 @@ static void classify_good(const struct hl_path_config *cfg, const struct hl_obs 
     }
 }
 
-void hl_classify(const struct hl_path_sm *sm, const struct hl_path_config *cfg,
-                 const struct hl_obs *obs, hl_time_t now, struct hl_verdict *v)
+/*
+ * Once the startup grace is over, an echo window that is not full yet is
+ * judged on the probes whose timeout has passed (a window of 20 at 1 s
+ * fills after the 15 s grace: its path must not go down for that alone).
+ */
+static const struct hl_obs *judge_partial(const struct hl_path_sm *sm,
+                                          const struct hl_path_config *cfg,
+                                          const struct hl_obs *obs, hl_time_t now,
+                                          struct hl_obs *scratch)
 {
+    if (!obs->echo_on || obs->echo.valid || obs->echo.sent == 0 ||
+        hl_elapsed(now, sm->started) < cfg->startup_grace_ms)
+        return obs;
+    *scratch = *obs;
+    scratch->echo.valid = true;
+    return scratch;
+}
+
+void hl_classify(const struct hl_path_sm *sm, const struct hl_path_config *cfg,
+                 const struct hl_obs *obs_in, hl_time_t now, struct hl_verdict *v)
+{
+    struct hl_obs scratch;
+    const struct hl_obs *obs = judge_partial(sm, cfg, obs_in, now, &scratch);
     struct hl_text t;
     hl_text_init(&t, v->text, sizeof(v->text));
     v->key = 0;

@@ -14,7 +14,8 @@ endforeach()
 # daemon-level tests of path health: tunneld with real peers (BIRD 2, stock
 # charon) in network namespaces (root)
 set(_hl_args $<TARGET_FILE:tunneld> $<TARGET_FILE:tunnelctl> ${CMAKE_SOURCE_DIR})
-foreach(t failover vpn standby flap reload pinning multihop nexthop hup_link)
+foreach(t failover vpn standby flap reload pinning multihop nexthop hup_link reload_dead
+    echo_grace conf_refuse)
   add_test(NAME health_${t} COMMAND bash ${CMAKE_SOURCE_DIR}/tests/health/health_${t}.sh
     ${_hl_args})
   set_tests_properties(health_${t} PROPERTIES LABELS integration TIMEOUT 120)

@@ -563,7 +563,8 @@ static bool parse_all(ctx_t *c, const char *swanctl)
     const struct sm_model *m = &c->out->model;
 
     if (!top_options(c) ||
-        sm_model_load(lib->settings, c->file, &c->out->model, c->err, c->errlen) != 0)
+        sm_model_load(lib->settings, c->file, &c->out->model, c->err, c->errlen) != 0 ||
+        sm_model_check_host(m, c->file, c->err, c->errlen) != 0)
         return false;
     for (size_t i = 0; i < m->n_warnings; i++)
         if (!warn(c->out, "%s", m->warnings[i]))

@@ -262,6 +262,22 @@ static bool health_up(route_glue_t *g, const char *file, const struct sm_model *
     return ok;
 }
 
+/* health_check_config of the model (its probe marks not known yet) */
+static bool health_dry_run(const char *file, const struct sm_model *m, char *err, size_t errlen)
+{
+    health_model_t hm;
+    char why[512];
+    bool ok;
+
+    if (!health_model_build(m, file, &hm, err, errlen))
+        return false;
+    ok = health_check_config(&hm.cfg, why, sizeof(why));
+    if (!ok)
+        snprintf(err, errlen, "%s: tunneld.sites: path health: %s", file, why);
+    health_model_free(&hm);
+    return ok;
+}
+
 /*
  * What the engine knows of every path's own link and next hop when health
  * starts or reloads (routes_path_link_state: whatever health's ranking
@@ -456,6 +472,9 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
         set_start_problem(NULL);
         return NULL; /* routing not configured */
     }
+    /* what health would refuse, refused before anything changes the kernel */
+    if (!health_dry_run(file, &conf.model, err, errlen))
+        goto failed;
     g = glue_new(table, flush_on_exit, &conf);
     up = new_verdicts(conf.n_paths);
     if (!g || !up) {
