@@ -107,6 +107,24 @@ static void bfd_log(int level, const char *msg, void *ctx)
     hlog(ctx, level, "bfd: %s", msg);
 }
 
+/* the path's BFD session, labelled "site S path P": its log lines name the
+ * path, and two paths' sessions that the peer could not tell apart are
+ * refused (the label is copied by the session) */
+static struct bfd_session *bfd_labelled(struct health *h, const char *site, struct hpath *p,
+                                        char *why, size_t len)
+{
+    struct bfd_session_config cfg = p->cfg.bfd;
+    char *label = NULL;
+    struct bfd_session *s;
+
+    if (asprintf(&label, "site %s path %s", site, p->cfg.name) < 0)
+        return snprintf(why, len, "out of memory"), NULL;
+    cfg.label = label;
+    s = bfd_session_new(h->bfd, &cfg, heval_bfd_cb, p, why, len);
+    free(label);
+    return s;
+}
+
 /* a path with its own probes; NULL with err naming site, path and probe */
 static struct hpath *hpath_new(struct health *h, const char *site, const struct health_path_cfg *c,
                                char *err, size_t errlen)
@@ -132,8 +150,7 @@ static struct hpath *hpath_new(struct health *h, const char *site, const struct 
         if (!h->bfd)
             h->bfd = bfd_ctx_new(h->loop, bfd_log, h);
         p->obs.bfd = HL_BFD_DOWN;
-        p->bfd =
-            h->bfd ? bfd_session_new(h->bfd, &p->cfg.bfd, heval_bfd_cb, p, why, sizeof(why)) : NULL;
+        p->bfd = h->bfd ? bfd_labelled(h, site, p, why, sizeof(why)) : NULL;
         if (!p->bfd) {
             snprintf(err, errlen, "site '%s' path '%s': bfd: %s", site, c->name, why);
             hpath_free(p);
