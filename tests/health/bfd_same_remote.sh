@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # health_bfd_same_remote: two paths with multihop BFD to the same far host
-# (100.64.2.1) through two links, neither with `local`. When er2 breaks one
-# way, the far side's session for er2 times out and sends Down with Your
+# (100.64.2.1) through two links, each with its own `local` (without them the
+# configuration check refuses the pair: the peer could not tell them apart;
+# the BFD layer's own matching on the address a packet was sent to, for
+# sessions without `local`, is unit_bfd_demux's). When er2 breaks one way,
+# the far side's session for er2 times out and sends Down with Your
 # Discriminator 0 to er2's address (RFC 5880 6.8.1). That packet must reach
-# er2's session (matched by the address it was sent to: the source the
-# kernel chooses for er2's session), never er's: er stays up and keeps the
-# site. The far side is bfd_speaker. Log lines name each session (its path,
+# er2's session, never er's: er stays up and keeps the site. The far side is bfd_speaker. Log lines name each session (its path,
 # remote and local). Root; netns named after $TEST.
 #   bfd_same_remote.sh TUNNELD TUNNELCTL REPO
 TEST=${TEST:-hbsame}
@@ -24,13 +25,15 @@ spawn "$T_DIR/peer.json" ip netns exec "$TEST-far" "$SPEAKER" -v 2 \
   remote=203.0.113.1,local=100.64.2.1,multihop,tx=100ms,rx=100ms
 health_swanctl "$T_DIR/swanctl.conf"
 tunneld_write_conf gw "$T_DIR/swanctl.conf"
-path() { # NAME DEV GW PRIO
-  printf '        %s {\n          type = expressroute\n          dev = %s\n          gateway4 = %s\n          priority = %s\n          bfd {\n            remote = 100.64.2.1\n            multihop = yes\n            min_tx = 100ms\n            min_rx = 100ms\n          }\n        }\n' "$@"
+# each path names its own local address: two sessions to one remote from
+# "any" address are refused by the configuration check (-n and start)
+path() { # NAME DEV GW PRIO LOCAL
+  printf '        %s {\n          type = expressroute\n          dev = %s\n          gateway4 = %s\n          priority = %s\n          bfd {\n            remote = 100.64.2.1\n            local = %s\n            multihop = yes\n            min_tx = 100ms\n            min_rx = 100ms\n          }\n        }\n' "$@"
 }
 {
   printf 'tunneld {\n  sites {\n    azure {\n      prefixes = 100.64.3.0/24\n      paths {\n'
-  path er er0 192.0.2.2 10
-  path er2 er1 203.0.113.2 20
+  path er er0 192.0.2.2 10 192.0.2.1
+  path er2 er1 203.0.113.2 20 203.0.113.1
   printf '      }\n    }\n  }\n}\n'
 } >>"$T_DIR/gw/tunneld.conf"
 tunneld_start gw
