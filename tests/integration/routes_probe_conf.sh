@@ -9,7 +9,7 @@
 # A reload that moves them is refused (they need a restart), naming the key.
 #
 #   routes_probe_conf.sh TUNNELD TUNNELCTL REPO_DIR
-TEST=${TEST:-rtprobe}
+TEST=${TEST:-rtprbcf}
 TUNNELD=$1 TUNNELCTL=$2 REPO=$3
 . "$REPO/tests/lib/common.sh"
 . "$REPO/tests/integration/tunneld_env.sh"
