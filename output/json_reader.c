@@ -760,3 +760,34 @@ bool jr_end(json_reader_t *r)
         return syntax(r, "data after the end of the document");
     return true;
 }
+
+bool jr_string_array(json_reader_t *r, const char ***out, size_t *n)
+{
+    size_t cap = 0;
+    void *arr = *out;
+
+    if (!jr_array(r))
+        return false;
+    while (jr_element(r)) {
+        if (!jr_reserve(r, &arr, &cap, *n, sizeof(char *)))
+            break;
+        *out = arr;
+        if (!jr_string_keep(r, &(*out)[*n]))
+            break;
+        (*n)++;
+    }
+    *out = arr;
+    return !jr_failed(r);
+}
+
+bool jr_version(json_reader_t *r, int want)
+{
+    int64_t v;
+
+    if (!jr_int(r, INT64_MIN, INT64_MAX, &v))
+        return false;
+    if (v != want)
+        return jr_fail(r, "expected %d, got %lld (tunneld and tunnelctl of different releases?)",
+                       want, (long long)v);
+    return true;
+}

@@ -95,6 +95,12 @@ bool jr_string_into(json_reader_t *r, char *dst, size_t cap);
 bool jr_string_dup(json_reader_t *r, char **dst);
 /* a string kept in the reader's arena until jr_free or jr_take_arena */
 bool jr_string_keep(json_reader_t *r, const char **s);
+/* an array of strings kept in the arena: *out (heap, the caller frees the
+ * array, not the strings) and *n grow as they are read */
+bool jr_string_array(json_reader_t *r, const char ***out, size_t *n);
+/* a document's "version": an integer equal to want (else an error naming
+ * both: tunneld and tunnelctl of different releases) */
+bool jr_version(json_reader_t *r, int want);
 /* the arena (free it after the last use of its strings); NULL if empty */
 char *jr_take_arena(json_reader_t *r);
 /* integers in [min, max] (no fraction, no exponent) */

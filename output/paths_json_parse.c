@@ -636,37 +636,6 @@ static bool read_sites(json_reader_t *r, struct paths_doc *doc)
     return !jr_failed(r);
 }
 
-static bool read_problems(json_reader_t *r, struct paths_doc *doc)
-{
-    size_t cap = 0;
-    void *arr = NULL;
-
-    if (!jr_array(r))
-        return false;
-    while (jr_element(r)) {
-        if (!jr_reserve(r, &arr, &cap, doc->n_problems, sizeof(char *)))
-            break;
-        doc->problems = arr;
-        if (!jr_string_keep(r, &doc->problems[doc->n_problems]))
-            break;
-        doc->n_problems++;
-    }
-    doc->problems = arr;
-    return !jr_failed(r);
-}
-
-static bool read_version(json_reader_t *r)
-{
-    int64_t v;
-
-    if (!jr_int(r, INT64_MIN, INT64_MAX, &v))
-        return false;
-    if (v != PATHS_JSON_VERSION)
-        return jr_fail(r, "expected %d, got %lld (tunneld and tunnelctl of different releases?)",
-                       PATHS_JSON_VERSION, (long long)v);
-    return true;
-}
-
 int paths_json_parse(const char *text, size_t len, struct paths_doc *doc, char **err)
 {
     json_reader_t r;
@@ -677,9 +646,9 @@ int paths_json_parse(const char *text, size_t len, struct paths_doc *doc, char *
     jr_init(&r, text, len);
     if (jr_object(&r, top_keys, NKEYS(top_keys)))
         while ((k = jr_member(&r)) >= 0)
-            if (!(k == T_VERSION ? read_version(&r)
+            if (!(k == T_VERSION ? jr_version(&r, PATHS_JSON_VERSION)
                   : k == T_SITES ? read_sites(&r, doc)
-                                 : read_problems(&r, doc)))
+                                 : jr_string_array(&r, &doc->problems, &doc->n_problems)))
                 break;
     bool ok = jr_object_end(&r, ALL_KEYS(top_keys)) && jr_end(&r);
     doc->strings = jr_take_arena(&r);

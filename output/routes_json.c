@@ -159,25 +159,13 @@ static bool read_problems(json_reader_t *r, routes_doc_t *doc)
     return !jr_failed(r);
 }
 
-static bool read_version(json_reader_t *r)
-{
-    int64_t v;
-
-    if (!jr_int(r, INT64_MIN, INT64_MAX, &v))
-        return false;
-    if (v != ROUTES_JSON_VERSION)
-        return jr_fail(r, "expected %d, got %lld (tunneld and tunnelctl of different releases?)",
-                       ROUTES_JSON_VERSION, (long long)v);
-    return true;
-}
-
 static bool read_top_member(json_reader_t *r, int k, routes_doc_t *doc)
 {
     uint64_t v;
 
     switch (k) {
     case T_VERSION:
-        return read_version(r);
+        return jr_version(r, ROUTES_JSON_VERSION);
     case T_TABLE:
         doc->has_table = jr_uint(r, UINT32_MAX, &v);
         doc->table = (uint32_t)v;

@@ -316,18 +316,6 @@ static bool read_sas(json_reader_t *r, sa_ike_rec_t **rows, size_t *n, size_t *c
     return !jr_failed(r);
 }
 
-static bool read_version(json_reader_t *r)
-{
-    int64_t v;
-
-    if (!jr_int(r, INT64_MIN, INT64_MAX, &v))
-        return false;
-    if (v != SA_JSON_VERSION)
-        return jr_fail(r, "expected %d, got %lld (tunneld and tunnelctl of different releases?)",
-                       SA_JSON_VERSION, (long long)v);
-    return true;
-}
-
 long sa_json_parse_text(const char *text, size_t len, sa_ike_rec_t **out, char **err)
 {
     json_reader_t r;
@@ -340,7 +328,7 @@ long sa_json_parse_text(const char *text, size_t len, sa_ike_rec_t **out, char *
     jr_init(&r, text, len);
     if (jr_object(&r, top_keys, NKEYS(top_keys)))
         while ((k = jr_member(&r)) >= 0)
-            if (!(k == T_VERSION ? read_version(&r) : read_sas(&r, &rows, &n, &cap)))
+            if (!(k == T_VERSION ? jr_version(&r, SA_JSON_VERSION) : read_sas(&r, &rows, &n, &cap)))
                 break;
     if (jr_object_end(&r, ALL_KEYS(top_keys)) && jr_end(&r)) {
         jr_free(&r);
