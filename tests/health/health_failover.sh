@@ -99,17 +99,9 @@ check "the link of er0 stayed up (carrier true)" p_is gw azure er carrier true
 nsx er nft delete table inet gone
 check "BFD up again" wait_for 10 "bfd up again" p_is gw azure er bfd.state up
 # until er's good time is served (good_remaining_ms > 0) the site stays on bk
-early=0 samples=0
-for _ in $(seq 60); do
-  rem=$(pq gw azure er good_remaining_ms 2>/dev/null) || break
-  log "good_remaining_ms $rem, route: $(nsx gw ip route get 100.64.2.1 from 100.64.1.1 | head -1)"
-  [ "$rem" -gt 300 ] 2>/dev/null || break
-  samples=$((samples + 1))
-  route_dev bk0 || early=$((early + 1))
-  sleep 0.1
-done
-check "while er serves its min good time ($samples samples): the site stays on bk" \
-  test "$samples" -gt 5 -a "$early" = 0
+good_time_on bk0 60
+check "while er serves its min good time ($SAMPLES samples): the site stays on bk" \
+  test "$SAMPLES" -gt 5 -a "$EARLY" = 0
 check "after min_good the site returns to er (route via er0)" wait_for 5 "route er0" route_dev er0
 check "er active again" p_is gw azure er active true
 check "a ping reaches the host behind er again" ping_to er

@@ -39,13 +39,6 @@ write_sites() {
     printf '      }\n    }\n  }\n}\n'
   } >>"$T_DIR/gw/tunneld.conf"
 }
-reloads() { grep -c 'connections loaded' "$T_DIR/gw/tunneld.log"; }
-hup() {
-  local n
-  n=$(reloads)
-  kill -HUP "$TUNNELD_PID_gw"
-  wait_for 15 "reload done" sh -c "[ \$(grep -c 'connections loaded' '$T_DIR/gw/tunneld.log') -gt $n ]"
-}
 
 # at start: er (link up) and dn (no carrier)
 write_sites "$(path er er0 192.0.2.2 10)" "$(path dn dn0 203.0.113.2 5)"

@@ -106,3 +106,30 @@ er_path() {
   for kv in "$@"; do printf '          %s\n' "$kv"; done
   printf '          bfd {\n            remote = %s\n            min_tx = 100ms\n            min_rx = 100ms\n            multiplier = 3\n          }\n        }\n' "$gw"
 }
+
+# reloads -> how many times tunneld gw has loaded its connections (start and
+# every SIGHUP); hup -> SIGHUP to tunneld gw, waits until the reload is done
+reloads() { grep -c 'connections loaded' "$T_DIR/gw/tunneld.log"; }
+hup() {
+  local n
+  n=$(reloads)
+  kill -HUP "$TUNNELD_PID_gw"
+  wait_for 15 "reload done" sh -c "[ \$(grep -c 'connections loaded' '$T_DIR/gw/tunneld.log') -gt $n ]"
+}
+
+# good_time_on DEV MAX -> samples path er of site azure every 0.1 s (at most
+# MAX times) while its min good time has more than 300 ms to run, and counts
+# in SAMPLES the samples and in EARLY those whose route was not via DEV (the
+# site must stay on DEV until er's good time is served)
+good_time_on() {
+  local dev=$1 max=$2 rem
+  SAMPLES=0 EARLY=0
+  for _ in $(seq "$max"); do
+    rem=$(pq gw azure er good_remaining_ms 2>/dev/null) || break
+    log "good_remaining_ms $rem, route: $(nsx gw ip route get 100.64.2.1 from 100.64.1.1 | head -1)"
+    [ "$rem" -gt 300 ] 2>/dev/null || break
+    SAMPLES=$((SAMPLES + 1))
+    route_dev "$dev" || EARLY=$((EARLY + 1))
+    sleep 0.1
+  done
+}

@@ -67,13 +67,6 @@ check "tunneld -n refuses bfd.min_ttl = 256" refused big "bfd.min_ttl"
 
 write_conf gw "multihop = yes"
 tunneld_start gw
-reloads() { grep -c 'connections loaded' "$T_DIR/gw/tunneld.log"; }
-hup() {
-  local n
-  n=$(reloads)
-  kill -HUP "$TUNNELD_PID_gw"
-  wait_for 15 "reload done" sh -c "[ \$(grep -c 'connections loaded' '$T_DIR/gw/tunneld.log') -gt $n ]"
-}
 dropped() { pq gw azure er bfd.rx_dropped; }
 dropped_over() { [ "$(dropped)" -gt "$1" ]; }
 

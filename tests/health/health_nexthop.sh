@@ -84,16 +84,9 @@ check "a ping reaches the host behind bk" ping_to bk
 # returns after min_good
 nsx er nft delete table arp noarp
 check "er's next hop ok again" wait_for 10 "next hop ok" p_is gw azure er next_hop ok
-early=0 samples=0
-for _ in $(seq 40); do
-  rem=$(pq gw azure er good_remaining_ms 2>/dev/null) || break
-  [ "$rem" -gt 300 ] 2>/dev/null || break
-  samples=$((samples + 1))
-  route_dev bk0 || early=$((early + 1))
-  sleep 0.1
-done
-check "while er serves its min good time ($samples samples): the site stays on bk" \
-  test "$samples" -ge 3 -a "$early" = 0
+good_time_on bk0 40
+check "while er serves its min good time ($SAMPLES samples): the site stays on bk" \
+  test "$SAMPLES" -ge 3 -a "$EARLY" = 0
 check "after min_good the site returns to er (route via er0)" wait_for 5 "route er0" route_dev er0
 check "er up and active again" p_is gw azure er active true
 check "a ping reaches the host behind er again" ping_to er

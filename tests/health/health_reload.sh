@@ -53,13 +53,6 @@ write_sites() {
     printf '      }\n    }\n  }\n}\n'
   } >>"$T_DIR/gw/tunneld.conf"
 }
-reloads() { grep -c 'connections loaded' "$T_DIR/gw/tunneld.log"; }
-hup() {
-  local n
-  n=$(reloads)
-  kill -HUP "$TUNNELD_PID_gw"
-  wait_for 15 "reload done" sh -c "[ \$(grep -c 'connections loaded' '$T_DIR/gw/tunneld.log') -gt $n ]"
-}
 bfd_downs() { grep -c "remote 192.0.2.2, local [^(]*(single hop, dev er0[^)]*): up -> " "$T_DIR/gw/tunneld.log"; }
 
 write_sites "min_good=10s"

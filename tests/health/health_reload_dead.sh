@@ -27,7 +27,6 @@ write_sites() {
   } >>"$T_DIR/gw/tunneld.conf"
   [ -z "${1:-}" ] || sed -i "s/^\( *\)remote = 192.0.2.2$/&\n\1$1/" "$T_DIR/gw/tunneld.conf"
 }
-reloads() { grep -c 'connections loaded' "$T_DIR/gw/tunneld.log"; }
 reloaded() { [ "$(reloads)" -gt "$1" ]; }
 write_sites
 tunneld_start gw
