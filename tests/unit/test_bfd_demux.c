@@ -26,6 +26,8 @@
 
 #include <cmocka.h>
 
+#include "own_netns.h"
+
 #include "bfd.h"
 #include "bfd_packet.h"
 
@@ -47,17 +49,7 @@ static int setup(void **state)
     static struct fx fx;
     char err[512];
 
-    if (unshare(CLONE_NEWNET) != 0) {
-        fprintf(stderr, "test_bfd_demux: no network namespace of its own: skipped\n");
-        exit(77);
-    }
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct ifreq ifr = {0};
-    strcpy(ifr.ifr_name, "lo");
-    ioctl(fd, SIOCGIFFLAGS, &ifr);
-    ifr.ifr_flags |= IFF_UP;
-    assert_int_equal(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
-    close(fd);
+    own_netns("test_bfd_demux");
     fx.loop = ev_loop_new(EVFLAG_AUTO);
     fx.ctx = bfd_ctx_new(fx.loop, NULL, NULL);
     struct bfd_session_config c = base;
