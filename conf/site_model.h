@@ -98,6 +98,59 @@ struct sm_path {
     uint32_t probe_mark; /* fwmark pinning probes to this path (set by tunneld) */
 };
 
+/* issue 10: a sensor group's way to Azure and what it checks */
+enum sm_check_method { SM_METHOD_DIRECT, SM_METHOD_PROXY };
+
+struct sm_endpoint {
+    char *host; /* a DNS name (no wildcard) or a literal */
+    uint16_t port;
+};
+
+/* the TLS policy (tunneld.checks.tls, a group's tls overrides it) */
+struct sm_tls {
+    int min_version;   /* `min_version = 1.2 | 1.3`: 0x0303 (default) or 0x0304 */
+    unsigned min_bits; /* `cipher_bits`, default 256 */
+    bool require_aes;  /* `require_aes`, default yes */
+    char *ca_file;     /* `ca_file`, NULL: the system's bundle */
+    unsigned warn_days; /* `cert_warn`, days before expiry, default 14 */
+};
+
+/* tunneld.sites.<site>.sensors.<group> */
+struct sm_group {
+    char *name;
+    bool legacy;       /* `legacy = yes`: a pre-22.x group naming its IoT Hub host(s) */
+    char **subnets;    /* `subnets`: the sensors' CIDRs (at least one) */
+    size_t n_subnets;
+    struct sm_endpoint *endpoints; /* `endpoints` then `endpoints_file`, duplicates dropped */
+    size_t n_endpoints;
+    char *endpoints_file; /* as written, NULL none */
+    enum sm_check_method method; /* `method = direct | proxy` (default direct) */
+    char *proxy_host;            /* `proxy = host:port` (method proxy) */
+    uint16_t proxy_port;
+    char **via; /* `via = dmz-proxy, azure-proxy`: the chain's hops for status */
+    size_t n_via;
+    char *credentials; /* `credentials = NAME`: secrets.proxy-NAME of the connections file */
+    unsigned auth;     /* `proxy_auth = any | basic, digest, ntlm, negotiate` (checks.h mask) */
+    char *source;      /* `source`: the checks' source address, NULL: the kernel's choice */
+    struct sm_tls tls; /* tunneld.checks.tls with this group's tls section over it */
+};
+
+/* tunneld.checks */
+struct sm_checks {
+    uint32_t interval_ms; /* default 30 s */
+    uint32_t jitter_pct;  /* default 10 */
+    uint32_t concurrency; /* default 8 */
+    uint32_t connect_ms, proxy_ms, tls_ms; /* per phase timeouts, default 5 s each */
+    enum sm_degrade_action on_failure;     /* `on_failure = degraded | down` (default degraded) */
+    struct sm_tls tls;
+};
+
+/* tunneld.posture */
+struct sm_posture {
+    bool enforce; /* default no */
+    char *table;  /* default "tunneld_posture" */
+};
+
 struct sm_site {
     char *name;
     char **prefixes; /* CIDR strings as written */
@@ -106,6 +159,8 @@ struct sm_site {
     size_t n_paths;
     enum sm_fail_mode fail_mode; /* `when_all_down = fail-closed | keep-last` */
     char *prefixes_file;         /* as written, NULL when none; its prefixes are in prefixes */
+    struct sm_group *groups;     /* issue 10: `sensors { <group> { ... } }` */
+    size_t n_groups;
 };
 
 struct sm_model {
@@ -114,6 +169,8 @@ struct sm_model {
     bool legacy;     /* read from tunneld.routes.sites (deprecated) */
     char **warnings; /* deprecations and what could not be checked */
     size_t n_warnings;
+    struct sm_checks checks;   /* issue 10 (defaults when absent) */
+    struct sm_posture posture; /* issue 10 */
 };
 
 struct settings_t; /* libstrongswan's settings_t */

@@ -109,12 +109,57 @@ struct paths_path {
     struct paths_bfd bfd;
     struct paths_echo echo;
     struct paths_sa sa;
+    /* issue 10: the application checks' verdict on this path (JSON null: no checks) */
+    paths_bool_t app_ok;    /* PATHS_FALSE: a path fault, named by app_reason */
+    const char *app_reason; /* NULL when app_ok is not PATHS_FALSE */
 };
 
 /* one decision of a site: "er-cmr -> vpn (er-cmr: BFD down, ...)" */
 struct paths_event {
     int64_t time; /* wall seconds */
     const char *text;
+};
+
+/* issue 10: application checks (checks/checks.h) */
+enum paths_verdict { PATHS_V_PENDING, PATHS_V_PASS, PATHS_V_WARN, PATHS_V_FAIL, PATHS_V_MAX };
+enum paths_fault { PATHS_FAULT_NONE, PATHS_FAULT_PATH, PATHS_FAULT_SERVICE, PATHS_FAULT_MAX };
+enum paths_phase {
+    PATHS_PH_NONE, /* JSON null */
+    PATHS_PH_DNS,
+    PATHS_PH_CONNECT,
+    PATHS_PH_PROXY,
+    PATHS_PH_TLS,
+    PATHS_PH_POLICY,
+    PATHS_PH_MAX
+};
+
+/* a sensor group of a site */
+struct paths_group {
+    const char *name;
+    bool legacy;          /* pre-22.x (IoT Hub): reported apart */
+    const char *proxy;    /* "host:port" of the first hop; NULL: direct */
+    const char **via;     /* the chain's hops for status, first hop first */
+    size_t n_via;
+    const char **subnets; /* sensor subnets (CIDR) */
+    size_t n_subnets;
+};
+
+/* one check: a group x endpoint on one path, as of the last round */
+struct paths_check {
+    const char *group, *path;
+    const char *endpoint; /* "host:port" */
+    enum paths_verdict verdict;
+    enum paths_phase phase; /* fail: where it stopped */
+    enum paths_fault fault;
+    const char *reason;                    /* NULL when it passes without a warning */
+    int64_t at;                            /* wall seconds, 0 never */
+    int64_t connect_ms, proxy_ms, tls_ms;  /* -1: not reached (JSON null) */
+    int proxy_status;                      /* CONNECT answer code, 0: none (JSON null) */
+    const char *proxy_line, *proxy_hop, *proxy_error; /* NULL: none */
+    const char *tls_version, *cipher;      /* NULL: no session */
+    unsigned cipher_bits;
+    const char *cert_subject, *cert_issuer; /* NULL: none */
+    int64_t cert_not_after;                 /* wall seconds, 0 unknown */
 };
 
 struct paths_site {
@@ -127,6 +172,23 @@ struct paths_site {
     size_t n_events;
     struct paths_path *paths;
     size_t n_paths;
+    /* issue 10 (empty when the site has no sensor groups) */
+    struct paths_group *groups;
+    size_t n_groups;
+    struct paths_check *checks;
+    size_t n_checks;
+};
+
+/* issue 10: the outbound-only posture (posture/posture.h) */
+enum paths_posture_state {
+    PATHS_POSTURE_OFF,          /* not asked for (posture.enforce = no) */
+    PATHS_POSTURE_ENFORCED,     /* the forward policy is in place */
+    PATHS_POSTURE_NOT_ENFORCED, /* asked for, not in place: reason says why */
+    PATHS_POSTURE_MAX
+};
+struct paths_posture {
+    enum paths_posture_state state;
+    const char *reason; /* NULL when enforced */
 };
 
 struct paths_doc {
@@ -135,6 +197,9 @@ struct paths_doc {
     const char *
         *problems; /* what keeps health from doing what it is asked (engine not running...) */
     size_t n_problems;
+    struct paths_posture posture; /* issue 10 */
+    int64_t checks_last_round;    /* wall seconds, 0 never (issue 10) */
+    uint64_t checks_rounds;
     char *strings; /* parsed documents: the arena every string points into; else NULL */
 };
 

@@ -9,6 +9,8 @@ PKGS=(
   build-essential cmake pkg-config dpkg-dev clang-format
   libssl-dev libgmp-dev libnl-3-dev libnl-route-3-dev libjson-c-dev libcmocka-dev
   libev-dev  # the health thread's event loop
+  libcurl4-openssl-dev  # the application checks (CONNECT, proxy auth, TLS)
+  libnftables-dev  # the outbound-only posture (forward policy)
   # test peers and tools (the other side of every integration test)
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
   libstrongswan-extra-plugins
