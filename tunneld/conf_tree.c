@@ -532,6 +532,8 @@ void conf_tree_free(conf_tree_t *t)
             free(s->owners[j]);
         free(s->owners);
         free(s->name);
+        if (s->user)
+            memwipe(s->user, strlen(s->user));
         free(s->user);
     }
     free(t->conns);

@@ -579,6 +579,16 @@ static void test_endpoints_file(void **state)
     sm_model_free(&m);
     assert_int_equal(chdir("/"), 0);
 
+    /* a byte order mark before the first endpoint (no header) */
+    path = write_file("bom.txt",
+                      "\xef\xbb\xbf"
+                      "a.b:443\r\n",
+                      12);
+    assert_int_equal(load(with_file(path, ""), &m), 0);
+    assert_int_equal(m.sites[0].groups[0].n_endpoints, 1);
+    assert_string_equal(m.sites[0].groups[0].endpoints[0].host, "a.b");
+    sm_model_free(&m);
+
     /* a header is only the first line with text, and never a mistyped endpoint */
     path = write_file("bad.txt", "Endpoint\n\na.b:443\nHost names\n", 28);
     snprintf(full, sizeof(full), "%s", path);
