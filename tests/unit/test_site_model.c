@@ -425,6 +425,7 @@ static void test_sites(void **state)
     assert_int_equal(load("tunneld {\n x = 1\n}\n", &m), 0);
     assert_int_equal(m.n_sites, 0);
     assert_null(m.warnings);
+    sm_model_free(&m);
     refused_text("tunneld {\n sites {\n k = v\n }\n}\n",
                  "t.conf: tunneld.sites: unexpected key 'k' (expected only sections)");
     refused_text("tunneld {\n sites {\n w {\n prefixes = 192.0.2.0/24\n"
@@ -492,6 +493,7 @@ static void test_legacy(void **state)
     assert_int_equal(load("tunneld {\n routes {\n sites {\n }\n }\n}\n", &m), 0);
     assert_false(m.legacy);
     assert_int_equal(m.n_warnings, 0);
+    sm_model_free(&m);
     /* the old location keeps the old keys */
     refused_text("tunneld {\n routes {\n sites {\n w {\n prefixes = 192.0.2.0/24\n paths {\n"
                  " p {\n dev = x\n bfd {\n }\n }\n }\n }\n }\n }\n}\n",
