@@ -12,7 +12,8 @@
 static const char *const no_names[] = {NULL};
 static const char *const site_keys[] = {"prefixes", "prefixes_file", "when_all_down", NULL};
 static const char *const legacy_site_keys[] = {"prefixes", NULL};
-static const char *const site_sections[] = {"paths", NULL};
+static const char *const site_sections[] = {"paths", "sensors", NULL};
+static const char *const legacy_site_sections[] = {"paths", NULL};
 static const char *const path_keys[] = {
     "type",   "routing",   "provider", "child",          "dev", "gateway4", "gateway6", "priority",
     "weight", "hold_down", "min_good", "dpd_on_failure", NULL};
@@ -22,7 +23,7 @@ static const char *const legacy_path_keys[] = {"dev",    "gateway4", "gateway6",
                                                "weight", "child",    NULL};
 
 /* A name a settings key may be built from: 1..SM_NAME_MAX of [A-Za-z0-9_-]. */
-static bool valid_name(const char *s)
+bool sm_name_valid(const char *s)
 {
     size_t n = strlen(s);
 
@@ -37,7 +38,7 @@ static bool valid_name(const char *s)
     return true;
 }
 
-static bool bad_name(sm_ctx_t *c, const char *where, const char *what, const char *name)
+bool sm_bad_name(sm_ctx_t *c, const char *where, const char *what, const char *name)
 {
     sm_quoted_t q;
 
@@ -157,6 +158,7 @@ static bool read_path(sm_ctx_t *c, struct sm_site *site, const char *name)
     bool legacy = c->m->legacy;
 
     snprintf(c->where, sizeof(c->where), "%s.%s.paths.%s", c->ns, c->site, name);
+    snprintf(c->level, sizeof(c->level), "%s.%%s.paths.%%s", c->ns);
     if (!grown)
         return sm_fail(c, "%s: out of memory", c->where);
     site->paths = grown;
@@ -261,7 +263,7 @@ static bool read_paths(sm_ctx_t *c, struct sm_site *site, const char *where)
     ok = true;
     e = c->s->create_section_enumerator(c->s, fmt, c->site);
     while (ok && e->enumerate(e, &name))
-        ok = valid_name(name) ? read_path(c, site, name) : bad_name(c, pw, "path", name);
+        ok = sm_name_valid(name) ? read_path(c, site, name) : sm_bad_name(c, pw, "path", name);
     e->destroy(e);
     if (ok && !site->n_paths)
         return sm_fail(c, "%s: expected at least one path", pw);
@@ -286,10 +288,11 @@ static bool read_site(sm_ctx_t *c, const char *name)
         return sm_fail(c, "%s: out of memory", where);
     if (!sm_only_known(c, c->s->create_key_value_enumerator(c->s, fmt, name),
                        c->s->create_section_enumerator(c->s, fmt, name), where,
-                       m->legacy ? legacy_site_keys : site_keys, site_sections))
+                       m->legacy ? legacy_site_keys : site_keys,
+                       m->legacy ? legacy_site_sections : site_sections))
         return false;
     return read_prefixes(c, site, where) && read_fail_mode(c, site, where) &&
-           read_paths(c, site, where);
+           read_paths(c, site, where) && (m->legacy || sm_read_groups(c, site, where));
 }
 
 /* anything (key or section) under ns */
@@ -357,7 +360,7 @@ static bool load_all(sm_ctx_t *c)
     char *name;
     bool ok;
 
-    if (!pick_location(c))
+    if (!pick_location(c) || !sm_read_checks(c))
         return false;
     if (!sm_only_known(c, c->s->create_key_value_enumerator(c->s, (char *)c->ns),
                        c->s->create_section_enumerator(c->s, (char *)c->ns), c->ns, no_names, NULL))
@@ -365,7 +368,7 @@ static bool load_all(sm_ctx_t *c)
     ok = true;
     e = c->s->create_section_enumerator(c->s, (char *)c->ns);
     while (ok && e->enumerate(e, &name))
-        ok = valid_name(name) ? read_site(c, name) : bad_name(c, c->ns, "site", name);
+        ok = sm_name_valid(name) ? read_site(c, name) : sm_bad_name(c, c->ns, "site", name);
     e->destroy(e);
     return ok && sm_bfd_check_sessions(c);
 }
@@ -408,8 +411,10 @@ void sm_model_free(struct sm_model *m)
         for (size_t k = 0; k < s->n_paths; k++)
             path_free(&s->paths[k]);
         free(s->paths);
+        sm_groups_free(s);
     }
     free(m->sites);
+    sm_checks_free(m);
     for (size_t i = 0; i < m->n_warnings; i++)
         free(m->warnings[i]);
     free(m->warnings);

@@ -16,6 +16,9 @@
  * (health/). A later issue builds full validation, reload diffs and
  * `tunnelctl check` on top of it.
  *
+ * Every loaded model, even one without sites, owns memory: free it with
+ * sm_model_free (added for issue 10: the posture's table name).
+ *
  * Threading: none of its own; sm_model_load() reads the settings it is given
  * (tunneld's main thread: start, SIGHUP, tunneld -n). The model is
  * immutable once loaded and may be read from any thread.

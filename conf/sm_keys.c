@@ -48,11 +48,11 @@ bool sm_warn(struct sm_model *m, const char *fmt, ...)
     return true;
 }
 
-/* "<ns>.%s.paths.%s[.<sub>][.<key>]": ns, sub and key are constants */
+/* "<level>[.<sub>][.<key>]": level, sub and key are constants */
 static void path_fmt(const sm_ctx_t *c, const char *sub, const char *key, char *fmt, size_t len)
 {
-    snprintf(fmt, len, "%s.%%s.paths.%%s%s%s%s%s", c->ns, sub ? "." : "", sub ? sub : "",
-             key ? "." : "", key ? key : "");
+    snprintf(fmt, len, "%s%s%s%s%s", c->level, sub ? "." : "", sub ? sub : "", key ? "." : "",
+             key ? key : "");
 }
 
 const char *sm_path_get(sm_ctx_t *c, const char *sub, const char *key)

@@ -4,7 +4,9 @@
  * megabytes; tunneld refuses lines over 64 KiB): one prefix per line, blank
  * lines and `#` comments allowed. Only a regular file (never a FIFO, device
  * or directory: a reload must never block), not on /proc or /sys, at most
- * SM_PREFIX_FILE_MAX bytes. Errors name the file and the line.
+ * SM_PREFIX_FILE_MAX bytes. Errors name the file and the line. The file
+ * checks (sm_file_resolve, sm_file_slurp) serve every file a key names
+ * (endpoints_file, ca_file).
  *
  * Threading: the loading thread (see site_model.h). Blocks on file I/O.
  */
@@ -24,8 +26,7 @@
 
 #define SM_PREFIX_FILE_MAX (16u << 20)
 
-/* path as given, or relative to the settings file's directory */
-static char *resolve(const char *file, const char *path)
+char *sm_file_resolve(const char *file, const char *path)
 {
     char *dir, *copy, *out = NULL;
 
@@ -41,8 +42,7 @@ static char *resolve(const char *file, const char *path)
     return out;
 }
 
-/* the whole file, NUL-terminated; NULL with *why set */
-static char *slurp(const char *path, size_t *len, const char **why)
+char *sm_file_slurp(const char *path, size_t *len, const char **why)
 {
     struct stat st;
     struct statfs sf;
@@ -54,9 +54,9 @@ static char *slurp(const char *path, size_t *len, const char **why)
     if (fd < 0)
         return *why = strerror(errno), NULL;
     if (fstat(fd, &st) || !S_ISREG(st.st_mode))
-        *why = "not a regular file (expected a file of prefixes, one per line)";
+        *why = "not a regular file (a FIFO, device or directory could block a reload)";
     else if (!fstatfs(fd, &sf) && (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC))
-        *why = "on /proc or /sys (expected a file of prefixes, one per line)";
+        *why = "on /proc or /sys (expected a file of your own)";
     else if ((uint64_t)st.st_size > SM_PREFIX_FILE_MAX)
         *why = "larger than 16 MiB";
     else if (!(buf = malloc((size_t)st.st_size + 1)))
@@ -145,14 +145,14 @@ static bool parse_lines(sm_ctx_t *c, struct sm_site *site, const char *where, co
 bool sm_read_prefix_file(sm_ctx_t *c, struct sm_site *site, const char *where, const char *path)
 {
     const char *why = NULL;
-    char *full = resolve(c->file, path), *buf;
+    char *full = sm_file_resolve(c->file, path), *buf;
     size_t len;
     sm_quoted_t qp;
     bool ok;
 
     if (!full)
         return sm_fail(c, "%s.prefixes_file: out of memory", where);
-    buf = slurp(full, &len, &why);
+    buf = sm_file_slurp(full, &len, &why);
     if (!buf) {
         ok = sm_fail(c, "%s.prefixes_file: %s: %s", where, sm_quote(full, &qp), why);
     } else {

@@ -270,7 +270,8 @@ static void apply_secrets(vici_conn_t *conn, const conf_tree_t *t, const conf_lo
     char *name;
 
     for (size_t i = 0; i < t->n_secrets; i++)
-        load_secret(conn, t, &t->secrets[i], opts, res);
+        if (!streq(t->secrets[i].type, CONF_SECRET_PROXY)) /* tunneld's own, never charon's */
+            load_secret(conn, t, &t->secrets[i], opts, res);
     e = have->create_enumerator(have);
     while (e->enumerate(e, &name))
         if (!want->get(want, name)) {

@@ -213,9 +213,44 @@ static const char *secret_type(const char *name)
     return NULL;
 }
 
-/* the keys of secrets.<name>: secret (decoded) and id* (owners); nothing else */
+/* a proxy secret's user: printable ASCII without ':', 1..CONF_PROXY_USER_MAX bytes */
+static bool read_user(walk_t *w, conf_secret_t *s, const char *value)
+{
+    size_t n = strlen(value);
+
+    if (s->user)
+        return fail_at(w, CONF_TOP_SECRETS, s->name, "secrets.%s.user: set twice", s->name);
+    if (!n || n > CONF_PROXY_USER_MAX)
+        return fail_at(w, CONF_TOP_SECRETS, s->name,
+                       "secrets.%s.user: %zu bytes (expected 1..%d bytes of a user name)", s->name,
+                       n, CONF_PROXY_USER_MAX);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)value[i] < 0x20 || (unsigned char)value[i] >= 0x7f || value[i] == ':')
+            return fail_at(w, CONF_TOP_SECRETS, s->name,
+                           "secrets.%s.user: a byte that is not printable ASCII, or ':' (expected "
+                           "a user name a proxy takes; ':' separates user and password in Basic "
+                           "authentication)",
+                           s->name);
+    s->user = strdup(value);
+    return s->user || oom(w);
+}
+
+/* a proxy password is a C string for libcurl: no NUL byte in the decoded secret */
+static bool proxy_secret_ok(walk_t *w, conf_secret_t *s)
+{
+    if (!streq(s->type, CONF_SECRET_PROXY) || !memchr(s->data.ptr, 0, s->data.len))
+        return true;
+    return fail_at(w, CONF_TOP_SECRETS, s->name,
+                   "secrets.%s.secret: the decoded secret holds a NUL byte (a proxy password "
+                   "cannot)",
+                   s->name);
+}
+
+/* the keys of secrets.<name>: secret (decoded) and id* (owners), or for a
+ * proxy secret secret and user; nothing else */
 static bool read_secret_keys(walk_t *w, conf_secret_t *s)
 {
+    bool proxy = streq(s->type, CONF_SECRET_PROXY);
     enumerator_t *e = w->cfg->create_key_value_enumerator(w->cfg, "secrets.%s", s->name);
     char *key, *value, **owner;
     const char *why;
@@ -235,6 +270,14 @@ static bool read_secret_keys(walk_t *w, conf_secret_t *s)
                 ok = fail_at(w, CONF_TOP_SECRETS, s->name,
                              "secrets.%s.secret: the secret is longer than %d bytes", s->name,
                              CONF_VALUE_MAX);
+            else
+                ok = proxy_secret_ok(w, s);
+        } else if (proxy && streq(key, "user")) {
+            ok = read_user(w, s, value);
+        } else if (proxy) {
+            ok = fail_at(w, CONF_TOP_SECRETS, s->name,
+                         "secrets.%s.%s: unknown key (a proxy secret has 'user' and 'secret')",
+                         s->name, key);
         } else if (strpfx(key, "id")) {
             if (strlen(value) > CONF_VALUE_MAX)
                 ok = fail_at(w, CONF_TOP_SECRETS, s->name, "secrets.%s.%s: longer than %d bytes",
@@ -251,7 +294,27 @@ static bool read_secret_keys(walk_t *w, conf_secret_t *s)
     e->destroy(e);
     if (ok && !s->data.ptr)
         ok = fail_at(w, CONF_TOP_SECRETS, s->name, "secrets.%s: no 'secret' key", s->name);
+    if (ok && proxy && !s->user)
+        ok = fail_at(w, CONF_TOP_SECRETS, s->name,
+                     "secrets.%s: no 'user' key (a proxy secret has 'user' and 'secret')", s->name);
     return ok;
+}
+
+/* proxy-<name>: the name of a sensor group's credentials */
+static const char *proxy_type(walk_t *w, const char *name, bool *ok)
+{
+    size_t n = strlen(name) - strlen(CONF_PROXY_PREFIX);
+
+    *ok = true;
+    if (!strpfx(name, CONF_SECRET_PROXY))
+        return NULL;
+    if (strpfx(name, CONF_PROXY_PREFIX) && n >= 1 && n <= CONF_PROXY_NAME_MAX)
+        return CONF_SECRET_PROXY;
+    *ok = fail_at(w, CONF_TOP_SECRETS, name,
+                  "secrets.%s: expected proxy-<name> with a name of 1..%d characters (the "
+                  "credentials = <name> of a sensor group)",
+                  name, CONF_PROXY_NAME_MAX);
+    return NULL;
 }
 
 static bool read_secret(walk_t *w, conf_secret_t *s)
@@ -260,11 +323,16 @@ static bool read_secret(walk_t *w, conf_secret_t *s)
     char *sub;
     bool ok = true;
 
-    s->type = secret_type(s->name);
+    s->type = proxy_type(w, s->name, &ok);
+    if (!ok)
+        return false;
+    if (!s->type)
+        s->type = secret_type(s->name);
     if (!s->type)
         return fail_at(w, CONF_TOP_SECRETS, s->name,
                        "secrets.%s: expected a name starting with the secret's type: ike, eap, "
-                       "xauth, ntlm or ppk (tunneld loads shared secrets only)",
+                       "xauth, ntlm or ppk (tunneld loads shared secrets only), or proxy-<name> "
+                       "(a sensor group's proxy credentials)",
                        s->name);
     e = w->cfg->create_section_enumerator(w->cfg, "secrets.%s", s->name);
     if (e->enumerate(e, &sub))
@@ -464,6 +532,9 @@ void conf_tree_free(conf_tree_t *t)
             free(s->owners[j]);
         free(s->owners);
         free(s->name);
+        if (s->user)
+            memwipe(s->user, strlen(s->user));
+        free(s->user);
     }
     free(t->conns);
     free(t->secrets);

@@ -41,11 +41,25 @@ typedef struct conf_sec {
 
 typedef struct {
     char *name;       /* section name, e.g. ike-azure */
-    const char *type; /* ike, eap, xauth, ntlm or ppk */
+    const char *type; /* ike, eap, xauth, ntlm, ppk, or proxy (CONF_SECRET_PROXY) */
     chunk_t data;     /* decoded; wiped when the tree is freed */
     char **owners;    /* values of the id* keys */
     size_t n_owners;
+    char *user; /* added (issue 10): proxy secrets' `user`, NULL for the others */
 } conf_secret_t;
+
+/*
+ * Added (issue 10): `secrets { proxy-<name> { user = ..., secret = ... } }`
+ * holds the credentials of a sensor group's proxy (`credentials = <name>`).
+ * tunneld's own: never sent to charon. <name>: 1..CONF_PROXY_NAME_MAX of
+ * A-Z a-z 0-9 _ - (a sensor group's credentials name); user: 1..255
+ * printable ASCII bytes without ':' (Basic authentication's separator);
+ * secret: as the other secrets (plain, 0x, 0s), no NUL byte.
+ */
+#define CONF_SECRET_PROXY   "proxy"
+#define CONF_PROXY_PREFIX   "proxy-"
+#define CONF_PROXY_NAME_MAX 63 /* SM_NAME_MAX */
+#define CONF_PROXY_USER_MAX 255
 
 typedef struct {
     conf_sec_t *conns;

@@ -425,6 +425,7 @@ static void test_sites(void **state)
     assert_int_equal(load("tunneld {\n x = 1\n}\n", &m), 0);
     assert_int_equal(m.n_sites, 0);
     assert_null(m.warnings);
+    sm_model_free(&m);
     refused_text("tunneld {\n sites {\n k = v\n }\n}\n",
                  "t.conf: tunneld.sites: unexpected key 'k' (expected only sections)");
     refused_text("tunneld {\n sites {\n w {\n prefixes = 192.0.2.0/24\n"
@@ -492,6 +493,7 @@ static void test_legacy(void **state)
     assert_int_equal(load("tunneld {\n routes {\n sites {\n }\n }\n}\n", &m), 0);
     assert_false(m.legacy);
     assert_int_equal(m.n_warnings, 0);
+    sm_model_free(&m);
     /* the old location keeps the old keys */
     refused_text("tunneld {\n routes {\n sites {\n w {\n prefixes = 192.0.2.0/24\n paths {\n"
                  " p {\n dev = x\n bfd {\n }\n }\n }\n }\n }\n }\n}\n",
@@ -571,9 +573,9 @@ static void test_values(void **state)
     assert_string_equal(sm_quote(NULL, &q), "");
 }
 
-/* the sample conf/tunneld.conf with its example site uncommented (in the
- * sites section, a "# " at the start of a line's text removed): the
- * documented example loads */
+/* the sample conf/tunneld.conf with its examples uncommented (in the
+ * sites, checks and posture sections, a "# " at the start of a line's text
+ * removed): the documented example loads */
 static void test_sample(void **state)
 {
     FILE *f = fopen(SAMPLE_CONF, "r");
@@ -587,7 +589,12 @@ static void test_sample(void **state)
     assert_non_null(text);
     while (fgets(line, sizeof(line), f)) {
         char *p = line + strspn(line, " ");
-        in_sites = in_sites || !strcmp(line, "    sites {\n");
+        /* the examples: the sites, checks and posture sections */
+        if (!strcmp(line, "    sites {\n") || !strcmp(line, "    checks {\n") ||
+            !strcmp(line, "    posture {\n"))
+            in_sites = true;
+        else if (!strcmp(line, "    }\n"))
+            in_sites = false;
         if (in_sites && !strncmp(p, "# ", 2))
             memmove(p, p + 2, strlen(p + 2) + 1);
         used += (size_t)snprintf(text + used, 65536 - used, "%s", line);
@@ -597,6 +604,8 @@ static void test_sample(void **state)
     assert_int_equal(load(text, &m), 0);
     free(text);
     site = sm_model_site(&m, "azure-westeurope");
+    if (!site)
+        fail_msg("no site: %zu sites, %s", m.n_sites, m.n_sites ? m.sites[0].name : "");
     assert_non_null(site);
     assert_int_equal(site->n_paths, 2);
     assert_int_equal(site->paths[0].type, SM_PATH_EXPRESSROUTE);
@@ -605,6 +614,23 @@ static void test_sample(void **state)
     assert_int_equal(site->paths[1].echo.type, SM_ECHO_ICMP);
     assert_int_equal(site->paths[1].sla.rtt_ms, 150);
     assert_false(m.legacy);
+    /* issue 10: the sensor groups, tunneld.checks and tunneld.posture */
+    assert_int_equal(site->n_groups, 2);
+    assert_string_equal(site->groups[0].name, "ot-22x");
+    assert_int_equal(site->groups[0].n_endpoints, 2);
+    assert_int_equal(site->groups[0].method, SM_METHOD_PROXY);
+    assert_int_equal(site->groups[0].n_via, 2);
+    assert_string_equal(site->groups[0].credentials, "dmz");
+    assert_int_equal(site->groups[0].auth, 3);
+    assert_true(site->groups[1].legacy);
+    assert_int_equal(site->groups[1].tls.warn_days, 30);
+    assert_int_equal(m.n_warnings, 0);
+    assert_int_equal(m.checks.interval_ms, 30000);
+    assert_int_equal(m.checks.on_failure, SM_APP_DEGRADE);
+    assert_int_equal(m.checks.tls.min_version, 0x0303);
+    assert_int_equal(m.checks.tls.warn_days, 14);
+    assert_false(m.posture.enforce);
+    assert_string_equal(m.posture.table, "tunneld_posture");
     sm_model_free(&m);
 }
 
