@@ -140,7 +140,7 @@ static void soft(struct hl_path_sm *sm, const struct hl_path_config *cfg,
         return;
     }
     if (sm->underlying != HL_PATH_INIT)
-        transition(sm, cfg, v->sla_degraded ? HL_PATH_DEGRADED : HL_PATH_UP, now);
+        transition(sm, cfg, v->degrading ? HL_PATH_DEGRADED : HL_PATH_UP, now);
     set_cause(sm, "hold-down: ", v, HL_K_HOLD);
 }
 
