@@ -56,13 +56,13 @@ struct hl_path_config {
 #define HL_STARTUP_GRACE_MS 15000u /* documented default of startup_grace_ms */
 #define HL_SA_NAME_MAX      127    /* bytes of cfg->sa_name ("<conn>.<child>", 63 + 1 + 63) */
 #define HL_NEXT_HOP_MAX     45     /* bytes of cfg->next_hop (INET6_ADDRSTRLEN - 1) */
-#define HL_APP_REASON_MAX                                                                          \
-    255 /* bytes of hl_obs.app_reason quoted whole (CHECKS_REASON_MAX - 1);                        \
-         * the runtime cuts a longer one visibly */
-#define HL_REASON_MAX                                                                              \
-    512 /* = sizeof(struct hl_path_sm.reason): the longest                                         \
-         * reason (hold-down, loss and an app reason of                                            \
-         * HL_APP_REASON_MAX) fits whole */
+/* Bytes of hl_obs.app_reason quoted whole (CHECKS_REASON_MAX - 1); the
+ * runtime cuts a longer one visibly (health_observe_app). */
+#define HL_APP_REASON_MAX 255
+/* = sizeof(struct hl_path_sm.reason): the longest reason (a hold-down, the
+ * loss and an app reason of HL_APP_REASON_MAX, or three SLA breaches and
+ * the app reason) fits whole. */
+#define HL_REASON_MAX 512
 
 struct hl_path_sm {
     enum hl_path_state state;
