@@ -44,6 +44,7 @@ static void msg_free(struct hmsg *m)
 {
     free(m->site);
     free(m->path);
+    free(m->text);
     free(m);
 }
 
@@ -218,15 +219,19 @@ void health_stop(struct health *h)
     health_free(h);
 }
 
-static int enqueue(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
-                   bool value)
+/* text: the message's own (freed here when it cannot be queued) */
+static int enqueue_text(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
+                        bool value, char *text)
 {
     struct hmsg *m = calloc(1, sizeof(*m));
 
-    if (!m)
+    if (!m) {
+        free(text);
         return -1;
+    }
     m->kind = kind;
     m->value = value;
+    m->text = text;
     m->site = strdup(site);
     m->path = path ? strdup(path) : NULL;
     if (!m->site || (path && !m->path)) {
@@ -241,16 +246,76 @@ static int enqueue(struct health *h, enum hmsg_kind kind, const char *site, cons
     return 0;
 }
 
+static int enqueue(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
+                   bool value)
+{
+    return enqueue_text(h, kind, site, path, value, NULL);
+}
+
 /* an observation of a configured path (checked against the published names) */
+static int observe_text(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
+                        bool value, char *text)
+{
+    bool known = false;
+
+    if (h && site && path) {
+        pthread_mutex_lock(&h->slock);
+        known = hsnap_has(h, site, path);
+        pthread_mutex_unlock(&h->slock);
+    }
+    if (!known) {
+        free(text);
+        return -1;
+    }
+    return enqueue_text(h, kind, site, path, value, text);
+}
+
 static int observe(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
                    bool value)
 {
-    if (!h || !site || !path)
+    return observe_text(h, kind, site, path, value, NULL);
+}
+
+/*
+ * The reason of an application fault as the status and the logs show it:
+ * "no reason given" for none, control bytes as '?' (a proxy's words must
+ * not forge log lines), at most HL_APP_REASON_MAX bytes (a longer one cut at
+ * a UTF-8 character boundary, ending with the visible mark).
+ */
+static char *app_reason_copy(const char *reason)
+{
+    static const char mark[] = " [...]";
+    const char *src = reason && reason[0] ? reason : "no reason given";
+    size_t n = strnlen(src, HL_APP_REASON_MAX + 1), keep = n;
+    bool cut = n > HL_APP_REASON_MAX;
+
+    if (cut) {
+        keep = HL_APP_REASON_MAX - (sizeof(mark) - 1);
+        while (keep > 0 && ((unsigned char)src[keep] & 0xc0) == 0x80)
+            keep--; /* src[keep] continues a character: cut before it */
+    }
+    char *d = malloc(keep + (cut ? sizeof(mark) : 1));
+    if (!d)
+        return NULL;
+    for (size_t i = 0; i < keep; i++) {
+        unsigned char c = (unsigned char)src[i];
+        d[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    if (cut)
+        memcpy(d + keep, mark, sizeof(mark));
+    else
+        d[keep] = '\0';
+    return d;
+}
+
+int health_observe_app(struct health *h, const char *site, const char *path, bool ok,
+                       const char *reason)
+{
+    char *text = NULL;
+
+    if (!ok && !(text = app_reason_copy(reason)))
         return -1;
-    pthread_mutex_lock(&h->slock);
-    bool known = hsnap_has(h, site, path);
-    pthread_mutex_unlock(&h->slock);
-    return known ? enqueue(h, kind, site, path, value) : -1;
+    return observe_text(h, HM_APP, site, path, ok, text);
 }
 
 int health_observe_sa(struct health *h, const char *site, const char *path, bool up)
