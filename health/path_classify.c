@@ -235,6 +235,9 @@ void hl_classify(const struct hl_path_sm *sm, const struct hl_path_config *cfg,
         hl_text_add(&t, "waiting for BFD (state %s)", bfd_state_word(obs->bfd));
         v->key |= HL_K_WAIT_BFD;
         v->kind = HL_V_WAIT;
+        if (app_fault(obs)) /* a usable path stays usable, degraded */
+            app_words(&t, obs, "; ", &v->key);
+        v->degrading = app_fault(obs);
         return;
     }
     if (classify_degraded(cfg, obs, &t, &v->key)) {

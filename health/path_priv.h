@@ -45,7 +45,7 @@ enum {
 struct hl_verdict {
     enum hl_verdict_kind kind;
     bool degrading; /* HL_V_SOFT: degraded while the hold-down runs (an SLA breach or an
-                       app fault) */
+                       app fault); HL_V_WAIT: an app fault degrades a usable path */
     unsigned key;
     char text[HL_REASON_MAX];
 };

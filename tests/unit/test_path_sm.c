@@ -614,6 +614,24 @@ static void test_app_with_loss_down(void **state)
     assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
 }
 
+/* waiting for BFD keeps a path's state, but an app fault degrades it */
+static void test_app_while_waiting_for_bfd(void **state)
+{
+    fx_t *fx = *state;
+    step_at(fx, T0 + 10, o_echo(0, 5, 0));
+    assert_int_equal(fx->sm.state, HL_PATH_UP);
+    struct hl_obs o = o_echo(0, 5, 0);
+    o.bfd = HL_BFD_DOWN; /* configured, never Up yet, within the grace */
+    assert_false(step_at(fx, T0 + 20, o));
+    assert_int_equal(fx->sm.state, HL_PATH_UP);
+    assert_true(step_at(fx, T0 + 30, o_app(o, 0, APP_TLS)));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_string_equal(fx->sm.reason,
+                        "waiting for BFD (state down); application checks: " APP_TLS);
+    assert_true(eligible(fx));
+    assert_int_equal(fx->sm.flaps, 0);
+}
+
 /* the longest app reason fits whole with every other cause; % is text */
 static void test_app_reason_long_and_format(void **state)
 {
@@ -942,6 +960,7 @@ int main(void)
         T(test_app_down),
         T(test_app_with_loss_down),
         T(test_app_reason_long_and_format),
+        T(test_app_while_waiting_for_bfd),
         T(test_min_good_edges),
         T(test_admin_down),
         T(test_dampening_suppress_and_reuse),
