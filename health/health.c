@@ -276,35 +276,67 @@ static int observe(struct health *h, enum hmsg_kind kind, const char *site, cons
     return observe_text(h, kind, site, path, value, NULL);
 }
 
+/* bytes of the well-formed UTF-8 character at s (n bytes there), 0 when
+ * it is not one (stray continuation, overlong, surrogate, past U+10FFFF) */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+    unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+
+    if (s[0] < 0xc2 || s[0] > 0xf4 || n < len)
+        return 0;
+    if (s[0] == 0xe0)
+        lo = 0xa0;
+    else if (s[0] == 0xed)
+        hi = 0x9f;
+    else if (s[0] == 0xf0)
+        lo = 0x90;
+    else if (s[0] == 0xf4)
+        hi = 0x8f;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
 /*
  * The reason of an application fault as the status and the logs show it:
- * "no reason given" for none, control bytes as '?' (a proxy's words must
- * not forge log lines), at most HL_APP_REASON_MAX bytes (a longer one cut at
- * a UTF-8 character boundary, ending with the visible mark).
+ * "no reason given" for none; control bytes and bytes that are not UTF-8
+ * as '?' (the words may come from a proxy's answer: they must not forge log
+ * lines nor break the JSON); at most HL_APP_REASON_MAX bytes (a longer one
+ * cut before a whole character, ending with the visible mark).
  */
 static char *app_reason_copy(const char *reason)
 {
     static const char mark[] = " [...]";
-    const char *src = reason && reason[0] ? reason : "no reason given";
-    size_t n = strnlen(src, HL_APP_REASON_MAX + 1), keep = n;
-    bool cut = n > HL_APP_REASON_MAX;
+    const unsigned char *src =
+        (const unsigned char *)(reason && reason[0] ? reason : "no reason given");
+    size_t total = strnlen((const char *)src, HL_APP_REASON_MAX + 1), i = 0, j = 0;
+    bool cut = total > HL_APP_REASON_MAX;
+    size_t limit = cut ? HL_APP_REASON_MAX - (sizeof(mark) - 1) : total;
+    char *d = malloc(limit + sizeof(mark));
 
-    if (cut) {
-        keep = HL_APP_REASON_MAX - (sizeof(mark) - 1);
-        while (keep > 0 && ((unsigned char)src[keep] & 0xc0) == 0x80)
-            keep--; /* src[keep] continues a character: cut before it */
-    }
-    char *d = malloc(keep + (cut ? sizeof(mark) : 1));
     if (!d)
         return NULL;
-    for (size_t i = 0; i < keep; i++) {
-        unsigned char c = (unsigned char)src[i];
-        d[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    while (i < limit) {
+        size_t len = src[i] < 0x80 ? 1 : utf8_len(src + i, total - i);
+        if (len <= 1) {
+            d[j++] = src[i] < 0x20 || src[i] >= 0x7f ? '?' : (char)src[i];
+            i++;
+            continue;
+        }
+        if (i + len > limit)
+            break; /* a character across the cut */
+        memcpy(d + j, src + i, len);
+        i += len;
+        j += len;
     }
     if (cut)
-        memcpy(d + keep, mark, sizeof(mark));
+        memcpy(d + j, mark, sizeof(mark));
     else
-        d[keep] = '\0';
+        d[j] = '\0';
     return d;
 }
 

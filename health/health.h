@@ -133,7 +133,8 @@ int health_observe_neigh(struct health *h, const char *site, const char *path, b
 /*
  * Added by issue 10: the application checks' verdict on a path (checks.h
  * on_path): ok, or a fault of the path named by reason (copied; NULL or ""
- * is shown as "no reason given"; control bytes become '?', more than
+ * is shown as "no reason given"; control bytes and bytes that are not UTF-8
+ * become '?', more than
  * HL_APP_REASON_MAX bytes are cut with a visible " [...]"). The verdict
  * stays until the next one, and across reloads for kept paths. -1: unknown
  * site or path (or out of memory).

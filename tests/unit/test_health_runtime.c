@@ -338,6 +338,17 @@ static void test_app_reason_hostile(void **state)
     assert_true(app_ok_becomes(h, "er", 0));
     assert_true(row_of(h, "er", &r));
     assert_string_equal(r.app_reason, "a?b??[31m%s%n?");
+    /* bytes that are not UTF-8 (stray, truncated, overlong, surrogate) as
+     * '?', characters kept */
+    assert_int_equal(health_observe_app(h, "azure", "er", false,
+                                        "\xff\xc3(\xc0\xaf\xed\xa0\x80 caf\xc3\xa9 \xe2\x86\x92 "
+                                        "\xf0\x9f\x94\x92\xe2\x86"),
+                     0);
+    for (int i = 0; i < 300 && row_of(h, "er", &r) && r.app_reason[0] != '?'; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_string_equal(r.app_reason, "?\?(????? caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x94\x92??");
     assert_int_equal(health_observe_app(h, "azure", "bk", false, NULL), 0);
     assert_true(app_ok_becomes(h, "bk", 0));
     assert_true(row_of(h, "bk", &r));
