@@ -24,7 +24,9 @@ enum hl_class hl_decide_class(const struct hl_decide_path *p)
     case HL_PATH_UP:
         return p->eligible ? HL_C_TOP : HL_C_EARLY_UP;
     case HL_PATH_DEGRADED:
-        return p->eligible ? HL_C_DEG : HL_C_EARLY_DEG;
+        if (!p->eligible)
+            return HL_C_EARLY_DEG;
+        return p->app_fault ? HL_C_DEG_APP : HL_C_DEG;
     default:
         return HL_C_NONE;
     }
@@ -32,7 +34,7 @@ enum hl_class hl_decide_class(const struct hl_decide_path *p)
 
 static bool degraded_class(enum hl_class c)
 {
-    return c == HL_C_DEG || c == HL_C_EARLY_DEG;
+    return c == HL_C_DEG || c == HL_C_DEG_APP || c == HL_C_EARLY_DEG;
 }
 
 /* A figure for ordering: unknown (NaN) is the worst. */

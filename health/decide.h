@@ -3,7 +3,9 @@
  * states, the previous choice, the time). No sockets, threads or clocks.
  *
  * Rule (docs/health.md): among eligible paths, those up are preferred to
- * those degraded; within that, the lowest priority value; paths sharing it
+ * those degraded, and those degraded by their SLA figures to those degraded
+ * by an application checks fault (issue 10); within that, the lowest
+ * priority value; paths sharing it
  * form an ECMP set with their weights (a degraded set is ordered by loss,
  * then RTT). A pinned path is used whenever its link is up, whatever its
  * health. When no path is eligible the site fails closed (empty choice: the
@@ -42,6 +44,9 @@ struct hl_decide_path {
     bool link_up;
     double loss_pct, rtt_ms;
     const char *reason; /* the state machine's reason */
+    /* added by issue 10: degraded (also) by an application checks fault: it
+     * ranks after the paths degraded only by their SLA figures */
+    bool app_fault;
 };
 
 struct hl_choice {
@@ -59,10 +64,10 @@ struct hl_choice {
 /*
  * Longest event text hl_decide writes: a site name and two path sets of
  * HL_MAX_PATHS names of SM_NAME_MAX (63) bytes, the reasons of two paths
- * (HL_REASON_MAX) and the words around them. A smaller buffer gets the text
- * cut with a visible " [...]" at its end, never silently.
+ * (HL_REASON_MAX, 512) and the words around them. A smaller buffer gets the
+ * text cut with a visible " [...]" at its end, never silently.
  */
-#define HL_EVENT_TEXT_MAX 3072
+#define HL_EVENT_TEXT_MAX 4096
 
 struct hl_decide_in {
     const char *site;

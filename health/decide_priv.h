@@ -13,6 +13,7 @@
 enum hl_class {
     HL_C_TOP,       /* eligible, up (or init in its startup grace) */
     HL_C_DEG,       /* eligible, degraded */
+    HL_C_DEG_APP,   /* eligible, degraded by an application checks fault (issue 10) */
     HL_C_EARLY_UP,  /* up, min good time not served yet */
     HL_C_EARLY_DEG, /* degraded, min good time not served yet */
     HL_C_NONE,      /* cannot carry traffic */

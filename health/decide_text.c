@@ -2,7 +2,9 @@
  * decide_text: the words of a decision, e.g. "site azure-westeurope:
  * er-cmr -> vpn (er-cmr: BFD down, diag 1 control detection time expired)".
  * The cause cites the paths that left the active set because they could not
- * carry traffic, else those that joined it, at most HL_CITE_MAX of them.
+ * carry traffic, else those that left it degraded for better ones (an SLA
+ * breach, an application checks fault), else those that joined it, at most
+ * HL_CITE_MAX of them.
  *
  * Threading: none; pure, no allocation.
  */
@@ -71,6 +73,26 @@ static uint32_t failed(const struct hl_decide_in *in, uint32_t set)
     return f;
 }
 
+/* Paths of left degraded (SLA, application checks) that joined ones of a
+ * better class replace: the reason the site moved. */
+static uint32_t outclassed(const struct hl_decide_in *in, uint32_t left, uint32_t joined)
+{
+    enum hl_class best = HL_C_NONE;
+    uint32_t w = 0;
+    for (size_t i = 0; i < in->n_paths; i++) {
+        enum hl_class c = hl_decide_class(&in->paths[i]);
+        if ((joined & (1u << i)) && c < best)
+            best = c;
+    }
+    for (size_t i = 0; i < in->n_paths; i++) {
+        enum hl_class c = hl_decide_class(&in->paths[i]);
+        bool degraded = c == HL_C_DEG || c == HL_C_DEG_APP || c == HL_C_EARLY_DEG;
+        if ((left & (1u << i)) && degraded && c > best)
+            w |= 1u << i;
+    }
+    return w;
+}
+
 static void pin_words(struct hl_text *t, const struct hl_decide_in *in, const struct hl_choice *out)
 {
     if (out->pinned) {
@@ -103,6 +125,8 @@ static void cause(struct hl_text *t, const struct hl_decide_in *in, const struct
         cite(t, in, failed(in, left));
     else if (!out->active || out->kept_last)
         cite(t, in, failed(in, out->active ? out->active : all_paths(in)));
+    else if (outclassed(in, left, joined))
+        cite(t, in, outclassed(in, left, joined));
     else if (joined)
         cite(t, in, joined);
     else

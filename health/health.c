@@ -44,6 +44,7 @@ static void msg_free(struct hmsg *m)
 {
     free(m->site);
     free(m->path);
+    free(m->text);
     free(m);
 }
 
@@ -218,15 +219,19 @@ void health_stop(struct health *h)
     health_free(h);
 }
 
-static int enqueue(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
-                   bool value)
+/* text: the message's own (freed here when it cannot be queued) */
+static int enqueue_text(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
+                        bool value, char *text)
 {
     struct hmsg *m = calloc(1, sizeof(*m));
 
-    if (!m)
+    if (!m) {
+        free(text);
         return -1;
+    }
     m->kind = kind;
     m->value = value;
+    m->text = text;
     m->site = strdup(site);
     m->path = path ? strdup(path) : NULL;
     if (!m->site || (path && !m->path)) {
@@ -241,16 +246,108 @@ static int enqueue(struct health *h, enum hmsg_kind kind, const char *site, cons
     return 0;
 }
 
+static int enqueue(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
+                   bool value)
+{
+    return enqueue_text(h, kind, site, path, value, NULL);
+}
+
 /* an observation of a configured path (checked against the published names) */
+static int observe_text(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
+                        bool value, char *text)
+{
+    bool known = false;
+
+    if (h && site && path) {
+        pthread_mutex_lock(&h->slock);
+        known = hsnap_has(h, site, path);
+        pthread_mutex_unlock(&h->slock);
+    }
+    if (!known) {
+        free(text);
+        return -1;
+    }
+    return enqueue_text(h, kind, site, path, value, text);
+}
+
 static int observe(struct health *h, enum hmsg_kind kind, const char *site, const char *path,
                    bool value)
 {
-    if (!h || !site || !path)
+    return observe_text(h, kind, site, path, value, NULL);
+}
+
+/* bytes of the well-formed UTF-8 character at s (n bytes there), 0 when
+ * it is not one (stray continuation, overlong, surrogate, past U+10FFFF) */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+    unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+
+    if (s[0] < 0xc2 || s[0] > 0xf4 || n < len)
+        return 0;
+    if (s[0] == 0xe0)
+        lo = 0xa0;
+    else if (s[0] == 0xed)
+        hi = 0x9f;
+    else if (s[0] == 0xf0)
+        lo = 0x90;
+    else if (s[0] == 0xf4)
+        hi = 0x8f;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/*
+ * The reason of an application fault as the status and the logs show it:
+ * "no reason given" for none; control bytes and bytes that are not UTF-8
+ * as '?' (the words may come from a proxy's answer: they must not forge log
+ * lines nor break the JSON); at most HL_APP_REASON_MAX bytes (a longer one
+ * cut before a whole character, ending with the visible mark).
+ */
+static char *app_reason_copy(const char *reason)
+{
+    static const char mark[] = " [...]";
+    const unsigned char *src =
+        (const unsigned char *)(reason && reason[0] ? reason : "no reason given");
+    size_t total = strnlen((const char *)src, HL_APP_REASON_MAX + 1), i = 0, j = 0;
+    bool cut = total > HL_APP_REASON_MAX;
+    size_t limit = cut ? HL_APP_REASON_MAX - (sizeof(mark) - 1) : total;
+    char *d = malloc(limit + sizeof(mark));
+
+    if (!d)
+        return NULL;
+    while (i < limit) {
+        size_t len = src[i] < 0x80 ? 1 : utf8_len(src + i, total - i);
+        if (len <= 1) {
+            d[j++] = src[i] < 0x20 || src[i] >= 0x7f ? '?' : (char)src[i];
+            i++;
+            continue;
+        }
+        if (i + len > limit)
+            break; /* a character across the cut */
+        memcpy(d + j, src + i, len);
+        i += len;
+        j += len;
+    }
+    if (cut)
+        memcpy(d + j, mark, sizeof(mark));
+    else
+        d[j] = '\0';
+    return d;
+}
+
+int health_observe_app(struct health *h, const char *site, const char *path, bool ok,
+                       const char *reason)
+{
+    char *text = NULL;
+
+    if (!ok && !(text = app_reason_copy(reason)))
         return -1;
-    pthread_mutex_lock(&h->slock);
-    bool known = hsnap_has(h, site, path);
-    pthread_mutex_unlock(&h->slock);
-    return known ? enqueue(h, kind, site, path, value) : -1;
+    return observe_text(h, HM_APP, site, path, ok, text);
 }
 
 int health_observe_sa(struct health *h, const char *site, const char *path, bool up)

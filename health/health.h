@@ -59,6 +59,10 @@ struct health_path_cfg {
     struct bfd_session_config bfd;
     bool echo_on;
     struct echo_config echo;
+    /* added by issue 10: an application checks fault makes the path down
+     * after the hold-down (true) or degraded (false, the default); either
+     * this or sm.app_down set means true */
+    bool app_down;
 };
 
 struct health_site_cfg {
@@ -126,6 +130,17 @@ void health_stop(struct health *h);
 int health_observe_sa(struct health *h, const char *site, const char *path, bool up);
 int health_observe_link(struct health *h, const char *site, const char *path, bool up);
 int health_observe_neigh(struct health *h, const char *site, const char *path, bool failed);
+/*
+ * Added by issue 10: the application checks' verdict on a path (checks.h
+ * on_path): ok, or a fault of the path named by reason (copied; NULL or ""
+ * is shown as "no reason given"; control bytes and bytes that are not UTF-8
+ * become '?', more than
+ * HL_APP_REASON_MAX bytes are cut with a visible " [...]"). The verdict
+ * stays until the next one, and across reloads for kept paths. -1: unknown
+ * site or path (or out of memory).
+ */
+int health_observe_app(struct health *h, const char *site, const char *path, bool ok,
+                       const char *reason);
 
 /* Operator (any thread; never wait). Unknown site/path: -1 with err set. */
 int health_pin(struct health *h, const char *site, const char *path, char *err, size_t errlen);
@@ -154,6 +169,10 @@ struct health_path_snap {
     struct hl_bfd_status bfd;
     struct hl_echo_stats echo;
     uint64_t dpd_requests; /* on_dpd calls for this path */
+    /* added by issue 10: the application checks' verdict: 1 ok, 0 a fault
+     * of the path (app_reason says which), -1 no verdict yet (no effect) */
+    int app_ok;
+    char *app_reason; /* app_ok 0: the fault in plain words; else NULL */
 };
 
 struct health_event {

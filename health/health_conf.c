@@ -3,8 +3,8 @@
  * nothing. A path of the same site and name whose probe settings are
  * unchanged is kept as it is (its BFD session keeps running: no flap on
  * reload; changed BFD intervals go through a poll sequence); a path with
- * changed probe settings gets new probes (its link, neighbour, SA and
- * admin observations are carried over); removed paths are freed (BFD sends
+ * changed probe settings gets new probes (its link, neighbour, SA, admin
+ * and application checks observations are carried over); removed paths are freed (BFD sends
  * AdminDown). Any probe that cannot be made leaves everything as it was.
  *
  * Threading: every function runs on the health thread (health.c's on_wake,
@@ -60,6 +60,8 @@ static bool cfg_copy(struct health_path_cfg *d, const struct health_path_cfg *s)
     d->echo.dev = dup_opt(s->echo.dev, &ok);
     d->sm.sa_name = dup_opt(s->sm.sa_name, &ok);
     d->sm.next_hop = dup_opt(s->sm.next_hop, &ok);
+    d->sm.app_down = s->app_down || s->sm.app_down;
+    d->app_down = d->sm.app_down;
     if (!ok)
         cfg_free(d);
     return ok;
@@ -99,6 +101,7 @@ void hpath_free(struct hpath *p)
     if (p->echo)
         echo_probe_free(p->echo);
     cfg_free(&p->cfg);
+    free(p->app_reason);
     free(p);
 }
 
@@ -285,6 +288,12 @@ static struct hpath *plan_path(struct health *h, const struct hsite *old,
         p->obs.neigh_failed = pc->nexthop ? (o->obs.neigh_failed > 0) : -1;
         p->obs.sa_up = pc->sa_bound ? (o->obs.sa_up > 0) : -1;
         p->obs.admin_down = o->obs.admin_down;
+        p->obs.app_ok = o->obs.app_ok;
+        if (o->app_reason && !(p->app_reason = strdup(o->app_reason))) {
+            snprintf(err, errlen, "site '%s' path '%s': out of memory", sc->name, pc->name);
+            hpath_free(p);
+            return NULL;
+        }
         carry_sm(&p->sm, &o->sm, health_now());
     }
     return p;

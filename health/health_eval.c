@@ -6,6 +6,11 @@
  * served, penalty decayed) or DPD retry. A decision is handed to
  * on_decision when the site's active set, ranking or usable paths change.
  *
+ * Application checks (issue 10): health_observe_app's verdict is kept in
+ * the path's observation (obs.app_ok, and app_reason for a fault) until the
+ * next one; the state machine turns a fault into degraded or, with
+ * app_down, down after the hold-down.
+ *
  * IKE liveness: a VPN path's observation carries sa_up (0 whenever its
  * CHILD_SA is not installed: the state machine takes it down whatever the
  * probes say). With dpd_on_failure, when the path's probes fail (BFD left
@@ -20,6 +25,7 @@
 #include "health_int.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -87,6 +93,7 @@ static void step(struct health *h, struct hpath *p, hl_time_t now)
 {
     enum hl_path_state was = p->sm.state;
 
+    p->obs.app_reason = p->app_reason;
     bool stepped = hl_sm_step(&p->sm, &p->cfg.sm, &p->obs, now);
 
     h->changed = h->changed || stepped;
@@ -129,7 +136,8 @@ void heval_site(struct health *h, struct hsite *s, bool announce)
                                         .link_up = p->obs.link != 0,
                                         .loss_pct = p->obs.echo.valid ? p->obs.echo.loss_pct : 0,
                                         .rtt_ms = p->obs.echo.valid ? p->obs.echo.rtt_avg_ms : 0,
-                                        .reason = p->sm.reason};
+                                        .reason = p->sm.reason,
+                                        .app_fault = p->obs.app_ok == 0};
     }
     struct hl_decide_in din = {.site = s->name,
                                .paths = in,
@@ -172,7 +180,23 @@ void heval_all(struct health *h, bool announce)
     }
 }
 
-void heval_msg(struct health *h, const struct hmsg *m)
+/* the application checks' verdict (the message's reason taken over) */
+static void app_verdict(struct health *h, struct hpath *p, struct hmsg *m)
+{
+    int was = p->obs.app_ok;
+
+    free(p->app_reason);
+    p->app_reason = m->value ? NULL : m->text;
+    if (!m->value)
+        m->text = NULL;
+    p->obs.app_ok = m->value;
+    if (was != p->obs.app_ok)
+        hlog(h, 1, "site '%s' path '%s': application checks %s%s%s", p->site->name, p->cfg.name,
+             m->value ? "pass" : "report a path fault: ", m->value ? "" : p->app_reason,
+             m->value && was == 0 ? " again" : "");
+}
+
+void heval_msg(struct health *h, struct hmsg *m)
 {
     if (m->kind == HM_ANNOUNCE) {
         heval_all(h, true);
@@ -207,6 +231,9 @@ void heval_msg(struct health *h, const struct hmsg *m)
     case HM_RELEASE:
         s->pinned = -1;
         hlog(h, 1, "site '%s': released", s->name);
+        break;
+    case HM_APP:
+        app_verdict(h, p, m);
         break;
     case HM_ANNOUNCE:
         break;

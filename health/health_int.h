@@ -30,6 +30,8 @@ struct hpath {
     struct hl_bfd_status bfd_st;
     hl_time_t last_dpd; /* 0: never */
     uint64_t dpd_requests;
+    char *app_reason; /* the application checks' fault (obs.app_ok 0), else NULL;
+                         obs.app_reason points at it while a step runs */
 };
 
 struct hsite {
@@ -44,12 +46,13 @@ struct hsite {
 };
 
 /* a queued observation or operator request */
-enum hmsg_kind { HM_SA, HM_LINK, HM_NEIGH, HM_ADMIN, HM_PIN, HM_RELEASE, HM_ANNOUNCE };
+enum hmsg_kind { HM_SA, HM_LINK, HM_NEIGH, HM_ADMIN, HM_PIN, HM_RELEASE, HM_ANNOUNCE, HM_APP };
 struct hmsg {
     struct hmsg *next;
     enum hmsg_kind kind;
     bool value;
     char *site, *path; /* path NULL for HM_RELEASE */
+    char *text;        /* HM_APP: the fault's reason (value false), else NULL */
 };
 
 struct health {
@@ -90,7 +93,7 @@ void hconf_free_all(struct health *h);
 void hpath_free(struct hpath *p);
 
 /* health_eval.c (health thread) */
-void heval_msg(struct health *h, const struct hmsg *m);
+void heval_msg(struct health *h, struct hmsg *m); /* may take m->text */
 void heval_path(struct health *h, struct hpath *p);
 void heval_site(struct health *h, struct hsite *s, bool announce);
 void heval_all(struct health *h, bool announce);

@@ -19,6 +19,7 @@ static void site_snap_free(struct health_site_snap *s)
     for (size_t j = 0; j < s->n_paths; j++) {
         free(s->paths[j].name);
         free(s->paths[j].reason);
+        free(s->paths[j].app_reason);
     }
     free(s->paths);
     for (size_t j = 0; s->history && j < s->n_history; j++)
@@ -58,11 +59,14 @@ static bool path_snap(struct health_path_snap *o, const struct hpath *p, const s
                                    .echo_on = p->cfg.echo_on,
                                    .bfd = p->bfd_st,
                                    .echo = p->obs.echo,
-                                   .dpd_requests = p->dpd_requests};
+                                   .dpd_requests = p->dpd_requests,
+                                   .app_ok = p->obs.app_ok};
     if (p->sm.good && !eligible)
         o->eligible_at = p->sm.eligible_at;
     o->name = strdup(p->cfg.name);
     o->reason = strdup(p->sm.reason);
+    if (p->obs.app_ok == 0 && p->app_reason && !(o->app_reason = strdup(p->app_reason)))
+        return false;
     return o->name && o->reason;
 }
 
@@ -198,8 +202,9 @@ static bool site_copy(struct health_site_snap *o, const struct health_site_snap 
         *d = s->paths[o->n_paths];
         d->name = strdup(d->name);
         d->reason = strdup(d->reason);
+        d->app_reason = d->app_reason ? strdup(d->app_reason) : NULL;
         d->good_remaining_ms = d->eligible_at > now ? d->eligible_at - now : 0;
-        if (!d->name || !d->reason) {
+        if (!d->name || !d->reason || (s->paths[o->n_paths].app_reason && !d->app_reason)) {
             o->n_paths++;
             return false;
         }

@@ -17,7 +17,8 @@ typedef uint64_t hl_time_t; /* CLOCK_MONOTONIC milliseconds */
 enum hl_path_state {
     HL_PATH_INIT, /* no verdict yet (probes starting) */
     HL_PATH_UP,
-    HL_PATH_DEGRADED, /* an SLA threshold (loss, RTT, jitter) breached */
+    HL_PATH_DEGRADED, /* an SLA threshold (loss, RTT, jitter) breached, or an
+                       * application checks fault (issue 10) */
     HL_PATH_DOWN,
     HL_PATH_SUPPRESSED, /* dampened: flapped too often, waits for its penalty to decay */
     HL_PATH_ADMIN_DOWN, /* taken out by the operator */
@@ -90,6 +91,9 @@ struct hl_obs {
     struct hl_echo_stats echo;
     int app_ok; /* issue 10: 1 checks pass, 0 path fault, -1 n/a */
     bool admin_down;
+    /* added by issue 10: app_ok 0: the fault in plain words (owned by the
+     * runtime, quoted in the reason; NULL: "no reason given") */
+    const char *app_reason;
 };
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * path_classify: what one observation of a path says (hard down, soft down,
  * waiting, degraded, good, unknown) and the words for it, naming the probe
- * and the figure. Pure: no clock, no allocation.
+ * and the figure, or quoting the application checks' reason (issue 10:
+ * degraded, or soft down with app_down). Pure: no clock, no allocation.
  *
  * Threading: none; the caller serialises (the health thread).
  */
@@ -99,26 +100,57 @@ static void echo_figures(struct hl_text *t, const struct hl_echo_stats *e)
     hl_text_add(t, " ms");
 }
 
-/* Soft causes: an application fault or echo loss at or above down_loss_pct. */
+static bool app_fault(const struct hl_obs *obs)
+{
+    return obs->app_ok == 0;
+}
+
+/* "application checks: blob: TLSv1.1 only (policy: TLS 1.2 or newer)" */
+static void app_words(struct hl_text *t, const struct hl_obs *obs, const char *sep, unsigned *key)
+{
+    hl_text_add(t, "%sapplication checks: %s", sep,
+                obs->app_reason && obs->app_reason[0] ? obs->app_reason : "no reason given");
+    *key |= HL_K_APP;
+}
+
+/*
+ * Soft causes: an application fault with app_down, echo loss at or above
+ * down_loss_pct. An app fault without app_down is named too ("; "), since
+ * the path will be degraded for it when the soft cause ends.
+ */
 static bool classify_soft(const struct hl_path_config *cfg, const struct hl_obs *obs,
                           struct hl_text *t, unsigned *key)
 {
-    if (obs->app_ok == 0) {
-        hl_text_add(t, "application checks report a path fault");
-        *key |= HL_K_APP;
-        return true;
+    const char *sep = "";
+    if (app_fault(obs) && cfg->app_down) {
+        app_words(t, obs, "", key);
+        sep = "; ";
     }
     if (obs->echo_on && obs->echo.valid && cfg->down_loss_pct > 0 &&
         obs->echo.loss_pct >= cfg->down_loss_pct) {
-        hl_text_add(t, "loss ");
+        hl_text_add(t, "%sloss ", sep);
         hl_text_num(t, obs->echo.loss_pct);
         hl_text_add(t, "%% >= ");
         hl_text_num(t, cfg->down_loss_pct);
         hl_text_add(t, "%% (down)");
         *key |= HL_K_LOSS_DOWN;
-        return true;
+        sep = "; ";
     }
-    return false;
+    if (!*sep)
+        return false;
+    if (app_fault(obs) && !cfg->app_down)
+        app_words(t, obs, sep, key);
+    return true;
+}
+
+/* Degraded: the SLA breaches, then an application fault, both named. */
+static bool classify_degraded(const struct hl_path_config *cfg, const struct hl_obs *obs,
+                              struct hl_text *t, unsigned *key)
+{
+    bool sla = obs->echo_on && obs->echo.valid && classify_sla(cfg, &obs->echo, t, key);
+    if (app_fault(obs))
+        app_words(t, obs, sla ? "; " : "", key);
+    return sla || app_fault(obs);
 }
 
 static void classify_good(const struct hl_path_config *cfg, const struct hl_obs *obs,
@@ -182,7 +214,7 @@ void hl_classify(const struct hl_path_sm *sm, const struct hl_path_config *cfg,
     struct hl_text t;
     hl_text_init(&t, v->text, sizeof(v->text));
     v->key = 0;
-    v->sla_degraded = false;
+    v->degrading = false;
     if (classify_hard(sm, cfg, obs, now, &t, &v->key)) {
         v->kind = HL_V_HARD;
         return;
@@ -194,17 +226,21 @@ void hl_classify(const struct hl_path_sm *sm, const struct hl_path_config *cfg,
             struct hl_text s;
             unsigned k = 0;
             hl_text_init(&s, scratch, sizeof(scratch));
-            v->sla_degraded = classify_sla(cfg, &obs->echo, &s, &k);
+            v->degrading = classify_sla(cfg, &obs->echo, &s, &k);
         }
+        v->degrading = v->degrading || app_fault(obs);
         return;
     }
     if (obs->bfd != HL_BFD_OFF && obs->bfd != HL_BFD_ADMIN_DOWN && obs->bfd != HL_BFD_UP) {
         hl_text_add(&t, "waiting for BFD (state %s)", bfd_state_word(obs->bfd));
         v->key |= HL_K_WAIT_BFD;
         v->kind = HL_V_WAIT;
+        if (app_fault(obs)) /* a usable path stays usable, degraded */
+            app_words(&t, obs, "; ", &v->key);
+        v->degrading = app_fault(obs);
         return;
     }
-    if (obs->echo_on && obs->echo.valid && classify_sla(cfg, &obs->echo, &t, &v->key)) {
+    if (classify_degraded(cfg, obs, &t, &v->key)) {
         v->kind = HL_V_DEGRADED;
         return;
     }

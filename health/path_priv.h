@@ -12,9 +12,10 @@
 /* What one observation says, strongest first. */
 enum hl_verdict_kind {
     HL_V_HARD,     /* down at once: link, neighbour, SA, BFD left Up, BFD never up */
-    HL_V_SOFT,     /* down after the hold-down: loss at or above down_loss_pct, app fault */
+    HL_V_SOFT,     /* down after the hold-down: loss at or above down_loss_pct, an app
+                      fault with app_down */
     HL_V_WAIT,     /* BFD configured and not Up yet: not usable, no verdict */
-    HL_V_DEGRADED, /* an SLA threshold breached */
+    HL_V_DEGRADED, /* an SLA threshold breached, an app fault (without app_down) */
     HL_V_GOOD,
     HL_V_UNKNOWN, /* nothing to judge by yet (echo window filling) */
 };
@@ -43,7 +44,8 @@ enum {
 
 struct hl_verdict {
     enum hl_verdict_kind kind;
-    bool sla_degraded; /* HL_V_SOFT: the SLA part alone would say degraded */
+    bool degrading; /* HL_V_SOFT: degraded while the hold-down runs (an SLA breach or an
+                       app fault); HL_V_WAIT: an app fault degrades a usable path */
     unsigned key;
     char text[HL_REASON_MAX];
 };

@@ -140,11 +140,12 @@ static void soft(struct hl_path_sm *sm, const struct hl_path_config *cfg,
         return;
     }
     if (sm->underlying != HL_PATH_INIT)
-        transition(sm, cfg, v->sla_degraded ? HL_PATH_DEGRADED : HL_PATH_UP, now);
+        transition(sm, cfg, v->degrading ? HL_PATH_DEGRADED : HL_PATH_UP, now);
     set_cause(sm, "hold-down: ", v, HL_K_HOLD);
 }
 
-/* No verdict: init ends with the startup grace, others keep their state. */
+/* No verdict: init ends with the startup grace, others keep their state
+ * (but an application fault makes an up path degraded). */
 static void no_verdict(struct hl_path_sm *sm, const struct hl_path_config *cfg,
                        const struct hl_verdict *v, hl_time_t now)
 {
@@ -155,6 +156,10 @@ static void no_verdict(struct hl_path_sm *sm, const struct hl_path_config *cfg,
         transition(sm, cfg, HL_PATH_DOWN, now);
         set_cause(sm, prefix, v, HL_K_GRACE);
     } else if (sm->underlying == HL_PATH_INIT || sm->underlying == HL_PATH_DOWN) {
+        set_cause(sm, "", v, 0);
+    } else if (v->degrading) {
+        /* an application fault while waiting for BFD: usable, degraded */
+        transition(sm, cfg, HL_PATH_DEGRADED, now);
         set_cause(sm, "", v, 0);
     }
 }

@@ -5,6 +5,8 @@
  *  - link down, neighbour FAILED, BFD leaving Up, SA down: down at once;
  *  - echo loss at or above down_loss_pct: down after hold_down_ms;
  *  - an SLA threshold (loss, RTT, jitter) breached: degraded;
+ *  - an application checks fault (issue 10): degraded, or with app_down
+ *    down after hold_down_ms (degraded while it runs);
  *  - a path that recovers must stay good for min_good_ms before it is
  *    eligible to carry traffic again (hl_sm_eligible);
  *  - every fall from a usable state adds the dampening penalty, which decays
@@ -45,20 +47,30 @@ struct hl_path_config {
     uint32_t startup_grace_ms; /* init may carry traffic this long (HL_STARTUP_GRACE_MS) */
     const char *sa_name;       /* VPN: "<conn>.<child>" for reasons, NULL none */
     const char *next_hop;      /* literal for "next hop X FAILED (ARP/ND)", NULL none */
+    /* added by issue 10: what an application checks fault (hl_obs.app_ok 0)
+     * does: false (default) degraded; true down after hold_down_ms, like
+     * echo loss at down_loss_pct (degraded while the hold-down runs) */
+    bool app_down;
 };
 
 #define HL_STARTUP_GRACE_MS 15000u /* documented default of startup_grace_ms */
 #define HL_SA_NAME_MAX      127    /* bytes of cfg->sa_name ("<conn>.<child>", 63 + 1 + 63) */
 #define HL_NEXT_HOP_MAX     45     /* bytes of cfg->next_hop (INET6_ADDRSTRLEN - 1) */
-#define HL_REASON_MAX       192    /* = sizeof(struct hl_path_sm.reason) */
+/* Bytes of hl_obs.app_reason quoted whole (CHECKS_REASON_MAX - 1); the
+ * runtime cuts a longer one visibly (health_observe_app). */
+#define HL_APP_REASON_MAX 255
+/* = sizeof(struct hl_path_sm.reason): the longest reason (a hold-down, the
+ * loss and an app reason of HL_APP_REASON_MAX, or three SLA breaches and
+ * the app reason) fits whole. */
+#define HL_REASON_MAX 512
 
 struct hl_path_sm {
     enum hl_path_state state;
-    char reason[192];     /* why it is in this state, plain words */
-    hl_time_t since;      /* when it entered the state */
-    hl_time_t good_since; /* start of the current good run (0: not good) */
-    hl_time_t bad_since;  /* start of the current hold-down (0: none) */
-    double penalty;       /* dampening penalty at penalty_at */
+    char reason[HL_REASON_MAX]; /* why it is in this state, plain words */
+    hl_time_t since;            /* when it entered the state */
+    hl_time_t good_since;       /* start of the current good run (0: not good) */
+    hl_time_t bad_since;        /* start of the current hold-down (0: none) */
+    double penalty;             /* dampening penalty at penalty_at */
     hl_time_t penalty_at;
     hl_time_t suppressed_at;
     enum hl_path_state underlying; /* what the path would be without suppression */

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "decide.h"
+#include "path_sm.h" /* HL_REASON_MAX */
 
 #define MAXP 20
 
@@ -37,6 +38,7 @@ static void set_path(fx_t *fx, size_t i, const char *name, unsigned prio, enum h
     p->loss_pct = 0;
     p->rtt_ms = 10;
     p->reason = reason;
+    p->app_fault = false;
     if (i >= fx->in.n_paths)
         fx->in.n_paths = i + 1;
 }
@@ -391,9 +393,9 @@ static void test_too_many_paths(void **state)
 static void test_texts_long_and_cut(void **state)
 {
     fx_t *fx = *state;
-    static char names[HL_MAX_PATHS][64], site[64], reason[192];
+    static char names[HL_MAX_PATHS][64], site[64], reason[HL_REASON_MAX];
     memset(site, 's', 63);
-    memset(reason, 'r', 191);
+    memset(reason, 'r', HL_REASON_MAX - 1);
     fx->in.site = site;
     for (size_t i = 0; i < HL_MAX_PATHS; i++) {
         memset(names[i], 'a' + (int)i, 63);
@@ -485,6 +487,96 @@ static void test_history(void **state)
     hl_history_free(NULL);
 }
 
+/* issue 10: a path degraded by the application checks */
+static void app_degraded(fx_t *fx, size_t i, const char *reason)
+{
+    fx->p[i].state = HL_PATH_DEGRADED;
+    fx->p[i].app_fault = true;
+    fx->p[i].reason = reason;
+}
+
+#define APP_R "application checks: blob: TLSv1.1 only (policy: TLS 1.2 or newer)"
+
+/* the site moves off a path degraded by the checks to an up one, of worse
+ * priority too, and comes back when the checks pass again */
+static void test_app_fault_moves_site(void **state)
+{
+    fx_t *fx = *state;
+    decide(fx);
+    assert_int_equal(fx->out.active, 0x1);
+    app_degraded(fx, 0, APP_R);
+    assert_true(decide(fx));
+    assert_int_equal(fx->out.active, 0x2);
+    assert_string_equal(fx->text, "site azure-westeurope: er-cmr -> vpn (er-cmr: " APP_R ")");
+    assert_int_equal(fx->out.rank[1], 0);
+    assert_int_equal(fx->out.rank[0], 1);
+    assert_true(fx->out.usable[0]); /* still a way out if vpn goes */
+    assert_false(decide(fx));
+    /* vpn goes down: the degraded path carries the site rather than nothing */
+    set_path(fx, 1, "vpn", 20, HL_PATH_DOWN, "SA down (azure.sensors)");
+    assert_true(decide(fx));
+    assert_int_equal(fx->out.active, 0x1);
+    set_path(fx, 1, "vpn", 20, HL_PATH_UP, "SA up (azure.sensors)");
+    assert_true(decide(fx));
+    assert_int_equal(fx->out.active, 0x2);
+    /* checks pass again: back to the preferred path */
+    set_path(fx, 0, "er-cmr", 10, HL_PATH_UP, "BFD up");
+    assert_true(decide(fx));
+    assert_int_equal(fx->out.active, 0x1);
+    assert_string_equal(fx->text, "site azure-westeurope: vpn -> er-cmr (er-cmr: BFD up)");
+}
+
+/* an ECMP set of the same priority drops the path degraded by the checks */
+static void test_app_fault_same_priority(void **state)
+{
+    fx_t *fx = *state;
+    set_path(fx, 1, "vpn", 10, HL_PATH_UP, "SA up (azure.sensors)");
+    decide(fx);
+    assert_int_equal(fx->out.active, 0x3);
+    app_degraded(fx, 1, APP_R);
+    assert_true(decide(fx));
+    assert_int_equal(fx->out.active, 0x1);
+    assert_string_equal(fx->text, "site azure-westeurope: er-cmr+vpn -> er-cmr (vpn: " APP_R ")");
+}
+
+/* degraded by the SLA ranks before degraded by the checks, whatever the
+ * priority and the figures; among those degraded by the checks, priority */
+static void test_app_fault_after_sla(void **state)
+{
+    fx_t *fx = *state;
+    set_path(fx, 1, "vpn", 20, HL_PATH_DEGRADED, "loss 15% >= 10% (SLA)");
+    fx->p[1].loss_pct = 15;
+    decide(fx);
+    assert_int_equal(fx->out.active, 0x1);
+    app_degraded(fx, 0, APP_R);
+    assert_true(decide(fx));
+    assert_int_equal(fx->out.active, 0x2);
+    assert_string_equal(fx->text, "site azure-westeurope: er-cmr -> vpn (er-cmr: " APP_R ")");
+    fx->p[1].app_fault = true;
+    assert_true(decide(fx));
+    assert_int_equal(fx->out.active, 0x1);
+    /* a path degraded by the checks still ranks before one serving its min
+     * good time (the failback wait holds) */
+    set_path(fx, 1, "vpn", 20, HL_PATH_UP, "SA up (azure.sensors)");
+    fx->p[1].eligible = false;
+    assert_false(decide(fx));
+    assert_int_equal(fx->out.active, 0x1);
+    fx->p[1].eligible = true;
+    assert_true(decide(fx));
+    assert_int_equal(fx->out.active, 0x2);
+}
+
+/* leaving an SLA-degraded path for an up one names the degraded path */
+static void test_degraded_left_named(void **state)
+{
+    fx_t *fx = *state;
+    decide(fx);
+    set_path(fx, 0, "er-cmr", 10, HL_PATH_DEGRADED, "loss 23% >= 10% (SLA)");
+    assert_true(decide(fx));
+    assert_string_equal(fx->text,
+                        "site azure-westeurope: er-cmr -> vpn (er-cmr: loss 23% >= 10% (SLA))");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -506,6 +598,10 @@ int main(void)
         T(test_texts_long_and_cut),
         T(test_hostile_inputs),
         T(test_history),
+        T(test_app_fault_moves_site),
+        T(test_app_fault_same_priority),
+        T(test_app_fault_after_sla),
+        T(test_degraded_left_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,7 +7,10 @@
  * something eligible means something active; active paths share the best
  * rank; a recovered path is not eligible before its min good time; the
  * penalty stays under its ceiling and suppression ends by max suppress;
- * deadlines lie in the future; deciding twice on the same input is quiet.
+ * deadlines lie in the future; deciding twice on the same input is quiet;
+ * (issue 10) a path with an application checks fault is never up and says
+ * so when degraded, an eligible up path wins over any degraded one and one
+ * degraded by its SLA over those degraded by the checks.
  * A failing seed is printed so that it can be replayed.
  */
 #include <setjmp.h>
@@ -48,6 +51,22 @@ struct sim {
     hl_time_t fell_at[NP]; /* last usable -> down, 0 none */
 };
 
+static char long_reason[HL_APP_REASON_MAX + 1];
+
+static const char *random_app_reason(void)
+{
+    switch (rnd(4)) {
+    case 0:
+        return NULL;
+    case 1:
+        return "blob: TLSv1.1 only (policy: TLS 1.2 or newer)";
+    case 2:
+        return "dmz-proxy \u2192 azure-proxy: 503 ERR_CONNECT_FAIL to 100.64.2.20:443";
+    default:
+        return long_reason; /* the longest quoted whole */
+    }
+}
+
 static void random_obs(struct hl_obs *o)
 {
     memset(o, 0, sizeof(*o));
@@ -63,11 +82,13 @@ static void random_obs(struct hl_obs *o)
     o->echo.rtt_avg_ms = rnd(300);
     o->echo.jitter_ms = rnd(50);
     o->app_ok = (int)rnd(3) - 1;
+    o->app_reason = o->app_ok == 0 ? random_app_reason() : NULL;
     o->admin_down = rnd(40) == 0;
 }
 
 static void setup_sim(struct sim *s)
 {
+    memset(long_reason, 'r', HL_APP_REASON_MAX);
     memset(s, 0, sizeof(*s));
     s->now = 1000000;
     for (int i = 0; i < NP; i++) {
@@ -79,6 +100,7 @@ static void setup_sim(struct sim *s)
         s->cfg[i].damp_max_suppress_ms = s->cfg[i].damp_half_life_ms * (2 + rnd(4));
         s->cfg[i].startup_grace_ms = rnd(3000);
         s->cfg[i].sa_name = "c.child";
+        s->cfg[i].app_down = rnd(2);
         char err[256];
         if (hl_path_config_check(&s->cfg[i], err, sizeof(err)))
             fail_msg("config: %s", err);
@@ -113,6 +135,14 @@ static void check_path(struct sim *s, int i, enum hl_path_state before, uint64_t
         fail_msg("seed %llu: deadline in the past", (unsigned long long)seed);
     if (!sm->reason[0] || strstr(sm->reason, "[...]"))
         fail_msg("seed %llu: reason '%s'", (unsigned long long)seed, sm->reason);
+    /* issue 10: a path the checks fault is never up; its reason says so
+     * when nothing stronger (a hard cause, BFD) does */
+    if (s->obs[i].app_ok == 0 && sm->state == HL_PATH_UP)
+        fail_msg("seed %llu: up with an application fault", (unsigned long long)seed);
+    if (sm->state == HL_PATH_DEGRADED && s->obs[i].app_ok == 0 &&
+        !strstr(sm->reason, "application checks: "))
+        fail_msg("seed %llu: degraded by the checks without saying so: '%s'",
+                 (unsigned long long)seed, sm->reason);
     s->dp[i] = (struct hl_decide_path){"p",
                                        10 + 10 * (unsigned)(i / 2),
                                        1,
@@ -121,7 +151,8 @@ static void check_path(struct sim *s, int i, enum hl_path_state before, uint64_t
                                        s->obs[i].link == 1,
                                        s->obs[i].echo.loss_pct,
                                        s->obs[i].echo.rtt_avg_ms,
-                                       sm->reason};
+                                       sm->reason,
+                                       s->obs[i].app_ok == 0};
 }
 
 static void check_decision(struct sim *s, uint64_t seed)
@@ -145,6 +176,21 @@ static void check_decision(struct sim *s, uint64_t seed)
     }
     if (any && !out.active)
         fail_msg("seed %llu: a path is eligible, none active", (unsigned long long)seed);
+    /* an eligible up path wins over every degraded one (the checks' too);
+     * one degraded by the SLA only over those degraded by the checks */
+    bool top = false, sla_only = false;
+    for (int i = 0; i < NP; i++) {
+        bool el = s->dp[i].eligible && s->dp[i].link_up;
+        top |= el && (s->dp[i].state == HL_PATH_UP || s->dp[i].state == HL_PATH_INIT);
+        sla_only |= el && s->dp[i].state == HL_PATH_DEGRADED && !s->dp[i].app_fault;
+    }
+    for (int i = 0; i < NP; i++) {
+        if (!(out.active & (1u << i)) || s->dp[i].state != HL_PATH_DEGRADED)
+            continue;
+        if (top || (sla_only && s->dp[i].app_fault))
+            fail_msg("seed %llu: degraded path %d%s active over a better one",
+                     (unsigned long long)seed, i, s->dp[i].app_fault ? " (checks)" : "");
+    }
     in.prev = &out;
     if (hl_decide(&in, &again, text, sizeof(text)) || again.active != out.active)
         fail_msg("seed %llu: flip-flop on the same input: %s", (unsigned long long)seed, text);
@@ -187,6 +233,7 @@ static void test_random_coverage(void **state)
 {
     (void)state;
     unsigned seen[HL_PATH_STATE_MAX] = {0};
+    unsigned app_degraded = 0, app_down = 0;
     for (uint64_t seed = 1; seed <= 20; seed++) {
         struct sim s;
         rng = seed * 2654435761u + 1;
@@ -198,11 +245,17 @@ static void test_random_coverage(void **state)
             s.now += 1 + rnd(300);
             hl_sm_step(&s.sm[i], &s.cfg[i], &s.obs[i], s.now);
             seen[s.sm[i].state]++;
+            if (strncmp(s.sm[i].reason, "application checks: ", 20) == 0) {
+                app_degraded += s.sm[i].state == HL_PATH_DEGRADED;
+                app_down += s.sm[i].state == HL_PATH_DOWN;
+            }
         }
     }
     for (int st = 0; st < HL_PATH_STATE_MAX; st++)
         if (!seen[st])
             fail_msg("state %s never reached", hl_path_state_name((enum hl_path_state)st));
+    if (!app_degraded || !app_down)
+        fail_msg("application faults: degraded %u times, down %u times", app_degraded, app_down);
 }
 
 int main(void)

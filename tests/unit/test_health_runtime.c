@@ -227,6 +227,207 @@ static void test_long_names(void **state)
     health_stop(NULL);
 }
 
+/* a copy of one path's snapshot row (name, reason and app_reason owned) */
+struct row {
+    enum hl_path_state state;
+    int app_ok;
+    char reason[HL_REASON_MAX];
+    char app_reason[HL_APP_REASON_MAX + 1];
+    bool has_app_reason;
+};
+
+static bool row_of(struct health *h, const char *name, struct row *r)
+{
+    struct health_snapshot s;
+    bool found = false;
+
+    memset(r, 0, sizeof(*r));
+    assert_int_equal(health_snapshot(h, &s), 0);
+    for (size_t i = 0; i < s.n_sites; i++)
+        for (size_t j = 0; j < s.sites[i].n_paths; j++) {
+            const struct health_path_snap *p = &s.sites[i].paths[j];
+            if (strcmp(p->name, name) != 0)
+                continue;
+            found = true;
+            r->state = p->state;
+            r->app_ok = p->app_ok;
+            snprintf(r->reason, sizeof(r->reason), "%s", p->reason);
+            r->has_app_reason = p->app_reason != NULL;
+            if (p->app_reason)
+                snprintf(r->app_reason, sizeof(r->app_reason), "%s", p->app_reason);
+        }
+    health_snapshot_free(&s);
+    return found;
+}
+
+/* waits (at most 3 s) for a path's published app_ok */
+static bool app_ok_becomes(struct health *h, const char *name, int want)
+{
+    struct row r;
+
+    for (int i = 0; i < 300; i++) {
+        if (row_of(h, name, &r) && r.app_ok == want)
+            return true;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+#define APP_R "blob: TLSv1.1 only (policy: TLS 1.2 or newer)"
+
+/* issue 10: a fault of the application checks degrades the path and moves
+ * the site; ok again, the site comes back at once (degraded -> up is not a
+ * recovery: no min good time) */
+static void test_app_verdict(void **state)
+{
+    struct health_path_cfg p[] = {path("er", 10, false), path("bk", 20, false)};
+    p[0].sm.min_good_ms = 60000; /* a recovery would wait this long */
+    struct health *h = start(p, 2);
+    struct row r;
+
+    (void)state;
+    assert_non_null(h);
+    assert_true(active_is(0x1));
+    assert_true(row_of(h, "er", &r));
+    assert_int_equal(r.app_ok, -1); /* no verdict yet */
+    assert_false(r.has_app_reason);
+    assert_int_equal(health_observe_app(h, "azure", "er", false, APP_R), 0);
+    assert_true(active_is(0x2));
+    assert_true(state_becomes(h, "er", HL_PATH_DEGRADED));
+    assert_true(row_of(h, "er", &r));
+    assert_int_equal(r.app_ok, 0);
+    assert_string_equal(r.app_reason, APP_R);
+    assert_string_equal(r.reason, "application checks: " APP_R);
+    pthread_mutex_lock(&mu);
+    assert_string_equal(last_reason, "site azure: er -> bk (er: application checks: " APP_R ")");
+    pthread_mutex_unlock(&mu);
+    assert_int_equal(health_observe_app(h, "azure", "bk", true, NULL), 0);
+    assert_true(app_ok_becomes(h, "bk", 1));
+    assert_true(row_of(h, "bk", &r));
+    assert_int_equal(r.state, HL_PATH_UP);
+    assert_false(r.has_app_reason);
+    assert_int_equal(health_observe_app(h, "azure", "er", true, "ignored"), 0);
+    assert_true(active_is(0x1));
+    assert_true(state_becomes(h, "er", HL_PATH_UP)); /* published after the decision */
+    assert_true(row_of(h, "er", &r));
+    assert_int_equal(r.app_ok, 1);
+    assert_false(r.has_app_reason);
+    /* unknown names are refused */
+    assert_int_equal(health_observe_app(h, "azure", "nope", false, "x"), -1);
+    assert_int_equal(health_observe_app(h, "nope", "er", false, "x"), -1);
+    assert_int_equal(health_observe_app(h, "azure", NULL, false, "x"), -1);
+    assert_int_equal(health_observe_app(NULL, "azure", "er", false, "x"), -1);
+    assert_false(wrong_thread);
+    health_stop(h);
+}
+
+/* the reason as given by a hostile proxy: no control bytes, bounded, cut
+ * at a character boundary with a visible mark; none given */
+static void test_app_reason_hostile(void **state)
+{
+    struct health_path_cfg p[] = {path("er", 10, false), path("bk", 20, false)};
+    struct health *h = start(p, 2);
+    char big[1000];
+    struct row r;
+
+    (void)state;
+    assert_non_null(h);
+    assert_true(active_is(0x1));
+    assert_int_equal(health_observe_app(h, "azure", "er", false, "a\nb\r\x1b[31m%s%n\x7f"), 0);
+    assert_true(app_ok_becomes(h, "er", 0));
+    assert_true(row_of(h, "er", &r));
+    assert_string_equal(r.app_reason, "a?b??[31m%s%n?");
+    /* bytes that are not UTF-8 (stray, truncated, overlong, surrogate) as
+     * '?', characters kept */
+    assert_int_equal(health_observe_app(h, "azure", "er", false,
+                                        "\xff\xc3(\xc0\xaf\xed\xa0\x80 caf\xc3\xa9 \xe2\x86\x92 "
+                                        "\xf0\x9f\x94\x92\xe2\x86"),
+                     0);
+    for (int i = 0; i < 300 && row_of(h, "er", &r) && r.app_reason[0] != '?'; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_string_equal(r.app_reason, "?\?(????? caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x94\x92??");
+    assert_int_equal(health_observe_app(h, "azure", "bk", false, NULL), 0);
+    assert_true(app_ok_becomes(h, "bk", 0));
+    assert_true(row_of(h, "bk", &r));
+    assert_string_equal(r.app_reason, "no reason given");
+    assert_string_equal(r.reason, "application checks: no reason given");
+    /* 248 x, then a 3-byte character across the cut (249), then more */
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    memcpy(big + 248, "\xe2\x86\x92", 3);
+    assert_int_equal(health_observe_app(h, "azure", "er", false, big), 0);
+    for (int i = 0; i < 300 && row_of(h, "er", &r) && r.app_reason[0] != 'x'; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(strlen(r.app_reason), 248 + strlen(" [...]"));
+    assert_string_equal(r.app_reason + 248, " [...]");
+    assert_non_null(strstr(r.reason, "xxx [...]"));
+    assert_null(strstr(r.reason, "xxx [...] [...]"));
+    /* exactly HL_APP_REASON_MAX bytes: whole */
+    big[HL_APP_REASON_MAX] = '\0';
+    memset(big, 'y', HL_APP_REASON_MAX);
+    assert_int_equal(health_observe_app(h, "azure", "er", false, big), 0);
+    for (int i = 0; i < 300 && row_of(h, "er", &r) && r.app_reason[0] != 'y'; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_string_equal(r.app_reason, big);
+    health_stop(h);
+}
+
+/* app_down: down after the hold-down; the verdict survives reloads of kept
+ * paths and of paths whose probes change; a new path has none */
+static void test_app_down_and_reload(void **state)
+{
+    struct health_path_cfg p[] = {path("er", 10, false), path("bk", 20, false)};
+    struct health *h = start(p, 2);
+    char err[256] = "";
+    struct row r;
+
+    (void)state;
+    assert_non_null(h);
+    assert_true(active_is(0x1));
+    assert_int_equal(health_observe_app(h, "azure", "er", false, APP_R), 0);
+    assert_true(active_is(0x2));
+    assert_true(state_becomes(h, "er", HL_PATH_DEGRADED));
+    /* a reload turns app_down on for er: the kept verdict takes it down */
+    struct health_path_cfg q[] = {path("er", 10, false), path("bk", 20, false),
+                                  path("new", 30, false)};
+    q[0].app_down = true;
+    q[0].sm.hold_down_ms = 200;
+    struct health_site_cfg site = {.name = "azure", .paths = q, .n_paths = 3};
+    struct health_config cfg = {.sites = &site, .n_sites = 1};
+    assert_true(health_reload(h, &cfg, err, sizeof(err)));
+    assert_true(state_becomes(h, "er", HL_PATH_DOWN));
+    assert_true(row_of(h, "er", &r));
+    assert_string_equal(r.reason, "application checks: " APP_R);
+    assert_int_equal(r.app_ok, 0);
+    assert_true(row_of(h, "new", &r));
+    assert_int_equal(r.app_ok, -1);
+    /* er's probes change (an echo that never fills its window): new probes,
+     * the same verdict */
+    q[0].echo_on = true;
+    q[0].echo = (struct echo_config){.kind = ECHO_UDP,
+                                     .target = "127.0.0.1",
+                                     .port = 9,
+                                     .interval_ms = 3600000,
+                                     .timeout_ms = 2000};
+    q[0].app_down = false;
+    assert_true(health_reload(h, &cfg, err, sizeof(err)));
+    assert_true(row_of(h, "er", &r));
+    assert_int_equal(r.app_ok, 0);
+    assert_string_equal(r.app_reason, APP_R);
+    assert_true(state_becomes(h, "er", HL_PATH_DEGRADED)); /* app_down off again */
+    assert_true(row_of(h, "er", &r));
+    assert_string_equal(r.reason, "application checks: " APP_R);
+    assert_true(active_is(0x2)); /* bk up ranks first */
+    health_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -234,6 +435,9 @@ int main(void)
         cmocka_unit_test(test_operator),
         cmocka_unit_test(test_reload),
         cmocka_unit_test(test_long_names),
+        cmocka_unit_test(test_app_verdict),
+        cmocka_unit_test(test_app_reason_hostile),
+        cmocka_unit_test(test_app_down_and_reload),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

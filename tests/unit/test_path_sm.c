@@ -460,12 +460,208 @@ static void test_hold_down_from_init_and_app(void **state)
     fx_t *fx = *state;
     struct hl_obs o = o_base();
     o.app_ok = 0;
+    o.app_reason = "blob: endpoint down";
+    fx->cfg.app_down = true;
     step_at(fx, T0 + 10, o);
     assert_int_equal(fx->sm.state, HL_PATH_INIT);
-    assert_string_equal(fx->sm.reason, "hold-down: application checks report a path fault");
+    assert_string_equal(fx->sm.reason, "hold-down: application checks: blob: endpoint down");
     step_at(fx, T0 + 1010, o);
     assert_int_equal(fx->sm.state, HL_PATH_DOWN);
+    assert_string_equal(fx->sm.reason, "application checks: blob: endpoint down");
     assert_int_equal(fx->sm.flaps, 0); /* init was not usable */
+    /* without app_down an app fault is a verdict: degraded from init at once */
+    fx->cfg.app_down = false;
+    hl_sm_init(&fx->sm, T0);
+    assert_true(step_at(fx, T0 + 10, o));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_true(eligible(fx)); /* its first good run */
+}
+
+/* ---- application checks (issue 10) ---- */
+
+#define APP_TLS "blob: TLSv1.1 only (policy: TLS 1.2 or newer)"
+
+static struct hl_obs o_app(struct hl_obs o, int ok, const char *reason)
+{
+    o.app_ok = ok;
+    o.app_reason = reason;
+    return o;
+}
+
+/* default: an app fault degrades the path, no hold-down, no flap */
+static void test_app_degraded(void **state)
+{
+    fx_t *fx = *state;
+    reach(fx, HL_PATH_UP);
+    hl_time_t t1 = T0 + 5000;
+    assert_true(step_at(fx, t1, o_app(o_bfd_up(), 0, APP_TLS)));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_string_equal(fx->sm.reason, "application checks: " APP_TLS);
+    assert_true(eligible(fx));
+    assert_int_equal(fx->sm.flaps, 0);
+    assert_int_equal(hl_sm_next_deadline(&fx->sm, &fx->cfg, fx->now), 0);
+    /* another reason: refreshed, not an event */
+    assert_false(step(fx, o_app(o_bfd_up(), 0, "cipher AES128-GCM-SHA256 is not AES-256")));
+    assert_string_equal(fx->sm.reason,
+                        "application checks: cipher AES128-GCM-SHA256 is not AES-256");
+    /* no reason given */
+    step(fx, o_app(o_bfd_up(), 0, NULL));
+    assert_string_equal(fx->sm.reason, "application checks: no reason given");
+    step(fx, o_app(o_bfd_up(), 0, ""));
+    assert_string_equal(fx->sm.reason, "application checks: no reason given");
+    /* SLA and app both named */
+    struct hl_obs e = o_echo(23, 180, 0);
+    e.bfd = HL_BFD_UP;
+    e.bfd_was_up = true;
+    assert_true(step(fx, o_app(e, 0, APP_TLS)));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_string_equal(fx->sm.reason, "loss 23% >= 10% (SLA), RTT 180 ms > 150 ms (SLA); "
+                                       "application checks: " APP_TLS);
+    /* the SLA met again, the app fault stays */
+    assert_true(step(fx, o_app(o_echo(0, 5, 0), 0, APP_TLS)));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_string_equal(fx->sm.reason, "application checks: " APP_TLS);
+    /* a fault while BFD is down: BFD says it (hard) */
+    assert_true(step(fx, o_app(o_bfd_down(HL_DIAG_DETECT_EXPIRED), 0, APP_TLS)));
+    assert_string_equal(fx->sm.reason, "BFD down, diag 1 control detection time expired");
+    assert_true(step_at(fx, t1 + 100, o_app(o_bfd_up(), 0, APP_TLS)));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_false(eligible(fx)); /* it fell: min good applies as to any recovery */
+    /* ok again: up at once; degraded -> up is no recovery, the good run goes on */
+    assert_true(step_at(fx, t1 + 10100, o_app(o_bfd_up(), 1, NULL)));
+    assert_int_equal(fx->sm.state, HL_PATH_UP);
+    assert_string_equal(fx->sm.reason, "BFD up");
+    assert_true(eligible(fx));
+    /* no verdict yet (-1) and ok (1) are the same as no checks */
+    assert_false(step(fx, o_app(o_bfd_up(), -1, "ignored")));
+    assert_int_equal(fx->sm.state, HL_PATH_UP);
+    assert_int_equal(fx->sm.flaps, 1);
+}
+
+/* degraded recovers at once (no min good time: it never stopped carrying) */
+static void test_app_degraded_recovery(void **state)
+{
+    fx_t *fx = *state;
+    reach(fx, HL_PATH_UP);
+    step_at(fx, T0 + 1000, o_app(o_bfd_up(), 0, APP_TLS));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_true(step_at(fx, T0 + 1001, o_app(o_bfd_up(), 1, NULL)));
+    assert_int_equal(fx->sm.state, HL_PATH_UP);
+    assert_true(eligible(fx));
+    assert_int_equal(fx->sm.flaps, 0);
+}
+
+/* app_down: down after the hold-down (degraded while it runs), back after min good */
+static void test_app_down(void **state)
+{
+    fx_t *fx = *state;
+    fx->cfg.app_down = true;
+    reach(fx, HL_PATH_UP);
+    hl_time_t t1 = T0 + 5000;
+    assert_true(step_at(fx, t1, o_app(o_bfd_up(), 0, APP_TLS)));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_string_equal(fx->sm.reason, "hold-down: application checks: " APP_TLS);
+    assert_true(eligible(fx));
+    assert_int_equal(hl_sm_next_deadline(&fx->sm, &fx->cfg, fx->now), t1 + 1000);
+    step_at(fx, t1 + 999, o_app(o_bfd_up(), 0, APP_TLS));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_true(step_at(fx, t1 + 1000, o_app(o_bfd_up(), 0, APP_TLS)));
+    assert_int_equal(fx->sm.state, HL_PATH_DOWN);
+    assert_string_equal(fx->sm.reason, "application checks: " APP_TLS);
+    assert_false(eligible(fx));
+    assert_int_equal(fx->sm.flaps, 1);
+    /* ok again: up, eligible after min_good_ms as any recovery from down */
+    hl_time_t t2 = t1 + 30000;
+    assert_true(step_at(fx, t2, o_app(o_bfd_up(), 1, NULL)));
+    assert_int_equal(fx->sm.state, HL_PATH_UP);
+    assert_false(eligible(fx));
+    assert_int_equal(hl_sm_next_deadline(&fx->sm, &fx->cfg, fx->now), t2 + 10000);
+    step_at(fx, t2 + 9999, o_app(o_bfd_up(), 1, NULL));
+    assert_false(eligible(fx));
+    assert_true(step_at(fx, t2 + 10000, o_app(o_bfd_up(), 1, NULL)));
+    assert_true(eligible(fx));
+    /* a fault that ends within the hold-down costs nothing */
+    step_at(fx, t2 + 20000, o_app(o_bfd_up(), 0, APP_TLS));
+    step_at(fx, t2 + 20999, o_app(o_bfd_up(), 1, NULL));
+    assert_int_equal(fx->sm.state, HL_PATH_UP);
+    assert_int_equal(fx->sm.flaps, 1);
+}
+
+/* two soft causes, or a soft one and an app fault that degrades: both named */
+static void test_app_with_loss_down(void **state)
+{
+    fx_t *fx = *state;
+    reach(fx, HL_PATH_UP);
+    step_at(fx, T0 + 100, o_app(o_echo(100, 0, 0), 0, APP_TLS));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_string_equal(fx->sm.reason,
+                        "hold-down: loss 100% >= 100% (down); application checks: " APP_TLS);
+    step_at(fx, T0 + 1100, o_app(o_echo(100, 0, 0), 0, APP_TLS));
+    assert_int_equal(fx->sm.state, HL_PATH_DOWN);
+    assert_string_equal(fx->sm.reason, "loss 100% >= 100% (down); application checks: " APP_TLS);
+    fx->cfg.app_down = true;
+    step_at(fx, T0 + 1200, o_app(o_echo(100, 0, 0), 0, APP_TLS));
+    assert_string_equal(fx->sm.reason, "application checks: " APP_TLS "; loss 100% >= 100% (down)");
+    /* without the loss, with app_down: degraded during a hold-down even when
+     * the SLA is met (loss-down alone would leave it up) */
+    fx->cfg.sla_loss_pct = 0;
+    fx->cfg.down_loss_pct = 50;
+    hl_sm_init(&fx->sm, T0);
+    reach(fx, HL_PATH_UP);
+    step_at(fx, T0 + 100, o_echo(60, 0, 0));
+    assert_int_equal(fx->sm.state, HL_PATH_UP);
+    step_at(fx, T0 + 200, o_app(o_echo(60, 0, 0), 0, APP_TLS));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+}
+
+/* waiting for BFD keeps a path's state, but an app fault degrades it */
+static void test_app_while_waiting_for_bfd(void **state)
+{
+    fx_t *fx = *state;
+    step_at(fx, T0 + 10, o_echo(0, 5, 0));
+    assert_int_equal(fx->sm.state, HL_PATH_UP);
+    struct hl_obs o = o_echo(0, 5, 0);
+    o.bfd = HL_BFD_DOWN; /* configured, never Up yet, within the grace */
+    assert_false(step_at(fx, T0 + 20, o));
+    assert_int_equal(fx->sm.state, HL_PATH_UP);
+    assert_true(step_at(fx, T0 + 30, o_app(o, 0, APP_TLS)));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_string_equal(fx->sm.reason,
+                        "waiting for BFD (state down); application checks: " APP_TLS);
+    assert_true(eligible(fx));
+    assert_int_equal(fx->sm.flaps, 0);
+}
+
+/* the longest app reason fits whole with every other cause; % is text */
+static void test_app_reason_long_and_format(void **state)
+{
+    fx_t *fx = *state;
+    char r[HL_APP_REASON_MAX + 1];
+    memset(r, 'r', HL_APP_REASON_MAX);
+    r[HL_APP_REASON_MAX] = '\0';
+    struct hl_obs e = o_echo(99.5, 150.4, 31);
+    e.bfd = HL_BFD_UP;
+    e.bfd_was_up = true;
+    fx->cfg.down_loss_pct = 99.5;
+    fx->cfg.sla_loss_pct = 12.5;
+    reach(fx, HL_PATH_UP);
+    fx->cfg.app_down = true;
+    step_at(fx, T0 + 10, o_app(e, 0, r));
+    assert_null(strstr(fx->sm.reason, "[...]"));
+    assert_int_equal(strncmp(fx->sm.reason, "hold-down: application checks: rrr", 34), 0);
+    assert_non_null(strstr(fx->sm.reason, "r; loss 99.5% >= 99.5% (down)"));
+    fx->cfg.app_down = false;
+    fx->cfg.down_loss_pct = 100;
+    hl_sm_init(&fx->sm, T0);
+    step_at(fx, T0 + 10, o_app(e, 0, r));
+    assert_int_equal(fx->sm.state, HL_PATH_DEGRADED);
+    assert_null(strstr(fx->sm.reason, "[...]"));
+    assert_int_equal(strlen(fx->sm.reason),
+                     strlen("loss 99.5% >= 12.5% (SLA), RTT 150.4 ms > 150 ms (SLA), jitter 31 "
+                            "ms > 30 ms (SLA); application checks: ") +
+                         HL_APP_REASON_MAX);
+    step(fx, o_app(o_bfd_up(), 0, "%s%n%x"));
+    assert_string_equal(fx->sm.reason, "application checks: %s%n%x");
 }
 
 /* ---- min good time (failback) ---- */
@@ -698,7 +894,7 @@ static void test_config_check(void **state)
 static void test_long_names_whole_or_marked(void **state)
 {
     fx_t *fx = *state;
-    char name[400];
+    char name[HL_REASON_MAX + 100];
     memset(name, 'n', sizeof(name));
     name[HL_SA_NAME_MAX] = '\0';
     fx->cfg.sa_name = name; /* the longest a checked config has */
@@ -759,6 +955,12 @@ int main(void)
         T(test_hold_down_edges),
         T(test_hold_down_interrupted),
         T(test_hold_down_from_init_and_app),
+        T(test_app_degraded),
+        T(test_app_degraded_recovery),
+        T(test_app_down),
+        T(test_app_with_loss_down),
+        T(test_app_reason_long_and_format),
+        T(test_app_while_waiting_for_bfd),
         T(test_min_good_edges),
         T(test_admin_down),
         T(test_dampening_suppress_and_reuse),
