@@ -16,7 +16,6 @@ ck_endpoint $S 100.64.2.11 tls13
 ck_probe $B:443 $S:443
 ck_rc_is 0
 ck_is $B:443 verdict pass
-ck_is $B:443 reason null
 ck_is $B:443 tls_version TLSv1.2
 ck_is $B:443 cipher ECDHE-RSA-AES256-GCM-SHA384
 ck_is $B:443 cipher_bits 256
