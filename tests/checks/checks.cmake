@@ -16,3 +16,12 @@ foreach(t fixtures direct proxy chain set tls11 aes128 expiry name untrusted ref
   set_tests_properties(checks_${t} PROPERTIES LABELS integration TIMEOUT 120
     ENVIRONMENT "${_probe}")
 endforeach()
+
+# bench/checks: one round of 45 checks, checks-probe against curl one by one
+# (not a test; prints wall time and CPU ratios; docs/bench.md)
+if(TARGET checks-probe)
+  add_custom_target(bench_checks
+    COMMAND bash ${CMAKE_SOURCE_DIR}/bench/checks/run.sh $<TARGET_FILE:checks-probe> 3
+    DEPENDS checks-probe USES_TERMINAL
+    COMMENT "Application checks: 3 groups x 3 paths x 5 endpoints, checks-probe vs curl")
+endif()

@@ -3,6 +3,7 @@
 # tunneld code): each endpoint, proxy and path cut really behaves as the
 # checks_* tests assume, so a failure there is the probe's, not the fixture's.
 TEST=ckfixt
+CK_NO_PROBE=1
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/checks_lib.sh"
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Fixtures of the application checks' tests (tests/checks/checks_*.sh): the
 # real other side of a Defender for IoT sensor's way to Azure. Source after
 # tests/lib/common.sh.
@@ -54,9 +55,12 @@ ck_etc() {
   chmod 644 "$d/resolv.conf" "$d/hosts"
 }
 
-# ck_net -> the four namespaces, their links and routes
+# ck_net -> the four namespaces, their links and routes (first: checks-probe
+# is there, unless CK_NO_PROBE=1: the fixtures' own test)
 ck_net() {
   local n
+  [ "${CK_NO_PROBE:-0}" = 1 ] || [ -x "$CK_PROBE" ] ||
+    die "CHECKS_PROBE (checks-probe) is not set or not executable: '$CK_PROBE'"
   for n in gw azure proxy dmz; do netns_new $n; done
   veth_pair gw p1 100.64.10.1/30 azure a1 100.64.10.2/30
   veth_pair gw p2 100.64.10.5/30 azure a2 100.64.10.6/30

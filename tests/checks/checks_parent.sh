@@ -22,7 +22,7 @@ ck_squid_extra="acl amqps port 5671
 http_access deny amqps" ck_azure_proxy
 ck_dmz_proxy
 pw=$(ck_password_file)
-C=(--proxy 100.64.4.4:3128 --via dmz-proxy,azure-proxy --user $CK_USER --password-file "$pw")
+C=(--proxy 100.64.4.4:3128 --via dmz-proxy,azure-proxy --user "$CK_USER" --password-file "$pw")
 
 ck_fail_reason $D:443 proxy "dmz-proxy → azure-proxy: 503 ERR_CONNECT_FAIL to $D:443" "${C[@]}"
 ck_is $D:443 proxy_status 503

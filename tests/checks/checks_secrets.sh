@@ -27,7 +27,7 @@ wait_for 10 "silent proxy" ck_up "$LAST_PID" dmz 100.64.4.5 3128
 no_secret() {
   ! grep -aqF -e "$CK_PASSWORD" -e "$b64" "$CK_OUT" "$CK_ERR"
 }
-U=(--user $CK_USER --password-file "$pw" --via dmz-proxy,azure-proxy)
+U=(--user "$CK_USER" --password-file "$pw" --via dmz-proxy,azure-proxy)
 ck_probe --proxy 100.64.4.4:3128 "${U[@]}" $B:443
 ck_rc_is 0
 check "password not in the output of a pass" no_secret

@@ -17,7 +17,7 @@ ck_endpoint events.servicebus.windows.net 100.64.2.11 tls13
 for port in 443 5671 8883; do ck_endpoint $H 100.64.2.30 tls12 "" $port; done
 ck_azure_proxy
 
-eps=(${set12[0]}:443 events.servicebus.windows.net:443 ${set12[1]}:443)
+eps=("${set12[0]}:443" events.servicebus.windows.net:443 "${set12[1]}:443")
 ck_probe --group sensors-22 --proxy 100.64.3.3:3128 --via azure-proxy "${eps[@]}"
 ck_rc_is 0
 for e in "${eps[@]}"; do
@@ -27,7 +27,7 @@ done
 check "one row per endpoint, in the order given" \
   [ "$(jq -rs '[.[] | select(.endpoint?) | .endpoint] | join(" ")' "$CK_OUT")" = "${eps[*]}" ]
 
-legacy=($H:443 $H:5671 $H:8883)
+legacy=("$H:443" "$H:5671" "$H:8883")
 ck_probe --legacy --group legacy-hub --proxy 100.64.3.3:3128 --via azure-proxy "${legacy[@]}"
 ck_rc_is 0
 for e in "${legacy[@]}"; do
