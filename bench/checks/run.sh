@@ -98,7 +98,8 @@ measure() {
   t0=$(now_ms)
   (
     "$1"
-    times | tail -n 1 | awk '{
+    times >"$T_DIR/times" # (not in a pipeline: that would be a fresh subshell)
+    tail -n 1 "$T_DIR/times" | awk '{
       n = split($1 " " $2, a, " "); s = 0
       for (i = 1; i <= n; i++) { split(a[i], m, "m"); sub("s", "", m[2]); s += m[1] * 60 + m[2] }
       printf "%.3f\n", s }' >"$T_DIR/cpu"
