@@ -62,6 +62,7 @@ struct check_facts {
     bool diag_ran;
     struct cf_session diag; /* the diagnostic handshake's session */
     int64_t now;            /* wall seconds, for the expiry */
+    uint32_t ms[3]; /* the policy handshake's connect, proxy, TLS times (UINT32_MAX: not reached) */
 };
 
 /* the item's parts the words need (views into a checks_item) */

@@ -14,12 +14,14 @@
 #include "checks_int.h"
 #include "check_run.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 struct crun {
     struct crun *next;
@@ -33,6 +35,8 @@ struct crun {
     enum checks_phase phase; /* CONNECT (DNS included), PROXY, TLS */
     double connected_at, answered_at;
     struct check_facts f;
+    struct cf_proxy diag_proxy; /* the diagnostic's CONNECT answer (the first one's is kept) */
+    int fd;                     /* the socket to the first hop while curl has it open, -1 */
     char errbuf[CURL_ERROR_SIZE];
     char *url, *proxy_url, *iface;
 };
@@ -82,7 +86,10 @@ static int sockopt_cb(void *userp, curl_socket_t fd, curlsocktype purpose)
     struct crun *run = userp;
     const struct checks_pin *pin = &item_of(run)->pin;
 
-    (void)purpose;
+    if (purpose == CURLSOCKTYPE_IPCXN) {
+        run->fd = fd; /* (watched for the end of the TCP connect) */
+        run->f.resolved = true;
+    }
     if (pin->mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &pin->mark, sizeof(pin->mark)) != 0) {
         snprintf(run->f.pin_error, sizeof(run->f.pin_error), "SO_MARK 0x%x: %s", pin->mark,
                  strerror(errno));
@@ -97,15 +104,39 @@ static int sockopt_cb(void *userp, curl_socket_t fd, curlsocktype purpose)
     return CURL_SOCKOPT_OK;
 }
 
+static int close_cb(void *userp, curl_socket_t fd)
+{
+    struct crun *run = userp;
+
+    if (run->fd == fd)
+        run->fd = -1;
+    return close(fd);
+}
+
+/* the TCP connect to the first hop is done (curl says so only at the end) */
+static bool tcp_connected(const struct crun *run)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    return run->fd >= 0 && getpeername(run->fd, (struct sockaddr *)&ss, &len) == 0;
+}
+
 /* the CONNECT answer (curl hands over whole header lines) */
+static struct cf_proxy *answer(struct crun *run)
+{
+    return run->diag ? &run->diag_proxy : &run->f.proxy;
+}
+
 static size_t header_cb(char *buf, size_t size, size_t n, void *userp)
 {
     struct crun *run = userp;
-    int before = run->f.proxy.status;
-    bool done = run->f.proxy.done;
+    struct cf_proxy *p = answer(run);
+    int before = p->status;
+    bool done = p->done;
 
-    ch_line(&run->f.proxy, buf, size * n);
-    if (run->f.proxy.status && (!before || (done && !run->f.proxy.done)))
+    ch_line(p, buf, size * n);
+    if (p->status && (!before || (done && !p->done)))
         run->answered_at = checks_mono();
     return size * n;
 }
@@ -202,7 +233,9 @@ static int setup(struct crun *run)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, total) | /* a bound behind ours */
         curl_easy_setopt(e, CURLOPT_USERAGENT, "tunneld-checks") |
         curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, sockopt_cb) |
-        curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, run);
+        curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, run) |
+        curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb) |
+        curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, run);
     if (ci->it.pin.source) {
         if (asprintf(&run->iface, "host!%s", ci->it.pin.source) < 0)
             return -1;
@@ -223,6 +256,7 @@ int crun_start(struct checks *c, size_t idx, bool diag, const struct check_facts
     run->c = c;
     run->idx = idx;
     run->diag = diag;
+    run->fd = -1;
     run->t0 = checks_mono();
     run->started = diag ? started : run->t0;
     if (carry)
@@ -230,6 +264,11 @@ int crun_start(struct checks *c, size_t idx, bool diag, const struct check_facts
     else
         run->f.verify_result = -1;
     run->f.diag_ran = diag || run->f.diag_ran;
+    const struct checks_item *it = &c->cur.items[idx].it;
+    const char *first = it->use_proxy ? it->proxy.host : it->host;
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, first, buf) == 1 || inet_pton(AF_INET6, first, buf) == 1)
+        run->f.resolved = true; /* nothing to resolve */
     run->phase = CHECKS_PH_CONNECT;
     ev_timer_init(&run->deadline, deadline_cb, 0., 0.);
     run->deadline.data = run;
@@ -272,13 +311,18 @@ static void conclude(struct checks *c, struct crun *run, double appconnected)
     uint32_t tms = ms_between(tls_from, appconnected);
 
     ev_timer_stop(c->loop, &run->deadline);
+    if (!run->diag) { /* the policy handshake's times are the check's */
+        f.ms[0] = cms;
+        f.ms[1] = pms;
+        f.ms[2] = tms;
+    }
     unlink_run(c, run);
     curl_multi_remove_handle(c->multi, run->easy);
     run_free(run);
     if (diag_next && crun_start(c, idx, true, &f, started) == 0)
         return;
     f.now = checks_wall();
-    checks_done(c, idx, &f, started, cms, pms, tms);
+    checks_done(c, idx, &f, started, f.ms[0], f.ms[1], f.ms[2]);
 }
 
 /* what libcurl knows once the handle is done */
@@ -289,6 +333,13 @@ static void collect(struct crun *run, CURLcode code, double *appconnected)
     curl_off_t t = 0;
     struct curl_tlssessioninfo *ti = NULL;
 
+    *appconnected = 0;
+    if (run->diag) { /* the first handshake's facts stay; only what was offered is added */
+        if (code == CURLE_OK && curl_easy_getinfo(e, CURLINFO_TLS_SSL_PTR, &ti) == CURLE_OK && ti &&
+            ti->backend == CURLSSLBACKEND_OPENSSL && ti->internals)
+            ctls_session(ti->internals, &run->f.diag);
+        return;
+    }
     run->f.curl_code = code;
     ch_clean(run->f.curl_err, sizeof(run->f.curl_err), run->errbuf, strlen(run->errbuf));
     if (curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os) == CURLE_OK)
@@ -298,12 +349,11 @@ static void collect(struct crun *run, CURLcode code, double *appconnected)
         run->f.verify_result = v;
     if (!run->f.proxy.status && curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &v) == CURLE_OK)
         run->f.proxy.status = (int)v;
-    *appconnected = 0;
     if (code == CURLE_OK && curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &t) == CURLE_OK && t)
         *appconnected = run->t0 + (double)t / 1e6;
     if (code == CURLE_OK && curl_easy_getinfo(e, CURLINFO_TLS_SSL_PTR, &ti) == CURLE_OK && ti &&
         ti->backend == CURLSSLBACKEND_OPENSSL && ti->internals)
-        ctls_session(ti->internals, run->diag ? &run->f.diag : &run->f.tls);
+        ctls_session(ti->internals, &run->f.tls);
     if (run->f.verify_result < 0 && code == CURLE_OK)
         run->f.verify_result = 0;
 }
@@ -328,6 +378,10 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
     (void)loop;
     (void)revents;
+    if (run->diag) { /* the first handshake's failure stands */
+        conclude(run->c, run, 0);
+        return;
+    }
     run->f.timeout_phase = run->phase;
     run->f.timeout_ms = run->phase == CHECKS_PH_PROXY ? cfg->proxy_ms
                         : run->phase == CHECKS_PH_TLS ? cfg->tls_ms
@@ -344,18 +398,24 @@ static void crun_progress_one(struct crun *run)
     const struct checks_config *cfg = &run->c->cur.cfg;
     curl_off_t t = 0;
 
-    if (!run->f.resolved &&
-        curl_easy_getinfo(run->easy, CURLINFO_NAMELOOKUP_TIME_T, &t) == CURLE_OK && t > 0)
-        run->f.resolved = true;
-    if (run->phase == CHECKS_PH_CONNECT &&
+    if (run->phase == CHECKS_PH_CONNECT && !tcp_connected(run) &&
         curl_easy_getinfo(run->easy, CURLINFO_CONNECT_TIME_T, &t) == CURLE_OK && t > 0) {
+        /* (connected and through before we looked) */
         run->f.resolved = run->f.connected = true;
         run->connected_at = run->t0 + (double)t / 1e6;
         run->phase = item_of(run)->use_proxy ? CHECKS_PH_PROXY : CHECKS_PH_TLS;
+    }
+    if (!run->f.resolved &&
+        curl_easy_getinfo(run->easy, CURLINFO_NAMELOOKUP_TIME_T, &t) == CURLE_OK && t > 0)
+        run->f.resolved = true;
+    if (run->phase == CHECKS_PH_CONNECT && tcp_connected(run)) {
+        run->f.resolved = run->f.connected = true;
+        run->connected_at = checks_mono();
+        run->phase = item_of(run)->use_proxy ? CHECKS_PH_PROXY : CHECKS_PH_TLS;
         arm(run, run->connected_at, run->phase == CHECKS_PH_PROXY ? cfg->proxy_ms : cfg->tls_ms);
     }
-    if (run->phase == CHECKS_PH_PROXY && run->f.proxy.done && run->f.proxy.status >= 200 &&
-        run->f.proxy.status < 300) {
+    if (run->phase == CHECKS_PH_PROXY && answer(run)->done && answer(run)->status >= 200 &&
+        answer(run)->status < 300) {
         run->phase = CHECKS_PH_TLS;
         arm(run, run->answered_at, cfg->tls_ms);
     }
