@@ -21,7 +21,7 @@ R="$B:443: timed out after 1000 ms (TCP connect)"
 path_fault() {
   ck_mend
   ck_cut a1 100.64.2.10
-  ck_probe "$1" "$2" "${T[@]}" $B:443 $S:443
+  ck_probe "$@" "${T[@]}" $B:443 $S:443
   ck_rc_is 1
   ck_is $B:443 verdict fail a
   ck_is $B:443 fault path a
@@ -36,7 +36,7 @@ path_fault() {
 # service_fault PATH_A PATH_B -> B unreachable over both
 service_fault() {
   ck_cut a2 100.64.2.10
-  ck_probe "$1" "$2" "${T[@]}" $B:443 $S:443
+  ck_probe "$@" "${T[@]}" $B:443 $S:443
   ck_rc_is 1
   ck_is $B:443 fault service a
   ck_is $B:443 fault service b
