@@ -15,6 +15,7 @@ CHECKS_PROBE=${1:?usage: run.sh path/to/checks-probe [ROUNDS]}
 CHECKS_PROBE=$(readlink -f "$CHECKS_PROBE")
 ROUNDS=${2:-3}
 TEST=ckbench
+CK_PLAIN_PASSWORD=1 # (cost, not escapes: tests/checks/checks_chain.sh has those)
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 source "$REPO/tests/lib/common.sh"
 source "$REPO/tests/checks/checks_lib.sh"
