@@ -319,8 +319,8 @@ ck_password_file() {
 # ---- the probe ----------------------------------------------------------------
 
 # ck_probe ARGS... -> runs checks-probe in gw (with --ca $CK_CA unless
-# CK_NO_CA=1); its stdout in $CK_OUT, stderr
-# in $CK_ERR, exit status in $CK_RC (logged)
+# CK_NO_CA=1), for at most 60 s; its stdout in $CK_OUT, stderr in $CK_ERR,
+# exit status in $CK_RC (logged; 124: it did not end)
 CK_N=0
 ck_probe() {
   [ -x "$CK_PROBE" ] || die "CHECKS_PROBE (checks-probe) is not set or not executable: '$CK_PROBE'"
@@ -330,7 +330,9 @@ ck_probe() {
   [ -f "$CK_CA" ] || ck_ca ca "Test Azure CA"
   local ca=(--ca "$CK_CA")
   [ "${CK_NO_CA:-0}" = 1 ] && ca=()
-  nsx gw "$CK_PROBE" "${ca[@]}" "$@" >"$CK_OUT" 2>"$CK_ERR" {T_STDOUT}>&- {T_LOCK}>&-
+  # bounded: a probe that hangs ends here (exit 124), not at CTest's timeout
+  timeout -k 5 $((60 * ${TEST_TIME_SCALE:-1})) ip netns exec "$TEST-gw" "$CK_PROBE" "${ca[@]}" "$@" \
+    >"$CK_OUT" 2>"$CK_ERR" {T_STDOUT}>&- {T_LOCK}>&-
   CK_RC=$?
   log "checks-probe $* -> exit $CK_RC"
   sed 's/^/  | /' "$CK_OUT" "$CK_ERR"
