@@ -27,7 +27,7 @@ struct cf_proxy {
     int status;                  /* 0: none */
     char line[CF_LINE_MAX];      /* the status line, "" none */
     char text[CF_PEER_MAX];      /* its reason phrase */
-    char error[CF_PEER_MAX];     /* X-Squid-Error's first word, "" none */
+    char error[CF_PEER_MAX];     /* X-Squid-Error ("ERR_CONNECT_FAIL 111"), "" none */
     char via_first[CF_PEER_MAX]; /* the first Via entry's host (port dropped), "" none */
     bool done;                   /* the answer's headers ended */
 };

@@ -126,10 +126,7 @@ void ch_line(struct cf_proxy *p, const char *line, size_t len)
         if (!p->via_first[0]) /* a repeated Via continues the list: keep the first */
             via_first(p, v, vlen);
     } else if ((v = header_value(line, len, "X-Squid-Error", &vlen)) != NULL) {
-        size_t w = 0;
-        while (w < vlen && !is_sp(v[w]))
-            w++;
-        ch_clean(p->error, sizeof(p->error), v, w);
+        ch_clean(p->error, sizeof(p->error), v, vlen);
     }
 }
 

@@ -201,8 +201,12 @@ static void proxy_words(struct sb *b, const struct checks_item *it, const struct
     const struct cf_proxy *p = &f->proxy;
     const struct checks_proxy *cp = &it->proxy;
     int k = ch_hop_index(p->via_first, cp->via, cp->n_via);
-    const char *what = p->error[0] ? p->error : p->text;
-    char first[CHECKS_REASON_MAX];
+    char err[CF_PEER_MAX], first[CHECKS_REASON_MAX];
+    size_t w = strcspn(p->error, " ");
+
+    memcpy(err, p->error, w); /* Squid's error name without its errno */
+    err[w] = '\0';
+    const char *what = err[0] ? err : p->text;
 
     if (k > 0) { /* a further hop made the answer: "first → [… →] that hop" */
         sb_add(b, "%s \xe2\x86\x92 %s%s: %d ", cp->via[0],
@@ -216,9 +220,9 @@ static void proxy_words(struct sb *b, const struct checks_item *it, const struct
     sb_add(b, "%s answered %d: ", first, p->status);
     if (p->status == 407)
         sb_add(b, cp->user ? "credentials refused" : "credentials required (none configured)");
-    else if (p->status == 403 && p->error[0]) {
+    else if (p->status == 403 && err[0]) {
         sb_add(b, "CONNECT refused (");
-        sb_peer(b, p->error);
+        sb_peer(b, err);
         sb_add(b, ")");
     } else if (p->status == 403) {
         sb_add(b, "CONNECT refused");
@@ -319,6 +323,12 @@ static void words(struct sb *b, const struct checks_item *it, const struct check
         proxy_words(b, it, f);
     } else if (reach_words(b, it, f, &o->phase)) {
         return;
+    } else if (it->use_proxy && f->connected && f->curl_code != CURLE_OK && !f->proxy.done) {
+        o->phase = CHECKS_PH_PROXY; /* no whole answer to CONNECT */
+        hop_where(b, it);
+        sb_add(b, ": no complete answer to CONNECT (");
+        sb_peer(b, f->curl_err[0] ? f->curl_err : "closed");
+        sb_add(b, ")");
     } else if (f->curl_code == CURLE_PEER_FAILED_VERIFICATION) {
         o->phase = CHECKS_PH_TLS;
         cert_words(b, it, f);
@@ -327,12 +337,6 @@ static void words(struct sb *b, const struct checks_item *it, const struct check
         sb_add(b, "CA file %s cannot be read", it->tls.ca_file ? it->tls.ca_file : "(system)");
     } else if (f->curl_code == CURLE_SSL_CONNECT_ERROR) {
         tls_failed(b, it, f, o);
-    } else if (it->use_proxy && f->connected && !f->proxy.status) {
-        o->phase = CHECKS_PH_PROXY;
-        hop_where(b, it);
-        sb_add(b, ": no answer to CONNECT (");
-        sb_peer(b, f->curl_err[0] ? f->curl_err : "closed");
-        sb_add(b, ")");
     } else if (f->curl_code != CURLE_OK) {
         o->phase = f->tls.valid ? CHECKS_PH_TLS : f->connected ? CHECKS_PH_TLS : CHECKS_PH_CONNECT;
         ep(b, it);
