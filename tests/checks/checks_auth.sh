@@ -18,7 +18,7 @@ printf 'not-the-password\n' >"$T_DIR/wrong"
 P=(--proxy 100.64.3.3:3129 --via azure-proxy)
 ck_fail_reason $B:443 proxy "azure-proxy answered 407: credentials required (none configured)" "${P[@]}"
 ck_is $B:443 proxy_status 407
-ck_is $B:443 proxy_error ERR_CACHE_ACCESS_DENIED
+ck_is $B:443 proxy_error "ERR_CACHE_ACCESS_DENIED 0"
 ck_fail_reason $B:443 proxy "azure-proxy answered 407: credentials refused" "${P[@]}" \
   --user $CK_USER --password-file "$T_DIR/wrong"
 ck_fail_reason $B:443 proxy "azure-proxy answered 407: credentials refused" "${P[@]}" \

@@ -28,7 +28,7 @@ C=(--proxy 100.64.4.4:3128 --via dmz-proxy,azure-proxy --user "$CK_USER" --passw
 ck_fail_reason $D:443 proxy "dmz-proxy → azure-proxy: 503 ERR_CONNECT_FAIL to $D:443" "${C[@]}"
 ck_is $D:443 proxy_status 503
 ck_is $D:443 proxy_hop azure-proxy
-ck_is $D:443 proxy_error ERR_CONNECT_FAIL
+ck_is $D:443 proxy_error "ERR_CONNECT_FAIL 111"
 
 ck_fail_reason $B:5671 proxy "dmz-proxy → azure-proxy: 403 ERR_ACCESS_DENIED to $B:5671" "${C[@]}"
 ck_is $B:5671 proxy_hop azure-proxy

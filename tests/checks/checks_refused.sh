@@ -17,7 +17,7 @@ P=(--proxy 100.64.3.3:3128 --via azure-proxy)
 ck_fail_reason $B:8443 proxy "azure-proxy answered 403: CONNECT refused (ERR_ACCESS_DENIED)" "${P[@]}"
 ck_is $B:8443 proxy_status 403
 ck_is $B:8443 proxy_line "HTTP/1.1 403 Forbidden"
-ck_is $B:8443 proxy_error ERR_ACCESS_DENIED
+ck_is $B:8443 proxy_error "ERR_ACCESS_DENIED 0"
 ck_is $B:8443 proxy_hop azure-proxy
 ck_is $B:8443 tls_version null
 ck_fail_reason portal.example.net:443 proxy \
