@@ -11,7 +11,7 @@ else()
   set(_probe "CHECKS_PROBE=")
 endif()
 foreach(t fixtures direct proxy chain set tls11 aes128 expiry name untrusted refused auth parent down
-    dns paths secrets hostile pwfile)
+    dns paths secrets hostile pwfile limits)
   add_test(NAME checks_${t} COMMAND bash ${_tc}/checks_${t}.sh)
   set_tests_properties(checks_${t} PROPERTIES LABELS integration TIMEOUT 120
     ENVIRONMENT "${_probe}")

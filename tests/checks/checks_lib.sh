@@ -179,7 +179,7 @@ ck_up() { ck_listening "$2" "$3" "$4" || ! kill -0 "$1" 2>/dev/null; }
 # ECDHE-RSA-AES256-GCM-SHA384), tls13 (TLS 1.3, TLS_AES_256_GCM_SHA384),
 # tls11 (TLS 1.1 only), aes128 (TLS 1.2, ECDHE-RSA-AES128-GCM-SHA256 only).
 # CERT: a PEM file for the shared leaf key, default one for NAME from the
-# test's CA. Returns once it listens.
+# test's CA ($T_DIR/pki/ADDR.pem). Returns once it listens.
 ck_endpoint() {
   local name=$1 addr=$2 variant=$3 cert=${4:-} port=${5:-443} opts
   case $variant in
@@ -191,17 +191,17 @@ ck_endpoint() {
   esac
   [ -f "$T_DIR/pki/ca.pem" ] || ck_ca ca "Test Azure CA"
   if [ -z "$cert" ]; then
-    cert="$T_DIR/pki/$name.pem"
+    cert="$T_DIR/pki/$addr.pem" # (by address: a name may be longer than a file name)
     [ -f "$cert" ] || ck_cert "$cert" ca "$name" "$name"
   fi
   ip -n "$TEST-azure" addr show dev lo | grep -q " $addr/" ||
     nsx azure ip addr add "$addr/32" dev lo
   ck_name "$addr" "$name"
-  spawn "$T_DIR/s_server-$name-$port.log" ip netns exec "$TEST-azure" openssl s_server -www \
+  spawn "$T_DIR/s_server-$addr-$port.log" ip netns exec "$TEST-azure" openssl s_server -www \
     -accept "$addr:$port" -cert "$cert" -key "$T_DIR/pki/leaf.key" "${opts[@]}"
   wait_for 10 "s_server $name on $addr:$port" ck_up "$LAST_PID" azure "$addr" "$port"
   ck_listening azure "$addr" "$port" ||
-    die "s_server $name ($variant) does not listen: $(cat "$T_DIR/s_server-$name-$port.log")"
+    die "s_server $name ($variant) does not listen: $(cat "$T_DIR/s_server-$addr-$port.log")"
 }
 
 # ---- proxies ----------------------------------------------------------------
