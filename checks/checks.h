@@ -56,11 +56,11 @@ enum checks_auth {
 
 /* the TLS policy (defaults: the seeds' TLS 1.2 with AES-256) */
 struct checks_tls_policy {
-    int min_version;      /* 0x0303 TLS 1.2 (default), 0x0304 TLS 1.3 */
-    unsigned min_bits;    /* symmetric cipher strength, default 256 */
-    bool require_aes;     /* the cipher must be AES (default yes) */
-    const char *ca_file;  /* PEM bundle; NULL: the system's */
-    unsigned warn_days;   /* warn this many days before expiry, default 14 */
+    int min_version;     /* 0x0303 TLS 1.2 (default), 0x0304 TLS 1.3 */
+    unsigned min_bits;   /* symmetric cipher strength, default 256 */
+    bool require_aes;    /* the cipher must be AES (default yes) */
+    const char *ca_file; /* PEM bundle; NULL: the system's */
+    unsigned warn_days;  /* warn this many days before expiry, default 14 */
 };
 
 /* how one check's sockets reach one path (as the other probes) */
@@ -95,10 +95,10 @@ struct checks_item {
 struct checks_config {
     const struct checks_item *items;
     size_t n_items;
-    uint32_t interval_ms;   /* a round every interval, default 30 s */
-    uint32_t jitter_pct;    /* +- this share of interval, default 10 */
-    uint32_t concurrency;   /* checks at once, default 8 */
-    uint32_t connect_ms;    /* per phase timeouts, default 5 s each */
+    uint32_t interval_ms; /* a round every interval, default 30 s */
+    uint32_t jitter_pct;  /* +- this share of interval, default 10 */
+    uint32_t concurrency; /* checks at once, default 8 */
+    uint32_t connect_ms;  /* per phase timeouts, default 5 s each */
     uint32_t proxy_ms;
     uint32_t tls_ms;
 };
@@ -111,12 +111,12 @@ enum checks_verdict {
 };
 
 enum checks_phase { /* where a failed check stopped */
-    CHECKS_PH_NONE,
-    CHECKS_PH_DNS,
-    CHECKS_PH_CONNECT,
-    CHECKS_PH_PROXY,
-    CHECKS_PH_TLS,
-    CHECKS_PH_POLICY, /* the handshake worked; the session breaks the policy */
+                    CHECKS_PH_NONE,
+                    CHECKS_PH_DNS,
+                    CHECKS_PH_CONNECT,
+                    CHECKS_PH_PROXY,
+                    CHECKS_PH_TLS,
+                    CHECKS_PH_POLICY, /* the handshake worked; the session breaks the policy */
 };
 
 enum checks_fault { CHECKS_FAULT_NONE, CHECKS_FAULT_PATH, CHECKS_FAULT_SERVICE };
@@ -131,20 +131,20 @@ struct checks_result {
     uint32_t connect_ms, proxy_ms, tls_ms; /* phase times; UINT32_MAX: not reached */
     int proxy_status;                      /* CONNECT answer code, 0 none */
     char *proxy_line;                      /* its status line, NULL none */
-    char *proxy_hop;                       /* which hop answered (Via/X-Squid-Error), NULL unknown */
-    char *proxy_error;                     /* X-Squid-Error, NULL none */
-    char *tls_version;                     /* "TLSv1.3", NULL: no session */
-    char *cipher;                          /* "TLS_AES_256_GCM_SHA384" */
+    char *proxy_hop;   /* which hop answered (Via/X-Squid-Error), NULL unknown */
+    char *proxy_error; /* X-Squid-Error, NULL none */
+    char *tls_version; /* "TLSv1.3", NULL: no session */
+    char *cipher;      /* "TLS_AES_256_GCM_SHA384" */
     unsigned cipher_bits;
-    char *cert_subject, *cert_issuer;      /* one-line RFC 2253, NULL none */
-    int64_t cert_not_after;                /* wall seconds, 0 unknown */
+    char *cert_subject, *cert_issuer; /* one-line RFC 2253, NULL none */
+    int64_t cert_not_after;           /* wall seconds, 0 unknown */
 };
 
 struct checks_callbacks {
     /* a path's verdict changed after a round: ok (1: every check passes or
      * fails only for service reasons, 0: a path fault named by reason) */
     void (*on_path)(const char *site, const char *path, bool ok, const char *reason, void *ctx);
-    void (*on_round)(void *ctx); /* a round ended (tests, status) */
+    void (*on_round)(void *ctx);                        /* a round ended (tests, status) */
     void (*log)(int level, const char *msg, void *ctx); /* 0 err .. 3 debug; never secrets */
     void *ctx;
     void *(*spawn)(void *(*fn)(void *), void *arg); /* as health_callbacks; NULL: pthreads */
@@ -181,7 +181,7 @@ struct checks_row {
 struct checks_snapshot {
     struct checks_row *rows;
     size_t n_rows;
-    uint64_t rounds; /* completed */
+    uint64_t rounds;    /* completed */
     int64_t last_round; /* wall seconds, 0 never */
 };
 int checks_snapshot(struct checks *c, struct checks_snapshot *out); /* 0 or -1 (ENOMEM) */
