@@ -1,11 +1,15 @@
 /*
  * posture_nft: one libnftables context per call (posture_nft.h).
  *
- * Threading: no shared state; an nft_ctx is made and freed by each call.
+ * Threading: an nft_ctx is made and freed by each call, and every call
+ * into libnftables holds one process-wide mutex: libnftables does not
+ * document its contexts as safe to use from two threads at once, and the
+ * main thread (apply) and the control server's (status) both call here.
  */
 #include "posture_nft.h"
 
 #include <nftables/libnftables.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +34,10 @@ void posture_first_line(const char *msg, char *out, size_t outlen, size_t max)
         snprintf(out, outlen, "%.*s", (int)n, s);
 }
 
-bool posture_nft_run(const char *cmds, bool json, char **out, const char *what, const char *table,
-                     char *err, size_t errlen)
+static pthread_mutex_t nft_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool run_locked(const char *cmds, bool json, char **out, const char *what, const char *table,
+                       char *err, size_t errlen)
 {
     struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
     char line[200];
@@ -57,5 +63,14 @@ bool posture_nft_run(const char *cmds, bool json, char **out, const char *what, 
         ok = true;
     }
     nft_ctx_free(ctx);
+    return ok;
+}
+
+bool posture_nft_run(const char *cmds, bool json, char **out, const char *what, const char *table,
+                     char *err, size_t errlen)
+{
+    pthread_mutex_lock(&nft_lock);
+    bool ok = run_locked(cmds, json, out, what, table, err, errlen);
+    pthread_mutex_unlock(&nft_lock);
     return ok;
 }

@@ -2,8 +2,8 @@
  * posture_nft: runs nftables commands through libnftables (never the nft
  * program) with its output and errors buffered.
  *
- * Threading: each call makes and frees its own nft_ctx; safe from any
- * thread, nothing shared.
+ * Threading: safe from any thread: each call makes and frees its own
+ * nft_ctx, and calls into libnftables are serialised by a mutex.
  */
 #ifndef TUNNELD_POSTURE_NFT_H
 #define TUNNELD_POSTURE_NFT_H

@@ -2,8 +2,9 @@
  * posture_status: reads the posture's table back from the kernel as JSON
  * and judges it (posture_status and posture_read_report of posture.h).
  *
- * Threading: no state; a libnftables context per call (posture_nft), so
- * the control server's thread may call it while the main thread applies.
+ * Threading: no state of its own; libnftables through posture_nft (a
+ * context per call, serialised), so the control server's thread may call
+ * it while the main thread applies.
  */
 #include "posture.h"
 #include "posture_nft.h"
@@ -42,13 +43,18 @@ static void read_table(const struct posture_plan *p, struct posture_report *out)
     struct posture_seen seen;
     char cmd[POSTURE_TABLE_MAX + 32];
 
-    /* the list of tables first: listing a missing table is an error */
-    if (!list(p, "list tables inet", &seen, out))
-        return;
-    if (seen.table) {
+    snprintf(cmd, sizeof(cmd), "list table inet %s", p->table);
+    /* the list of tables first (listing a missing table is an error); once
+     * more if the table went between the two listings (removed meanwhile) */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (!list(p, "list tables inet", &seen, out))
+            return;
+        if (!seen.table)
+            break;
         posture_seen_free(&seen);
-        snprintf(cmd, sizeof(cmd), "list table inet %s", p->table);
-        if (!list(p, cmd, &seen, out))
+        if (list(p, cmd, &seen, out))
+            break;
+        if (attempt == 1)
             return;
     }
     posture_verdict(p, &seen, out);
