@@ -19,11 +19,10 @@
 
 #include "posture_verdict.h"
 
-#define FWD POSTURE_FORWARDED " ("
-
 static const char *const AZ[] = {"100.64.2.0/24", "2001:db8:2::/48"};
 static const char *const SE[] = {"100.64.1.0/24", "2001:db8:1::/64"};
 
+/* pieces of a listing */
 #define TABLE "{\"table\":{\"family\":\"inet\",\"name\":\"tp\",\"handle\":1}}"
 #define CHAIN(type, hook)                                                                          \
     "{\"chain\":{\"family\":\"inet\",\"table\":\"tp\",\"name\":\"forward\",\"handle\":1,"          \
@@ -32,11 +31,6 @@ static const char *const SE[] = {"100.64.1.0/24", "2001:db8:1::/64"};
     "{\"set\":{\"family\":\"inet\",\"name\":\"" name "\",\"table\":\"tp\",\"type\":\"" type        \
     "\",\"handle\":2,\"flags\":[\"interval\"],\"elem\":[" elems "]}}"
 #define PFX(a, l) "{\"prefix\":{\"addr\":\"" a "\",\"len\":" #l "}}"
-#define SETS_OK                                                                                    \
-    SET("azure4", "ipv4_addr", PFX("100.64.2.0", 24))                                              \
-    "," SET("sensors4", "ipv4_addr", PFX("100.64.1.0", 24)) "," SET(                               \
-        "azure6", "ipv6_addr", PFX("2001:db8:2::", 48)) "," SET("sensors6", "ipv6_addr",           \
-                                                                PFX("2001:db8:1::", 64))
 #define MATCH(p, f, s)                                                                             \
     "{\"match\":{\"op\":\"==\",\"left\":{\"payload\":{\"protocol\":\"" p "\",\"field\":\"" f       \
     "\"}},\"right\":\"@" s "\"}}"
@@ -46,18 +40,37 @@ static const char *const SE[] = {"100.64.1.0/24", "2001:db8:1::/64"};
 #define CT_EST                                                                                     \
     "{\"match\":{\"op\":\"in\",\"left\":{\"ct\":{\"key\":\"state\"}},\"right\":[\"established\","  \
     "\"related\"]}}"
-#define ACCEPT(p, n)                                                                               \
-    RULE(MATCH(p, "saddr", "azure" #n) "," MATCH(p, "daddr", "sensors" #n) "," CT_EST              \
-                                                                           ",{\"accept\":null}")
-#define DROP(p, n, pk, by)                                                                         \
-    RULE(MATCH(p, "saddr", "azure" #n) "," MATCH(                                                  \
-        p, "daddr", "sensors" #n) ",{\"counter\":{\"packets\":" #pk ",\"bytes\":" #by              \
-                                  "}},{\"drop\":null}")
-#define RULES_OK                                                                                   \
-    ACCEPT("ip", 4) "," DROP("ip", 4, 3, 180) "," ACCEPT("ip6", 6) "," DROP("ip6", 6, 4, 320)
-#define DOC(...)                                                                                   \
-    "{\"nftables\":[{\"metainfo\":{\"version\":\"1.0.6\",\"json_schema_version\":1}}," __VA_ARGS__ \
-    "]}"
+#define M4          MATCH("ip", "saddr", "azure4") "," MATCH("ip", "daddr", "sensors4") ","
+#define M6          MATCH("ip6", "saddr", "azure6") "," MATCH("ip6", "daddr", "sensors6") ","
+#define CNT(pk, by) "{\"counter\":{\"packets\":" #pk ",\"bytes\":" #by "}}"
+
+#define AZ4   SET("azure4", "ipv4_addr", PFX("100.64.2.0", 24))
+#define SE4   SET("sensors4", "ipv4_addr", PFX("100.64.1.0", 24))
+#define AZ6   SET("azure6", "ipv6_addr", PFX("2001:db8:2::", 48))
+#define SE6   SET("sensors6", "ipv6_addr", PFX("2001:db8:1::", 64))
+#define FWD   CHAIN("filter", "forward")
+#define ACC4  RULE(M4 CT_EST ",{\"accept\":null}")
+#define DROP4 RULE(M4 CNT(3, 180) ",{\"drop\":null}")
+#define ACC6  RULE(M6 CT_EST ",{\"accept\":null}")
+#define DROP6 RULE(M6 CNT(4, 320) ",{\"drop\":null}")
+
+static char doc_buf[16384];
+
+/* {"nftables":[metainfo, pieces...]} of the pieces up to NULL */
+static const char *doc(const char *first, ...)
+{
+    size_t o = (size_t)snprintf(doc_buf, sizeof(doc_buf),
+                                "{\"nftables\":[{\"metainfo\":{\"version\":\"1.0.6\"}}");
+    va_list ap;
+
+    va_start(ap, first);
+    for (const char *p = first; p; p = va_arg(ap, const char *))
+        o += (size_t)snprintf(doc_buf + o, sizeof(doc_buf) - o, ",%s", p);
+    va_end(ap);
+    snprintf(doc_buf + o, sizeof(doc_buf) - o, "]}");
+    assert_true(o + 2 < sizeof(doc_buf));
+    return doc_buf;
+}
 
 static struct posture_report judge(const char *json)
 {
@@ -91,7 +104,7 @@ static void not_enforced(const char *json, const char *head, const char *detail)
 static void test_enforced(void **state)
 {
     struct posture_report r =
-        judge(DOC(TABLE "," SETS_OK "," CHAIN("filter", "forward") "," RULES_OK));
+        judge(doc(TABLE, AZ4, SE4, AZ6, SE6, FWD, ACC4, DROP4, ACC6, DROP6, NULL));
 
     assert_int_equal(r.state, POSTURE_ENFORCED);
     assert_string_equal(r.reason, "");
@@ -103,134 +116,93 @@ static void test_enforced(void **state)
 static void test_element_forms(void **state)
 {
     /* the /24 as two ranges, the IPv6 sensors inside an "elem" wrapper */
-    struct posture_report r =
-        judge(DOC(TABLE "," SET(
-            "azure4", "ipv4_addr",
-            "{\"range\":[\"100.64.2.0\",\"100.64.2.127\"]},{\"range\":[\"100.64.2.128\","
-            "\"100.64.2.255\"]}") "," SET("sensors4", "ipv4_addr",
-                                          PFX("100.64.1.0",
-                                              24)) "," SET("azure6", "ipv6_addr",
-                                                           PFX("2001:db8:"
-                                                               "2::",
-                                                               48)) "," SET("sensors6", "ipv6_addr",
-                                                                            "{\"elem\":{"
-                                                                            "\"val\":" PFX(
-                                                                                "2001:db8:1::",
-                                                                                64) ",\"counter\":{"
-                                                                                    "\"packets\":0}"
-                                                                                    "}}") "," CHAIN("filter",
-                                                                                                    "forward") "," RULES_OK));
-    assert_int_equal(r.state, POSTURE_ENFORCED);
+    const char *az4 = SET("azure4", "ipv4_addr",
+                          "{\"range\":[\"100.64.2.0\",\"100.64.2.127\"]},"
+                          "{\"range\":[\"100.64.2.128\",\"100.64.2.255\"]}");
+    const char *se6 = SET("sensors6", "ipv6_addr",
+                          "{\"elem\":{\"val\":" PFX("2001:db8:1::", 64) ",\"counter\":{}}}");
+
+    assert_int_equal(
+        judge(doc(TABLE, az4, SE4, AZ6, se6, FWD, ACC4, DROP4, ACC6, DROP6, NULL)).state,
+        POSTURE_ENFORCED);
 }
 
 static void test_missing(void **state)
 {
-    not_enforced(DOC("{\"table\":{\"family\":\"ip\",\"name\":\"tp\",\"handle\":1}}"),
-                 POSTURE_FORWARDED, "table inet tp is missing");
-    not_enforced(DOC(TABLE "," SETS_OK), POSTURE_FORWARDED, "table inet tp has no chain forward");
-    not_enforced(DOC(TABLE "," SETS_OK "," CHAIN("filter", "input") "," RULES_OK),
+    const char *ip_table = "{\"table\":{\"family\":\"ip\",\"name\":\"tp\",\"handle\":1}}";
+    const char *plain = "{\"chain\":{\"family\":\"inet\",\"table\":\"tp\",\"name\":\"forward\"}}";
+
+    not_enforced(doc(ip_table, NULL), POSTURE_FORWARDED, "table inet tp is missing");
+    not_enforced(doc(TABLE, AZ4, SE4, AZ6, SE6, NULL), POSTURE_FORWARDED,
+                 "table inet tp has no chain forward");
+    not_enforced(doc(TABLE, AZ4, SE4, AZ6, SE6, CHAIN("filter", "input"), ACC4, DROP4, NULL),
                  POSTURE_FORWARDED,
                  "chain forward of table inet tp is not a filter chain on hook forward");
-    not_enforced(
-        DOC(TABLE
-            "," SETS_OK
-            ",{\"chain\":{\"family\":\"inet\",\"table\":\"tp\",\"name\":\"forward\"}}," RULES_OK),
-        POSTURE_FORWARDED, "chain forward of table inet tp is not a filter chain on hook forward");
-    not_enforced(DOC(TABLE "," SET("sensors4", "ipv4_addr", PFX("100.64.1.0", 24)) "," CHAIN(
-                     "filter", "forward") "," RULES_OK),
-                 POSTURE_FORWARDED, "set azure4 is missing");
+    not_enforced(doc(TABLE, AZ4, SE4, AZ6, SE6, plain, ACC4, DROP4, NULL), POSTURE_FORWARDED,
+                 "chain forward of table inet tp is not a filter chain on hook forward");
+    not_enforced(doc(TABLE, SE4, AZ6, SE6, FWD, ACC4, DROP4, ACC6, DROP6, NULL), POSTURE_FORWARDED,
+                 "set azure4 is missing");
+}
+
+static void sets_differ(const char *az4, const char *se4, const char *az6, const char *detail)
+{
+    not_enforced(doc(TABLE, az4, se4, az6, SE6, FWD, ACC4, DROP4, ACC6, DROP6, NULL),
+                 POSTURE_FORWARDED, detail);
 }
 
 static void test_sets_differ(void **state)
 {
-    const char *chain = CHAIN("filter", "forward") "," RULES_OK;
-    char doc[8192];
+    sets_differ(AZ4, SET("sensors4", "ipv4_addr", PFX("100.64.1.0", 24) "," PFX("100.64.9.0", 24)),
+                AZ6,
+                "set sensors4 differs: 100.64.9.0/24 is in the kernel, not in the configuration");
+    sets_differ(SET("azure4", "ipv4_addr", PFX("100.64.2.0", 25)), SE4, AZ6,
+                "set azure4 differs: 100.64.2.0/25 is in the kernel, not in the configuration");
+    sets_differ(AZ4, SE4, SET("azure6", "ipv6_addr", ""),
+                "set azure6 differs: 2001:db8:2::/48 is configured, not in the kernel");
+    sets_differ(SET("azure4", "ipv6_addr", PFX("100.64.2.0", 24)), SE4, AZ6,
+                "set azure4 is not a set of addresses tunneld wrote");
+    sets_differ(SET("azure4", "ipv4_addr", "{\"set\":[1]}"), SE4, AZ6,
+                "set azure4 is not a set of addresses tunneld wrote");
+}
 
-    snprintf(doc, sizeof(doc),
-             DOC(TABLE "," SET("azure4", "ipv4_addr", PFX("100.64.2.0", 24)) "," SET(
-                 "sensors4", "ipv4_addr",
-                 PFX("100.64.1.0", 24) "," PFX(
-                     "100.64.9.0", 24)) "," SET("azure6", "ipv6_addr",
-                                                PFX("2001:db8:2::",
-                                                    48)) "," SET("sensors6", "ipv6_addr",
-                                                                 PFX("2001:db8:1::", 64)) ",%s"),
-             chain);
-    not_enforced(doc, POSTURE_FORWARDED,
-                 "set sensors4 differs: 100.64.9.0/24 is in the kernel, not in the configuration");
-    snprintf(doc, sizeof(doc),
-             DOC(TABLE "," SET("azure4", "ipv4_addr", PFX("100.64.2.0", 25)) "," SET(
-                 "sensors4", "ipv4_addr",
-                 PFX("100.64.1.0", 24)) "," SET("azure6", "ipv6_addr",
-                                                PFX("2001:db8:2::",
-                                                    48)) "," SET("sensors6", "ipv6_addr",
-                                                                 PFX("2001:db8:1::", 64)) ",%s"),
-             chain);
-    not_enforced(doc, POSTURE_FORWARDED,
-                 "set azure4 differs: 100.64.2.0/25 is in the kernel, not in the configuration");
-    snprintf(doc, sizeof(doc),
-             DOC(TABLE "," SET("azure4", "ipv4_addr", PFX("100.64.2.0", 24)) "," SET(
-                 "sensors4", "ipv4_addr",
-                 PFX("100.64.1.0", 24)) "," SET("azure6", "ipv6_addr",
-                                                "") "," SET("sensors6", "ipv6_addr",
-                                                            PFX("2001:db8:1::", 64)) ",%s"),
-             chain);
-    not_enforced(doc, POSTURE_FORWARDED,
-                 "set azure6 differs: 2001:db8:2::/48 is configured, not in the kernel");
-    snprintf(doc, sizeof(doc),
-             DOC(TABLE "," SET("azure4", "ipv6_addr", PFX("100.64.2.0", 24)) "," SET(
-                 "sensors4", "ipv4_addr",
-                 PFX("100.64.1.0", 24)) "," SET("azure6", "ipv6_addr",
-                                                PFX("2001:db8:2::",
-                                                    48)) "," SET("sensors6", "ipv6_addr",
-                                                                 PFX("2001:db8:1::", 64)) ",%s"),
-             chain);
-    not_enforced(doc, POSTURE_FORWARDED, "set azure4 is not a set of addresses tunneld wrote");
-    snprintf(doc, sizeof(doc),
-             DOC(TABLE "," SET("azure4", "ipv4_addr", "{\"set\":[1]}") "," SET(
-                 "sensors4", "ipv4_addr",
-                 PFX("100.64.1.0", 24)) "," SET("azure6", "ipv6_addr",
-                                                PFX("2001:db8:2::",
-                                                    48)) "," SET("sensors6", "ipv6_addr",
-                                                                 PFX("2001:db8:1::", 64)) ",%s"),
-             chain);
-    not_enforced(doc, POSTURE_FORWARDED, "set azure4 is not a set of addresses tunneld wrote");
+static void rules(const char *head, const char *detail, const char *first, ...)
+{
+    char rules[8192];
+    size_t o = 0;
+    va_list ap;
+
+    rules[0] = '\0';
+    va_start(ap, first);
+    for (const char *p = first; p; p = va_arg(ap, const char *))
+        o += (size_t)snprintf(rules + o, sizeof(rules) - o, "%s%s", o ? "," : "", p);
+    va_end(ap);
+    not_enforced(doc(TABLE, AZ4, SE4, AZ6, SE6, FWD, rules[0] ? rules : NULL, NULL), head, detail);
 }
 
 static void test_rules(void **state)
 {
-    char doc[8192];
-#define WITH_RULES(r)                                                                              \
-    snprintf(doc, sizeof(doc), DOC(TABLE "," SETS_OK "," CHAIN("filter", "forward") ",%s"), r)
+    const char *other = RULE("{\"accept\":null}");
+    const char *uncounted = RULE(M4 "{\"drop\":null}");
+    const char *swapped = RULE(MATCH("ip", "saddr", "sensors4") "," MATCH(
+        "ip", "daddr", "azure4") "," CNT(0, 0) ",{\"drop\":null}");
 
-    WITH_RULES(DROP("ip", 4, 3, 180) "," ACCEPT("ip6", 6) "," DROP("ip6", 6, 4, 320));
-    not_enforced(doc, POSTURE_CUT,
-                 "chain forward has no established,related accept before the IPv4 drop");
-    WITH_RULES(ACCEPT("ip", 4) "," ACCEPT("ip6", 6) "," DROP("ip6", 6, 4, 320));
-    not_enforced(doc, POSTURE_FORWARDED, "chain forward has no IPv4 drop rule");
-    WITH_RULES(ACCEPT("ip", 4) "," RULE("{\"accept\":null}") "," ACCEPT("ip6", 6) "," DROP("ip6", 6,
-                                                                                           4, 320));
-    not_enforced(
-        doc, POSTURE_FORWARDED,
-        "chain forward has a rule tunneld did not write (rule 2) where its IPv4 drop belongs");
-    /* a drop without its counter is not tunneld's */
-    WITH_RULES(ACCEPT("ip", 4) "," RULE(
-        MATCH("ip", "saddr", "azure4") "," MATCH("ip", "daddr", "sensors4") ",{\"drop\":null}"));
-    not_enforced(
-        doc, POSTURE_FORWARDED,
-        "chain forward has a rule tunneld did not write (rule 2) where its IPv4 drop belongs");
-    WITH_RULES(ACCEPT("ip", 4) "," DROP("ip", 4, 3, 180) "," ACCEPT("ip6", 6));
-    not_enforced(doc, POSTURE_FORWARDED, "chain forward has no IPv6 drop rule");
-    WITH_RULES(RULES_OK "," RULE("{\"accept\":null}"));
-    not_enforced(doc, POSTURE_CHANGED, "chain forward has 1 rule(s) after its own");
-    WITH_RULES("");
-    not_enforced(doc, POSTURE_FORWARDED, "chain forward has no IPv4 drop rule");
-    /* sets swapped: saddr @sensors4 daddr @azure4 is not the posture */
-    WITH_RULES(ACCEPT("ip", 4) "," RULE(MATCH("ip", "saddr", "sensors4") "," MATCH(
-        "ip", "daddr", "azure4") ",{\"counter\":{\"packets\":0,\"bytes\":0}},{\"drop\":null}"));
-    not_enforced(
-        doc, POSTURE_FORWARDED,
-        "chain forward has a rule tunneld did not write (rule 2) where its IPv4 drop belongs");
-#undef WITH_RULES
+    rules(POSTURE_CUT, "chain forward has no established,related accept before the IPv4 drop",
+          DROP4, ACC6, DROP6, NULL);
+    rules(POSTURE_FORWARDED, "chain forward has no IPv4 drop rule", ACC4, ACC6, DROP6, NULL);
+    rules(POSTURE_FORWARDED,
+          "chain forward has a rule tunneld did not write (rule 2) where its IPv4 drop belongs",
+          ACC4, other, ACC6, DROP6, NULL);
+    /* a drop without its counter, or with the sets swapped, is not tunneld's */
+    rules(POSTURE_FORWARDED,
+          "chain forward has a rule tunneld did not write (rule 2) where its IPv4 drop belongs",
+          ACC4, uncounted, NULL);
+    rules(POSTURE_FORWARDED,
+          "chain forward has a rule tunneld did not write (rule 2) where its IPv4 drop belongs",
+          ACC4, swapped, NULL);
+    rules(POSTURE_FORWARDED, "chain forward has no IPv6 drop rule", ACC4, DROP4, ACC6, NULL);
+    rules(POSTURE_CHANGED, "chain forward has 1 rule(s) after its own", ACC4, DROP4, ACC6, DROP6,
+          other, NULL);
+    rules(POSTURE_FORWARDED, "chain forward has no IPv4 drop rule", NULL);
 }
 
 static void test_not_json(void **state)
