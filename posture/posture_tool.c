@@ -2,6 +2,8 @@
  * posture-tool: the posture library from the command line, for tests.
  *   posture-tool apply|status|remove [--table T] [--azure CIDR,...]
  *                [--sensors CIDR,...] [--off]
+ * A list given as @FILE is read from FILE (one prefix a line or commas;
+ * at most 16 MiB), for lists longer than a command line allows.
  * apply installs the table (--off: posture_apply with enforce = no),
  * status prints "state <name>", "reason <text>", "dropped <packets>
  * <bytes>" and exits 0 enforced, 3 not enforced, 4 off; remove removes the
@@ -33,6 +35,35 @@ static int split(char *s, struct list *l)
         l->v[l->n++] = item;
     }
     return 0;
+}
+
+#define LIST_FILE_MAX (16u << 20)
+
+/* the list text: s itself, or the contents of FILE for "@FILE" (kept in
+ * *keep, newlines turned into commas); NULL with a message */
+static char *list_text(char *s, char **keep)
+{
+    if (s[0] != '@')
+        return s;
+    FILE *f = fopen(s + 1, "r");
+    char *buf = f ? malloc(LIST_FILE_MAX + 1) : NULL;
+    size_t n = buf ? fread(buf, 1, LIST_FILE_MAX + 1, f) : 0;
+    if (!buf || ferror(f) || n > LIST_FILE_MAX) {
+        fprintf(stderr, "posture-tool: %s: %s\n", s + 1,
+                !f ? "cannot open" : (!buf ? "out of memory" : "unreadable or over 16 MiB"));
+        free(buf);
+        if (f)
+            fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == ','))
+        n--;
+    buf[n] = '\0';
+    for (char *p = buf; *p; p++)
+        *p = *p == '\n' ? ',' : *p;
+    *keep = buf;
+    return buf;
 }
 
 static int usage(void)
@@ -74,6 +105,7 @@ static int run(const char *cmd, const struct posture_config *cfg)
 int main(int argc, char **argv)
 {
     struct list az = {0}, se = {0};
+    char *files[2] = {NULL, NULL}, *text;
     struct posture_config cfg = {.enforce = true};
     int rc = 0;
 
@@ -87,9 +119,9 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--table") == 0)
             cfg.table = argv[++i];
         else if (strcmp(argv[i], "--azure") == 0)
-            rc = split(argv[++i], &az) ? 1 : 0;
+            rc = (text = list_text(argv[++i], &files[0])) && !split(text, &az) ? 0 : 1;
         else if (strcmp(argv[i], "--sensors") == 0)
-            rc = split(argv[++i], &se) ? 1 : 0;
+            rc = (text = list_text(argv[++i], &files[1])) && !split(text, &se) ? 0 : 1;
         else
             rc = usage();
     }
@@ -101,5 +133,7 @@ int main(int argc, char **argv)
         rc = run(argv[1], &cfg);
     free(az.v);
     free(se.v);
+    free(files[0]);
+    free(files[1]);
     return rc;
 }

@@ -9,7 +9,8 @@
 #    enforce with no sensor subnet, no Azure prefix, or no family in common;
 #  - 1,000 Azure prefixes (IPv4 and IPv6) and 100 sensor subnets in one
 #    transaction: enforced, every prefix in the kernel's set;
-#  - a refused re-apply leaves the table before it untouched.
+#  - a refused re-apply leaves the table before it untouched; a re-apply
+#    killed at any moment leaves the old table or the new one, whole.
 TEST=posture_names
 . "$(dirname "$0")/../lib/common.sh"
 : "${POSTURE_TOOL:?POSTURE_TOOL must name posture-tool}"
@@ -82,6 +83,26 @@ check "a prefix the kernel lacks: named" grep -qF "(set azure4 differs: 100.66.0
 # a refused re-apply (one prefix with host bits among 1,001) changes nothing
 tool apply --table big --azure "$az,100.64.0.1/28" --sensors "$se" 2>/dev/null
 check "a refused re-apply leaves the table enforced" eval 'tool status --table big --azure "$az" --sensors "$se" >/dev/null' 
+
+# killed (SIGKILL) in the middle of a re-apply with 20,000 prefixes, at
+# several moments: the table is always the old one whole or the new one
+# whole (one transaction), never a mix and never gone
+python3 -c '
+import ipaddress
+print("\n".join(str(ipaddress.ip_network((0x64800000 + 8 * i, 30))) for i in range(20000)))' >"$T_DIR/big.txt"
+whole() {
+  tool status --table big --azure "$az" --sensors "$se" >/dev/null ||
+    tool status --table big --azure @"$T_DIR/big.txt" --sensors "$se" >/dev/null
+}
+for d in 0 0.02 0.05 0.1 0.2 0.4; do
+  tool apply --table big --azure "$az" --sensors "$se" || fail "apply before the kill"
+  ip netns exec "$TEST-gw" "$POSTURE_TOOL" apply --table big --azure @"$T_DIR/big.txt" --sensors "$se" &
+  victim=$!
+  sleep "$d"
+  kill -KILL "$victim" 2>/dev/null
+  wait "$victim" 2>/dev/null
+  check "killed after ${d}s: the old table or the new one, whole" whole
+done
 check "remove" tool remove --table big
 check "nothing left" no_tables
 finish
