@@ -14,12 +14,20 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void unreadable(struct posture_report *out, const char *why)
 {
+    static const char head[] = "not enforced: the ruleset could not be read (";
+    size_t room = sizeof(out->reason) - (sizeof(head) - 1) - 2; /* ")" and NUL */
+    size_t n = strlen(why);
+
     out->state = POSTURE_NOT_ENFORCED;
-    snprintf(out->reason, sizeof(out->reason), "not enforced: the ruleset could not be read (%s)",
-             why);
+    /* the table's name comes first in why; only libnftables' text is cut */
+    if (n > room)
+        snprintf(out->reason, sizeof(out->reason), "%s%.*s...)", head, (int)(room - 3), why);
+    else
+        snprintf(out->reason, sizeof(out->reason), "%s%s)", head, why);
 }
 
 /* lists cmd and parses it for p's table; false with out's reason */
