@@ -24,11 +24,11 @@
 #define POSTURE_REASON_MAX    256
 
 struct posture_config {
-    bool enforce;                  /* default no */
-    const char *table;             /* NULL: POSTURE_TABLE_DEFAULT */
-    const char *const *azure;      /* the sites' prefixes (CIDR, IPv4 and IPv6) */
+    bool enforce;             /* default no */
+    const char *table;        /* NULL: POSTURE_TABLE_DEFAULT */
+    const char *const *azure; /* the sites' prefixes (CIDR, IPv4 and IPv6) */
     size_t n_azure;
-    const char *const *sensors;    /* the sensor subnets of every group (CIDR) */
+    const char *const *sensors; /* the sensor subnets of every group (CIDR) */
     size_t n_sensors;
 };
 
@@ -50,5 +50,17 @@ enum posture_state { POSTURE_OFF, POSTURE_ENFORCED, POSTURE_NOT_ENFORCED };
  * tunneld_posture is missing)". cfg->enforce false: POSTURE_OFF. */
 enum posture_state posture_status(const struct posture_config *cfg, char *reason, size_t len);
 const char *posture_state_name(enum posture_state s); /* "off" "enforced" "not-enforced" */
+
+/* added by the posture part: posture_status with the drop rules' counter
+ * (packets and bytes of the new connections from Azure it dropped, summed
+ * over IPv4 and IPv6; counted only when enforced) */
+struct posture_report {
+    enum posture_state state;
+    char reason[POSTURE_REASON_MAX]; /* "" when enforced or off */
+    bool counted;
+    unsigned long long dropped_packets, dropped_bytes;
+};
+enum posture_state posture_read_report(const struct posture_config *cfg,
+                                       struct posture_report *out);
 
 #endif
