@@ -157,15 +157,21 @@ static void put_strings(FILE *out, const char *const *v, size_t n, const char *s
     }
 }
 
-/* "    group line2: proxy dmz:3128 (chain dmz-proxy → azure-proxy); sensors ...; 2 pass" */
-static void put_group(FILE *out, const struct paths_site *s, const struct paths_group *g,
-                      const struct paths_group *const *of)
+/* per group, how many of its checks have each verdict (one pass: no group x check loop) */
+static size_t (*verdict_counts(const struct paths_site *s,
+                               const struct paths_group *const *of))[PATHS_V_MAX]
 {
-    size_t n[PATHS_V_MAX] = {0};
+    size_t(*n)[PATHS_V_MAX] = s->n_groups ? calloc(s->n_groups, sizeof(*n)) : NULL;
 
-    for (size_t i = 0; i < s->n_checks && of; i++)
-        if (of[i] == g && s->checks[i].verdict < PATHS_V_MAX)
-            n[s->checks[i].verdict]++;
+    for (size_t i = 0; n && of && i < s->n_checks; i++)
+        if (of[i] && s->checks[i].verdict < PATHS_V_MAX)
+            n[of[i] - s->groups][s->checks[i].verdict]++;
+    return n;
+}
+
+/* "    group line2: proxy dmz:3128 (chain dmz-proxy → azure-proxy); sensors ...; 2 pass" */
+static void put_group(FILE *out, const struct paths_group *g, const size_t *n)
+{
     fputs("    group ", out);
     text_put(out, g->name);
     fputs(g->proxy ? ": proxy " : ": direct", out);
@@ -181,8 +187,10 @@ static void put_group(FILE *out, const struct paths_site *s, const struct paths_
         put_strings(out, g->subnets, g->n_subnets, ", ");
     else
         fputs("none listed", out);
-    fprintf(out, "; %zu pass, %zu warn, %zu fail, %zu pending\n", n[PATHS_V_PASS], n[PATHS_V_WARN],
-            n[PATHS_V_FAIL], n[PATHS_V_PENDING]);
+    if (n)
+        fprintf(out, "; %zu pass, %zu warn, %zu fail, %zu pending", n[PATHS_V_PASS],
+                n[PATHS_V_WARN], n[PATHS_V_FAIL], n[PATHS_V_PENDING]);
+    fputc('\n', out);
 }
 
 static void put_table(FILE *out, const struct paths_site *s, const struct paths_group *const *of,
@@ -222,7 +230,7 @@ static void put_table(FILE *out, const struct paths_site *s, const struct paths_
 }
 
 static void put_block(FILE *out, const struct paths_site *s, const struct paths_group *const *of,
-                      bool legacy)
+                      size_t (*counts)[PATHS_V_MAX], bool legacy)
 {
     size_t groups = 0, checks = 0;
 
@@ -235,7 +243,7 @@ static void put_block(FILE *out, const struct paths_site *s, const struct paths_
     fputs(legacy ? "  legacy groups (IoT Hub):\n" : "  sensor groups (22.x):\n", out);
     for (size_t i = 0; i < s->n_groups; i++)
         if (s->groups[i].legacy == legacy)
-            put_group(out, s, &s->groups[i], of);
+            put_group(out, &s->groups[i], counts ? counts[i] : NULL);
     if (checks)
         put_table(out, s, of, legacy);
     else
@@ -245,13 +253,15 @@ static void put_block(FILE *out, const struct paths_site *s, const struct paths_
 void output_paths_checks_text(FILE *out, const struct paths_site *s)
 {
     const struct paths_group **of = check_groups(s);
+    size_t(*counts)[PATHS_V_MAX] = verdict_counts(s, of);
 
-    if (s->n_checks && !of) {
+    if ((s->n_checks && !of) || (s->n_groups && !counts)) {
         fputs("  checks: out of memory sorting them\n", out);
-        return;
+    } else {
+        put_block(out, s, of, counts, false);
+        put_block(out, s, of, counts, true);
     }
-    put_block(out, s, of, false);
-    put_block(out, s, of, true);
+    free(counts);
     free(of);
 }
 
