@@ -130,6 +130,74 @@ static void render_path_health(json_object *o, const struct paths_path *p)
     put_uint(o, "probe_mark", p->probe_mark);
 }
 
+/* a boolean, or null for PATHS_NULL */
+static void put_nbool(json_object *o, const char *k, paths_bool_t v)
+{
+    json_object_object_add(o, k, v == PATHS_NULL ? NULL : json_object_new_boolean(v));
+}
+
+/* an integer, or null when it is none */
+static void put_int_or_null(json_object *o, const char *k, int64_t v, int64_t none)
+{
+    json_object_object_add(o, k, v == none ? NULL : json_object_new_int64(v));
+}
+
+static json_object *string_array(const char *const *v, size_t n)
+{
+    json_object *a = json_object_new_array();
+
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, json_object_new_string(v[i] ? v[i] : ""));
+    return a;
+}
+
+static json_object *render_group(const struct paths_group *g)
+{
+    json_object *o = json_object_new_object();
+
+    put_str(o, "name", g->name);
+    put_bool(o, "legacy", g->legacy);
+    put_str(o, "proxy", g->proxy);
+    json_object_object_add(o, "via", string_array(g->via, g->n_via));
+    json_object_object_add(o, "subnets", string_array(g->subnets, g->n_subnets));
+    return o;
+}
+
+static void render_check_tls(json_object *o, const struct paths_check *c)
+{
+    put_str(o, "tls_version", c->tls_version);
+    put_str(o, "cipher", c->cipher);
+    put_uint(o, "cipher_bits", c->cipher_bits);
+    put_str(o, "cert_subject", c->cert_subject);
+    put_str(o, "cert_issuer", c->cert_issuer);
+    put_int(o, "cert_not_after", c->cert_not_after);
+}
+
+static json_object *render_check(const struct paths_check *c)
+{
+    json_object *o = json_object_new_object();
+
+    put_str(o, "group", c->group);
+    put_str(o, "path", c->path);
+    put_str(o, "endpoint", c->endpoint ? c->endpoint : "");
+    put_str(o, "verdict", paths_verdict_name(c->verdict));
+    put_str(o, "phase", paths_phase_name(c->phase));
+    put_str(o, "fault", paths_fault_name(c->fault));
+    put_str(o, "reason", c->reason);
+    put_int(o, "at", c->at);
+    put_int_or_null(o, "connect_ms", c->connect_ms < 0 ? -1 : c->connect_ms, -1);
+    put_int_or_null(o, "proxy_ms", c->proxy_ms < 0 ? -1 : c->proxy_ms, -1);
+    put_int_or_null(o, "tls_ms", c->tls_ms < 0 ? -1 : c->tls_ms, -1);
+    /* a code is three digits (RFC 9110 section 15): anything else is no answer */
+    put_int_or_null(o, "proxy_status",
+                    c->proxy_status >= 100 && c->proxy_status <= 999 ? c->proxy_status : 0, 0);
+    put_str(o, "proxy_line", c->proxy_line);
+    put_str(o, "proxy_hop", c->proxy_hop);
+    put_str(o, "proxy_error", c->proxy_error);
+    render_check_tls(o, c);
+    return o;
+}
+
 static json_object *render_path(const struct paths_path *p)
 {
     json_object *o = json_object_new_object();
@@ -145,6 +213,8 @@ static json_object *render_path(const struct paths_path *p)
     json_object_object_add(o, "bfd", render_bfd(&p->bfd));
     json_object_object_add(o, "echo", render_echo(&p->echo));
     json_object_object_add(o, "sa", render_sa(&p->sa));
+    put_nbool(o, "app_ok", p->app_ok);
+    put_str(o, "app_reason", p->app_reason);
     return o;
 }
 
@@ -170,6 +240,31 @@ static json_object *render_site(const struct paths_site *s)
     for (size_t i = 0; i < s->n_paths; i++)
         json_object_array_add(paths, render_path(&s->paths[i]));
     json_object_object_add(o, "paths", paths);
+    json_object *groups = json_object_new_array(), *checks = json_object_new_array();
+    for (size_t i = 0; i < s->n_groups; i++)
+        json_object_array_add(groups, render_group(&s->groups[i]));
+    json_object_object_add(o, "groups", groups);
+    for (size_t i = 0; i < s->n_checks; i++)
+        json_object_array_add(checks, render_check(&s->checks[i]));
+    json_object_object_add(o, "checks", checks);
+    return o;
+}
+
+static json_object *render_posture(const struct paths_posture *p)
+{
+    json_object *o = json_object_new_object();
+
+    put_str(o, "state", paths_posture_name(p->state));
+    put_str(o, "reason", p->reason);
+    return o;
+}
+
+static json_object *render_rounds(const struct paths_doc *doc)
+{
+    json_object *o = json_object_new_object();
+
+    put_uint(o, "rounds", doc->checks_rounds);
+    put_int(o, "last_round", doc->checks_last_round);
     return o;
 }
 
@@ -191,5 +286,7 @@ json_object *paths_json_render(const struct paths_doc *doc)
     for (size_t i = 0; i < doc->n_problems; i++)
         json_object_array_add(problems, json_object_new_string(doc->problems[i]));
     json_object_object_add(o, "problems", problems);
+    json_object_object_add(o, "posture", render_posture(&doc->posture));
+    json_object_object_add(o, "checks", render_rounds(doc));
     return o;
 }

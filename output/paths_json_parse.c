@@ -2,6 +2,11 @@
  * paths_json_parse: the paths document read into rows, see paths_json.h.
  * Every member of every object is required (null where the schema allows
  * it); unknown members are skipped, so a later release may add some.
+ * Version 1 documents (before issue 10) have no check keys: they read as
+ * rows with no groups, no checks, app_ok null and the posture off, which is
+ * what a tunneld of that release did. The version is looked up first (a
+ * document's members come in any order), then the document is read with
+ * the keys that version requires.
  *
  * Threading: pure functions; any thread (tunnelctl's only thread).
  */
@@ -13,16 +18,16 @@
 
 #include "json_reader.h"
 #include "paths_json.h"
+#include "paths_parse_util.h"
 
-#define NKEYS(a)    (sizeof(a) / sizeof((a)[0]))
-#define ALL_KEYS(a) ((1ULL << NKEYS(a)) - 1)
+static const char *const top_keys[] = {"version", "sites", "problems", "posture", "checks"};
+enum { T_VERSION, T_SITES, T_PROBLEMS, T_POSTURE, T_CHECKS };
+#define TOP_V1 ((1ULL << T_POSTURE) - 1) /* the keys version 1 requires */
 
-static const char *const top_keys[] = {"version", "sites", "problems"};
-enum { T_VERSION, T_SITES, T_PROBLEMS };
-
-static const char *const site_keys[] = {"name",   "fail_mode", "pinned",
-                                        "active", "decisions", "paths"};
-enum { S_NAME, S_FAIL_MODE, S_PINNED, S_ACTIVE, S_DECISIONS, S_PATHS };
+static const char *const site_keys[] = {"name",      "fail_mode", "pinned", "active",
+                                        "decisions", "paths",     "groups", "checks"};
+enum { S_NAME, S_FAIL_MODE, S_PINNED, S_ACTIVE, S_DECISIONS, S_PATHS, S_GROUPS, S_CHECKS };
+#define SITE_V1 ((1ULL << S_GROUPS) - 1)
 
 static const char *const event_keys[] = {"time", "text"};
 
@@ -46,7 +51,9 @@ static const char *const path_keys[] = {"name",
                                         "probe_mark",
                                         "bfd",
                                         "echo",
-                                        "sa"};
+                                        "sa",
+                                        "app_ok",
+                                        "app_reason"};
 enum {
     P_NAME,
     P_TYPE,
@@ -68,8 +75,11 @@ enum {
     P_MARK,
     P_BFD,
     P_ECHO,
-    P_SA
+    P_SA,
+    P_APP_OK,
+    P_APP_REASON
 };
+#define PATH_V1 ((1ULL << P_APP_OK) - 1)
 
 static const char *const bfd_keys[] = {"remote",
                                        "multihop",
@@ -114,44 +124,6 @@ enum { E_TYPE, E_TARGET, E_VALID, E_LOSS, E_RTT, E_JITTER, E_SAMPLES, E_RECEIVED
 
 static const char *const sa_keys[] = {"child", "state"};
 
-/* "expected one of: a, b, c" over the non-NULL names of [0, n) */
-static bool bad_word(json_reader_t *r, const char *(*name)(int), int n, bool nullable)
-{
-    char list[256] = "";
-    size_t len = 0;
-
-    for (int i = 0; i < n; i++)
-        if (name(i) && len < sizeof(list))
-            len +=
-                (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", len ? ", " : "", name(i));
-    return jr_fail(r, "expected one of: %s%s", list, nullable ? ", null" : "");
-}
-
-/*
- * A string equal to name(i) for an i in [0, n), into *out; with nullable,
- * null too (*out is then -1).
- */
-static bool read_word(json_reader_t *r, const char *(*name)(int), int n, bool nullable, int *out)
-{
-    const char *s;
-    size_t len;
-
-    if (nullable && jr_null(r)) {
-        *out = -1;
-        return true;
-    }
-    if (jr_peek(r) != '"')
-        return jr_expected(r, nullable ? "a string or null" : "a string");
-    if (!jr_string(r, &s, &len))
-        return false;
-    for (int i = 0; i < n; i++)
-        if (name(i) && strlen(name(i)) == len && memcmp(name(i), s, len) == 0) {
-            *out = i;
-            return true;
-        }
-    return bad_word(r, name, n, nullable);
-}
-
 static const char *state_word(int i)
 {
     return paths_state_name((enum hl_path_state)i);
@@ -185,27 +157,6 @@ static const char *sa_state_word(int i)
     return sa_state_name((sa_state_t)i);
 }
 
-/* a string kept in the arena, or NULL for null */
-static bool string_or_null(json_reader_t *r, const char **s)
-{
-    *s = NULL;
-    if (jr_null(r))
-        return true;
-    if (jr_peek(r) != '"')
-        return jr_expected(r, "a string or null");
-    return jr_string_keep(r, s);
-}
-
-static bool read_u32(json_reader_t *r, uint32_t *v)
-{
-    uint64_t x;
-
-    if (!jr_uint(r, UINT32_MAX, &x))
-        return false;
-    *v = (uint32_t)x;
-    return true;
-}
-
 static bool read_u8(json_reader_t *r, uint64_t max, uint8_t *v)
 {
     uint64_t x;
@@ -216,12 +167,6 @@ static bool read_u8(json_reader_t *r, uint64_t max, uint8_t *v)
     return true;
 }
 
-/* wall seconds: 0 (never) or later */
-static bool read_time(json_reader_t *r, int64_t *v)
-{
-    return jr_int(r, 0, INT64_MAX, v);
-}
-
 /* a number in [min, max], or null (NAN: unknown) */
 static bool double_or_null(json_reader_t *r, double min, double max, double *v)
 {
@@ -229,19 +174,9 @@ static bool double_or_null(json_reader_t *r, double min, double max, double *v)
     return jr_null(r) || jr_double(r, min, max, v);
 }
 
-static bool read_enum(json_reader_t *r, const char *(*name)(int), int n, int *v)
+static bool read_enum(json_reader_t *r, paths_word_fn name, int n, int *v)
 {
-    return read_word(r, name, n, false, v);
-}
-
-/* a word or null; null is the value whose name is NULL (none) */
-static bool read_word_or_null(json_reader_t *r, const char *(*name)(int), int n, int none, int *v)
-{
-    if (!read_word(r, name, n, true, v))
-        return false;
-    if (*v < 0)
-        *v = none;
-    return true;
+    return paths_read_word(r, name, n, false, v);
 }
 
 static bool read_bfd_member(json_reader_t *r, int k, struct paths_bfd *b, const char **names)
@@ -267,15 +202,15 @@ static bool read_bfd_member(json_reader_t *r, int k, struct paths_bfd *b, const 
     case B_RDIAG_NAME:
         return jr_string_keep(r, &names[1]);
     case B_LDISC:
-        return read_u32(r, &b->local_disc);
+        return paths_read_u32(r, &b->local_disc);
     case B_RDISC:
-        return read_u32(r, &b->remote_disc);
+        return paths_read_u32(r, &b->remote_disc);
     case B_TX:
-        return read_u32(r, &b->tx_interval_us);
+        return paths_read_u32(r, &b->tx_interval_us);
     case B_RX:
-        return read_u32(r, &b->rx_interval_us);
+        return paths_read_u32(r, &b->rx_interval_us);
     case B_DETECT:
-        return read_u32(r, &b->detect_time_us);
+        return paths_read_u32(r, &b->detect_time_us);
     case B_MULT:
         return read_u8(r, UINT8_MAX, &b->remote_multiplier);
     case B_MIN_TTL:
@@ -286,7 +221,7 @@ static bool read_bfd_member(json_reader_t *r, int k, struct paths_bfd *b, const 
         b->has_rx_dropped = true;
         return jr_uint(r, UINT64_MAX, &b->rx_dropped);
     default:
-        return read_time(r, &b->last_change);
+        return paths_read_time(r, &b->last_change);
     }
 }
 
@@ -348,11 +283,11 @@ static bool read_echo_member(json_reader_t *r, int k, struct paths_echo *e)
     case E_JITTER:
         return double_or_null(r, 0, DBL_MAX, &e->jitter_ms);
     case E_SAMPLES:
-        return read_u32(r, &e->samples);
+        return paths_read_u32(r, &e->samples);
     case E_RECEIVED:
-        return read_u32(r, &e->received);
+        return paths_read_u32(r, &e->received);
     default:
-        return read_u32(r, &e->lost_in_row);
+        return paths_read_u32(r, &e->lost_in_row);
     }
 }
 
@@ -389,28 +324,13 @@ static bool read_sa(json_reader_t *r, struct paths_sa *s)
         if (k == 0 && !jr_string_keep(r, &s->child))
             return false;
         if (k == 1) {
-            if (!read_word(r, sa_state_word, SA_STATE_MAX, true, &v))
+            if (!paths_read_word(r, sa_state_word, SA_STATE_MAX, true, &v))
                 return false;
             s->has_state = v >= 0;
             s->state = v >= 0 ? (sa_state_t)v : SA_STATE_NONE;
         }
     }
     return jr_object_end(r, ALL_KEYS(sa_keys));
-}
-
-static bool read_carrier(json_reader_t *r, paths_bool_t *v)
-{
-    bool b;
-
-    *v = PATHS_NULL;
-    if (jr_null(r))
-        return true;
-    if (jr_peek(r) != 't' && jr_peek(r) != 'f')
-        return jr_expected(r, "a boolean or null");
-    if (!jr_bool(r, &b))
-        return false;
-    *v = b ? PATHS_TRUE : PATHS_FALSE;
-    return true;
 }
 
 /* members of a path that are words; false with the error set */
@@ -425,7 +345,7 @@ static bool read_path_word(json_reader_t *r, int k, struct paths_path *p)
         p->type = (enum paths_type)v;
         return true;
     case P_ROUTING:
-        if (!read_word_or_null(r, routing_word, PATHS_ROUTING_MAX, PATHS_ROUTING_NONE, &v))
+        if (!paths_read_word_or_null(r, routing_word, PATHS_ROUTING_MAX, PATHS_ROUTING_NONE, &v))
             return false;
         p->routing = (enum paths_routing)v;
         return true;
@@ -435,7 +355,7 @@ static bool read_path_word(json_reader_t *r, int k, struct paths_path *p)
         p->state = (enum hl_path_state)v;
         return true;
     default: /* P_NEXT_HOP */
-        if (!read_word_or_null(r, next_hop_word, PATHS_NH_MAX, PATHS_NH_NONE, &v))
+        if (!paths_read_word_or_null(r, next_hop_word, PATHS_NH_MAX, PATHS_NH_NONE, &v))
             return false;
         p->next_hop = (enum paths_next_hop)v;
         return true;
@@ -450,12 +370,12 @@ static bool read_path_member(json_reader_t *r, int k, struct paths_path *p)
     case P_NAME:
         return jr_string_keep(r, &p->name);
     case P_PROVIDER:
-        return string_or_null(r, &p->provider);
+        return paths_string_or_null(r, &p->provider);
     case P_DEV:
         return jr_string_keep(r, &p->dev);
     case P_PRIORITY:
     case P_WEIGHT:
-        if (!read_u32(r, &u))
+        if (!paths_read_u32(r, &u))
             return false;
         *(k == P_PRIORITY ? &p->priority : &p->weight) = u;
         return true;
@@ -466,42 +386,47 @@ static bool read_path_member(json_reader_t *r, int k, struct paths_path *p)
     case P_ACTIVE:
         return jr_bool(r, &p->active);
     case P_SINCE:
-        return read_time(r, &p->since);
+        return paths_read_time(r, &p->since);
     case P_GOOD:
         return jr_uint(r, UINT64_MAX, &p->good_remaining_ms);
     case P_PENALTY:
         return jr_double(r, 0, DBL_MAX, &p->penalty);
     case P_FLAPS:
-        return read_u32(r, &p->flaps);
+        return paths_read_u32(r, &p->flaps);
     case P_CARRIER:
-        return read_carrier(r, &p->carrier);
+        return paths_read_bool_or_null(r, &p->carrier);
     case P_MARK:
-        return read_u32(r, &p->probe_mark);
+        return paths_read_u32(r, &p->probe_mark);
     case P_BFD:
         return read_bfd(r, &p->bfd);
     case P_ECHO:
         return read_echo(r, &p->echo);
     case P_SA:
         return read_sa(r, &p->sa);
+    case P_APP_OK:
+        return paths_read_bool_or_null(r, &p->app_ok);
+    case P_APP_REASON:
+        return paths_string_or_null(r, &p->app_reason);
     default:
         return read_path_word(r, k, p);
     }
 }
 
-static bool read_path(json_reader_t *r, struct paths_path *p)
+static bool read_path(json_reader_t *r, struct paths_path *p, bool v2)
 {
     int k;
 
     memset(p, 0, sizeof(*p));
+    p->app_ok = PATHS_NULL; /* version 1: no checks */
     if (!jr_object(r, path_keys, NKEYS(path_keys)))
         return false;
     while ((k = jr_member(r)) >= 0)
         if (!read_path_member(r, k, p))
             return false;
-    return jr_object_end(r, ALL_KEYS(path_keys));
+    return jr_object_end(r, v2 ? ALL_KEYS(path_keys) : PATH_V1);
 }
 
-static bool read_paths(json_reader_t *r, struct paths_site *s)
+static bool read_paths(json_reader_t *r, struct paths_site *s, bool v2)
 {
     size_t cap = 0;
     void *arr = NULL;
@@ -512,7 +437,7 @@ static bool read_paths(json_reader_t *r, struct paths_site *s)
         if (!jr_reserve(r, &arr, &cap, s->n_paths, sizeof(struct paths_path)))
             break;
         s->paths = arr;
-        if (!read_path(r, &s->paths[s->n_paths]))
+        if (!read_path(r, &s->paths[s->n_paths], v2))
             break;
         s->n_paths++;
     }
@@ -547,7 +472,7 @@ static bool read_event(json_reader_t *r, struct paths_event *e)
     if (!jr_object(r, event_keys, NKEYS(event_keys)))
         return false;
     while ((k = jr_member(r)) >= 0)
-        if (!(k == 0 ? read_time(r, &e->time) : jr_string_keep(r, &e->text)))
+        if (!(k == 0 ? paths_read_time(r, &e->time) : jr_string_keep(r, &e->text)))
             return false;
     return jr_object_end(r, ALL_KEYS(event_keys));
 }
@@ -571,7 +496,7 @@ static bool read_events(json_reader_t *r, struct paths_site *s)
     return !jr_failed(r);
 }
 
-static bool read_site_member(json_reader_t *r, int k, struct paths_site *s)
+static bool read_site_member(json_reader_t *r, int k, struct paths_site *s, bool v2)
 {
     int v;
 
@@ -584,13 +509,17 @@ static bool read_site_member(json_reader_t *r, int k, struct paths_site *s)
         s->fail_mode = (enum paths_fail_mode)v;
         return true;
     case S_PINNED:
-        return string_or_null(r, &s->pinned);
+        return paths_string_or_null(r, &s->pinned);
     case S_ACTIVE:
         return read_active(r, s);
     case S_DECISIONS:
         return read_events(r, s);
+    case S_GROUPS:
+        return paths_read_groups(r, s);
+    case S_CHECKS:
+        return paths_read_checks(r, s);
     default:
-        return read_paths(r, s);
+        return read_paths(r, s, v2);
     }
 }
 
@@ -599,9 +528,10 @@ static void site_free(struct paths_site *s)
     free(s->active);
     free(s->events);
     free(s->paths);
+    paths_site_checks_free(s);
 }
 
-static bool read_site(json_reader_t *r, struct paths_site *s)
+static bool read_site(json_reader_t *r, struct paths_site *s, bool v2)
 {
     int k;
 
@@ -609,13 +539,13 @@ static bool read_site(json_reader_t *r, struct paths_site *s)
     if (!jr_object(r, site_keys, NKEYS(site_keys)))
         return false;
     while ((k = jr_member(r)) >= 0)
-        if (!read_site_member(r, k, s))
+        if (!read_site_member(r, k, s, v2))
             return false;
-    return jr_object_end(r, ALL_KEYS(site_keys));
+    return jr_object_end(r, v2 ? ALL_KEYS(site_keys) : SITE_V1);
 }
 
 /* doc->n_sites counts complete sites; a partial one is freed here */
-static bool read_sites(json_reader_t *r, struct paths_doc *doc)
+static bool read_sites(json_reader_t *r, struct paths_doc *doc, bool v2)
 {
     size_t cap = 0;
     void *arr = NULL;
@@ -626,7 +556,7 @@ static bool read_sites(json_reader_t *r, struct paths_doc *doc)
         if (!jr_reserve(r, &arr, &cap, doc->n_sites, sizeof(struct paths_site)))
             break;
         doc->sites = arr;
-        if (!read_site(r, &doc->sites[doc->n_sites])) {
+        if (!read_site(r, &doc->sites[doc->n_sites], v2)) {
             site_free(&doc->sites[doc->n_sites]);
             break;
         }
@@ -636,21 +566,89 @@ static bool read_sites(json_reader_t *r, struct paths_doc *doc)
     return !jr_failed(r);
 }
 
+/*
+ * The document's "version" into *v, when it has one that reads as an integer
+ * (even if the rest of the document is broken: the full read says what).
+ */
+static bool doc_version(const char *text, size_t len, int64_t *v)
+{
+    static const char *const keys[] = {"version"};
+    json_reader_t r;
+    bool found = false;
+
+    jr_init(&r, text, len);
+    if (jr_object(&r, keys, 1))
+        while (jr_member(&r) >= 0 && !found)
+            found = jr_int(&r, INT64_MIN, INT64_MAX, v);
+    jr_free(&r);
+    return found;
+}
+
+#define VERSION_ERROR                                                                              \
+    "version: expected %d to %d, got %lld (tunneld and tunnelctl of different releases?)"
+
+static bool read_version(json_reader_t *r)
+{
+    int64_t v;
+
+    if (!jr_int(r, INT64_MIN, INT64_MAX, &v))
+        return false;
+    if (v < PATHS_JSON_VERSION_MIN || v > PATHS_JSON_VERSION) /* doc_version saw it first */
+        return jr_fail(r, "expected %d to %d, got %lld", PATHS_JSON_VERSION_MIN, PATHS_JSON_VERSION,
+                       (long long)v);
+    return true;
+}
+
+/* a version this reader does not know: said before anything else the document gets wrong */
+static char *version_error(int64_t v)
+{
+    int n =
+        snprintf(NULL, 0, VERSION_ERROR, PATHS_JSON_VERSION_MIN, PATHS_JSON_VERSION, (long long)v);
+    char *e = n > 0 ? malloc((size_t)n + 1) : NULL;
+
+    if (e)
+        snprintf(e, (size_t)n + 1, VERSION_ERROR, PATHS_JSON_VERSION_MIN, PATHS_JSON_VERSION,
+                 (long long)v);
+    return e;
+}
+
+static bool read_top_member(json_reader_t *r, int k, struct paths_doc *doc, bool v2)
+{
+    switch (k) {
+    case T_VERSION:
+        return read_version(r);
+    case T_SITES:
+        return read_sites(r, doc, v2);
+    case T_PROBLEMS:
+        return jr_string_array(r, &doc->problems, &doc->n_problems);
+    case T_POSTURE:
+        return paths_read_posture(r, &doc->posture);
+    default:
+        return paths_read_rounds(r, doc);
+    }
+}
+
 int paths_json_parse(const char *text, size_t len, struct paths_doc *doc, char **err)
 {
     json_reader_t r;
+    int64_t version = PATHS_JSON_VERSION;
     int k;
 
     memset(doc, 0, sizeof(*doc));
     *err = NULL;
+    /* no readable version: the strictest read (its error says what is wrong) */
+    bool found = doc_version(text, len, &version);
+    if (found && (version < PATHS_JSON_VERSION_MIN || version > PATHS_JSON_VERSION)) {
+        *err = version_error(version);
+        return -1;
+    }
+    bool v2 = version >= 2;
     jr_init(&r, text, len);
     if (jr_object(&r, top_keys, NKEYS(top_keys)))
         while ((k = jr_member(&r)) >= 0)
-            if (!(k == T_VERSION ? jr_version(&r, PATHS_JSON_VERSION)
-                  : k == T_SITES ? read_sites(&r, doc)
-                                 : jr_string_array(&r, &doc->problems, &doc->n_problems)))
+            if (!read_top_member(&r, k, doc, v2))
                 break;
-    bool ok = jr_object_end(&r, ALL_KEYS(top_keys)) && jr_end(&r);
+    bool ok = jr_object_end(&r, v2 ? ALL_KEYS(top_keys) : TOP_V1) && jr_end(&r);
     doc->strings = jr_take_arena(&r);
     if (!ok) {
         *err = jr_take_error(&r);

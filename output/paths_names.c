@@ -54,6 +54,30 @@ static const char *const next_hop_names[] = {
     [PATHS_NH_FAILED] = "failed",
 };
 
+static const char *const verdict_names[] = {
+    [PATHS_V_PENDING] = "pending",
+    [PATHS_V_PASS] = "pass",
+    [PATHS_V_WARN] = "warn",
+    [PATHS_V_FAIL] = "fail",
+};
+
+static const char *const fault_names[] = {
+    [PATHS_FAULT_NONE] = "none",
+    [PATHS_FAULT_PATH] = "path",
+    [PATHS_FAULT_SERVICE] = "service",
+};
+
+static const char *const phase_names[] = {
+    [PATHS_PH_NONE] = NULL,     [PATHS_PH_DNS] = "dns", [PATHS_PH_CONNECT] = "connect",
+    [PATHS_PH_PROXY] = "proxy", [PATHS_PH_TLS] = "tls", [PATHS_PH_POLICY] = "policy",
+};
+
+static const char *const posture_names[] = {
+    [PATHS_POSTURE_OFF] = "off",
+    [PATHS_POSTURE_ENFORCED] = "enforced",
+    [PATHS_POSTURE_NOT_ENFORCED] = "not-enforced",
+};
+
 /* RFC 5880 section 4.1 */
 static const char *const diag_names[] = {
     "no diagnostic",
@@ -107,4 +131,24 @@ const char *paths_diag_name(unsigned code)
     if (IN(code, diag_names))
         return diag_names[code];
     return code <= PATHS_DIAG_MAX ? "reserved" : NULL;
+}
+
+const char *paths_verdict_name(enum paths_verdict v)
+{
+    return IN(v, verdict_names) ? verdict_names[v] : NULL;
+}
+
+const char *paths_fault_name(enum paths_fault f)
+{
+    return IN(f, fault_names) ? fault_names[f] : NULL;
+}
+
+const char *paths_phase_name(enum paths_phase p)
+{
+    return IN(p, phase_names) ? phase_names[p] : NULL;
+}
+
+const char *paths_posture_name(enum paths_posture_state s)
+{
+    return IN(s, posture_names) ? posture_names[s] : NULL;
 }

@@ -26,7 +26,8 @@
 #include "health_types.h" /* enum hl_path_state, hl_bfd_state */
 #include "sa_table.h"     /* sa_state_t */
 
-#define PATHS_JSON_VERSION 1
+#define PATHS_JSON_VERSION     2 /* 2: issue 10's checks and posture */
+#define PATHS_JSON_VERSION_MIN 1 /* the oldest a reader accepts (no check keys: none ran) */
 
 /* a JSON boolean that may be null (unknown / not applicable) */
 typedef enum { PATHS_NULL = -1, PATHS_FALSE = 0, PATHS_TRUE = 1 } paths_bool_t;
@@ -136,9 +137,9 @@ enum paths_phase {
 /* a sensor group of a site */
 struct paths_group {
     const char *name;
-    bool legacy;          /* pre-22.x (IoT Hub): reported apart */
-    const char *proxy;    /* "host:port" of the first hop; NULL: direct */
-    const char **via;     /* the chain's hops for status, first hop first */
+    bool legacy;       /* pre-22.x (IoT Hub): reported apart */
+    const char *proxy; /* "host:port" of the first hop; NULL: direct */
+    const char **via;  /* the chain's hops for status, first hop first */
     size_t n_via;
     const char **subnets; /* sensor subnets (CIDR) */
     size_t n_subnets;
@@ -151,12 +152,12 @@ struct paths_check {
     enum paths_verdict verdict;
     enum paths_phase phase; /* fail: where it stopped */
     enum paths_fault fault;
-    const char *reason;                    /* NULL when it passes without a warning */
-    int64_t at;                            /* wall seconds, 0 never */
-    int64_t connect_ms, proxy_ms, tls_ms;  /* -1: not reached (JSON null) */
-    int proxy_status;                      /* CONNECT answer code, 0: none (JSON null) */
+    const char *reason;                               /* NULL when it passes without a warning */
+    int64_t at;                                       /* wall seconds, 0 never */
+    int64_t connect_ms, proxy_ms, tls_ms;             /* -1: not reached (JSON null) */
+    int proxy_status;                                 /* CONNECT answer code, 0: none (JSON null) */
     const char *proxy_line, *proxy_hop, *proxy_error; /* NULL: none */
-    const char *tls_version, *cipher;      /* NULL: no session */
+    const char *tls_version, *cipher;                 /* NULL: no session */
     unsigned cipher_bits;
     const char *cert_subject, *cert_issuer; /* NULL: none */
     int64_t cert_not_after;                 /* wall seconds, 0 unknown */
@@ -213,5 +214,11 @@ const char *paths_echo_type_name(enum paths_echo_type t);
 const char *paths_next_hop_name(enum paths_next_hop n); /* NULL for PATHS_NH_NONE */
 /* RFC 5880 section 4.1 ("control detection time expired"); "reserved" for 9..31 */
 const char *paths_diag_name(unsigned code);
+/* issue 10: "pending" "pass" "warn" "fail"; "none" "path" "service"; "dns" "connect"
+ * "proxy" "tls" "policy" (NULL for PATHS_PH_NONE); "off" "enforced" "not-enforced" */
+const char *paths_verdict_name(enum paths_verdict v);
+const char *paths_fault_name(enum paths_fault f);
+const char *paths_phase_name(enum paths_phase p);
+const char *paths_posture_name(enum paths_posture_state s);
 
 #endif

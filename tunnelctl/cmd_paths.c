@@ -4,8 +4,12 @@
  *
  * Exit status (docs/man/tunnelctl.8): 1 when the document reports a
  * problem, a site has no active path, or a path is down or suppressed (a
- * broken standby path counts: finding it is what the read-out is for);
- * degraded, init and admin-down paths do not change it.
+ * broken standby path counts: finding it is what the read-out is for), the
+ * outbound-only posture is asked for and not enforced, or an application
+ * check fails on every path (a service fault: the sensors cannot reach that
+ * endpoint whichever path they take); degraded, init and admin-down paths
+ * and checks failing on some paths only (path faults: the path is degraded
+ * or down and says so) do not change it.
  *
  * Threading: single-threaded (tunnelctl).
  */
@@ -14,13 +18,21 @@
 #include "cmd.h"
 #include "paths_json.h"
 
+static bool service_fault(const struct paths_site *s)
+{
+    for (size_t i = 0; i < s->n_checks; i++)
+        if (s->checks[i].verdict == PATHS_V_FAIL && s->checks[i].fault == PATHS_FAULT_SERVICE)
+            return true;
+    return false;
+}
+
 static int health_status(const struct paths_doc *doc)
 {
-    if (doc->n_problems)
+    if (doc->n_problems || doc->posture.state == PATHS_POSTURE_NOT_ENFORCED)
         return 1;
     for (size_t i = 0; i < doc->n_sites; i++) {
         const struct paths_site *s = &doc->sites[i];
-        if (!s->n_active)
+        if (!s->n_active || service_fault(s))
             return 1;
         for (size_t j = 0; j < s->n_paths; j++)
             if (s->paths[j].state == HL_PATH_DOWN || s->paths[j].state == HL_PATH_SUPPRESSED)

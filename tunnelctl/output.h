@@ -30,5 +30,11 @@ extern const struct output output_json;
 /* the paths renderers, in their own files (output_paths_text.c, output_paths_json.c) */
 void output_paths_text(FILE *out, const struct paths_doc *doc);
 void output_paths_json(FILE *out, const struct paths_doc *doc);
+/* issue 10's parts of the text (output_paths_checks.c): the posture and check
+ * rounds (top), a path's own check verdict (its details), a site's groups
+ * and checks (after its paths) */
+void output_paths_posture_text(FILE *out, const struct paths_doc *doc);
+void output_paths_app_text(FILE *out, const struct paths_path *p);
+void output_paths_checks_text(FILE *out, const struct paths_site *s);
 
 #endif

@@ -119,6 +119,35 @@ static void path_health(json_writer_t *w, const struct paths_path *p)
     key_uint(w, "probe_mark", p->probe_mark);
 }
 
+/* a boolean, or null for PATHS_NULL */
+static void key_nbool(json_writer_t *w, const char *k, paths_bool_t v)
+{
+    jw_key(w, k);
+    if (v == PATHS_NULL)
+        jw_null(w);
+    else
+        jw_bool(w, v == PATHS_TRUE);
+}
+
+/* an integer, or null when it is none */
+static void key_int_or_null(json_writer_t *w, const char *k, int64_t v, int64_t none)
+{
+    jw_key(w, k);
+    if (v == none)
+        jw_null(w);
+    else
+        jw_int(w, v);
+}
+
+static void key_strings(json_writer_t *w, const char *k, const char *const *v, size_t n)
+{
+    jw_key(w, k);
+    jw_array(w);
+    for (size_t i = 0; i < n; i++)
+        jw_string(w, v[i]);
+    jw_end(w);
+}
+
 static void path(json_writer_t *w, const struct paths_path *p)
 {
     jw_object(w);
@@ -133,6 +162,47 @@ static void path(json_writer_t *w, const struct paths_path *p)
     bfd(w, &p->bfd);
     echo(w, &p->echo);
     sa(w, &p->sa);
+    key_nbool(w, "app_ok", p->app_ok);
+    key_str(w, "app_reason", p->app_reason);
+    jw_end(w);
+}
+
+static void group(json_writer_t *w, const struct paths_group *g)
+{
+    jw_object(w);
+    key_str(w, "name", g->name);
+    key_bool(w, "legacy", g->legacy);
+    key_str(w, "proxy", g->proxy);
+    key_strings(w, "via", g->via, g->n_via);
+    key_strings(w, "subnets", g->subnets, g->n_subnets);
+    jw_end(w);
+}
+
+static void check(json_writer_t *w, const struct paths_check *c)
+{
+    jw_object(w);
+    key_str(w, "group", c->group);
+    key_str(w, "path", c->path);
+    key_str(w, "endpoint", c->endpoint);
+    key_str(w, "verdict", paths_verdict_name(c->verdict));
+    key_str(w, "phase", paths_phase_name(c->phase));
+    key_str(w, "fault", paths_fault_name(c->fault));
+    key_str(w, "reason", c->reason);
+    key_int(w, "at", c->at);
+    key_int_or_null(w, "connect_ms", c->connect_ms < 0 ? -1 : c->connect_ms, -1);
+    key_int_or_null(w, "proxy_ms", c->proxy_ms < 0 ? -1 : c->proxy_ms, -1);
+    key_int_or_null(w, "tls_ms", c->tls_ms < 0 ? -1 : c->tls_ms, -1);
+    key_int_or_null(w, "proxy_status",
+                    c->proxy_status >= 100 && c->proxy_status <= 999 ? c->proxy_status : 0, 0);
+    key_str(w, "proxy_line", c->proxy_line);
+    key_str(w, "proxy_hop", c->proxy_hop);
+    key_str(w, "proxy_error", c->proxy_error);
+    key_str(w, "tls_version", c->tls_version);
+    key_str(w, "cipher", c->cipher);
+    key_uint(w, "cipher_bits", c->cipher_bits);
+    key_str(w, "cert_subject", c->cert_subject);
+    key_str(w, "cert_issuer", c->cert_issuer);
+    key_int(w, "cert_not_after", c->cert_not_after);
     jw_end(w);
 }
 
@@ -161,6 +231,16 @@ static void site(json_writer_t *w, const struct paths_site *s)
     for (size_t i = 0; i < s->n_paths; i++)
         path(w, &s->paths[i]);
     jw_end(w);
+    jw_key(w, "groups");
+    jw_array(w);
+    for (size_t i = 0; i < s->n_groups; i++)
+        group(w, &s->groups[i]);
+    jw_end(w);
+    jw_key(w, "checks");
+    jw_array(w);
+    for (size_t i = 0; i < s->n_checks; i++)
+        check(w, &s->checks[i]);
+    jw_end(w);
     jw_end(w);
 }
 
@@ -180,6 +260,16 @@ void output_paths_json(FILE *out, const struct paths_doc *doc)
     jw_array(&w);
     for (size_t i = 0; i < doc->n_problems; i++)
         jw_string(&w, doc->problems[i]);
+    jw_end(&w);
+    jw_key(&w, "posture");
+    jw_object(&w);
+    key_str(&w, "state", paths_posture_name(doc->posture.state));
+    key_str(&w, "reason", doc->posture.reason);
+    jw_end(&w);
+    jw_key(&w, "checks");
+    jw_object(&w);
+    key_uint(&w, "rounds", doc->checks_rounds);
+    key_int(&w, "last_round", doc->checks_last_round);
     jw_end(&w);
     jw_end(&w);
     jw_finish(&w);

@@ -14,6 +14,7 @@
 
 #include "output.h"
 #include "text_escape.h"
+#include "text_time.h"
 
 /* "5s", "3m", "2h05m" since a wall time; "-" for 0 (never) */
 static void fmt_age(char *buf, size_t len, int64_t since)
@@ -31,17 +32,6 @@ static void fmt_age(char *buf, size_t len, int64_t since)
         snprintf(buf, len, "%lldm", s / 60);
     else
         snprintf(buf, len, "%lldh%02lldm", s / 3600, (s / 60) % 60);
-}
-
-/* "2024-05-01 12:00:05Z"; "@<seconds>" when the year does not fit */
-static void fmt_utc(char *buf, size_t len, int64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-
-    if ((int64_t)tt != t || !gmtime_r(&tt, &tm) || tm.tm_year > 9999 - 1900 ||
-        !strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm))
-        snprintf(buf, len, "@%lld", (long long)t);
 }
 
 /* "12.5%", "0%", "1.23ms" (at most two decimals, trailing zeros cut), "?" when unknown */
@@ -212,6 +202,7 @@ static void put_details(FILE *out, const struct paths_path *p)
     fputc('\n', out);
     put_bfd(out, &p->bfd);
     put_echo(out, &p->echo);
+    output_paths_app_text(out, p);
 }
 
 static void put_active(FILE *out, const struct paths_site *s)
@@ -237,15 +228,16 @@ static void put_active(FILE *out, const struct paths_site *s)
 
 static void put_site(FILE *out, const struct paths_site *s)
 {
-    char when[64];
+    char when[TEXT_TIME_LEN];
 
     fputc('\n', out);
     put_active(out, s);
     for (size_t i = 0; i < s->n_paths; i++)
         put_details(out, &s->paths[i]);
+    output_paths_checks_text(out, s);
     fputs(s->n_events ? "  decisions (oldest first):\n" : "  decisions: none yet\n", out);
     for (size_t i = 0; i < s->n_events; i++) {
-        fmt_utc(when, sizeof(when), s->events[i].time);
+        text_utc(when, s->events[i].time);
         fprintf(out, "    %s ", when);
         text_put(out, s->events[i].text);
         fputc('\n', out);
@@ -254,6 +246,7 @@ static void put_site(FILE *out, const struct paths_site *s)
 
 void output_paths_text(FILE *out, const struct paths_doc *doc)
 {
+    output_paths_posture_text(out, doc);
     if (!doc->n_sites)
         fputs(doc->n_problems ? "no sites\n" : "no sites (tunneld.sites is empty)\n", out);
     else

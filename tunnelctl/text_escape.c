@@ -8,7 +8,8 @@
 
 #include "utf8.h"
 
-size_t text_put(FILE *out, const char *s)
+/* writes s escaped to out, or only counts with out NULL; returns the columns */
+static size_t escape(FILE *out, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s), cols = 0;
@@ -17,23 +18,37 @@ size_t text_put(FILE *out, const char *s)
         uint32_t cp;
         size_t len = utf8_decode(p, n, &cp);
         if (len == 0 || (len == 1 && utf8_unsafe(cp))) {
-            fprintf(out, "\\x%02x", p[0]);
+            if (out)
+                fprintf(out, "\\x%02x", p[0]);
             cols += 4;
             len = 1;
         } else if (utf8_unsafe(cp)) {
-            fprintf(out, "\\u%04x", (unsigned)cp);
+            if (out)
+                fprintf(out, "\\u%04x", (unsigned)cp);
             cols += cp > 0xffff ? 7 : 6;
         } else if (cp == '\\') {
-            fputs("\\\\", out);
+            if (out)
+                fputs("\\\\", out);
             cols += 2;
         } else {
-            fwrite(p, 1, len, out);
+            if (out)
+                fwrite(p, 1, len, out);
             cols++;
         }
         p += len;
         n -= len;
     }
     return cols;
+}
+
+size_t text_put(FILE *out, const char *s)
+{
+    return escape(out, s);
+}
+
+size_t text_width(const char *s)
+{
+    return escape(NULL, s);
 }
 
 void text_field(FILE *out, const char *s, size_t width)

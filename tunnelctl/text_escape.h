@@ -15,6 +15,8 @@
 
 /* writes s escaped; returns the columns written (one per code point) */
 size_t text_put(FILE *out, const char *s);
+/* the columns text_put would write for s (nothing written) */
+size_t text_width(const char *s);
 /* text_put, then spaces up to width columns */
 void text_field(FILE *out, const char *s, size_t width);
 
