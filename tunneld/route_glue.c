@@ -304,7 +304,10 @@ static void seed_links(route_glue_t *g)
  * Probe pinning: the targets of every path's probes (echo, multihop BFD)
  * become probe routes of the path in the engine's state, so that probes
  * marked with the path's mark leave through that path (routes.h,
- * routes_state_add_probe). Single-hop BFD binds the path's interface.
+ * routes_state_add_probe). Single-hop BFD binds the path's interface. The
+ * application checks (issue 10) go to names resolved when they run: a
+ * site with sensor groups gets a default route of each family its path
+ * carries in the path's probe table (only marked sockets use it).
  */
 static bool add_probes(const char *file, route_conf_t *conf, char *err, size_t errlen)
 {
@@ -314,9 +317,14 @@ static bool add_probes(const char *file, route_conf_t *conf, char *err, size_t e
         const struct sm_site *s = &conf->model.sites[i];
         for (size_t j = 0; j < s->n_paths; j++) {
             const struct sm_path *p = &s->paths[j];
-            const char *t[2] = {p->echo.type != SM_ECHO_NONE ? p->echo.target : NULL,
-                                p->bfd.enabled && p->bfd.multihop ? p->bfd.remote : NULL};
-            for (int k = 0; k < 2; k++)
+            /* issue 10: a site with sensor groups has every check of a path pinned
+             * to it: whatever carries the path's mark leaves through the path */
+            bool app = s->n_groups > 0, any = !p->gw4 && !p->gw6;
+            const char *t[4] = {p->echo.type != SM_ECHO_NONE ? p->echo.target : NULL,
+                                p->bfd.enabled && p->bfd.multihop ? p->bfd.remote : NULL,
+                                app && (p->gw4 || any) ? "0.0.0.0/0" : NULL,
+                                app && (p->gw6 || any) ? "::/0" : NULL};
+            for (int k = 0; k < 4; k++)
                 if (t[k] && routes_state_add_probe(conf->st, (int)i, p->name, t[k], why,
                                                    sizeof(why)) != 0) {
                     snprintf(err, errlen, "%s: %s.%s.paths.%s: %s", file,
