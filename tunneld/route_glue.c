@@ -304,7 +304,10 @@ static void seed_links(route_glue_t *g)
  * Probe pinning: the targets of every path's probes (echo, multihop BFD)
  * become probe routes of the path in the engine's state, so that probes
  * marked with the path's mark leave through that path (routes.h,
- * routes_state_add_probe). Single-hop BFD binds the path's interface.
+ * routes_state_add_probe). Single-hop BFD binds the path's interface. The
+ * application checks (issue 10) go to names resolved when they run: a
+ * site with sensor groups gets a default route of each family its path
+ * carries in the path's probe table (only marked sockets use it).
  */
 static bool add_probes(const char *file, route_conf_t *conf, char *err, size_t errlen)
 {
@@ -314,9 +317,14 @@ static bool add_probes(const char *file, route_conf_t *conf, char *err, size_t e
         const struct sm_site *s = &conf->model.sites[i];
         for (size_t j = 0; j < s->n_paths; j++) {
             const struct sm_path *p = &s->paths[j];
-            const char *t[2] = {p->echo.type != SM_ECHO_NONE ? p->echo.target : NULL,
-                                p->bfd.enabled && p->bfd.multihop ? p->bfd.remote : NULL};
-            for (int k = 0; k < 2; k++)
+            /* issue 10: a site with sensor groups has every check of a path pinned
+             * to it: whatever carries the path's mark leaves through the path */
+            bool app = s->n_groups > 0, any = !p->gw4 && !p->gw6;
+            const char *t[4] = {p->echo.type != SM_ECHO_NONE ? p->echo.target : NULL,
+                                p->bfd.enabled && p->bfd.multihop ? p->bfd.remote : NULL,
+                                app && (p->gw4 || any) ? "0.0.0.0/0" : NULL,
+                                app && (p->gw6 || any) ? "::/0" : NULL};
+            for (int k = 0; k < 4; k++)
                 if (t[k] && routes_state_add_probe(conf->st, (int)i, p->name, t[k], why,
                                                    sizeof(why)) != 0) {
                     snprintf(err, errlen, "%s: %s.%s.paths.%s: %s", file,
@@ -396,6 +404,7 @@ static route_glue_t *glue_new(sa_table_t *table, bool flush_cli, route_conf_t *c
     g->probe_mark_base = conf->opts.probe_mark_base;
     g->probe_rule_priority = conf->opts.probe_rule_priority;
     g->fail_closed = conf->opts.fail_closed;
+    g->flush = conf->opts.flush_on_exit;
     return g;
 }
 
@@ -427,8 +436,8 @@ static bool engine_open(route_glue_t *g, const char *file, route_conf_t *conf, c
  * what the engine found (what a previous run left stays, what this start added goes) and the engine
  * is closed.
  */
-static bool engine_first_apply(route_glue_t *g, const char *file, route_conf_t *conf, char *err,
-                               size_t errlen)
+static bool engine_first_apply(route_glue_t *g, const char *file, const char *swanctl,
+                               route_conf_t *conf, char *err, size_t errlen)
 {
     int compat = compat_mode_now();
     bool thread = false, ok;
@@ -436,9 +445,16 @@ static bool engine_first_apply(route_glue_t *g, const char *file, route_conf_t *
     ok = set_compat_mode(file, conf->compat_mode, err, errlen) &&
          (thread = rg_thread_start(g, err, errlen)) &&
          apply_conf(g, file, conf, "apply", err, errlen) == 0 && take_marks(g, conf) &&
-         health_up(g, file, &conf->model, err, errlen);
+         health_up(g, file, &conf->model, err, errlen) &&
+         rg_app_up(g, &conf->model, file, swanctl, err, errlen);
     if (ok)
         return true;
+    rg_app_stop(g, false);
+    pthread_mutex_lock(&g->hlock);
+    struct health *h = g->health;
+    g->health = NULL;
+    pthread_mutex_unlock(&g->hlock);
+    health_stop(h);
     if (thread)
         rg_thread_stop(g);
     if (routes_abandon(g->eng) != 0)
@@ -473,7 +489,8 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
         return NULL; /* routing not configured */
     }
     /* what health would refuse, refused before anything changes the kernel */
-    if (!health_dry_run(file, &conf.model, err, errlen))
+    if (!health_dry_run(file, &conf.model, err, errlen) ||
+        !rg_app_check(&conf.model, file, swanctl, err, errlen))
         goto failed;
     g = glue_new(table, flush_on_exit, &conf);
     up = new_verdicts(conf.n_paths);
@@ -484,7 +501,7 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
     take_paths(g, &conf, up);
     up = NULL;
     if (!engine_open(g, file, &conf, err, errlen) ||
-        !engine_first_apply(g, file, &conf, err, errlen))
+        !engine_first_apply(g, file, swanctl, &conf, err, errlen))
         goto failed;
     g->st = conf.st;
     conf.st = NULL;
@@ -622,6 +639,19 @@ static bool undo_reload(route_glue_t *g, const char *file, const char *swanctl,
     return refuse(g, file, swanctl, err);
 }
 
+/* the checks and posture of a reload; refused: health gets the running model back */
+static bool app_up_or_back(route_glue_t *g, const char *file, const char *swanctl,
+                           route_conf_t *conf, char *err, size_t errlen)
+{
+    char why[512];
+
+    if (rg_app_up(g, &conf->model, file, swanctl, err, errlen))
+        return true;
+    if (!health_up(g, file, &g->model, why, sizeof(why)))
+        DBG1(DBG_CFG, "health: the running paths could not be applied again: %s", why);
+    return false;
+}
+
 /* the reload itself (route_glue_reload holds health's decisions meanwhile) */
 static bool reload(route_glue_t *g, const char *file, const char *swanctl, char *err, size_t errlen)
 {
@@ -636,6 +666,7 @@ static bool reload(route_glue_t *g, const char *file, const char *swanctl, char 
         snprintf(err, errlen, "%s: %s: out of memory", file, NS);
     if (!up || needs_restart(g, file, &conf, err, errlen) ||
         check_fails(g, file, &conf, err, errlen) ||
+        !rg_app_check(&conf.model, file, swanctl, err, errlen) ||
         !set_compat_mode(file, conf.compat_mode, err, errlen)) {
         free(up);
         route_conf_free(&conf);
@@ -649,7 +680,8 @@ static bool reload(route_glue_t *g, const char *file, const char *swanctl, char 
         return r;
     }
     take_marks(g, &conf);
-    if (!health_up(g, file, &conf.model, err, errlen)) {
+    if (!health_up(g, file, &conf.model, err, errlen) ||
+        !app_up_or_back(g, file, swanctl, &conf, err, errlen)) {
         /* nothing of the reload holds: the engine's state and compat mode go back */
         routes_set_fail_closed(g->eng, g->fail_closed);
         compat_back(file, &conf, compat);
@@ -658,6 +690,7 @@ static bool reload(route_glue_t *g, const char *file, const char *swanctl, char 
         return refuse(g, file, swanctl, err);
     }
     g->fail_closed = conf.opts.fail_closed;
+    g->flush = g->flush_cli || conf.opts.flush_on_exit;
     routes_set_flush_on_exit(g->eng, g->flush_cli || conf.opts.flush_on_exit);
     take_paths(g, &conf, up);
     take_model(g, &conf);
@@ -700,6 +733,8 @@ void route_glue_stop(route_glue_t *g)
     if (!g)
         return;
     sa_table_set_notify(g->table, NULL, NULL);
+    /* no check verdict reaches health past this point */
+    rg_app_stop(g, g->flush);
     /*
      * Nobody hands health an observation past this point (the glue's users
      * of g->health hold hlock), then health stops (no decision is handed
@@ -739,6 +774,7 @@ bool route_glue_check(const char *file, const char *swanctl, size_t *sites, char
         ok = health_model_build(&conf.model, file, &hm, err, errlen);
         if (ok)
             health_model_free(&hm);
+        ok = ok && rg_app_check(&conf.model, file, swanctl, err, errlen);
     }
     route_conf_free(&conf);
     return ok;

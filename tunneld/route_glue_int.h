@@ -23,6 +23,7 @@
 
 #include <threading/thread.h>
 
+#include "app_glue.h"
 #include "health.h"
 #include "route_conf.h"
 #include "route_glue.h"
@@ -70,6 +71,8 @@ struct route_glue {
     struct routes_state *st; /* the state last applied (main thread only) */
     char *problems[RG_MAX_PROBLEMS];
     size_t n_problems;
+    app_glue_t *app; /* issue 10: checks and posture (main thread; app_glue.h locks its own) */
+    bool flush;      /* routes flushed at exit (--flush-on-exit or flush_on_exit) */
 };
 
 /* route_glue_thread.c */
@@ -83,6 +86,26 @@ const sa_child_rec_t *rg_child_row(const sa_ike_rec_t *rows, size_t n, const cha
 extern const struct health_callbacks rg_health_callbacks; /* ctx: the glue */
 void rg_pending_free(route_glue_t *g);
 void rg_event(const struct routes_event *ev, void *ctx);
+
+/* route_glue_app.c (issue 10) */
+bool rg_app_check(const struct sm_model *m, const char *file, const char *swanctl, char *err,
+                  size_t errlen);
+bool rg_app_up(route_glue_t *g, const struct sm_model *m, const char *file, const char *swanctl,
+               char *err, size_t errlen);
+void rg_app_stop(route_glue_t *g, bool flush);
+
+/* route_glue_checks.c (issue 10): the check rows of the paths document */
+struct paths_doc;
+struct paths_site;
+struct health_path_snap;
+struct paths_path;
+typedef struct rg_checks_rows rg_checks_rows_t;
+/* NULL when out of memory; g NULL: nothing */
+rg_checks_rows_t *rg_checks_rows(route_glue_t *g, struct paths_doc *doc);
+/* the groups and checks of site (the model's) into o; false: out of memory */
+bool rg_checks_site(rg_checks_rows_t *r, const struct sm_site *m, struct paths_site *o);
+void rg_checks_path(const struct health_path_snap *s, struct paths_path *o);
+void rg_checks_rows_free(rg_checks_rows_t *r, struct paths_doc *doc);
 
 /* route_glue.c */
 void rg_problems_clear(route_glue_t *g);

@@ -26,6 +26,7 @@ typedef struct {
     size_t n_rows;
     char **owned; /* strings made here ("<conn>.<child>", problems) */
     size_t n_owned, cap_owned;
+    rg_checks_rows_t *chk; /* issue 10: check results and posture */
 } pctx_t;
 
 static const char *own(pctx_t *c, char *s)
@@ -162,6 +163,7 @@ static void fill_path(pctx_t *c, const struct health_path_snap *s, const struct 
     fill_bfd(c, s, m, &p->bfd);
     fill_echo(s, m, &p->echo);
     fill_sa(c, m, &p->sa);
+    rg_checks_path(s, p);
 }
 
 static bool fill_site(pctx_t *c, const struct health_site_snap *s, const struct sm_site *ms,
@@ -174,6 +176,8 @@ static bool fill_site(pctx_t *c, const struct health_site_snap *s, const struct 
     o->active = calloc(s->n_paths + 1, sizeof(*o->active));
     o->events = calloc(s->n_history + 1, sizeof(*o->events));
     if (!o->paths || !o->active || !o->events)
+        return false;
+    if (c->chk && !rg_checks_site(c->chk, ms, o))
         return false;
     for (size_t j = 0; j < s->n_paths; j++, o->n_paths++) {
         fill_path(c, &s->paths[j], model_path(ms, s->paths[j].name), &o->paths[j]);
@@ -217,6 +221,7 @@ static bool fill_problems(pctx_t *c, route_glue_t *g)
 
 static void pctx_free(pctx_t *c)
 {
+    rg_checks_rows_free(c->chk, &c->doc);
     for (size_t i = 0; i < c->doc.n_sites; i++) {
         free(c->doc.sites[i].paths);
         free(c->doc.sites[i].active);
@@ -262,6 +267,10 @@ json_object *route_glue_paths(route_glue_t *g)
             health_snapshot_free(&c.snap);
             return NULL;
         }
+    }
+    if (!(c.chk = rg_checks_rows(g, &c.doc))) {
+        pctx_free(&c);
+        return NULL;
     }
     if (g)
         pthread_mutex_lock(&g->lock);

@@ -137,6 +137,8 @@ cleanup_all() {
   for ns in "${T_NETNS[@]}"; do
     netns_kill_all "$ns"
     ip netns del "$ns" 2>/dev/null || true
+    # (ip netns exec's per-namespace /etc files, e.g. a hosts file a test wrote)
+    rm -rf "/etc/netns/$ns"
   done
   [ $rc -lt 128 ] || log "interrupted (exit status $rc): processes and namespaces removed" >&$T_STDOUT
   if [ "${KEEP_TEST_DIR:-0}" = 1 ] || [ $rc -ne 0 ] || [ $T_FAILED -ne 0 ]; then
