@@ -111,22 +111,22 @@ struct sm_endpoint {
 
 /* the TLS policy (tunneld.checks.tls, a group's tls overrides it) */
 struct sm_tls {
-    int min_version;   /* `min_version = 1.2 | 1.3`: 0x0303 (default) or 0x0304 */
-    unsigned min_bits; /* `cipher_bits`, default 256 */
-    bool require_aes;  /* `require_aes`, default yes */
-    char *ca_file;     /* `ca_file`, NULL: the system's bundle */
+    int min_version;    /* `min_version = 1.2 | 1.3`: 0x0303 (default) or 0x0304 */
+    unsigned min_bits;  /* `cipher_bits`, default 256 */
+    bool require_aes;   /* `require_aes`, default yes */
+    char *ca_file;      /* `ca_file`, NULL: the system's bundle */
     unsigned warn_days; /* `cert_warn`, days before expiry, default 14 */
 };
 
 /* tunneld.sites.<site>.sensors.<group> */
 struct sm_group {
     char *name;
-    bool legacy;       /* `legacy = yes`: a pre-22.x group naming its IoT Hub host(s) */
-    char **subnets;    /* `subnets`: the sensors' CIDRs (at least one) */
+    bool legacy;    /* `legacy = yes`: a pre-22.x group naming its IoT Hub host(s) */
+    char **subnets; /* `subnets`: the sensors' CIDRs (at least one) */
     size_t n_subnets;
     struct sm_endpoint *endpoints; /* `endpoints` then `endpoints_file`, duplicates dropped */
     size_t n_endpoints;
-    char *endpoints_file; /* as written, NULL none */
+    char *endpoints_file;        /* as written, NULL none */
     enum sm_check_method method; /* `method = direct | proxy` (default direct) */
     char *proxy_host;            /* `proxy = host:port` (method proxy) */
     uint16_t proxy_port;
@@ -140,9 +140,9 @@ struct sm_group {
 
 /* tunneld.checks */
 struct sm_checks {
-    uint32_t interval_ms; /* default 30 s */
-    uint32_t jitter_pct;  /* default 10 */
-    uint32_t concurrency; /* default 8 */
+    uint32_t interval_ms;                  /* default 30 s */
+    uint32_t jitter_pct;                   /* default 10 */
+    uint32_t concurrency;                  /* default 8 */
     uint32_t connect_ms, proxy_ms, tls_ms; /* per phase timeouts, default 5 s each */
     enum sm_degrade_action on_failure;     /* `on_failure = degraded | down` (default degraded) */
     struct sm_tls tls;
