@@ -231,6 +231,10 @@ static void proxy_words(struct sb *b, const struct checks_item *it, const struct
         sb_add(b, " to ");
         ep(b, it);
     }
+    /* a chain whose answer names no hop (Squid 5.7 relays a parent's 503
+     * without Via): the first hop sent it, who made it is not known */
+    if (k < 0 && cp->n_via > 1)
+        sb_add(b, " (the answer names no hop: %s or one behind it)", first);
 }
 
 /* a failure before any proxy answer or handshake */

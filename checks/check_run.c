@@ -163,6 +163,29 @@ static char *host_port(const char *scheme, const char *host, uint16_t port)
     return s;
 }
 
+/* libcurl (7.88, Debian 12) URL-decodes CURLOPT_PROXYUSERNAME and
+ * CURLOPT_PROXYPASSWORD, so a '%' in a secret would be eaten: both are
+ * passed percent-encoded. The encoded copies are wiped before they are
+ * freed (libcurl keeps its own). */
+static int set_one_credential(CURL *e, CURLoption opt, const char *value)
+{
+    char *enc = curl_easy_escape(e, value, 0);
+    int rc;
+
+    if (!enc)
+        return -1;
+    rc = curl_easy_setopt(e, opt, enc);
+    explicit_bzero(enc, strlen(enc));
+    curl_free(enc);
+    return rc;
+}
+
+static int set_proxy_credentials(CURL *e, const char *user, const char *password)
+{
+    return set_one_credential(e, CURLOPT_PROXYUSERNAME, user) |
+           set_one_credential(e, CURLOPT_PROXYPASSWORD, password);
+}
+
 static int set_proxy(struct crun *run, const struct citem *ci)
 {
     const struct checks_proxy *p = &ci->it.proxy;
@@ -180,8 +203,7 @@ static int set_proxy(struct crun *run, const struct citem *ci)
              curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb) |
              curl_easy_setopt(e, CURLOPT_HEADERDATA, run);
     if (p->user)
-        rc |= curl_easy_setopt(e, CURLOPT_PROXYUSERNAME, p->user) |
-              curl_easy_setopt(e, CURLOPT_PROXYPASSWORD, p->password ? p->password : "") |
+        rc |= set_proxy_credentials(e, p->user, p->password ? p->password : "") |
               curl_easy_setopt(e, CURLOPT_PROXYAUTH, (unsigned long)ci->auth);
     return rc;
 }

@@ -17,12 +17,16 @@
 #include "checks.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -175,24 +179,36 @@ static int parse_auth(char *arg, unsigned *mask)
     return *mask ? 0 : -1;
 }
 
-/* the first line of the file (a secret: never printed) */
+/* the first line of a regular file of at most SECRET_FILE_MAX bytes (a
+ * secret: never printed). Opened without blocking (a FIFO nobody writes) and
+ * read with a bound (a file that never ends); NULL with errno set. */
+#define SECRET_FILE_MAX 4096
 static char *read_secret(const char *file)
 {
-    FILE *f = fopen(file, "r");
-    char *line = NULL;
-    size_t cap = 0;
+    char buf[SECRET_FILE_MAX + 1];
+    struct stat st;
     ssize_t n;
+    int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
-    if (!f)
+    if (fd < 0)
         return NULL;
-    n = getline(&line, &cap, f);
-    fclose(f);
-    if (n < 0) {
-        free(line);
-        return strdup("");
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > SECRET_FILE_MAX) {
+        int e = fstat(fd, &st) != 0 ? errno : S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+        close(fd);
+        errno = e;
+        return NULL;
     }
-    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-        line[--n] = '\0';
+    n = read(fd, buf, sizeof(buf));
+    close(fd);
+    if (n < 0 || n > SECRET_FILE_MAX) {
+        explicit_bzero(buf, sizeof(buf));
+        errno = n < 0 ? errno : EFBIG;
+        return NULL;
+    }
+    buf[n] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    char *line = strdup(buf);
+    explicit_bzero(buf, sizeof(buf));
     return line;
 }
 
@@ -234,7 +250,10 @@ static int parse_opt(struct opts *o, const char *opt, char *val)
     if (IS("--password-file")) {
         o->password = read_secret(val);
         if (!o->password)
-            fprintf(stderr, "checks-probe: --password-file %s: %s\n", val, strerror(errno));
+            fprintf(stderr, "checks-probe: --password-file %s: %s\n", val,
+                    errno == EINVAL  ? "not a regular file"
+                    : errno == EFBIG ? "larger than 4096 bytes"
+                                     : strerror(errno));
         return o->password ? 0 : -1;
     }
     if (IS("--auth"))

@@ -55,8 +55,9 @@ static void probes(const struct sm_path *p, struct health_path_cfg *c)
         c->echo.dev = p->dev;
 }
 
-static bool path_config(const struct sm_site *s, const struct sm_path *p, char **sa_name,
-                        struct health_path_cfg *c, const char *file, char *err, size_t errlen)
+static bool path_config(const struct sm_model *m, const struct sm_site *s, const struct sm_path *p,
+                        char **sa_name, struct health_path_cfg *c, const char *file, char *err,
+                        size_t errlen)
 {
     char why[256];
 
@@ -73,6 +74,9 @@ static bool path_config(const struct sm_site *s, const struct sm_path *p, char *
                                   .dpd_on_failure = p->conn && p->dpd_on_failure,
                                   .nexthop = p->gw4 || p->gw6};
     sm_config(p, *sa_name, &c->sm);
+    /* tunneld.checks.on_failure = down: a check fault takes the path down */
+    c->app_down = m->checks.on_failure == SM_APP_DOWN;
+    c->sm.app_down = c->app_down;
     probes(p, c);
     if (hl_path_config_check(&c->sm, why, sizeof(why)) != 0) {
         snprintf(err, errlen, "%s: tunneld.sites.%s.paths.%s: %s", file, s->name, p->name, why);
@@ -105,7 +109,7 @@ bool health_model_build(const struct sm_model *m, const char *file, health_model
                                                  .paths = &out->paths[k],
                                                  .n_paths = s->n_paths};
         for (size_t j = 0; j < s->n_paths; j++, k++)
-            if (!path_config(s, &s->paths[j], &out->sa_names[k], &out->paths[k], file, err,
+            if (!path_config(m, s, &s->paths[j], &out->sa_names[k], &out->paths[k], file, err,
                              errlen)) {
                 health_model_free(out);
                 return false;

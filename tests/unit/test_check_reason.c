@@ -192,6 +192,13 @@ static void test_proxy_answers(void **state)
     f.proxy.error[0] = '\0';
     EXPECT(two, f, CHECKS_FAIL, CHECKS_PH_PROXY,
            "dmz-proxy answered 503: Service Unavailable to " H ":443");
+    /* a chain's answer without Via (Squid 5.7 relays its parent's 503 so):
+     * the first hop answered, which hop failed is not known */
+    f.proxy.via_first[0] = '\0';
+    snprintf(f.proxy.error, sizeof(f.proxy.error), "ERR_CONNECT_FAIL 111");
+    EXPECT(two, f, CHECKS_FAIL, CHECKS_PH_PROXY,
+           "dmz-proxy answered 503: ERR_CONNECT_FAIL to " H
+           ":443 (the answer names no hop: dmz-proxy or one behind it)");
 }
 
 static void test_header_reader(void **state)
