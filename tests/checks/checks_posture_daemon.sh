@@ -34,14 +34,17 @@ while True:
 }
 listen sn 100.64.1.130 8080
 listen er 100.64.2.1 8443
-# connect NS ADDR PORT -> a TCP connection opens and reads the greeting (2 s)
+# connect NS ADDR PORT SOURCE -> a TCP connection from SOURCE opens and
+# reads the greeting (2 s)
 connect() {
   ip netns exec "$TEST-$1" timeout 3 python3 -c '
 import socket, sys
-s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2)
-sys.exit(0 if s.recv(16) == b"hello\n" else 1)' "$2" "$3" 2>/dev/null
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2,
+                             source_address=(sys.argv[3], 0))
+sys.exit(0 if s.recv(16) == b"hello\n" else 1)' "$2" "$3" "$4" 2>/dev/null
 }
-refused_from_azure() { ! connect er 100.64.1.130 8080; }
+from_azure() { connect er 100.64.1.130 8080 100.64.2.1; }
+refused_from_azure() { ! from_azure; }
 
 printf 'connections {\n}\n' >"$T_DIR/swanctl.conf"
 write_conf() { # ENFORCE
@@ -83,15 +86,15 @@ write_conf no
 tunneld_start gw
 check "the site is routed via er" wait_for 10 "route er0" route_dev er0
 check "posture off in tunnelctl" wait_for 5 "posture off" posture_is off
-check "posture off: Azure can open a connection to the sensor" connect er 100.64.1.130 8080
-check "the sensor reaches Azure" connect sn 100.64.2.1 8443
+check "posture off: Azure can open a connection to the sensor" from_azure
+check "the sensor reaches Azure" connect sn 100.64.2.1 8443 100.64.1.130
 
 write_conf yes
 hup
 check "posture enforced in tunnelctl" wait_for 5 "enforced" posture_is enforced
 check "tunnelctl paths (text) says enforced" sh -c "timeout 20 '$TUNNELCTL' -s '$T_DIR/gw/ctl' paths | grep -q 'posture: enforced'"
 check "enforced: Azure cannot open a connection to the sensor" refused_from_azure
-check "enforced: the sensor's own connection to Azure works" connect sn 100.64.2.1 8443
+check "enforced: the sensor's own connection to Azure works" connect sn 100.64.2.1 8443 100.64.1.130
 
 nsx gw nft delete table inet "${TEST}_post"
 check "the table deleted behind tunneld's back: not enforced" \
@@ -105,6 +108,6 @@ write_conf no
 hup
 check "enforce = no: off" wait_for 5 "off again" posture_is off
 check "enforce = no: the table is gone" sh -c "! ip netns exec $TEST-gw nft list table inet ${TEST}_post >/dev/null 2>&1"
-check "Azure can open a connection to the sensor again" connect er 100.64.1.130 8080
+check "Azure can open a connection to the sensor again" from_azure
 check "tunneld stops cleanly" tunneld_stop gw
 finish
