@@ -58,8 +58,8 @@ bool sm_read_endpoints_list(sm_ctx_t *c, struct sm_group *g, const char *list)
     while (ok && e->enumerate(e, &tok))
         if (!sm_endpoint_parse(tok, strlen(tok), &ep, &why) || !add(&a, &ep, 0, &why))
             ok = sm_fail(c,
-                         "%s.endpoints: '%s': %s (expected host:port, ... e.g. "
-                         "blob.core.windows.net:443, [2001:db8::1]:443)",
+                         "%s.endpoints: '%s': %s; a list of host:port, e.g. "
+                         "blob.core.windows.net:443, [2001:db8::1]:443",
                          c->where, sm_quote(tok, &q), why);
     e->destroy(e);
     return ok;
