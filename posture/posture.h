@@ -36,6 +36,12 @@ struct posture_config {
  * bytes, enforce with no sensor subnet or no prefix); false with err */
 bool posture_check_config(const struct posture_config *cfg, char *err, size_t errlen);
 
+/* posture_check_config, then (enforce only) the transaction posture_apply
+ * would send, checked by libnftables and the kernel without committing it
+ * (a table name nft reads as a keyword is refused here). Needs
+ * CAP_NET_ADMIN; nothing changes in the kernel. */
+bool posture_check_apply(const struct posture_config *cfg, char *err, size_t errlen);
+
 /* enforce: (re)installs the table in one transaction; not enforce: removes
  * the table if there. false with err (libnftables' message, the table):
  * nothing changed. */

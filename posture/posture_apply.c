@@ -28,6 +28,25 @@ bool posture_remove(const char *table, char *err, size_t errlen)
     return ok;
 }
 
+bool posture_check_apply(const struct posture_config *cfg, char *err, size_t errlen)
+{
+    struct posture_plan p;
+
+    if (!posture_plan_build(cfg, &p, err, errlen))
+        return false;
+    if (!cfg->enforce) {
+        posture_plan_free(&p);
+        return true;
+    }
+    char *cmds = posture_script_apply(&p);
+    bool ok = cmds && posture_nft_check(cmds, "posture: checking", p.table, err, errlen);
+    if (!cmds)
+        snprintf(err, errlen, "posture: table inet %s: out of memory", p.table);
+    free(cmds);
+    posture_plan_free(&p);
+    return ok;
+}
+
 bool posture_apply(const struct posture_config *cfg, char *err, size_t errlen)
 {
     struct posture_plan p;

@@ -36,8 +36,8 @@ void posture_first_line(const char *msg, char *out, size_t outlen, size_t max)
 
 static pthread_mutex_t nft_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static bool run_locked(const char *cmds, bool json, char **out, const char *what, const char *table,
-                       char *err, size_t errlen)
+static bool run_locked(const char *cmds, bool json, bool dry, char **out, const char *what,
+                       const char *table, char *err, size_t errlen)
 {
     struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
     char line[200];
@@ -51,6 +51,7 @@ static bool run_locked(const char *cmds, bool json, char **out, const char *what
     }
     if (json)
         nft_ctx_output_set_flags(ctx, NFT_CTX_OUTPUT_JSON);
+    nft_ctx_set_dry_run(ctx, dry);
     if (nft_ctx_buffer_output(ctx) != 0 || nft_ctx_buffer_error(ctx) != 0) {
         snprintf(err, errlen, "%s table inet %s: libnftables: cannot buffer its output", what,
                  table);
@@ -70,7 +71,16 @@ bool posture_nft_run(const char *cmds, bool json, char **out, const char *what, 
                      char *err, size_t errlen)
 {
     pthread_mutex_lock(&nft_lock);
-    bool ok = run_locked(cmds, json, out, what, table, err, errlen);
+    bool ok = run_locked(cmds, json, false, out, what, table, err, errlen);
+    pthread_mutex_unlock(&nft_lock);
+    return ok;
+}
+
+bool posture_nft_check(const char *cmds, const char *what, const char *table, char *err,
+                       size_t errlen)
+{
+    pthread_mutex_lock(&nft_lock);
+    bool ok = run_locked(cmds, false, true, NULL, what, table, err, errlen);
     pthread_mutex_unlock(&nft_lock);
     return ok;
 }

@@ -17,6 +17,12 @@
 bool posture_nft_run(const char *cmds, bool json, char **out, const char *what, const char *table,
                      char *err, size_t errlen);
 
+/* as posture_nft_run without committing anything (libnftables' dry run:
+ * the kernel checks the transaction and it is aborted): a table name nft
+ * reads as a keyword, a missing nf_tables module. Needs CAP_NET_ADMIN. */
+bool posture_nft_check(const char *cmds, const char *what, const char *table, char *err,
+                       size_t errlen);
+
 /* the first non-blank line of msg, at most max bytes (then "..."): into out */
 void posture_first_line(const char *msg, char *out, size_t outlen, size_t max);
 

@@ -127,7 +127,7 @@ static bool build(const struct sm_model *m, const char *file, const char *swanct
     }
     if (!checks_check_config(&ac->checks, msg, sizeof(msg))) {
         snprintf(err, errlen, "%s: %s: application checks: %s", file, sm_model_section(m), msg);
-    } else if (!posture_check_config(&ac->posture, msg, sizeof(msg))) {
+    } else if (!posture_check_apply(&ac->posture, msg, sizeof(msg))) {
         snprintf(err, errlen, "%s: tunneld.posture: %s", file, msg);
     } else {
         return true;
@@ -174,6 +174,27 @@ static bool engine_apply(app_glue_t *a, const struct checks_config *cfg, char *w
     return c != NULL;
 }
 
+static const char *table_of(const struct posture_config *c)
+{
+    return c->table ? c->table : POSTURE_TABLE_DEFAULT;
+}
+
+/* the table tunneld enforced before under another name goes: a renamed
+ * posture must not leave the old table dropping while status reads the new
+ * one (a failure is logged; status then reads only the new name) */
+static void drop_renamed(const struct posture_config *before, const struct posture_config *now)
+{
+    char why[512];
+
+    if (!before->enforce || strcmp(table_of(before), table_of(now)) == 0)
+        return;
+    if (!posture_remove(table_of(before), why, sizeof(why)))
+        DBG1(DBG_CFG, "posture: the table used before stays: %s", why);
+    else
+        DBG1(DBG_CFG, "posture: table inet %s removed (the posture's table is now %s)",
+             table_of(before), table_of(now));
+}
+
 /* the posture of cfg into the kernel and into the status copy */
 static bool posture_set(app_glue_t *a, const struct posture_config *cfg, const char *file,
                         char *err, size_t errlen)
@@ -194,6 +215,7 @@ static bool posture_set(app_glue_t *a, const struct posture_config *cfg, const c
     old = a->posture;
     a->posture = next;
     pthread_mutex_unlock(&a->lock);
+    drop_renamed(&old.cfg, cfg);
     copy_free(&old);
     return true;
 }

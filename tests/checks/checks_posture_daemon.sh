@@ -47,13 +47,14 @@ from_azure() { connect er 100.64.1.130 8080 100.64.2.1; }
 refused_from_azure() { ! from_azure; }
 
 printf 'connections {\n}\n' >"$T_DIR/swanctl.conf"
-write_conf() { # ENFORCE
+write_conf() { # ENFORCE [TABLE]
+  local table=${2:-${TEST}_post}
   tunneld_write_conf gw "$T_DIR/swanctl.conf"
   cat >>"$T_DIR/gw/tunneld.conf" <<CONF
 tunneld {
   posture {
     enforce = $1
-    table = ${TEST}_post
+    table = $table
   }
   checks {
     interval = 30s
@@ -104,10 +105,30 @@ check "... with the reason" reason_has "a new connection from Azure to the senso
 
 hup # applied again
 check "a reload puts it back" wait_for 5 "enforced again" posture_is enforced
+
+# renamed by a reload: the old table goes, the new one enforces
+tables() { nsx gw nft -j list tables | python3 -c 'import json,sys; print(" ".join(sorted(t["table"]["name"] for t in json.load(sys.stdin)["nftables"] if "table" in t)))'; }
+write_conf yes "${TEST}_ren"
+hup
+check "renamed: enforced" wait_for 5 "enforced (renamed)" posture_is enforced
+check "renamed: only the new table is left" [ "$(tables)" = "${TEST}_ren" ]
+check "renamed: Azure cannot open a connection to the sensor" refused_from_azure
+
+# a table name nft reads as a keyword: refused by -n and by SIGHUP, before
+# anything changes (the posture stays as it was)
+write_conf yes counter
+check "tunneld -n refuses the table name 'counter', naming tunneld.posture" sh -c \
+  "ip netns exec $TEST-gw '$TUNNELD' -n -f '$T_DIR/gw/tunneld.conf' 2>&1 | grep -F 'tunneld.posture: posture: checking table inet counter: Error: syntax error'"
+n_refused=$(grep -c 'tunneld.posture: posture: checking table inet counter' "$T_DIR/gw/tunneld.log")
+kill -HUP "$TUNNELD_PID_gw"
+check "SIGHUP with table = counter is refused" wait_for 10 "reload refused" sh -c \
+  "[ \$(grep -c 'tunneld.posture: posture: checking table inet counter' '$T_DIR/gw/tunneld.log') -gt $n_refused ]"
+check "... the posture is still enforced with its table" posture_is enforced
+check "... and the tables are as they were" [ "$(tables)" = "${TEST}_ren" ]
 write_conf no
 hup
 check "enforce = no: off" wait_for 5 "off again" posture_is off
-check "enforce = no: the table is gone" sh -c "! ip netns exec $TEST-gw nft list table inet ${TEST}_post >/dev/null 2>&1"
+check "enforce = no: no table is left" [ -z "$(tables)" ]
 check "Azure can open a connection to the sensor again" from_azure
 check "tunneld stops cleanly" tunneld_stop gw
 finish
