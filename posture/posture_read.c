@@ -173,6 +173,36 @@ static void read_chain(json_object *o, struct posture_seen *s)
     s->chain = true;
     snprintf(s->chain_type, sizeof(s->chain_type), "%s", jstr(o, "type") ?: "");
     snprintf(s->chain_hook, sizeof(s->chain_hook), "%s", jstr(o, "hook") ?: "");
+    snprintf(s->chain_policy, sizeof(s->chain_policy), "%s", jstr(o, "policy") ?: "");
+}
+
+/* any other object of the table (a chain, a rule of another chain, a set,
+ * map, flowtable, counter ... tunneld did not write): counted, the first
+ * named */
+static void read_extra(json_object *item, const char *table, struct posture_seen *s)
+{
+    if (!json_object_is_type(item, json_type_object))
+        return;
+    json_object_object_foreach(item, kind, o)
+    {
+        if (!json_object_is_type(o, json_type_object) || !ours(o, table, "table"))
+            continue;
+        if (!s->n_extra++) {
+            const char *name = jstr(o, "name");
+            snprintf(s->extra, sizeof(s->extra), "%.24s %.64s",
+                     strcmp(kind, "rule") == 0 ? "a rule of chain" : kind,
+                     strcmp(kind, "rule") == 0 ? (jstr(o, "chain") ?: "?") : (name ?: "?"));
+        }
+    }
+}
+
+static bool our_set(json_object *o)
+{
+    for (int fam = 0; fam < PP_NFAM; fam++)
+        for (int se = 0; se < 2; se++)
+            if (jis(o, "name", posture_set_name(fam, se)))
+                return true;
+    return false;
 }
 
 static bool read_object(json_object *item, const char *table, struct posture_seen *s)
@@ -185,14 +215,15 @@ static bool read_object(json_object *item, const char *table, struct posture_see
         read_chain(o, s);
     else if ((o = jget(item, "rule")) && ours(o, table, "table") && jis(o, "chain", "forward"))
         return add_rule(o, s);
-    else if ((o = jget(item, "set")) && ours(o, table, "table")) {
+    else if ((o = jget(item, "set")) && ours(o, table, "table") && our_set(o)) {
         for (int fam = 0; fam < PP_NFAM; fam++) {
             for (int se = 0; se < 2; se++) {
                 if (jis(o, "name", posture_set_name(fam, se)) && !s->sets[fam][se].found)
                     return read_set(o, &s->sets[fam][se], fam);
             }
         }
-    }
+    } else
+        read_extra(item, table, s);
     return true;
 }
 

@@ -35,6 +35,9 @@ struct posture_seen {
     struct pr_set sets[PP_NFAM][2];      /* [fam][sensors] */
     struct pr_rule *rules;               /* chain forward's, in order */
     size_t n_rules;
+    char chain_policy[16]; /* chain forward's policy ("accept"), "" when absent */
+    size_t n_extra;        /* objects of the table tunneld does not write */
+    char extra[96];        /* the first of them: "<kind> <name>" */
 };
 
 /* fills s from json (libnftables' output) for table inet <table>; false

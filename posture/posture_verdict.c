@@ -1,9 +1,10 @@
 /*
  * posture_verdict: the table read back against the plan
  * (posture_verdict.h). Enforced only when the table, chain forward as a
- * filter chain on hook forward, the four sets with exactly the configured
- * prefixes, and the chain's rules (per active family: the established
- * accept, then the counted drop; nothing else) are all there.
+ * filter chain on hook forward with policy accept, the four sets with
+ * exactly the configured prefixes, and the chain's rules (per active
+ * family: the established accept, then the counted drop; nothing else) are
+ * all there, and nothing else is in the table.
  *
  * Threading: none; pure functions.
  */
@@ -143,6 +144,12 @@ void posture_verdict(const struct posture_plan *p, const struct posture_seen *s,
         not_enforced(out, POSTURE_FORWARDED,
                      "chain forward of table inet %s is not a filter chain on hook forward",
                      p->table);
+    else if (strcmp(s->chain_policy, "accept") != 0)
+        not_enforced(out, POSTURE_CHANGED, "chain forward's policy is %s, not accept",
+                     s->chain_policy[0] ? s->chain_policy : "missing");
+    else if (s->n_extra)
+        not_enforced(out, POSTURE_CHANGED, "%zu object(s) tunneld did not write, first %s",
+                     s->n_extra, s->extra);
     else if (sets_ok(p, s, out) && rules_ok(p, s, out)) {
         out->state = POSTURE_ENFORCED;
         out->counted = true;

@@ -205,6 +205,36 @@ static void test_rules(void **state)
     rules(POSTURE_FORWARDED, "chain forward has no IPv4 drop rule", NULL);
 }
 
+/* the table altered behind tunneld's back where no rule changed: the
+ * chain's policy, a chain, a set or a rule of another chain added */
+static void test_altered(void **state)
+{
+    const char *drop_policy =
+        "{\"chain\":{\"family\":\"inet\",\"table\":\"tp\",\"name\":\"forward\",\"handle\":1,"
+        "\"type\":\"filter\",\"hook\":\"forward\",\"prio\":0,\"policy\":\"drop\"}}";
+    const char *other_chain =
+        "{\"chain\":{\"family\":\"inet\",\"table\":\"tp\",\"name\":\"other\",\"handle\":9,"
+        "\"type\":\"filter\",\"hook\":\"forward\",\"prio\":-10,\"policy\":\"accept\"}}";
+    const char *other_rule = "{\"rule\":{\"family\":\"inet\",\"table\":\"tp\",\"chain\":"
+                             "\"other\",\"handle\":10,\"expr\":[{\"accept\":null}]}}";
+    const char *elsewhere = "{\"chain\":{\"family\":\"inet\",\"table\":\"not_tp\",\"name\":"
+                            "\"x\",\"handle\":1}}";
+
+    (void)state;
+    not_enforced(doc(TABLE, AZ4, SE4, AZ6, SE6, drop_policy, ACC4, DROP4, ACC6, DROP6, NULL),
+                 POSTURE_CHANGED, "chain forward's policy is drop, not accept");
+    not_enforced(doc(TABLE, AZ4, SE4, AZ6, SE6, FWD, other_chain, other_rule, ACC4, DROP4, ACC6,
+                     DROP6, NULL),
+                 POSTURE_CHANGED, "2 object(s) tunneld did not write, first chain other");
+    not_enforced(doc(TABLE, AZ4, SE4, AZ6, SE6, FWD, SET("extra", "ipv4_addr", PFX("1.2.3.0", 24)),
+                     ACC4, DROP4, ACC6, DROP6, NULL),
+                 POSTURE_CHANGED, "1 object(s) tunneld did not write, first set extra");
+    /* another table's objects are not this table's business */
+    struct posture_report r =
+        judge(doc(TABLE, AZ4, SE4, AZ6, SE6, FWD, elsewhere, ACC4, DROP4, ACC6, DROP6, NULL));
+    assert_int_equal(r.state, POSTURE_ENFORCED);
+}
+
 static void test_not_json(void **state)
 {
     struct posture_seen s;
@@ -225,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_enforced), cmocka_unit_test(test_element_forms),
         cmocka_unit_test(test_missing),  cmocka_unit_test(test_sets_differ),
         cmocka_unit_test(test_rules),    cmocka_unit_test(test_not_json),
+        cmocka_unit_test(test_altered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
