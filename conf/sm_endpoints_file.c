@@ -71,7 +71,7 @@ bool sm_read_endpoints_file(sm_ctx_t *c, struct sm_group *g, const char *path)
     struct sm_scan_error se;
     const char *why = NULL;
     char *full = sm_file_resolve(c->file, path), *buf;
-    size_t len, header;
+    size_t len, header, before = g->n_endpoints;
     sm_quoted_t qp, qt;
     bool ok;
 
@@ -80,7 +80,14 @@ bool sm_read_endpoints_file(sm_ctx_t *c, struct sm_group *g, const char *path)
     buf = sm_file_slurp(full, &len, &why);
     if (!buf) {
         ok = sm_fail(c, "%s.endpoints_file: %s: %s", c->where, sm_quote(full, &qp), why);
-    } else if (!(ok = sm_endpoints_scan(buf, len, add, &a, &header, &se))) {
+    } else if ((ok = sm_endpoints_scan(buf, len, add, &a, &header, &se)) && header &&
+               g->n_endpoints == before) {
+        /* the only line with text was taken for the portal's header */
+        ok = sm_fail(c,
+                     "%s.endpoints_file: %s: no endpoint in it (line %zu was taken for the "
+                     "portal's header: expected host:port lines after it)",
+                     c->where, sm_quote(full, &qp), header);
+    } else if (!ok) {
         if (se.line)
             sm_fail(c,
                     "%s.endpoints_file: %s:%zu: '%s': %s (expected one host:port a line; "

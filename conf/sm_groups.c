@@ -12,11 +12,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "sm_endpoint.h"
 
-#define VIA_MAX 16 /* hops of a chain named for status */
+#define VIA_MAX 8 /* hops of a chain named for status (the checks engine's limit) */
 
 static const char *const group_keys[] = {"legacy",     "subnets", "endpoints", "endpoints_file",
                                          "method",     "proxy",   "via",       "credentials",
@@ -141,6 +142,23 @@ static bool read_proxy(sm_ctx_t *c, struct sm_group *g)
     return g->proxy_host || sm_fail(c, "%s.proxy: out of memory", c->where);
 }
 
+/* a via list with an empty item ("a,,b", ",a", "a,"): the settings
+ * tokenizer would drop it silently */
+static bool empty_item(const char *list)
+{
+    const char *p = list;
+
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (strspn(p, " \t") >= n)
+            return true;
+        if (!end)
+            return false;
+        p = end + 1;
+    }
+}
+
 static bool read_via(sm_ctx_t *c, struct sm_group *g)
 {
     const char *list = sm_path_get(c, NULL, "via");
@@ -151,6 +169,8 @@ static bool read_via(sm_ctx_t *c, struct sm_group *g)
 
     if (!list)
         return true;
+    if (*list && empty_item(list))
+        return sm_fail(c, "%s.via: an empty hop name (two commas, or a comma at an end)", c->where);
     e = enumerator_create_token(list, ",", " \t");
     while (ok && e->enumerate(e, &tok))
         if (!sm_name_valid(tok))
@@ -296,6 +316,16 @@ static bool read_group(sm_ctx_t *c, struct sm_site *site, const char *name)
            sm_read_tls(c, "tls", &c->m->checks.tls, &g->tls) && legacy_ports(c, g);
 }
 
+/* a group of the site whose name differs from name only in case (status
+ * and logs would show two groups an operator reads as one) */
+static const char *case_twin(const struct sm_site *site, const char *name)
+{
+    for (size_t i = 0; i < site->n_groups; i++)
+        if (strcasecmp(site->groups[i].name, name) == 0)
+            return site->groups[i].name;
+    return NULL;
+}
+
 bool sm_read_groups(sm_ctx_t *c, struct sm_site *site, const char *where)
 {
     char fmt[64], sw[SM_WHERE_MAX], *name;
@@ -310,8 +340,12 @@ bool sm_read_groups(sm_ctx_t *c, struct sm_site *site, const char *where)
         return false;
     e = c->s->create_section_enumerator(c->s, fmt, c->site);
     while (ok && e->enumerate(e, &name))
-        ok = sm_name_valid(name) ? read_group(c, site, name)
-                                 : sm_bad_name(c, sw, "sensor group", name);
+        ok = !sm_name_valid(name)    ? sm_bad_name(c, sw, "sensor group", name)
+             : case_twin(site, name) ? sm_fail(c,
+                                               "%s.%s: the same name as group '%s' but for case "
+                                               "(expected names that differ in letters)",
+                                               sw, name, case_twin(site, name))
+                                     : read_group(c, site, name);
     e->destroy(e);
     return ok;
 }

@@ -274,6 +274,12 @@ static void test_group_errors(void **state)
     refused(MIN_GROUP " credentials = a", G ".credentials: only method = proxy takes it");
     refused(MIN_GROUP " proxy_auth = basic", G ".proxy_auth: only method = proxy takes it");
     refused(MIN_GROUP " method = proxy\n proxy = p:1\n via = a, a", G ".via: 'a' is listed twice");
+    refused(MIN_GROUP " method = proxy\n proxy = p:1\n via = a,,b",
+            G ".via: an empty hop name (two commas, or a comma at an end)");
+    refused(MIN_GROUP " method = proxy\n proxy = p:1\n via = a, b,",
+            G ".via: an empty hop name (two commas, or a comma at an end)");
+    refused(MIN_GROUP " method = proxy\n proxy = p:1\n via = h1,h2,h3,h4,h5,h6,h7,h8,h9",
+            G ".via: more than 8 hops");
     refused(MIN_GROUP " method = proxy\n proxy = p:1\n via = a%n",
             G ".via: 'a%n' is not a hop name (expected 1..63 characters");
     refused(MIN_GROUP " method = proxy\n proxy = p:1\n credentials = \"a b\"",
@@ -338,6 +344,13 @@ static void test_group_names(void **state)
     assert_int_equal(load(text, &m), -1);
     assert_non_null(strstr(err, "t.conf: tunneld.sites.west.sensors: sensor group name 'gggg"));
     assert_non_null(strstr(err, "is invalid (expected 1..63 characters of A-Z a-z 0-9 _ -"));
+    /* names that differ only in case would read as one group in status */
+    snprintf(text, sizeof(text),
+             "tunneld { sites { west { prefixes = 203.0.113.0/24\n paths { p { dev = x } }\n"
+             " sensors { ot { " MIN_GROUP " }\n OT { " MIN_GROUP " } } } } }");
+    assert_int_equal(load(text, &m), -1);
+    assert_non_null(strstr(err, "t.conf: tunneld.sites.west.sensors.OT: the same name as group "
+                                "'ot' but for case"));
     assert_int_equal(load("tunneld { sites { west { prefixes = 203.0.113.0/24\n paths { p { dev = "
                           "x } }\n sensors { x%sy { } } } } }",
                           &m),
@@ -611,8 +624,12 @@ static void test_endpoints_file(void **state)
     file_refused(path, "", "bad.txt: contains a NUL byte (expected text)");
     path = write_file("bad.txt", "Endpoints\n# none\n\n", 18);
     file_refused(path, "",
-                 "t.conf: tunneld.sites.west.sensors.g.endpoints_file: no endpoint in "
-                 "it (expected at least one host:port)");
+                 "bad.txt: no endpoint in "
+                 "it (line 1 was taken for the portal's header: expected host:port lines after "
+                 "it)");
+    /* one line that is not an endpoint but does not look like one either */
+    path = write_file("bad.txt", "blob.core.windows.net:443%n%s\n", 30);
+    file_refused(path, "", "no endpoint in it (line 1 was taken for the portal's header");
     path = write_file("bad.txt", "", 0);
     file_refused(path, "", "endpoints_file: no endpoint in it");
     file_refused("\"\"", "", "t.conf: tunneld.sites.west.sensors.g.endpoints_file: empty");
