@@ -312,6 +312,20 @@ check "auth passes again on er" wait_for 20 "auth pass er" c_is verdict auth er 
 check "auth passes again on bk" wait_for 5 "auth pass bk" c_is verdict auth bk $B:443 pass
 check "the chain passes again" wait_for 5 "chain pass" c_is verdict chain bk $B:443 pass
 
+# a reload whose connections file lacks secrets.proxy-azp: refused whole, the
+# checks keep the credentials they have
+rounds() { tctl gw -j paths | python3 -c 'import json, sys; print(json.load(sys.stdin)["checks"]["rounds"])'; }
+rounds_past() { [ "$(rounds 2>/dev/null)" -gt "$1" ] 2>/dev/null; }
+printf 'connections {\n}\nsecrets {\n}\n' >"$T_DIR/swanctl.conf"
+kill -HUP "$TUNNELD_PID_gw"
+check "the reload without proxy-azp is refused, naming it" wait_for 15 "reload refused" \
+  grep -q "sensors.auth.credentials: no secret proxy-azp" "$T_DIR/gw/tunneld.log"
+r=$(rounds)
+check "two more rounds run" wait_for 10 "two rounds" rounds_past $((r + 1))
+check "auth still passes on er (the old credentials)" c_is verdict auth er $B:443 pass
+check "... and on bk" c_is verdict auth bk $B:443 pass
+swanctl_conf "$PW_CONF"
+
 # ---- 1: the secret, nowhere -------------------------------------------------------
 dump end
 check "tunneld stops cleanly" tunneld_stop gw
