@@ -4,9 +4,10 @@
 # the endpoints (openssl s_server), Squid "azure-proxy" (3128 open, 3129 with
 # Basic credentials) and Squid "dmz-proxy" (credentials, parent azure-proxy).
 # The checks run every second, pinned to each path by its probe mark.
-#  1. group "auth": azure-proxy:3129 with credentials = azp whose secret has
-#     '%', '%n', '%41' and a quote: passes on both paths (200), Squid logged
-#     the user; the secret is in no JSON, text, log or stderr (at the end);
+#  1. group "auth": azure-proxy:3129 with credentials = azp (a '%41' in the
+#     user, '%', '%n', '%41' and a quote in the secret): passes on both paths
+#     (200), Squid logged the user; the secret is in no JSON, text, log or
+#     stderr (at the end); a reload without the secret is refused;
 #  2. group "chain" (via dmz-proxy, azure-proxy) and legacy group "hub" (its
 #     IoT Hub on 443, 5671, 8883) through dmz-proxy: pass; then azure-proxy
 #     refuses 5671: "dmz-proxy → azure-proxy: 403 ERR_ACCESS_DENIED to
@@ -31,7 +32,9 @@ TUNNELD=$1 TUNNELCTL=$2 REPO=$3
 PW='pw%-%n-%41-"q-S3cr3t-91d'
 PW_CONF='pw%-%n-%41-\"q-S3cr3t-91d'
 BAD_CONF='wrong-%41-S3cr3t-no'
-CK_USER=sensor-gw
+# a '%41' in the user name too (libcurl decodes the user as well)
+CK_USER=sensor-gw%41
+LOG_USER=sensor-gw%2541 # (as Squid logs it)
 CK_PASSWORD=$PW
 
 B=ep1.blob.core.windows.net
@@ -237,11 +240,11 @@ for p in er bk; do
 done
 check "the auth group's rows via azure-proxy: TLSv1.2" c_is tls_version auth er $B:443 TLSv1.2
 check "azure-proxy logged $CK_USER's CONNECT from er's address" \
-  grep -q "192.0.2.1 .*CONNECT $B:443 $CK_USER" "$T_DIR/squid-azure-proxy/access.log"
+  grep -q "192.0.2.1 .*CONNECT $B:443 $LOG_USER " "$T_DIR/squid-azure-proxy/access.log"
 check "... and from bk's address" \
-  grep -q "198.51.100.1 .*CONNECT $B:443 $CK_USER" "$T_DIR/squid-azure-proxy/access.log"
+  grep -q "198.51.100.1 .*CONNECT $B:443 $LOG_USER " "$T_DIR/squid-azure-proxy/access.log"
 check "dmz-proxy logged $CK_USER's CONNECT to $H:5671" \
-  grep -q "CONNECT $H:5671 $CK_USER" "$T_DIR/squid-dmz-proxy/access.log"
+  grep -q "CONNECT $H:5671 $LOG_USER " "$T_DIR/squid-dmz-proxy/access.log"
 check "the JSON names the hub group legacy" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
