@@ -335,6 +335,16 @@ check "auth still passes on er (the old credentials)" c_is verdict auth er $B:44
 check "... and on bk" c_is verdict auth bk $B:443 pass
 swanctl_conf "$PW_CONF"
 
+# SIGHUPs in a burst while checks run (each reload abandons running checks)
+n=$(reloads)
+for _ in 1 2 3 4 5; do kill -HUP "$TUNNELD_PID_gw"; done
+check "the burst of SIGHUPs reloads" wait_for 15 "reloads" sh -c "[ \$(grep -c 'connections loaded' '$T_DIR/gw/tunneld.log') -gt $n ]"
+r=$(rounds)
+check "rounds go on after the burst" wait_for 10 "two rounds" rounds_past $((r + 1))
+check "tunneld is still running" our_child "$TUNNELD_PID_gw"
+check "auth passes after the burst (er)" wait_for 5 "auth pass" c_is verdict auth er $B:443 pass
+check "the hub's 443 passes after the burst (bk)" c_is verdict hub bk $H:443 pass
+
 # ---- 1: the secret, nowhere -------------------------------------------------------
 dump end
 check "tunneld stops cleanly" tunneld_stop gw
