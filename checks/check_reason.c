@@ -233,8 +233,13 @@ static void proxy_words(struct sb *b, const struct checks_item *it, const struct
     }
     /* a chain whose answer names no hop (Squid 5.7 relays a parent's 503
      * without Via): the first hop sent it, who made it is not known */
-    if (k < 0 && cp->n_via > 1)
+    if (k < 0 && cp->n_via > 1 && !p->via_first[0])
         sb_add(b, " (the answer names no hop: %s or one behind it)", first);
+    else if (k < 0 && cp->n_via > 1) {
+        sb_add(b, " (its Via names ");
+        sb_peer(b, p->via_first);
+        sb_add(b, ", not a hop of via)");
+    }
 }
 
 /* a failure before any proxy answer or handshake */
@@ -429,8 +434,10 @@ size_t cr_worst_len(const struct checks_item *it)
     f.timeout_ms = 4000000000u;
     f.now = 0;
     f.cert_not_after = -(int64_t)4000000000 * 86400;
-    for (int hop = -1; hop < (int)it->proxy.n_via; hop++) {
-        if (hop >= 0)
+    for (int hop = -1; hop <= (int)it->proxy.n_via; hop++) { /* none, each, an unknown one */
+        if (hop == (int)it->proxy.n_via)
+            memset(f.proxy.via_first, 'X', sizeof(f.proxy.via_first) - 1);
+        else if (hop >= 0)
             snprintf(f.proxy.via_first, sizeof(f.proxy.via_first), "%s", it->proxy.via[hop]);
         for (int pass = 0; pass < 2; pass++) {
             f.pin_error[0] = pass ? 'X' : '\0';

@@ -258,6 +258,13 @@ static int setup(struct crun *run)
         curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, run) |
         curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_cb) |
         curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, run);
+#if LIBCURL_VERSION_NUM >= 0x075700
+    /* a check ended at its deadline while libcurl's resolver thread still
+     * waits for DNS: without this, removing the handle joins that thread
+     * and blocks the whole loop until the resolver gives up; with it the
+     * thread is left to finish and free itself */
+    rc |= curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+#endif
     if (ci->it.pin.source) {
         if (asprintf(&run->iface, "host!%s", ci->it.pin.source) < 0)
             return -1;
@@ -371,8 +378,11 @@ static void collect(struct crun *run, CURLcode code, double *appconnected)
         run->f.verify_result = v;
     if (!run->f.proxy.status && curl_easy_getinfo(e, CURLINFO_HTTP_CONNECTCODE, &v) == CURLE_OK)
         run->f.proxy.status = (int)v;
+    /* CONNECT_ONLY: the transfer is done when the handshake is; read on our
+     * clock like connected_at and answered_at (curl's own start is not t0,
+     * and mixing the two made the TLS time negative, shown as null) */
     if (code == CURLE_OK && curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &t) == CURLE_OK && t)
-        *appconnected = run->t0 + (double)t / 1e6;
+        *appconnected = checks_mono();
     if (code == CURLE_OK && curl_easy_getinfo(e, CURLINFO_TLS_SSL_PTR, &ti) == CURLE_OK && ti &&
         ti->backend == CURLSSLBACKEND_OPENSSL && ti->internals)
         ctls_session(ti->internals, &run->f.tls);

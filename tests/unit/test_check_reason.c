@@ -199,6 +199,11 @@ static void test_proxy_answers(void **state)
     EXPECT(two, f, CHECKS_FAIL, CHECKS_PH_PROXY,
            "dmz-proxy answered 503: ERR_CONNECT_FAIL to " H
            ":443 (the answer names no hop: dmz-proxy or one behind it)");
+    /* a Via naming none of the configured hops: the reason says so */
+    snprintf(f.proxy.via_first, sizeof(f.proxy.via_first), "squid-7");
+    EXPECT(two, f, CHECKS_FAIL, CHECKS_PH_PROXY,
+           "dmz-proxy answered 503: ERR_CONNECT_FAIL to " H
+           ":443 (its Via names squid-7, not a hop of via)");
 }
 
 static void test_header_reader(void **state)
