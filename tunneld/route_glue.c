@@ -482,7 +482,7 @@ route_glue_t *route_glue_start(sa_table_t *table, const char *file, const char *
     err[0] = '\0';
     if (!parse(file, swanctl, &conf, err, errlen))
         goto refused;
-    log_warnings(&conf);
+    /* (the warnings were logged by route_glue_check, just before) */
     if (!routes_state_site_count(conf.st)) {
         route_conf_free(&conf);
         set_start_problem(NULL);
