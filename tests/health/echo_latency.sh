@@ -4,13 +4,15 @@
 # delay it achieved for each probe's sequence; over the same 40 probes the
 # probe's RTT average must agree with the responder's mean delay within 3 ms
 # and its jitter (mean |RTT(i) - RTT(i-1)|) with the responder's mean
-# |delay(i) - delay(i-1)| within 3 ms (what remains is veth and scheduling).
+# |delay(i) - delay(i-1)| within JT = 6 ms (what remains is veth and
+# scheduling: a loaded CI machine, 4 builds on 2 cores, saw 3.2 ms).
 # Against the stated figures, within 4 standard deviations of 40 samples:
 # average 50 +- 7.5 ms, jitter 2J/3 = 13.3 +- 7 ms (E|X-Y| of two uniforms
 # of width 2J). Without responder jitter, the probe's jitter agrees with the
-# responder's and stays below 5 ms
-# (tolerance for a loaded machine). IPv4 and IPv6.
+# responder's and stays below 8 ms (tolerance for a loaded machine; a
+# jittered responder gives 13.3 ms). IPv4 and IPv6.
 TEST=elat
+JT=6
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/echo_lib.sh"
 
@@ -49,7 +51,7 @@ for p in u4:r4 u6:r6; do
   jit=$(final "$T_DIR/out" $name jitter_ms)
   check "$name: $M probes, none lost" [ "$(final "$T_DIR/out" $name received)/$r_n" = "$M/$M" ]
   check "$name: RTT average $avg ms = responder's mean delay $r_avg ms (+- 3)" within "$avg" "$r_avg" 3
-  check "$name: jitter $jit ms = responder's mean |change| $r_jit ms (+- 3)" within "$jit" "$r_jit" 3
+  check "$name: jitter $jit ms = responder's mean |change| $r_jit ms (+- $JT)" within "$jit" "$r_jit" "$JT"
   check "$name: RTT average $avg ms within 50 +- 7.5" within "$avg" 50 7.5
   check "$name: jitter $jit ms within 13.3 +- 7" within "$jit" 13.333 7
 done
@@ -57,7 +59,7 @@ read -r r_avg r_jit r_n < <(responder_figures "$T_DIR/r0.log")
 avg=$(final "$T_DIR/out" fixed rtt_avg_ms)
 jit=$(final "$T_DIR/out" fixed jitter_ms)
 check "fixed delay: RTT average $avg ms = responder's $r_avg ms (+- 3)" within "$avg" "$r_avg" 3
-check "fixed delay: jitter $jit ms = responder's $r_jit ms (+- 3)" within "$jit" "$r_jit" 3
+check "fixed delay: jitter $jit ms = responder's $r_jit ms (+- $JT)" within "$jit" "$r_jit" "$JT"
 check "fixed delay: RTT average $avg ms within 50 +- 5" within "$avg" 50 5
-check "fixed delay: jitter $jit ms below 5 ms (scheduling noise only)" within "$jit" 0 5
+check "fixed delay: jitter $jit ms below 8 ms (scheduling noise only; 13.3 ms when jittered)" within "$jit" 0 8
 finish
