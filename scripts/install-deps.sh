@@ -18,6 +18,7 @@ PKGS=(
   util-linux valgrind python3
   acl  # setfacl: the secrets permission tests (ACL entries)
   libsystemd-dev  # sd_notify: tunneld under a Type=notify unit (tunneld/notify.c)
+  systemd  # systemd-analyze: the unit's verify and security score (tests/systemd)
 )
 
 if [ "$(id -u)" -ne 0 ]; then
