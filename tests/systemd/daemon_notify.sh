@@ -9,7 +9,8 @@
 # The daemon, with NOTIFY_SOCKET pointing at notify_listen.py (a service
 # manager's notify socket, recording each message's sender pid): tunneld -n
 # sends nothing; READY=1 comes from tunneld's own pid only once the control
-# socket answers; the STATUS line changes without a reload when the tunnel to
+# socket answers and the connections are loaded (checked while tunneld's main
+# thread is held inside its send of READY=1: notify_listen.py --hold); the STATUS line changes without a reload when the tunnel to
 # a stock charon peer comes up ("SAs 1/1 up"); SIGHUP gives RELOADING=1 (with
 # a MONOTONIC_USEC near the listener's clock) then READY=1 with "reloaded";
 # a settings file tunneld -n refuses gives READY=1 with "reload refused: "
@@ -101,10 +102,11 @@ charon_peer_start az "$T_DIR/peer-swanctl.conf"
 tunneld_write_conf gw "$T_DIR/swanctl.conf"
 
 : > "$T_DIR/notify.log"
-spawn "$T_DIR/listener.log" python3 "$REPO/tests/systemd/notify_listen.py" \
-  "$T_DIR/notify.sock" "$T_DIR/notify.log" "$T_DIR/gw/ctl"
-wait_for 10 "notify socket" test -S "$T_DIR/notify.sock" || die "the notify listener did not start"
-export NOTIFY_SOCKET=$T_DIR/notify.sock
+spawn "$T_DIR/listener-n.log" python3 "$REPO/tests/systemd/notify_listen.py" \
+  "$T_DIR/notify-n.sock" "$T_DIR/notify.log"
+listener_n=$LAST_PID
+wait_for 10 "notify socket" test -S "$T_DIR/notify-n.sock" || die "the notify listener did not start"
+export NOTIFY_SOCKET=$T_DIR/notify-n.sock
 
 # tunneld -n is a command: it never notifies (a marker datagram after it
 # shows that the listener had read everything sent before)
@@ -113,14 +115,35 @@ check "tunneld -n accepts the settings" grep -q OK "$T_DIR/check.log"
 python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b"X_MARK=1", sys.argv[1])' "$NOTIFY_SOCKET"
 wait_for 10 "the marker" n_at_least X_MARK 1
 check "tunneld -n sent nothing to NOTIFY_SOCKET" [ "$(nlog seq)" = "?" ]
+kill -TERM "$listener_n"
 : > "$T_DIR/notify.log"
 
-daemon_start gw gw -d 1
+# the daemon's listener holds the first message in the kernel until SIGUSR1
+spawn "$T_DIR/listener.log" python3 "$REPO/tests/systemd/notify_listen.py" \
+  "$T_DIR/notify.sock" "$T_DIR/notify.log" --hold
+listener=$LAST_PID
+wait_for 10 "notify socket filled" test -s "$T_DIR/notify.sock.held" || die "the notify listener did not start"
+export NOTIFY_SOCKET=$T_DIR/notify.sock
+# main_blocked_in_send PID -> its main thread waits in the kernel for room on
+# a full unix datagram socket (the notify socket)
+main_blocked_in_send() { [ "$(cat "/proc/$1/wchan" 2>/dev/null)" = unix_wait_for_peer ]; }
+# ctl_answers NAME -> a whole `sa` reply on the control socket (bounded)
+ctl_answers() { tctl "$1" -j sa | python3 -c 'import json,sys; sys.exit("sas" not in json.load(sys.stdin))'; }
+
+rm -f "$T_DIR/gw/ctl" "$T_DIR/gw/vici"
+daemon_spawn gw gw -d 1
 pid=$TUNNELD_PID_gw
+check "tunneld's main thread sends its first notify message" \
+  wait_for 60 "tunneld blocked sending to the notify socket" main_blocked_in_send "$pid"
+# the main thread is stopped where it says READY=1: the control socket is
+# served by then, and the connections are loaded
+check "the control socket answers while READY=1 is being sent" ctl_answers gw
+conn_loaded() { sa_ike gw azure state >/dev/null; }
+check "the connections are loaded when READY=1 is being sent (tunnelctl sa has azure)" conn_loaded
+kill -USR1 "$listener"
 check "READY=1 arrives" wait_for 30 "READY=1" n_at_least READY 1
 check "READY=1 came from tunneld's own pid ($pid)" [ "$(nlog last READY pid)" = "$pid" ]
-log "the control socket at READY=1: $(nlog last READY ctl)"
-check "the control socket answered at the moment READY=1 arrived" [ "$(nlog last READY ctl)" = ok ]
+check "READY=1 is tunneld's first message" seq_is '^R'
 log "STATUS at READY: $(nlog last READY STATUS)"
 check "READY=1 carries a STATUS with the sites and SAs" ready_status_is "no sites; SAs [01]/1 up"
 

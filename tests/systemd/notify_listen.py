@@ -4,13 +4,16 @@ unit: an AF_UNIX datagram socket at SOCKET (the test points NOTIFY_SOCKET at
 it), with SO_PASSCRED so that each message carries its sender's pid.
 
 Every message becomes one JSON line in LOG (flushed at once):
-  {"pid": SENDER, "mono_usec": ARRIVAL (CLOCK_MONOTONIC), "fields": {"READY": "1", "STATUS": "..."}, "ctl": ...}
-"ctl" is present on a message with READY=1: what the control socket CTL
-answered right then, asked from here before the next message is read
-("ok": a whole JSON reply to `sa`; otherwise the error). tunneld says
-READY=1 only once it serves the control socket, so this must be "ok" at once.
+  {"pid": SENDER, "mono_usec": ARRIVAL (CLOCK_MONOTONIC), "fields": {"READY": "1", ...}}
 
-  notify_listen.py SOCKET LOG CTL
+--hold: before reading anything, fill the socket's receive queue with
+X_FILL=1 datagrams of its own (until the kernel says it is full), write
+SOCKET.held, and wait for SIGUSR1. A sender's first message then blocks in
+the kernel (unix_wait_for_peer) until SIGUSR1: the test looks at tunneld
+while its main thread is stopped exactly where it says READY=1. The fill
+datagrams are not logged.
+
+  notify_listen.py SOCKET LOG [--hold]
 Ends at SIGTERM (the test's cleanup)."""
 import json
 import os
@@ -20,29 +23,23 @@ import struct
 import sys
 import time
 
-sock_path, log_path, ctl_path = sys.argv[1:4]
+sock_path, log_path = sys.argv[1:3]
+hold = sys.argv[3:] == ["--hold"]
 
 
-def ask_ctl():
-    """one `sa` exchange on the control socket, connected once, no retry"""
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
+def fill(path):
+    """X_FILL datagrams until the receive queue is full; their number"""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.setblocking(False)
+    n = 0
     try:
-        s.connect(ctl_path)
-        s.sendall(b"sa\n")
-        data = b""
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            data += b
-            if len(data) > 1 << 22:
-                return "reply too long"
-        return "ok" if "sas" in json.loads(data) else "no sas in reply"
-    except (OSError, ValueError) as e:
-        return "%s: %s" % (type(e).__name__, e)
-    finally:
-        s.close()
+        while n < 100000:
+            s.sendto(b"X_FILL=1", path)
+            n += 1
+    except BlockingIOError:
+        pass
+    s.close()
+    return n
 
 
 def main():
@@ -52,10 +49,19 @@ def main():
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
     srv.bind(sock_path)
+    if hold:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+        n = fill(sock_path)
+        with open(sock_path + ".held", "w") as f:
+            f.write("%d\n" % n)
+        signal.sigwait({signal.SIGUSR1})
     out = open(log_path, "a")
     creds_len = socket.CMSG_SPACE(struct.calcsize("3i"))
     while True:
         data, anc, _, _ = srv.recvmsg(65536, creds_len)
+        mono = time.monotonic_ns() // 1000
+        if data == b"X_FILL=1":
+            continue
         pid = None
         for level, kind, cdata in anc:
             if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
@@ -65,10 +71,7 @@ def main():
             if "=" in line:
                 k, v = line.split("=", 1)
                 fields[k] = v
-        rec = {"pid": pid, "mono_usec": time.monotonic_ns() // 1000, "fields": fields}
-        if fields.get("READY") == "1":
-            rec["ctl"] = ask_ctl()
-        out.write(json.dumps(rec) + "\n")
+        out.write(json.dumps({"pid": pid, "mono_usec": mono, "fields": fields}) + "\n")
         out.flush()
 
 
