@@ -16,7 +16,10 @@
  *    the next reload.
  *
  * Failures to send are ignored (the service manager times out or not; the
- * daemon runs the same). The reload check's child (tunneld -n) and charon's
+ * daemon runs the same). Sending blocks while the notify socket's queue is
+ * full, as for every sd_notify(3) caller: systemd reads it at once (the
+ * test daemon_notify.sh relies on that block to look at tunneld exactly
+ * where it says READY=1). The reload check's child (tunneld -n) and charon's
  * updown scripts inherit NOTIFY_SOCKET: the unit's NotifyAccess=main makes
  * systemd ignore anything but tunneld's main process.
  *
