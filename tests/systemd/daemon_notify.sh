@@ -6,6 +6,10 @@
 # /usr/sbin/tunneld), its offline security exposure is at most UNIT_MAX_EXPOSURE
 # (measured 2.2, docs/systemd.md), and the lines the design rests on are there.
 #
+# tunneld runs as the unit runs it (setpriv: the unit's bounding set, the
+# control socket's group as a supplementary group): refused without the
+# group (no CAP_CHOWN), CapEff exactly the three capabilities with it.
+#
 # The daemon, with NOTIFY_SOCKET pointing at notify_listen.py (a service
 # manager's notify socket, recording each message's sender pid): tunneld -n
 # sends nothing; READY=1 comes from tunneld's own pid only once the control
@@ -104,7 +108,23 @@ PSK=0sc2Vuc29ycy10by1henVyZS10ZXN0LXNlY3JldA==
 azure_gateway_conf "$T_DIR/peer-swanctl.conf" "$PSK"
 azure_site_conf "$T_DIR/swanctl.conf" "$PSK"
 charon_peer_start az "$T_DIR/peer-swanctl.conf"
-tunneld_write_conf gw "$T_DIR/swanctl.conf"
+# the control socket's group, as the package's sample has it (group
+# tunneld there; nogroup exists everywhere)
+tunneld_write_conf gw "$T_DIR/swanctl.conf" "control_group = nogroup" "control_mode = 0660"
+
+# tunneld as the unit runs it: root with only the unit's bounding set
+# (CAP_NET_ADMIN, CAP_NET_RAW, CAP_NET_BIND_SERVICE: no CAP_CHOWN) and, with
+# UNIT_GROUPS set, the control socket's group as a supplementary group
+# (SupplementaryGroups=). Exec all the way: the pid is tunneld's.
+unit_caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr 'A-Z' 'a-z' | sed 's/cap_/+/g; s/ /,/g')
+cat > "$T_DIR/tunneld-unit" <<SH
+#!/bin/bash
+if [ -n "\${UNIT_GROUPS:-}" ]; then groups=(--groups "\$UNIT_GROUPS"); else groups=(--clear-groups); fi
+exec setpriv --bounding-set=-all,$unit_caps --inh-caps=-all "\${groups[@]}" "$TUNNELD" "\$@"
+SH
+chmod 755 "$T_DIR/tunneld-unit"
+REAL_TUNNELD=$TUNNELD
+TUNNELD=$T_DIR/tunneld-unit
 
 : > "$T_DIR/notify.log"
 spawn "$T_DIR/listener-n.log" python3 "$REPO/tests/systemd/notify_listen.py" \
@@ -135,7 +155,20 @@ main_blocked_in_send() { [ "$(cat "/proc/$1/wchan" 2>/dev/null)" = unix_wait_for
 # ctl_answers NAME -> a whole `sa` reply on the control socket (bounded)
 ctl_answers() { tctl "$1" -j sa | python3 -c 'import json,sys; sys.exit("sas" not in json.load(sys.stdin))'; }
 
+# without the group, CAP_CHOWN is missing: the start is refused (this shows
+# that the bounding set holds, and what SupplementaryGroups= is for)
 rm -f "$T_DIR/gw/ctl" "$T_DIR/gw/vici"
+daemon_spawn gw gw -d 1
+daemon_exit gw $(scaled 30)
+check "with the unit's capabilities and not in the socket's group, tunneld refuses to start (status $EXIT_STATUS)" \
+  [ "$EXIT_STATUS" = 1 ]
+grep "not starting" "$T_DIR/gw/stderr.log"
+check "  ... because the control socket's chown is not permitted" \
+  grep -q "not starting: .*control.*Operation not permitted" "$T_DIR/gw/stderr.log"
+check "  ... and it sent nothing to NOTIFY_SOCKET (no fill message taken)" test ! -s "$T_DIR/notify.log"
+
+rm -f "$T_DIR/gw/ctl" "$T_DIR/gw/vici"
+export UNIT_GROUPS=65534
 daemon_spawn gw gw -d 1
 pid=$TUNNELD_PID_gw
 check "tunneld's main thread sends its first notify message" \
@@ -149,6 +182,11 @@ kill -USR1 "$listener"
 check "READY=1 arrives" wait_for 30 "READY=1" n_at_least READY 1
 check "READY=1 came from tunneld's own pid ($pid)" [ "$(nlog last READY pid)" = "$pid" ]
 check "READY=1 is tunneld's first message" seq_is '^R'
+log "tunneld's $(grep -E '^(CapEff|Groups)' /proc/$pid/status | tr '\n\t' '  ')"
+check "tunneld runs with exactly the unit's capabilities (CapEff 0x3400: bits 10, 12, 13)" \
+  grep -qx "CapEff:.0000000000003400" "/proc/$pid/status"
+check "the control socket is root:nogroup 0660" \
+  [ "$(stat -c %U:%G:%a "$T_DIR/gw/ctl")" = root:nogroup:660 ]
 log "STATUS at READY: $(nlog last READY STATUS)"
 check "READY=1 carries a STATUS with the sites and SAs" ready_status_is "no sites; SAs [01]/1 up"
 
