@@ -17,6 +17,8 @@ PKGS=(
   bird2 frr squid apache2-utils openssl nftables iproute2 iputils-ping procps psmisc
   util-linux valgrind python3
   acl  # setfacl: the secrets permission tests (ACL entries)
+  libsystemd-dev  # sd_notify: tunneld under a Type=notify unit (tunneld/notify.c)
+  systemd  # systemd-analyze: the unit's verify and security score (tests/systemd)
 )
 
 if [ "$(id -u)" -ne 0 ]; then

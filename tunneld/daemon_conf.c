@@ -18,7 +18,7 @@
 #include "xfrm_conf.h"
 
 #define NS               "tunneld"
-#define DEFAULT_PIDFILE  "/run/tunneld.pid"
+#define DEFAULT_PIDFILE  "/run/tunneld/tunneld.pid"
 #define DEFAULT_CTL      "unix:///run/tunneld/tunneld.ctl"
 #define DEFAULT_VICI     "unix:///run/tunneld/vici"
 #define DEFAULT_CTL_MODE 0660

@@ -29,7 +29,12 @@
  * (its workers, the SA table, the controller plugin), the vici socket if it
  * is still the one charon made, the pid file last.
  *
- * Threading: main() runs setup, then waits for signals (sigwaitinfo) and runs
+ * The service manager hears of it (notify.h, only under NOTIFY_SOCKET):
+ * READY=1 once start() succeeded, RELOADING=1 then READY=1 around a reload
+ * (STATUS= says reloaded or why not), STOPPING=1 at SIGTERM/SIGINT, and the
+ * status line again when it changes (checked every NOTIFY_REFRESH_MS).
+ *
+ * Threading: main() runs setup, then waits for signals (sigtimedwait) and runs
  * reloads; charon's workers run IKE; the control socket has its own thread
  * (ctl_server.h), the route glue too, and path health has its own event
  * loop thread (route_glue.h, health.h).
@@ -53,6 +58,7 @@
 #include "daemon_conf.h"
 #include "dataplane.h"
 #include "logging.h"
+#include "notify.h"
 #include "options.h"
 #include "paths.h"
 #include "pidfile.h"
@@ -65,6 +71,9 @@
 #define TUNNELD_SYSCONFDIR "/etc/tunneld"
 #endif
 #define NS "tunneld"
+
+/* how often the service status line is looked at (notify_refresh) */
+#define NOTIFY_REFRESH_MS 5000
 
 static tunneld_opts_t opts = {
     .config = TUNNELD_SYSCONFDIR "/tunneld.conf",
@@ -279,7 +288,7 @@ static bool apply_settings(void)
 }
 
 /* tunneld -n --reload-check on the settings file, in a child process */
-static reload_check_t check_in_child(int *sig)
+static reload_check_t check_in_child(int *sig, char *note, size_t notelen)
 {
     const char *argv[8] = {"-n", "--reload-check", "-f", opts.config};
     size_t n = 4;
@@ -293,6 +302,8 @@ static reload_check_t check_in_child(int *sig)
         argv[n++] = "--log-keys";
     argv[n] = NULL;
     reload_check_t r = reload_check_run(argv, &why, sig);
+    if (r == RELOAD_CHECK_REFUSED)
+        snprintf(note, notelen, "reload refused: %s", why ? why : "out of memory");
     if (r == RELOAD_CHECK_REFUSED)
         DBG1(DBG_DMN,
              "SIGHUP: settings not reloaded, previous ones kept: %s (tunneld -n refuses %s: "
@@ -308,14 +319,20 @@ static reload_check_t check_in_child(int *sig)
 /* SIGHUP: false when SIGTERM or SIGINT arrived meanwhile (*sig) */
 static bool reload(int *sig)
 {
+    char note[PATHS_ERR_MAX + 32] = "reloaded";
+
+    notify_reloading();
     DBG2(DBG_DMN, "SIGHUP: checking %s (tunneld -n --reload-check)", opts.config);
-    switch (check_in_child(sig)) {
+    switch (check_in_child(sig, note, sizeof(note))) {
     case RELOAD_CHECK_STOP:
         return false;
     case RELOAD_CHECK_OK:
         DBG1(DBG_DMN, "SIGHUP: reloading %s and connections", opts.config);
         if (apply_settings())
             reload_routes();
+        else
+            snprintf(note, sizeof(note), "reload incomplete: %s changed after the check",
+                     opts.config);
         break;
     case RELOAD_CHECK_REFUSED:
         /* the running settings: the route glue follows the connections' peers */
@@ -323,19 +340,25 @@ static bool reload(int *sig)
         break;
     }
     load_connections(d.conf.kind, d.conf.vici_uri);
+    notify_ready(glue, note);
     return true;
 }
 
 static int run(void)
 {
     for (;;) {
-        int sig = signals_wait();
+        int sig = notify_enabled() ? signals_wait_timeout(NOTIFY_REFRESH_MS) : signals_wait();
+        if (sig == 0) {
+            notify_refresh(glue);
+            continue;
+        }
         if (sig == -1) {
             DBG1(DBG_DMN, "waiting for signals failed: %s", strerror(errno));
             return 1;
         }
         if (sig == SIGHUP && reload(&sig))
             continue;
+        notify_stopping();
         DBG1(DBG_DMN, "%s received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
         charon->bus->alert(charon->bus, ALERT_SHUTDOWN_SIGNAL, sig);
         return 0;
@@ -475,6 +498,7 @@ static bool start(void)
         start_interfaces(err, sizeof(err)) && start_running(err, sizeof(err))) {
         d.started = true;
         load_connections(d.conf.kind, d.conf.vici_uri);
+        notify_ready(glue, NULL);
         return true;
     }
     refuse(err);

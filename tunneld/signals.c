@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <time.h>
 #include <sys/signalfd.h>
 
 void signals_handled_set(sigset_t *set)
@@ -46,6 +47,19 @@ int signals_wait(void)
         sig = sigwaitinfo(&set, NULL);
     } while (sig == -1 && errno == EINTR);
     return sig;
+}
+
+int signals_wait_timeout(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    sigset_t set;
+    int sig;
+
+    signals_handled_set(&set);
+    do {
+        sig = sigtimedwait(&set, NULL, &ts);
+    } while (sig == -1 && errno == EINTR);
+    return sig == -1 && errno == EAGAIN ? 0 : sig;
 }
 
 int signals_stop_fd(void)

@@ -13,7 +13,7 @@
  * default dispositions back, so that Ctrl-C or SIGTERM stop a slow check.
  *
  * Threading: signals_init() and signals_unblock() in the main thread before
- * any thread is created; signals_wait() and signals_stop_fd() in the main
+ * any thread is created; signals_wait(), signals_wait_timeout() and signals_stop_fd() in the main
  * thread only.
  */
 #ifndef TUNNELD_SIGNALS_H
@@ -32,6 +32,12 @@ void signals_unblock(void);
  * waiting fails for another reason than an interruption.
  */
 int signals_wait(void);
+
+/*
+ * signals_wait for at most ms milliseconds: 0 when none arrived (an
+ * interruption restarts the whole wait, so it may last longer).
+ */
+int signals_wait_timeout(int ms);
 
 /*
  * A signalfd (non-blocking, close-on-exec) that becomes readable when
