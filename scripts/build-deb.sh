@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds tunneld's Debian package (binary only, unsigned) and runs lintian.
+#
+#   scripts/build-deb.sh [OUTDIR]          (default: build/deb)
+#
+# The checkout's files (tracked and untracked, not ignored) are copied to
+# OUTDIR/src/tunneld-VERSION and built there, never in the checkout
+# (dpkg-buildpackage writes ../*.deb). The private strongSwan is built once
+# into OUTDIR/strongswan and reused by later builds; its Debian source package
+# is taken from TUNNELD_STRONGSWAN_SOURCES, else from build/strongswan/src
+# when the development build fetched it, else fetched with apt-get source.
+# Result: OUTDIR/tunneld_VERSION_ARCH.deb, OUTDIR/lintian.txt, OUTDIR/build.log.
+# Needs: debhelper, fakeroot, lintian, dpkg-dev (scripts/install-deps.sh).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$repo/build/deb}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+version=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)
+arch=$(dpkg --print-architecture)
+src=$out/src/tunneld-$version
+deb=$out/tunneld_${version}_${arch}.deb
+
+for tool in dpkg-buildpackage dh fakeroot lintian; do
+  command -v "$tool" >/dev/null || {
+    echo "build-deb: $tool is missing (run scripts/install-deps.sh)" >&2
+    exit 1
+  }
+done
+
+if [ -z "${TUNNELD_STRONGSWAN_SOURCES:-}" ] \
+   && ls "$repo"/build/strongswan/src/strongswan_*.dsc >/dev/null 2>&1; then
+  export TUNNELD_STRONGSWAN_SOURCES=$repo/build/strongswan/src
+fi
+
+start=$(date +%s)
+rm -rf "$out/src" "$out"/tunneld_* "$out"/tunneld-dbgsym_*
+mkdir -p "$src"
+(cd "$repo" && git ls-files -co --exclude-standard -z \
+  | xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
+  | tar --null -T - -cf -) | tar -xf - -C "$src"
+
+echo "build-deb: building in $src (log: $out/build.log)"
+if ! (cd "$src" && TUNNELD_SS_CACHE="$out/strongswan" \
+      DEB_BUILD_OPTIONS="parallel=${JOBS:-2} ${DEB_BUILD_OPTIONS:-}" \
+      dpkg-buildpackage -b -us -uc) > "$out/build.log" 2>&1; then
+  tail -40 "$out/build.log" >&2
+  echo "build-deb: dpkg-buildpackage failed, see $out/build.log" >&2
+  exit 1
+fi
+# dpkg-buildpackage writes next to the source directory
+mv "$out"/src/tunneld_* "$out"/src/tunneld-dbgsym_* "$out"/ 2>/dev/null || true
+[ -f "$deb" ] || { echo "build-deb: $deb was not made" >&2; exit 1; }
+secs=$(( $(date +%s) - start ))
+
+changes=$out/tunneld_${version}_${arch}.changes
+lint_rc=0
+lintian --info --display-info --fail-on error "$changes" > "$out/lintian.txt" 2>&1 || lint_rc=$?
+
+echo "build-deb: $deb ($(stat -c %s "$deb") bytes, Installed-Size $(dpkg-deb -f "$deb" Installed-Size) KiB, built in ${secs} s)"
+echo "build-deb: Depends: $(dpkg-deb -f "$deb" Depends)"
+echo "build-deb: lintian (rc $lint_rc, $out/lintian.txt):"
+grep -E '^[EWI]: ' "$out/lintian.txt" | sed 's/^/  /' || echo "  (no tags)"
+exit "$lint_rc"
