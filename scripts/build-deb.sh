@@ -6,7 +6,7 @@
 # The checkout's files (tracked and untracked, not ignored) are copied to
 # OUTDIR/src/tunneld-VERSION and built there, never in the checkout
 # (dpkg-buildpackage writes ../*.deb). The private strongSwan is built once
-# into OUTDIR/strongswan and reused by later builds; its Debian source package
+# into OUTDIR/strongswan (or TUNNELD_SS_CACHE) and reused by later builds; its Debian source package
 # is taken from TUNNELD_STRONGSWAN_SOURCES, else from build/strongswan/src
 # when the development build fetched it, else fetched with apt-get source.
 # Result: OUTDIR/tunneld_VERSION_ARCH.deb, OUTDIR/lintian.txt, OUTDIR/build.log.
@@ -17,7 +17,17 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$repo/build/deb}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+case $out in
+  *[[:space:]]*) echo "build-deb: '$out' has white space (debian/rules cannot take it)" >&2; exit 2 ;;
+esac
+exec 9> "$out/.lock"
+flock -n 9 || { echo "build-deb: another build-deb.sh is using $out" >&2; exit 1; }
 version=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)
+cmake_version=$(sed -n 's/^project(tunneld VERSION \([0-9.]*\).*/\1/p' "$repo/CMakeLists.txt")
+if [ "${version%%[-+~]*}" != "$cmake_version" ]; then
+  echo "build-deb: debian/changelog says $version, CMakeLists.txt's project() $cmake_version" >&2
+  exit 1
+fi
 arch=$(dpkg --print-architecture)
 src=$out/src/tunneld-$version
 deb=$out/tunneld_${version}_${arch}.deb
@@ -37,12 +47,23 @@ fi
 start=$(date +%s)
 rm -rf "$out/src" "$out"/tunneld_* "$out"/tunneld-dbgsym_*
 mkdir -p "$src"
-(cd "$repo" && git ls-files -co --exclude-standard -z \
-  | xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
-  | tar --null -T - -cf -) | tar -xf - -C "$src"
+# the files to build: git's list (deleted ones left out, OUTDIR too when it
+# lies in the checkout); outside a git checkout everything but build*/
+rel=""
+case $out/ in "$repo"/*) rel=${out#"$repo"/} ;; esac
+if git -C "$repo" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  (cd "$repo" && git ls-files -co --exclude-standard -z \
+    | xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh \
+    | { if [ -n "$rel" ]; then grep -zv -- "^$rel/"; else cat; fi; } \
+    | tar --null -T - -cf -) | tar -xf - -C "$src"
+else
+  excl=(--exclude='./build*')
+  [ -n "$rel" ] && excl+=(--exclude="./$rel")
+  (cd "$repo" && tar "${excl[@]}" -cf - .) | tar -xf - -C "$src"
+fi
 
 echo "build-deb: building in $src (log: $out/build.log)"
-if ! (cd "$src" && TUNNELD_SS_CACHE="$out/strongswan" \
+if ! (cd "$src" && TUNNELD_SS_CACHE="${TUNNELD_SS_CACHE:-$out/strongswan}" \
       DEB_BUILD_OPTIONS="parallel=${JOBS:-2} ${DEB_BUILD_OPTIONS:-}" \
       dpkg-buildpackage -b -us -uc) > "$out/build.log" 2>&1; then
   tail -40 "$out/build.log" >&2
