@@ -55,7 +55,12 @@ elif [ -n "$mode" ]; then
   exit 2
 fi
 stamp_text="$version ${conf[*]}"
-[ "$mode" = --system ] && stamp_text="$stamp_text CFLAGS=${CFLAGS} CPPFLAGS=${CPPFLAGS:-} LDFLAGS=${LDFLAGS:-}"
+if [ "$mode" = --system ]; then
+  # the prefix maps name the build directories only: a build elsewhere reuses it
+  flags=$(printf '%s' "CFLAGS=${CFLAGS} CPPFLAGS=${CPPFLAGS:-} LDFLAGS=${LDFLAGS:-}" \
+    | sed -E 's/ ?-f(file|debug|macro)-prefix-map=[^ ]*//g')
+  stamp_text="$stamp_text $flags"
+fi
 
 if [ "$mode" = --system ] && [ -f "$work/stage/.stamp" ] \
    && [ "$(cat "$work/stage/.stamp")" = "$stamp_text" ] \
