@@ -72,6 +72,24 @@ echo "  Depends: $depends"
 for p in libc6 libssl3 libcurl4 libnftables1 libnl-3-200 libnl-route-3-200 libjson-c5 libev4 adduser; do
   check "Depends names $p" grep -qE "(^|, )$p( |,|$)" <<< "$depends"
 done
+needed_in_depends() { # every NEEDED library outside the package: its Debian package is in Depends
+  local f lib path pkg bad=0 seen=" "
+  while IFS= read -r -d '' f; do
+    head -c4 "$f" | grep -q $'\x7fELF' || continue
+    for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+      [ -e "$tree/usr/lib/tunneld/$lib" ] && continue
+      case $seen in *" $lib "*) continue ;; esac
+      seen="$seen$lib "
+      path=$(ldconfig -p | awk -v l="$lib" '$1 == l { print $NF; exit }')
+      pkg=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -n1 | cut -d: -f1)
+      [ -z "$pkg" ] && pkg=$(dpkg -S "$path" 2>/dev/null | head -n1 | cut -d: -f1)
+      if [ -z "$pkg" ]; then echo "  $lib (${f#"$tree"}): no package owns it"; bad=1; continue; fi
+      grep -qE "(^|, )$pkg( |,|$)" <<< "$depends" || { echo "  $lib (${f#"$tree"}) is in $pkg, not in Depends"; bad=1; }
+    done
+  done < <(find "$tree/usr" -type f -print0)
+  return "$bad"
+}
+check "every NEEDED system library's package is in Depends" needed_in_depends
 check "Depends has no tunneld self-dependency" bash -c "! grep -q 'tunneld' <<< '$depends'"
 
 listing=$(dpkg-deb -c "$deb")
