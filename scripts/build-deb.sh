@@ -20,6 +20,9 @@ out=$(cd "$out" && pwd)
 case $out in
   *[[:space:]]*) echo "build-deb: '$out' has white space (debian/rules cannot take it)" >&2; exit 2 ;;
 esac
+case $repo/ in
+  "$out"/*) echo "build-deb: OUTDIR $out is the checkout or holds it: choose another (default build/deb)" >&2; exit 2 ;;
+esac
 exec 9> "$out/.lock"
 flock -n 9 || { echo "build-deb: another build-deb.sh is using $out" >&2; exit 1; }
 version=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)
