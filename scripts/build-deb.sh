@@ -20,9 +20,17 @@ out=$(cd "$out" && pwd)
 case $out in
   *[[:space:]]*) echo "build-deb: '$out' has white space (debian/rules cannot take it)" >&2; exit 2 ;;
 esac
+outp=${out%/}/
 case $repo/ in
-  "$out"/*) echo "build-deb: OUTDIR $out is the checkout or holds it: choose another (default build/deb)" >&2; exit 2 ;;
+  "$outp"*) echo "build-deb: OUTDIR $out is the checkout or holds it: choose another (default build/deb)" >&2; exit 2 ;;
 esac
+# it deletes its earlier results in OUTDIR: only in a directory it made
+if [ ! -e "$out/.tunneld-build-deb" ] && [ ! -e "$out/strongswan/stage/.stamp" ] \
+   && [ -n "$(ls -A "$out")" ]; then
+  echo "build-deb: $out is not empty and no earlier build-deb.sh output: choose a new directory" >&2
+  exit 2
+fi
+touch "$out/.tunneld-build-deb"
 exec 9> "$out/.lock"
 flock -n 9 || { echo "build-deb: another build-deb.sh is using $out" >&2; exit 1; }
 version=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)
@@ -48,7 +56,7 @@ if [ -z "${TUNNELD_STRONGSWAN_SOURCES:-}" ] \
 fi
 
 start=$(date +%s)
-rm -rf "$out/src" "$out"/tunneld_* "$out"/tunneld-dbgsym_*
+rm -rf "$out/src/tunneld-$version" "$out"/tunneld_"$version"_* "$out"/tunneld-dbgsym_"$version"_*
 mkdir -p "$src"
 # the files to build: git's list (deleted ones left out, OUTDIR too when it
 # lies in the checkout); outside a git checkout everything but build*/
