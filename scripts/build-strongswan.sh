@@ -3,6 +3,15 @@
 # patches applied) into a private prefix, once. Later calls reuse it.
 #
 #   build-strongswan.sh <workdir>
+#   build-strongswan.sh <workdir> --system   (the Debian package's build)
+#
+# --system configures for the installed paths (/usr/lib/tunneld, its plugins
+# in /usr/lib/tunneld/plugins, RUNPATH /usr/lib/tunneld as libtool writes it)
+# and installs with DESTDIR=<workdir>/stage: <workdir>/stage/usr/lib/tunneld.
+# The compiler flags in the environment (dpkg-buildflags under dh) reach its
+# configure and are part of its stamp. TUNNELD_STRONGSWAN_SOURCES may name a
+# directory holding strongswan_5.9.8-*.dsc and its files (an earlier download,
+# e.g. build/strongswan/src): then nothing is fetched.
 #
 # Result: <workdir>/prefix (libcharon, libstrongswan, libvici, plugins, swanctl,
 # installed dev headers) and <workdir>/src/strongswan-5.9.8 (the configured tree
@@ -10,7 +19,8 @@
 # <workdir>/prefix/.stamp records the configure line; a different line rebuilds.
 set -euo pipefail
 
-work=${1:?usage: build-strongswan.sh <workdir>}
+work=${1:?usage: build-strongswan.sh <workdir> [--system]}
+mode=${2:-}
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 prefix=$work/prefix
@@ -30,9 +40,35 @@ conf=(
   --enable-kernel-netlink --enable-kernel-libipsec --enable-socket-default
   --enable-updown --enable-curve25519
 )
+if [ "$mode" = --system ]; then
+  prefix=$work/stage/usr
+  conf=(
+    --prefix=/usr --sysconfdir=/etc --libexecdir=/usr/lib
+    --with-ipseclibdir=/usr/lib/tunneld --with-plugindir=/usr/lib/tunneld/plugins
+    --with-ipsecdir=/usr/lib/tunneld
+    "${conf[@]:3}"
+  )
+  # no build path in the installed files (__FILE__ and debug info)
+  export CFLAGS="${CFLAGS:-} -ffile-prefix-map=$srcdir/strongswan-$version=."
+elif [ -n "$mode" ]; then
+  echo "build-strongswan: unknown mode '$mode' (only --system)" >&2
+  exit 2
+fi
 stamp_text="$version ${conf[*]}"
+if [ "$mode" = --system ]; then
+  # the prefix maps name the build directories only: a build elsewhere reuses it
+  flags=$(printf '%s' "CFLAGS=${CFLAGS} CPPFLAGS=${CPPFLAGS:-} LDFLAGS=${LDFLAGS:-}" \
+    | sed -E 's/ ?-f(file|debug|macro)-prefix-map=[^ ]*//g')
+  stamp_text="$stamp_text $flags"
+fi
 
-if [ -f "$prefix/.stamp" ] && [ "$(cat "$prefix/.stamp")" = "$stamp_text" ] \
+if [ "$mode" = --system ] && [ -f "$work/stage/.stamp" ] \
+   && [ "$(cat "$work/stage/.stamp")" = "$stamp_text" ] \
+   && [ -f "$work/stage/usr/lib/tunneld/libcharon.so" ]; then
+  echo "build-strongswan: reusing $work/stage"
+  exit 0
+fi
+if [ "$mode" != --system ] && [ -f "$prefix/.stamp" ] && [ "$(cat "$prefix/.stamp")" = "$stamp_text" ] \
    && [ -f "$prefix/lib/ipsec/libcharon.so" ]; then
   echo "build-strongswan: reusing $prefix"
   exit 0
@@ -42,8 +78,14 @@ if [ ! -d "$srcdir/strongswan-$version" ]; then
   rm -rf "$srcdir.tmp" && mkdir -p "$srcdir.tmp"
   (
     cd "$srcdir.tmp"
-    # deb-src must be enabled (scripts/install-deps.sh does it)
-    apt-get source --download-only "strongswan/$suite"
+    given=${TUNNELD_STRONGSWAN_SOURCES:-}
+    if [ -n "$given" ] && ls "$given"/strongswan_${version}-*.dsc >/dev/null 2>&1; then
+      # an earlier download: copy the .dsc and the files it names
+      cp "$given"/strongswan_${version}[-.]* .
+    else
+      # deb-src must be enabled (scripts/install-deps.sh does it)
+      apt-get source --download-only "strongswan/$suite"
+    fi
     dsc=$(ls strongswan_${version}-*.dsc | head -n1)
     # unpack and apply Debian's patch series (dpkg-source applies quilt patches)
     dpkg-source -x "$dsc" "strongswan-$version"
@@ -66,6 +108,13 @@ make -j"$(nproc)" > "$work/make.log" 2>&1 || {
   tail -30 "$work/make.log" >&2
   exit 1
 }
+if [ "$mode" = --system ]; then
+  rm -rf "$work/stage"
+  make install DESTDIR="$work/stage" > "$work/install.log" 2>&1
+  echo "$stamp_text" > "$work/stage/.stamp"
+  echo "build-strongswan: installed strongSwan $version into $work/stage (for /usr/lib/tunneld)"
+  exit 0
+fi
 make install > "$work/install.log" 2>&1
 # the configured tree's config.h sits beside the installed headers
 cp config.h "$prefix/include/strongswan/config.h"

@@ -11,6 +11,12 @@ PKGS=(
   libev-dev  # the health thread's event loop
   libcurl4-openssl-dev  # the application checks (CONNECT, proxy auth, TLS)
   libnftables-dev  # the outbound-only posture (forward policy)
+  debhelper  # the Debian package (scripts/build-deb.sh, debian/)
+  fakeroot  # dpkg-buildpackage as a user (Rules-Requires-Root: no)
+  lintian  # the package's checks (tests/package/package_build.sh)
+  libsystemd-dev  # sd_notify (Type=notify unit)
+  qemu-system-x86  # the Debian 12 kernel VM (tests/vm)
+  debootstrap  # the VM's root filesystem
   # test peers and tools (the other side of every integration test)
   strongswan-charon strongswan-swanctl libcharon-extra-plugins libstrongswan-standard-plugins
   libstrongswan-extra-plugins
