@@ -10,3 +10,9 @@ add_test(NAME preflight_netns COMMAND bash ${CMAKE_SOURCE_DIR}/tests/preflight/p
   $<TARGET_FILE:tunneld> $<TARGET_FILE:tunnelctl> ${CMAKE_SOURCE_DIR})
 set_tests_properties(preflight_netns PROPERTIES LABELS integration TIMEOUT 120
   SKIP_RETURN_CODE 77)
+
+# the MSS clamp from the command line (the netns test; this host has no XFRM interfaces)
+add_executable(preflight-tool ${CMAKE_SOURCE_DIR}/tests/preflight/preflight_tool.c)
+target_link_libraries(preflight-tool PRIVATE tunneld_preflight)
+set_tests_properties(preflight_netns PROPERTIES
+  ENVIRONMENT "PREFLIGHT_TOOL=$<TARGET_FILE:preflight-tool>")
