@@ -83,6 +83,11 @@ pf_json() { tctl gw -j preflight; }
 problems() { pf_json | python3 -c 'import json,sys; print(json.load(sys.stdin)["problems"])'; }
 problems_are() { [ "$(problems)" = "$1" ]; }
 check "tunnelctl preflight: 2 problems" wait_for 10 "2 problems" problems_are 2
+valid() {
+  pf_json >"$T_DIR/pf.json"; python3 -c 'import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))' "$T_DIR/pf.json" "$REPO/docs/schema/preflight.schema.json"
+}
+check "tunnelctl -j preflight matches docs/schema/preflight.schema.json" valid
 tctl gw preflight >"$T_DIR/pf.txt"
 check "tunnelctl preflight exits 1 with problems" [ $? = 1 ]
 check "... names sysctl -w net.ipv4.ip_forward=1" grep -q "fix: sysctl -w net.ipv4.ip_forward=1" "$T_DIR/pf.txt"
