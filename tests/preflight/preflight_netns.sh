@@ -95,6 +95,13 @@ check "... names sysctl -w net.ipv4.conf.er0.rp_filter=2" grep -q "fix: sysctl -
 check "... shows the absent device as a note" grep -q "^note     rp_filter: bk0 " "$T_DIR/pf.txt"
 check "... says what it checked" grep -q "^checked: IPv4 forwarding, rp_filter on er0 bk0; no MSS clamp" "$T_DIR/pf.txt"
 
+# a user outside the socket's group is told who may use it
+chmod 711 "$T_DIR" "$T_DIR/gw"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$TUNNELCTL" -s "$T_DIR/gw/ctl" preflight 2>"$T_DIR/denied.err"
+check "a user outside the group is refused, naming the group" \
+  grep -q "cannot connect to .*: Permission denied (members of group root may use it: tunneld.control_group)" "$T_DIR/denied.err"
+chmod 700 "$T_DIR" "$T_DIR/gw"
+
 # the fixes, seen when asked (no reload needed)
 nsx gw sysctl -qw net.ipv4.ip_forward=1
 check "forwarding on: 1 problem left" problems_are 1
