@@ -40,8 +40,16 @@ static void add(struct buf *b, const char *fmt, ...)
     free(more);
 }
 
+bool pf_mss_name_ok(const char *name)
+{
+    return name[0] && !strpbrk(name, "\"\\*");
+}
+
 char *pf_mss_script(const char *table, const struct pf_mss *m, size_t n)
 {
+    for (size_t i = 0; i < n; i++)
+        if (!pf_mss_name_ok(m[i].name))
+            return NULL;
     struct buf b = {.s = calloc(1, 1)};
 
     /* declaring it first makes the delete valid when it is absent */
@@ -78,7 +86,10 @@ bool pf_mss_apply(const char *table, const struct pf_mss *m, size_t n, char **li
     if (listing)
         *listing = NULL;
     if (!cmds) {
-        snprintf(err, errlen, "mss clamp: table inet %s: out of memory", table);
+        snprintf(
+            err, errlen,
+            "mss clamp: table inet %s: out of memory or an interface name with '\"', '\\' or '*'",
+            table);
         return false;
     }
     bool ok = posture_nft_run(

@@ -21,8 +21,14 @@
 #define PF_MSS_MIN     536
 #define PF_MSS_MAX     9000
 
+/* a name the rules can match exactly: not empty, no '"' (ends nft's
+ * quoted string: the rest would be read as commands), '\\' or '*' (a
+ * trailing '*' matches every name with that prefix) */
+bool pf_mss_name_ok(const char *name);
+
 /* the transaction that replaces the table with these clamps (n > 0), or
- * removes it (n == 0); malloc'd, NULL when out of memory */
+ * removes it (n == 0); malloc'd, NULL when out of memory or a name is not
+ * pf_mss_name_ok */
 char *pf_mss_script(const char *table, const struct pf_mss *m, size_t n);
 
 /* installs (n > 0) or removes the table; *listing (may be NULL): the table

@@ -122,6 +122,13 @@ static bool read_one(const char *name, xfrm_if_t *x, char *err, size_t errlen)
                  KEY, name, PF_MSS_MIN, PF_MSS_MAX, quote(mss, &q));
         return false;
     }
+    if (x->mss && !pf_mss_name_ok(name)) {
+        snprintf(err, errlen,
+                 "%s.interfaces.%s.mss: the MSS clamp's rule cannot match this name exactly "
+                 "(it has '\"', '\\' or '*'): rename the interface or set mss = 0",
+                 KEY, quote(name, &q));
+        return false;
+    }
     return true;
 }
 

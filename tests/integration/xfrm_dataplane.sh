@@ -119,6 +119,7 @@ refused "an MSS above 9000" "tunneld.xfrm.interfaces.x1.mss: expected 0 (no clam
   "x1 {" "if_id = 42" "mss = 9001" "}"
 refused "an MSS with junk" "got '1350x'" "x1 {" "if_id = 42" "mss = 1350x" "}"
 refused "a negative MSS" "got '-1'" "x1 {" "if_id = 42" "mss = -1" "}"
+refused "a clamp on a name with '*' (nft would match by prefix)" "tunneld.xfrm.interfaces.x*.mss: the MSS clamp's rule cannot match this name exactly" "x* {" "if_id = 42" "}"
 refused "a link of that name that is not an XFRM interface" "tunneld.xfrm.interfaces.lo: a link named lo exists and is not an XFRM interface with if_id 42" \
   "lo {" "if_id = 42" "}"
 # and the daemon refuses the same before it changes anything

@@ -62,6 +62,13 @@ static void test_script(void **state)
            "tcp option maxseg size set 1300\n"
            "\t}\n}\n");
     free(s);
+    /* a name that would end nft's quoted string, or match by prefix */
+    struct pf_mss bad[] = {{"x\";flush", 1350}, {"xfrm*", 1350}, {"a\\b", 1350}};
+    for (size_t i = 0; i < 3; i++) {
+        assert_false(pf_mss_name_ok(bad[i].name));
+        assert_null(pf_mss_script("tunneld_mss", &bad[i], 1));
+    }
+    assert_true(pf_mss_name_ok("xfrm-azure.1@x"));
     s = pf_mss_script("tunneld_mss", NULL, 0);
     assert_string_equal(s, "table inet tunneld_mss\ndelete table inet tunneld_mss\n");
     free(s);
