@@ -43,6 +43,12 @@ static void load_sites(const char *file, struct pf_input *in, struct pf_report *
                 in->v4 = true;
         }
         for (size_t j = 0; j < s->n_paths; j++) {
+            if (strlen(s->paths[j].dev) >= IFNAMSIZ) { /* refused by the routes' checks */
+                pf_report_add(r, "rp_filter", "tunneld.sites", NULL, false,
+                              "site %s path %s: dev is longer than an interface name: not checked",
+                              s->name, s->paths[j].name);
+                continue;
+            }
             snprintf(role, sizeof(role), "path %s of site %s", s->paths[j].name, s->name);
             if (!pf_input_add_dev(in, s->paths[j].dev, role))
                 r->oom = true;
