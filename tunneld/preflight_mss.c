@@ -60,12 +60,16 @@ char *pf_mss_script(const char *table, const struct pf_mss *m, size_t n)
         "table inet %s {\n\tchain forward {\n\t\ttype filter hook forward priority mangle; "
         "policy accept;\n",
         table);
+    /* mss is IPv4's; an IPv6 header is 20 bytes longer, so its MSS is 20 less */
     for (size_t i = 0; i < n; i++)
         for (int dir = 0; dir < 2; dir++)
-            add(&b,
-                "\t\t%s \"%s\" tcp flags syn / syn,rst tcp option maxseg size > %u tcp option "
-                "maxseg size set %u\n",
-                dir ? "iifname" : "oifname", m[i].name, m[i].mss, m[i].mss);
+            for (int v6 = 0; v6 < 2; v6++) {
+                unsigned mss = m[i].mss - (v6 ? PF_MSS_V6_LESS : 0);
+                add(&b,
+                    "\t\tmeta nfproto %s %s \"%s\" tcp flags syn / syn,rst tcp option maxseg "
+                    "size > %u tcp option maxseg size set %u\n",
+                    v6 ? "ipv6" : "ipv4", dir ? "iifname" : "oifname", m[i].name, mss, mss);
+            }
     add(&b, "\t}\n}\n");
     return b.s;
 }

@@ -2,9 +2,10 @@
  * preflight_mss: the TCP MSS clamp on the XFRM interfaces, in tunneld's own
  * nftables table (default inet tunneld_mss), replaced in one transaction
  * through posture_nft_run (libnftables, serialised with the posture's
- * calls). One rule per direction and interface in a forward chain at
- * priority mangle: a SYN or SYN-ACK leaving or arriving on the interface
- * with a larger MSS option gets the configured one (docs/preflight.md).
+ * calls). Per interface one rule per direction and family in a forward
+ * chain at priority mangle: a SYN or SYN-ACK leaving or arriving on the
+ * interface with a larger MSS option gets the configured one (IPv4), or 20
+ * less (IPv6: its header is 20 bytes longer) (docs/preflight.md).
  *
  * Threading: any thread (posture_nft serialises libnftables); no state.
  */
@@ -20,6 +21,7 @@
 #define PF_MSS_DEFAULT 1350 /* Azure's VPN gateway recommendation */
 #define PF_MSS_MIN     536
 #define PF_MSS_MAX     9000
+#define PF_MSS_V6_LESS 20 /* an IPv6 header is 20 bytes longer than IPv4's */
 
 /* a name the rules can match exactly: not empty, no '"' (ends nft's
  * quoted string: the rest would be read as commands), '\\' or '*' (a

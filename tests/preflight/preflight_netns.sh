@@ -151,7 +151,7 @@ check "without the clamp the SYN carries more than 1350 (got $mss)" [ "${mss:-0}
 table=${TEST}_mss
 check "the clamp is installed" nsx gw "$PREFLIGHT_TOOL" apply "$table" "$T_DIR/listing" er0=1350
 check "... read back equal: no problem" nsx gw "$PREFLIGHT_TOOL" check "$table" "$T_DIR/listing" er0=1350
-check "... the rule is in the table" sh -c "ip netns exec $TEST-gw nft list table inet $table | grep -q 'oifname \"er0\" tcp flags syn / syn,rst tcp option maxseg size > 1350 tcp option maxseg size set 1350'"
+check "... the rule is in the table" sh -c "ip netns exec $TEST-gw nft list table inet $table | grep -q 'meta nfproto ipv4 oifname \"er0\" tcp flags syn / syn,rst tcp option maxseg size > 1350 tcp option maxseg size set 1350'"
 mss=$(syn_mss)
 clamped() { [ "${mss:-0}" -le 1350 ] && [ "${mss:-0}" -ge 1300 ]; }
 check "with the clamp the SYN arrives with MSS 1350 (the far socket's MSS: $mss, 12 bytes of timestamps less)" clamped

@@ -57,13 +57,15 @@ tunneld {
 }
 CONF
 }
-rule() { # DIR DEV MSS
-  echo "$1 \"$2\" tcp flags syn / syn,rst tcp option maxseg size > $3 tcp option maxseg size set $3"
+rule() { # FAMILY DIR DEV MSS
+  echo "meta nfproto $1 $2 \"$3\" tcp flags syn / syn,rst tcp option maxseg size > $4 tcp option maxseg size set $4"
 }
-has_rules() { # MSS
-  local t
+has_rules() { # MSS: both directions, IPv4 at MSS, IPv6 at MSS - 20
+  local t d
   t=$(nsx gw nft list table inet tunneld_mss 2>/dev/null) || return 1
-  grep -qF "$(rule oifname xfrm-az "$1")" <<<"$t" && grep -qF "$(rule iifname xfrm-az "$1")" <<<"$t"
+  for d in oifname iifname; do
+    grep -qF "$(rule ipv4 $d xfrm-az "$1")" <<<"$t" && grep -qF "$(rule ipv6 $d xfrm-az $(($1 - 20)))" <<<"$t" || return 1
+  done
 }
 no_table() { ! nsx gw nft list table inet tunneld_mss >/dev/null 2>&1; }
 problems() { tctl gw -j preflight | python3 -c 'import json,sys; print(json.load(sys.stdin)["problems"])'; }
