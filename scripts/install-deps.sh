@@ -17,6 +17,7 @@ PKGS=(
   bird2 frr squid apache2-utils openssl nftables iproute2 iputils-ping procps psmisc
   util-linux valgrind python3
   acl  # setfacl: the secrets permission tests (ACL entries)
+  python3-jsonschema  # preflight_netns: the preflight document against its schema
 )
 
 if [ "$(id -u)" -ne 0 ]; then
