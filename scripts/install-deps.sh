@@ -25,6 +25,7 @@ PKGS=(
   acl  # setfacl: the secrets permission tests (ACL entries)
   libsystemd-dev  # sd_notify: tunneld under a Type=notify unit (tunneld/notify.c)
   systemd  # systemd-analyze: the unit's verify and security score (tests/systemd)
+  python3-jsonschema  # preflight_netns: the preflight document against its schema
 )
 
 if [ "$(id -u)" -ne 0 ]; then

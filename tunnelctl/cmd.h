@@ -20,5 +20,6 @@ int schema_error(const char *cmd, const char *schema, char *err);
 
 /* the commands */
 int cmd_paths(void);
+int cmd_preflight(void);
 
 #endif

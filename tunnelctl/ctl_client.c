@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
@@ -55,6 +57,26 @@ static int timed_out(const struct exchange *x, const char *doing)
 }
 
 /* connect, waiting for a full backlog at most until the deadline */
+
+/* a refused connect: who may use the socket (tunneld.control_group), when
+ * its group can be read; a group name that is not plain is shown as its number */
+static void who_may(const char *path)
+{
+    struct stat st;
+    struct group *g;
+
+    if (stat(path, &st) != 0 || !(st.st_mode & S_IWGRP))
+        return;
+    g = getgrgid(st.st_gid);
+    if (g && g->gr_name &&
+        strspn(g->gr_name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") ==
+            strlen(g->gr_name))
+        fprintf(stderr, " (members of group %s may use it: tunneld.control_group)", g->gr_name);
+    else
+        fprintf(stderr, " (members of group %u may use it: tunneld.control_group)",
+                (unsigned)st.st_gid);
+}
+
 static int open_socket(const struct exchange *x)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -84,8 +106,12 @@ static int open_socket(const struct exchange *x)
         close(fd);
         if (e == EAGAIN || e == EINPROGRESS)
             return timed_out(x, "connecting (its backlog is full: tunneld busy or hung?)");
-        fprintf(stderr, "tunnelctl: cannot connect to %s: %s%s\n", x->path, strerror(e),
-                e == ENOENT || e == ECONNREFUSED ? " (is tunneld running?)" : "");
+        fprintf(stderr, "tunnelctl: cannot connect to %s: %s", x->path, strerror(e));
+        if (e == ENOENT || e == ECONNREFUSED)
+            fputs(" (is tunneld running?)", stderr);
+        else if (e == EACCES || e == EPERM)
+            who_may(x->path);
+        fputc('\n', stderr);
         return -1;
     }
     if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {

@@ -2,7 +2,7 @@
  * tunnelctl: reads tunneld's state over its read-only control socket and
  * prints it as a table or, with -j, as JSON.
  *
- *   tunnelctl [-s SOCKET] [-t SECONDS] [-j] sa|routes|paths|help
+ *   tunnelctl [-s SOCKET] [-t SECONDS] [-j] sa|routes|paths|preflight|help
  *
  * The socket is not trusted: the exchange is bounded in time and size
  * (ctl_client), the reply is checked against its schema into typed rows
@@ -109,6 +109,7 @@ static const struct token {
     {"sa", cmd_sa, "IKE and CHILD SAs: state, traffic selectors, counters, last down reason"},
     {"routes", cmd_routes, "routed sites and paths: usable now, bound CHILD_SA and its state"},
     {"paths", cmd_paths, "path health: state and why, BFD, loss/RTT/jitter, SA; decisions"},
+    {"preflight", cmd_preflight, "gateway preflight: forwarding, rp_filter, MSS clamp; fixes"},
     {"help", cmd_help, "this list"},
 };
 

@@ -305,6 +305,12 @@ void daemon_conf_reload(daemon_conf_t *running, const daemon_conf_t *next)
     if (running->kind != DATAPLANE_XFRM)
         return;
     xfrm_changes(running, next);
+    /* the MSS clamp follows the settings at once (preflight_mss.h) */
+    for (size_t i = 0; i < running->n_ifs; i++) {
+        const xfrm_if_t *n = xfrm_conf_find(next->ifs, next->n_ifs, running->ifs[i].name);
+        if (n)
+            running->ifs[i].mss = n->mss;
+    }
     if (next->kind == DATAPLANE_XFRM)
         xfrm_additions(running, next);
 }

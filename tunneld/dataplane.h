@@ -30,6 +30,7 @@ typedef struct {
     char name[IFNAMSIZ]; /* interface name, e.g. xfrm-azure (validated: xfrm_conf.h) */
     uint32_t if_id;      /* matches the children's if_id_in/if_id_out */
     char dev[IFNAMSIZ];  /* optional underlying device, "" if none */
+    unsigned mss;        /* TCP MSS clamp through it (preflight_mss.h), 0: none */
 } xfrm_if_t;
 
 /* "xfrm" or "libipsec"; false if neither */

@@ -63,6 +63,7 @@
 #include "paths.h"
 #include "pidfile.h"
 #include "plugin_list.h"
+#include "preflight.h"
 #include "reload_check.h"
 #include "route_glue.h"
 #include "signals.h"
@@ -148,6 +149,8 @@ static int check_only(void)
         fprintf(stderr, "tunneld: %s%s\n", cerr ? cerr : "out of memory",
                 problems > 1 ? " (and more problems: fix this one first)" : "");
     } else {
+        if (!opts.reload_check)
+            preflight_check_only(&dc, opts.config, stderr);
         if (opts.reload_check)
             printf("tunneld: %s OK (data plane %s; --reload-check: routes and connections not "
                    "checked)\n",
@@ -339,6 +342,7 @@ static bool reload(int *sig)
         reload_routes();
         break;
     }
+    preflight_apply(&d.conf, opts.config, opts.flush_on_exit);
     load_connections(d.conf.kind, d.conf.vici_uri);
     notify_ready(glue, note);
     return true;
@@ -433,6 +437,10 @@ static bool start_interfaces(char *err, size_t errlen)
     if (!d.ctl || !ctl_server_add_command(d.ctl, "routes", cmd_routes, NULL) ||
         !ctl_server_add_command(d.ctl, "paths", cmd_paths, NULL))
         return false;
+    if (!preflight_register(d.ctl)) {
+        snprintf(err, errlen, "control command preflight: cannot be added");
+        return false;
+    }
     if (d.conf.kind != DATAPLANE_XFRM || !d.conf.n_ifs)
         return true;
     d.made_ifs = calloc(d.conf.n_ifs, sizeof(*d.made_ifs));
@@ -497,6 +505,7 @@ static bool start(void)
     if (start_checked(err, sizeof(err)) && start_charon(err, sizeof(err)) &&
         start_interfaces(err, sizeof(err)) && start_running(err, sizeof(err))) {
         d.started = true;
+        preflight_apply(&d.conf, opts.config, opts.flush_on_exit);
         load_connections(d.conf.kind, d.conf.vici_uri);
         notify_ready(glue, NULL);
         return true;
@@ -513,6 +522,7 @@ static void stop(void)
     ctl_server_destroy(d.ctl);
     __atomic_store_n(&glue, NULL, __ATOMIC_RELEASE);
     route_glue_stop(g);
+    preflight_stop();
     if (!d.started && d.made_ifs)
         dataplane_xfrm_remove(d.conf.ifs, d.conf.n_ifs, d.made_ifs);
     if (d.charon)

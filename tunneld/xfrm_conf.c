@@ -9,6 +9,7 @@
 
 #include <library.h>
 
+#include "preflight_mss.h"
 #include "quote.h"
 #include "routes.h"
 
@@ -36,7 +37,27 @@ static bool parse_if_id(const char *text, uint32_t *out)
     return true;
 }
 
-/* only if_id and dev in an interface's section; nothing but interfaces in xfrm */
+/* `mss`: 0 (no clamp) or PF_MSS_MIN..PF_MSS_MAX; absent: PF_MSS_DEFAULT */
+static bool parse_mss(const char *text, unsigned *out)
+{
+    unsigned long v;
+    char *end;
+
+    if (!text) {
+        *out = PF_MSS_DEFAULT;
+        return true;
+    }
+    if (!isdigit((unsigned char)text[0]) || strlen(text) > 5)
+        return false;
+    errno = 0;
+    v = strtoul(text, &end, 10);
+    if (errno || *end || (v && (v < PF_MSS_MIN || v > PF_MSS_MAX)))
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+/* only if_id, dev and mss in an interface's section; nothing but interfaces in xfrm */
 static bool known_keys(const char *name, char *err, size_t errlen)
 {
     enumerator_t *e =
@@ -45,9 +66,9 @@ static bool known_keys(const char *name, char *err, size_t errlen)
     bool ok = true;
 
     while (ok && e->enumerate(e, &key, &value)) {
-        if (strcmp(key, "if_id") && strcmp(key, "dev")) {
-            snprintf(err, errlen, "%s.interfaces.%s.%s: unknown key (expected if_id, dev)", KEY,
-                     name, key);
+        if (strcmp(key, "if_id") && strcmp(key, "dev") && strcmp(key, "mss")) {
+            snprintf(err, errlen, "%s.interfaces.%s.%s: unknown key (expected if_id, dev, mss)",
+                     KEY, name, key);
             ok = false;
         }
     }
@@ -56,8 +77,8 @@ static bool known_keys(const char *name, char *err, size_t errlen)
         return false;
     e = lib->settings->create_section_enumerator(lib->settings, KEY ".interfaces.%s", name);
     if (e->enumerate(e, &key)) {
-        snprintf(err, errlen, "%s.interfaces.%s.%s: unexpected section (expected if_id, dev)", KEY,
-                 name, key);
+        snprintf(err, errlen, "%s.interfaces.%s.%s: unexpected section (expected if_id, dev, mss)",
+                 KEY, name, key);
         ok = false;
     }
     e->destroy(e);
@@ -93,6 +114,21 @@ static bool read_one(const char *name, xfrm_if_t *x, char *err, size_t errlen)
     }
     if (dev)
         memcpy(x->dev, dev, strlen(dev) + 1);
+    const char *mss = lib->settings->get_str(lib->settings, KEY ".interfaces.%s.mss", NULL, name);
+    if (!parse_mss(mss, &x->mss)) {
+        snprintf(err, errlen,
+                 "%s.interfaces.%s.mss: expected 0 (no clamp) or a decimal number from %u to %u, "
+                 "got '%s'",
+                 KEY, name, PF_MSS_MIN, PF_MSS_MAX, quote(mss, &q));
+        return false;
+    }
+    if (x->mss && !pf_mss_name_ok(name)) {
+        snprintf(err, errlen,
+                 "%s.interfaces.%s.mss: the MSS clamp's rule cannot match this name exactly "
+                 "(it has '\"', '\\' or '*'): rename the interface or set mss = 0",
+                 KEY, quote(name, &q));
+        return false;
+    }
     return true;
 }
 

@@ -112,7 +112,14 @@ refused "a device that does not exist" "tunneld.xfrm.interfaces.x1.dev: the unde
   "x1 {" "if_id = 42" "dev = nosuchdev0" "}"
 refused "a device name too long" "tunneld.xfrm.interfaces.x1.dev: 'eth0123456789abcd' is not a usable interface name" \
   "x1 {" "if_id = 42" "dev = eth0123456789abcd" "}"
-refused "an unknown key" "tunneld.xfrm.interfaces.x1.ifid: unknown key (expected if_id, dev)" "x1 {" "ifid = 42" "}"
+refused "an unknown key" "tunneld.xfrm.interfaces.x1.ifid: unknown key (expected if_id, dev, mss)" "x1 {" "ifid = 42" "}"
+refused "an MSS below 536" "tunneld.xfrm.interfaces.x1.mss: expected 0 (no clamp) or a decimal number from 536 to 9000, got '535'" \
+  "x1 {" "if_id = 42" "mss = 535" "}"
+refused "an MSS above 9000" "tunneld.xfrm.interfaces.x1.mss: expected 0 (no clamp) or a decimal number from 536 to 9000, got '9001'" \
+  "x1 {" "if_id = 42" "mss = 9001" "}"
+refused "an MSS with junk" "got '1350x'" "x1 {" "if_id = 42" "mss = 1350x" "}"
+refused "a negative MSS" "got '-1'" "x1 {" "if_id = 42" "mss = -1" "}"
+refused "a clamp on a name with '*' (nft would match by prefix)" "tunneld.xfrm.interfaces.x*.mss: the MSS clamp's rule cannot match this name exactly" "x* {" "if_id = 42" "}"
 refused "a link of that name that is not an XFRM interface" "tunneld.xfrm.interfaces.lo: a link named lo exists and is not an XFRM interface with if_id 42" \
   "lo {" "if_id = 42" "}"
 # and the daemon refuses the same before it changes anything
