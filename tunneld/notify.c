@@ -1,5 +1,6 @@
 /* notify: see notify.h. */
 #include "notify.h"
+#include "preflight.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +26,22 @@ bool notify_enabled(void)
     return enabled;
 }
 
+/* the preflight's problems when there are any (tunnelctl preflight), then the note */
+static const char *with_preflight(char *full, size_t len)
+{
+    size_t np = preflight_problems();
+
+    if (!np)
+        return note;
+    snprintf(full, len, "preflight: %zu problem%s%s%s", np, np == 1 ? "" : "s", note[0] ? "; " : "",
+             note);
+    return full;
+}
+
 /* the status line now; false when the SA table cannot be copied (out of memory) */
 static bool current(route_glue_t *g, char buf[STATUS_LINE_MAX])
 {
+    char full[STATUS_LINE_MAX];
     sa_table_t *table = controller_table();
     sa_ike_rec_t *rows = NULL;
     size_t n = table ? sa_table_snapshot(table, &rows) : 0;
@@ -36,7 +50,7 @@ static bool current(route_glue_t *g, char buf[STATUS_LINE_MAX])
     if (table && !rows)
         return false;
     paths = route_glue_paths(g);
-    status_line(buf, paths, rows, n, note);
+    status_line(buf, paths, rows, n, with_preflight(full, sizeof(full)));
     json_object_put(paths);
     sa_table_snapshot_free(rows, n);
     return true;

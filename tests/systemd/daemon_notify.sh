@@ -133,6 +133,9 @@ listener_n=$LAST_PID
 wait_for 10 "notify socket" test -S "$T_DIR/notify-n.sock" || die "the notify listener did not start"
 export NOTIFY_SOCKET=$T_DIR/notify-n.sock
 
+# a gateway that forwards: no preflight problem in the first STATUS
+nsx gw sysctl -qw net.ipv4.ip_forward=1
+
 # tunneld -n is a command: it never notifies (a marker datagram after it
 # shows that the listener had read everything sent before)
 nsx gw "$TUNNELD" -n -f "$T_DIR/gw/tunneld.conf" > "$T_DIR/check.log" 2>&1
@@ -196,7 +199,9 @@ check "the STATUS changes to 'SAs 1/1 up' when the tunnel comes up (no reload)" 
 check "tunnelctl agrees: the child is up" child_is gw azure sensors up
 check "no RELOADING so far (the refresh is not a reload)" [ "$(nlog count RELOADING)" = 0 ]
 
-# SIGHUP with valid settings
+# SIGHUP with valid settings, IPv4 forwarding off: the preflight problem is
+# in the STATUS before the reload's outcome
+nsx gw sysctl -qw net.ipv4.ip_forward=0
 kill -HUP "$pid"
 check "SIGHUP: a second READY=1" wait_for 30 "READY=1 after SIGHUP" n_at_least READY 2
 log "messages so far: $(nlog seq)"
@@ -206,6 +211,8 @@ check "RELOADING=1 carries MONOTONIC_USEC ($mono) within 5 s before its arrival 
   within "$mono" "$arrived" $((5000000 * ${TEST_TIME_SCALE:-1}))
 log "STATUS after the reload: $(nlog last READY STATUS)"
 check "the STATUS says reloaded" ready_status_is "*; reloaded"
+check "... after the preflight's problem (forwarding off)" ready_status_is "*; preflight: 1 problem; reloaded"
+nsx gw sysctl -qw net.ipv4.ip_forward=1
 
 # SIGHUP with settings tunneld -n refuses
 sed -i 's/^  dataplane = .*/  dataplane = bogus/' "$T_DIR/gw/tunneld.conf"
