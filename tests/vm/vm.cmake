@@ -14,10 +14,20 @@ set_tests_properties(vm_image PROPERTIES
   LABELS vm TIMEOUT 900 FIXTURES_SETUP vm_image
   RESOURCE_LOCK vm PROCESSORS 2 SKIP_RETURN_CODE 77)
 
+# the XFRM data plane end to end, failover to ExpressRoute, and the measure
+# (xfrm vs libipsec): the build tree's binaries, unchanged, in the VM
+add_test(NAME vm_dataplane COMMAND bash ${VM_SRC}/tests/vm/vm_dataplane.sh ${VM_SRC}
+  $<TARGET_FILE:tunneld> $<TARGET_FILE:tunnelctl> ${SS_PREFIX})
+# the route engine's netns suite on 6.1 (the same scripts as routes_integration_*)
+file(GLOB VM_ROUTES_SCRIPTS RELATIVE ${VM_SRC}/tests/routes ${VM_SRC}/tests/routes/*.sh)
+list(REMOVE_ITEM VM_ROUTES_SCRIPTS lib.sh)
+list(TRANSFORM VM_ROUTES_SCRIPTS REPLACE "\\.sh$" "")
+if(TARGET routes_driver AND VM_ROUTES_SCRIPTS)
+  add_test(NAME vm_routes COMMAND bash ${VM_SRC}/tests/vm/vm_routes.sh ${VM_SRC}
+    $<TARGET_FILE:routes_driver> ${SS_PREFIX} "${VM_ROUTES_SCRIPTS}")
+endif()
 foreach(t vm_dataplane vm_routes)
-  if(EXISTS ${VM_SRC}/tests/vm/${t}.sh)
-    add_test(NAME ${t} COMMAND bash ${VM_SRC}/tests/vm/${t}.sh ${VM_SRC}
-      $<TARGET_FILE:tunneld> $<TARGET_FILE:tunnelctl> ${SS_PREFIX})
+  if(TEST ${t})
     set_tests_properties(${t} PROPERTIES
       LABELS vm TIMEOUT 600 FIXTURES_REQUIRED vm_image
       RESOURCE_LOCK vm PROCESSORS 2 SKIP_RETURN_CODE 77)
