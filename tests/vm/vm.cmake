@@ -33,3 +33,18 @@ foreach(t vm_dataplane vm_routes)
       RESOURCE_LOCK vm PROCESSORS 2 SKIP_RETURN_CODE 77)
   endif()
 endforeach()
+
+# the .deb offline in the VM under systemd: the package_build test
+# (tests/package, fixture "deb") leaves it in ${CMAKE_BINARY_DIR}/deb; defined
+# when this tree can build one (scripts/build-deb.sh) or a directory is given
+set(TUNNELD_VM_DEB_DIR "" CACHE PATH "directory holding tunneld_*.deb for vm_package (default: the build's deb/)")
+if(TUNNELD_VM_DEB_DIR OR EXISTS ${VM_SRC}/scripts/build-deb.sh)
+  set(_vm_deb_dir ${TUNNELD_VM_DEB_DIR})
+  if(NOT _vm_deb_dir)
+    set(_vm_deb_dir ${CMAKE_BINARY_DIR}/deb)
+  endif()
+  add_test(NAME vm_package COMMAND bash ${VM_SRC}/tests/vm/vm_package.sh ${VM_SRC} ${_vm_deb_dir})
+  set_tests_properties(vm_package PROPERTIES
+    LABELS vm TIMEOUT 600 FIXTURES_REQUIRED "deb;vm_image"
+    RESOURCE_LOCK vm PROCESSORS 2 SKIP_RETURN_CODE 77)
+endif()
