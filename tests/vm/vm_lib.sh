@@ -40,6 +40,8 @@ vm_image() {
 
 vm_boot() {
   local job=$1 limit=$2 img rc=0
+  # (no image build when qemu is not there at all: run.sh says so, exit 77)
+  command -v qemu-system-x86_64 > /dev/null || bash "$SRC/scripts/vm/run.sh" /nonexistent "$job" "$VM_OUT" || exit $?
   img=$(vm_image) || exit 1
   bash "$SRC/scripts/vm/run.sh" "$img" "$job" "$VM_OUT" "$limit" || rc=$?
   [ "$rc" = 77 ] && exit 77

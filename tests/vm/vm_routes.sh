@@ -19,7 +19,7 @@ echo "SS_PREFIX=$SS_PREFIX" > "$job/env"
 cp "$SRC/tests/vm/routes_job.sh" "$job/run.sh"
 
 rc=0
-vm_boot "$job" "${VM_LIMIT:-480}" || rc=$?
+vm_boot "$job" "${VM_LIMIT:-420}" || rc=$?
 n=$(wc -l < "$job/routes_tests")
 log "routes scripts in the VM (name rc seconds):"
 cat "$VM_OUT/out/routes_rc" 2> /dev/null
@@ -27,4 +27,8 @@ cat "$VM_OUT/out/routes_rc" 2> /dev/null
 [ "$(wc -l < "$VM_OUT/out/routes_rc" 2> /dev/null || echo 0)" = "$n" ] || fail "not all $n scripts ran"
 bad=$(awk '$2 != 0 {print $1}' "$VM_OUT/out/routes_rc" 2> /dev/null | tr '\n' ' ')
 [ -z "$bad" ] || fail "failed on 6.1: $bad"
+for t in $bad; do
+  log "routes/$t.sh on 6.1:"
+  grep -aE 'FAIL|FATAL|timed out|passed' "$VM_OUT/out/routes_$t.log" 2> /dev/null
+done
 vm_finish
