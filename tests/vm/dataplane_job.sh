@@ -175,6 +175,10 @@ sensor_ping_at() {
 }
 out_bytes() { nsx gw ip -s xfrm state | awk '/src 198.51.100.1 dst 198.51.100.2/ {f=1} f && /lifetime current:/ {getline; print $1; exit}' | tr -d 'a-z(),'; }
 sa_bytes() { sa_child gw azure sensors bytes_out; }
+# the packets must go through the XFRM interface itself (its TX counter),
+# not merely be encrypted by some policy on the way out of eth0
+if_tx() { nsx gw ip -s -j link show xfrm-azure | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])'; }
+x0=$(if_tx)
 b0=$(out_bytes)
 s0=$(sa_bytes)
 h0=$(hits az)
@@ -182,6 +186,8 @@ check "a sensor's ping crosses the tunnel (sen -> 100.64.2.1 at az)" \
   nsx sen ping -c 5 -i 0.2 -W 3 100.64.2.1
 h1=$(hits az)
 check "az counted the sensor's echo requests ($h0 -> $h1)" [ "$h1" -ge $((h0 + 5)) ]
+x1=$(if_tx)
+check "the sensor's packets left through xfrm-azure (its TX packets $x0 -> $x1)" [ "${x1:-0}" -ge $((${x0:-0} + 5)) ]
 b1=$(out_bytes)
 log "kernel SA bytes out: $b0 -> $b1"
 check "ip -s xfrm state: the outbound SA's bytes grew ($b0 -> $b1)" [ "${b1:-0}" -gt "${b0:-0}" ]
