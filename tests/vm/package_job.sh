@@ -51,18 +51,39 @@ check "the unit is active and its control socket exists" wait_for 60 active ||
 systemctl show tunneld -p ActiveEnterTimestampMonotonic -p InactiveExitTimestampMonotonic -p StatusText -p Type > /job/out/unit_show.txt
 check "root: tunnelctl sa answers" timeout 20 tunnelctl sa
 
-# reload: one more connections load in the journal, same main pid, still answering
+# reload applies a change: a connection added to swanctl.conf (a conffile, so
+# it is also the locally edited conffile the upgrade below must keep) appears
+# in charon after `systemctl reload` (which returns at once: polled), with one
+# more connections load in the journal and the same main pid
 loads() { journalctl -u tunneld --no-pager -o cat | grep -c 'connections loaded'; }
 pid=$(systemctl show -p MainPID --value tunneld)
 l0=$(loads)
-if systemctl cat tunneld | grep -q '^ExecReload='; then
-  systemctl reload tunneld
-else
-  log "the unit has no ExecReload: SIGHUP to the main process"
-  systemctl kill -s HUP --kill-whom=main tunneld
-fi
+cat >> /etc/tunneld/swanctl.conf << 'CONF'
+
+# vpkg: added by the VM test (a local edit)
+connections {
+    vpkgreload {
+        remote_addrs = 203.0.113.99
+        local {
+            auth = psk
+        }
+        remote {
+            auth = psk
+        }
+        children {
+            c {
+                remote_ts = 100.64.9.0/24
+            }
+        }
+    }
+}
+CONF
+conn_loaded() { timeout 10 swanctl --list-conns --uri unix:///run/tunneld/vici | grep -q '^vpkgreload:'; }
+check "before reload: vpkgreload not in charon" sh -c "! timeout 10 swanctl --list-conns --uri unix:///run/tunneld/vici | grep -q '^vpkgreload:'"
+check "systemctl reload tunneld (rc)" systemctl reload tunneld
+check "reload: the added connection vpkgreload is loaded in charon" wait_for 30 conn_loaded
 more_loads() { [ "$(loads)" -gt "$l0" ]; }
-check "reload: connections loaded once more (journal had $l0)" wait_for 30 more_loads
+check "reload: connections loaded once more (journal had $l0)" wait_for 10 more_loads
 check "reload: same main pid, still active" sh -c "[ \$(systemctl show -p MainPID --value tunneld) = $pid ] && [ \$(systemctl is-active tunneld) = active ]"
 
 # tunnelctl for the group's members only (control_group = tunneld, 0660)
@@ -81,4 +102,49 @@ check "bob (not in the group) is refused, told why (rc $bob: $(head -1 /job/out/
   sh -c "[ $bob != 0 ] && grep -qiE 'permission|denied|group' /job/out/bob.txt"
 check "charon's vici socket exists and root can use it" timeout 20 swanctl --stats --uri unix:///run/tunneld/vici
 check "alice cannot reach charon's vici socket" sh -c "! timeout 20 runuser -u vpkgalice -- swanctl --stats --uri unix:///run/tunneld/vici > /dev/null 2>&1"
+
+# upgrade: the same package repacked as 0.1.0+vm1 (no packaged conffile
+# changed: dpkg keeps the edited swanctl.conf by itself; stdin is /dev/null
+# and no --force-conf* is given, so a conffile prompt would fail the install)
+rm -rf /root/upg && mkdir -p /root/upg
+dpkg-deb -R /job/tunneld.deb /root/upg/root
+sed -i 's/^Version: .*/Version: 0.1.0+vm1/' /root/upg/root/DEBIAN/control
+dpkg-deb -b /root/upg/root /root/upg/tunneld_0.1.0+vm1_amd64.deb > /job/out/repack.txt 2>&1
+check "repacked as 0.1.0+vm1" [ "$(dpkg-deb -f /root/upg/tunneld_0.1.0+vm1_amd64.deb Version)" = 0.1.0+vm1 ]
+pid=$(systemctl show -p MainPID --value tunneld)
+t0=$(date +%s.%N)
+apt-get install -y -q /root/upg/tunneld_0.1.0+vm1_amd64.deb < /dev/null > /job/out/apt_upgrade.txt 2>&1
+rc=$?
+t1=$(date +%s.%N)
+awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.1f\n", b - a}' > /job/out/upgrade_s
+log "apt-get install (upgrade to 0.1.0+vm1): rc $rc in $(cat /job/out/upgrade_s) s"
+check "upgrade: apt-get install 0.1.0+vm1 (rc $rc)" [ "$rc" = 0 ] || tail -20 /job/out/apt_upgrade.txt
+check "upgrade: dpkg has 0.1.0+vm1" [ "$(dpkg-query -W -f '${Version}' tunneld)" = 0.1.0+vm1 ]
+new_pid() { p=$(systemctl show -p MainPID --value tunneld); [ "$p" != 0 ] && [ "$p" != "$pid" ] && active; }
+check "upgrade: the unit was restarted (MainPID $pid -> new) and is active with its socket" wait_for 60 new_pid
+systemctl show tunneld -p ActiveEnterTimestampMonotonic -p InactiveExitTimestampMonotonic > /job/out/unit_show_upgrade.txt
+check "upgrade: the edited swanctl.conf is kept" grep -q '^    vpkgreload {' /etc/tunneld/swanctl.conf
+check "upgrade: no conffile prompt, no .dpkg-new/.dpkg-dist/.dpkg-old" \
+  sh -c "! grep -q 'Configuration file' /job/out/apt_upgrade.txt && [ -z \"\$(find /etc/tunneld -name '*.dpkg-*')\" ]"
+check "upgrade: swanctl.conf still 600 root:root" [ "$(stat -c '%a %U:%G' /etc/tunneld/swanctl.conf)" = "600 root:root" ]
+# the default configuration has no site (so nothing in table 1160): the
+# control socket answers the group's member, and charon has the kept edit
+check "upgrade: alice's tunnelctl sa answers after the restart" timeout 20 runuser -u vpkgalice -- tunnelctl sa
+check "upgrade: the kept connection vpkgreload is loaded again" wait_for 20 conn_loaded
+
+# remove: the service is stopped
+pid=$(systemctl show -p MainPID --value tunneld)
+apt-get remove -y -q tunneld < /dev/null > /job/out/apt_remove.txt 2>&1
+rc=$?
+check "remove: apt-get remove (rc $rc)" [ "$rc" = 0 ]
+check "remove: the unit is inactive and its main process ($pid) gone" \
+  sh -c "[ \"\$(systemctl is-active tunneld)\" = inactive ] && ! kill -0 $pid 2> /dev/null"
+check "remove: /etc/tunneld (conffiles) still there" [ -f /etc/tunneld/swanctl.conf ]
+
+# purge: the configuration goes, the group stays (a member may still exist)
+apt-get purge -y -q tunneld < /dev/null > /job/out/apt_purge.txt 2>&1
+rc=$?
+check "purge: apt-get purge (rc $rc)" [ "$rc" = 0 ]
+check "purge: /etc/tunneld is gone" [ ! -e /etc/tunneld ] || ls -laR /etc/tunneld
+check "purge: group tunneld kept" getent group tunneld
 done_exit

@@ -15,6 +15,7 @@ rc=0
 vm_boot "$job" "${VM_LIMIT:-300}" || rc=$?
 grep -E 'ok:|FAIL|passed|apt-get install' "$VM_OUT/out/log" 2> /dev/null
 log "install-to-ready (apt-get install, s): $(vm_result install_s); $(tr '\n' ' ' < "$VM_OUT/out/unit_show.txt" 2> /dev/null)"
+log "upgrade to 0.1.0+vm1 (apt-get install, s): $(vm_result upgrade_s); $(tr '\n' ' ' < "$VM_OUT/out/unit_show_upgrade.txt" 2> /dev/null)"
 [ "$rc" = 0 ] || fail "the VM job exited $rc"
 grep -q "^vpkg: [0-9]* passed, 0 failed" "$VM_OUT/out/log" 2> /dev/null || fail "the job's summary line is missing or counts failures"
 vm_finish
