@@ -242,11 +242,9 @@ table inet noptb {
 }
 NFT
 nsx az python3 -c '
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("100.64.2.1", 5301)); s.listen(4)
-while True:
-    c, _ = s.accept(); c.settimeout(30); n = 0
+import socket, threading
+def serve(c):
+    c.settimeout(30); n = 0
     try:
         while True:
             d = c.recv(65536)
@@ -254,7 +252,11 @@ while True:
             n += len(d)
         c.sendall(str(n).encode())
     except OSError: pass
-    c.close()' > "$T_DIR/tcpsink.log" 2>&1 &
+    c.close()
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("100.64.2.1", 5301)); s.listen(4)
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()' > "$T_DIR/tcpsink.log" 2>&1 &
 T_PIDS+=("$!")
 sink_ready() { nsx az ss -ltn | grep -q '100.64.2.1:5301'; }
 wait_for 10 "tcp sink" sink_ready || fail "the TCP sink in az did not start"
