@@ -241,7 +241,7 @@ table inet noptb {
   }
 }
 NFT
-nsx az python3 -c '
+spawn "$T_DIR/tcpsink.log" ip netns exec "$TEST-az" python3 -c '
 import socket, threading
 def serve(c):
     c.settimeout(30); n = 0
@@ -256,8 +256,8 @@ def serve(c):
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("100.64.2.1", 5301)); s.listen(4)
 while True:
-    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()' > "$T_DIR/tcpsink.log" 2>&1 &
-T_PIDS+=("$!")
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()'
+sink=$LAST_PID
 sink_ready() { nsx az ss -ltn | grep -q '100.64.2.1:5301'; }
 wait_for 10 "tcp sink" sink_ready || fail "the TCP sink in az did not start"
 ptb_drops() { nsx gw nft list counter inet noptb ptb | awk '/packets/ {print $2}'; }
@@ -289,6 +289,8 @@ kill -HUP "$TUNNELD_PID_gw"
 clamp_back() { nsx gw nft list table inet tunneld_mss; }
 check "SIGHUP with the default mss installs the clamp again" wait_for 10 "clamp" clamp_back
 check "the transfer completes again with the clamp" tcp_1mb 15
+kill -TERM "$sink"
+wait "$sink" 2>/dev/null
 nsx gw nft delete table inet noptb
 nsx gw ip link set xfrm-azure mtu "$mtu0"
 
