@@ -14,7 +14,9 @@
 # Checks: the interface and its if_id; the SA's algorithm and no encap; the
 # site routed over xfrm-azure by the route engine; the sensor's ping crosses;
 # the kernel's SA counters grow and tunnelctl -j sa shows them; no TUN; the
-# VPN failing moves the site to er, and back once it is good again.
+# VPN failing moves the site to er, and back once it is good again; with
+# xfrm-azure's MTU at 1400 and no ICMP fragmentation-needed, a 1 MB TCP
+# transfer completes with tunneld's MSS clamp and stalls with mss = 0.
 # Optional (MEASURE=1 in /job/env): measure.sh afterwards.
 set -u
 [ -f /job/env ] && . /job/env
@@ -221,6 +223,76 @@ check "the CHILD_SA comes back" wait_for 90 "child up again" child_is gw azure s
 check "the site moves back to the VPN path after min_good" wait_for 30 "route xfrm-azure" route_dev xfrm-azure
 log "back on xfrm-azure $(($(now_ms) - t0)) ms after the VPN was restored"
 check "a sensor's ping crosses the tunnel again (counted at az)" sensor_ping_at az
+
+# MSS: Azure's tunnel carries 1400-byte packets (MSS 1350). xfrm-azure gets
+# MTU 1400 and gw drops the ICMP "fragmentation needed" it would send back,
+# so PMTUD cannot rescue a connection: a 1 MB TCP transfer sen -> az must
+# complete with tunneld's clamp (default mss 1350: 1390-byte packets), and
+# stall with mss = 0 (no clamp: az's SYN-ACK offers more, the sensor's full
+# segments exceed 1400 and vanish) - the negative control.
+mtu0=$(nsx gw cat /sys/class/net/xfrm-azure/mtu)
+nsx gw ip link set xfrm-azure mtu 1400
+nsx gw nft -f - <<NFT || die "nft noptb in gw"
+table inet noptb {
+  counter ptb { }
+  chain output {
+    type filter hook output priority 0; policy accept;
+    icmp type destination-unreachable icmp code frag-needed counter name ptb drop
+  }
+}
+NFT
+spawn "$T_DIR/tcpsink.log" ip netns exec "$TEST-az" python3 -c '
+import socket, threading
+def serve(c):
+    c.settimeout(30); n = 0
+    try:
+        while True:
+            d = c.recv(65536)
+            if not d: break
+            n += len(d)
+        c.sendall(str(n).encode())
+    except OSError: pass
+    c.close()
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("100.64.2.1", 5301)); s.listen(4)
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()'
+sink=$LAST_PID
+sink_ready() { nsx az ss -ltn | grep -q '100.64.2.1:5301'; }
+wait_for 10 "tcp sink" sink_ready || fail "the TCP sink in az did not start"
+ptb_drops() { nsx gw nft list counter inet noptb ptb | awk '/packets/ {print $2}'; }
+tcp_stalls() { ! tcp_1mb 8; }
+# tcp_1mb SECONDS -> sends 1 MB sen -> 100.64.2.1 and waits for az's count
+tcp_1mb() {
+  [ "$(timeout "$1" ip netns exec "$TEST-sen" python3 -c '
+import socket
+c = socket.create_connection(("100.64.2.1", 5301), timeout=60)
+c.sendall(b"x" * 1048576); c.shutdown(socket.SHUT_WR)
+print(c.recv(64).decode())' 2>/dev/null)" = 1048576 ]
+}
+check "the clamp table inet tunneld_mss is installed (mss 1350 on xfrm-azure)" \
+  sh -c "ip netns exec $TEST-gw nft list table inet tunneld_mss | grep -q 'oifname \"xfrm-azure\".*maxseg size set 1350'"
+t0=$(now_ms)
+check "a 1 MB TCP transfer sen -> az through xfrm-azure (MTU 1400, no PTB) completes with the clamp" tcp_1mb 15
+log "1 MB with the clamp: $(($(now_ms) - t0)) ms"
+cp "$T_DIR/gw/tunneld.conf" "$T_DIR/tunneld-mss.conf"
+sed -i 's/^        dev = eth0$/        dev = eth0\n        mss = 0/' "$T_DIR/gw/tunneld.conf"
+kill -HUP "$TUNNELD_PID_gw"
+no_clamp() { ! nsx gw nft list table inet tunneld_mss; }
+check "mss = 0 + SIGHUP removes the clamp table" wait_for 10 "no clamp" no_clamp
+p0=$(ptb_drops)
+check "negative control: without the clamp the same transfer stalls (times out in 8 s)" tcp_stalls
+p1=$(ptb_drops)
+check "gw dropped the fragmentation-needed it sent the sensor meanwhile ($p0 -> $p1)" [ "${p1:-0}" -gt "${p0:-0}" ]
+cp "$T_DIR/tunneld-mss.conf" "$T_DIR/gw/tunneld.conf"
+kill -HUP "$TUNNELD_PID_gw"
+clamp_back() { nsx gw nft list table inet tunneld_mss; }
+check "SIGHUP with the default mss installs the clamp again" wait_for 10 "clamp" clamp_back
+check "the transfer completes again with the clamp" tcp_1mb 15
+kill -TERM "$sink"
+wait "$sink" 2>/dev/null
+nsx gw nft delete table inet noptb
+nsx gw ip link set xfrm-azure mtu "$mtu0"
 
 if [ "${MEASURE:-0}" = 1 ] && [ -f /job/repo/tests/vm/measure.sh ]; then
   . /job/repo/tests/vm/measure.sh
