@@ -122,19 +122,7 @@ tunneld {
 CONF
 tunneld_start gw
 
-# cq FIELD GROUP PATH -> a field of the check row of GROUP on PATH
-cq() {
-  tctl gw -j paths | python3 -c '
-import json, sys
-field, group, path = sys.argv[1:4]
-for s in json.load(sys.stdin)["sites"]:
-    for c in s.get("checks") or []:
-        if c["group"] == group and c["path"] == path:
-            v = c[field]
-            print(json.dumps(v) if isinstance(v, bool) or v is None else v)
-            sys.exit(0)
-sys.exit(1)' "$1" "$2" "$3"
-}
+# (cq: tests/health/health_lib.sh)
 c_is() { [ "$(cq "$1" "$2" "$3" 2>/dev/null)" = "$4" ]; }
 c_has() { cq "$1" "$2" "$3" 2>/dev/null | grep -qF -- "$4"; }
 

@@ -181,20 +181,7 @@ tunneld {
 CONF
 tunneld_start gw
 
-# cq FIELD GROUP PATH [ENDPOINT] -> a field of the check row of GROUP on PATH
-cq() {
-  tctl gw -j paths | python3 -c '
-import json, sys
-field, group, path = sys.argv[1:4]
-ep = sys.argv[4] if len(sys.argv) > 4 else None
-for s in json.load(sys.stdin)["sites"]:
-    for c in s.get("checks") or []:
-        if c["group"] == group and c["path"] == path and ep in (None, c["endpoint"]):
-            v = c[field]
-            print(json.dumps(v) if isinstance(v, bool) or v is None else v)
-            sys.exit(0)
-sys.exit(1)' "$@"
-}
+# (cq: tests/health/health_lib.sh)
 # c_is FIELD GROUP PATH ENDPOINT VALUE; c_has ... TEXT (contains)
 c_is() { [ "$(cq "$1" "$2" "$3" "$4" 2>/dev/null)" = "$5" ]; }
 c_has() { cq "$1" "$2" "$3" "$4" 2>/dev/null | grep -qF -- "$5"; }

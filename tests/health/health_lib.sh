@@ -67,6 +67,21 @@ for s in d["sites"]:
     sys.exit(0)
 sys.exit(1)' "$2" "$3" "$4"
 }
+# cq FIELD GROUP PATH [ENDPOINT] -> a field of the (first) application check
+# row of sensor GROUP on PATH in tunneld gw's tunnelctl -j paths
+cq() {
+  tctl gw -j paths | python3 -c '
+import json, sys
+field, group, path = sys.argv[1:4]
+ep = sys.argv[4] if len(sys.argv) > 4 else None
+for s in json.load(sys.stdin)["sites"]:
+    for c in s.get("checks") or []:
+        if c["group"] == group and c["path"] == path and ep in (None, c["endpoint"]):
+            v = c[field]
+            print(json.dumps(v) if isinstance(v, bool) or v is None else v)
+            sys.exit(0)
+sys.exit(1)' "$@"
+}
 # p_is INSTANCE SITE PATH FIELD VALUE
 p_is() { [ "$(pq "$1" "$2" "$3" "$4" 2>/dev/null)" = "$5" ]; }
 # p_has INSTANCE SITE PATH FIELD TEXT -> the field contains TEXT
