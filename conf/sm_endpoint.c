@@ -132,8 +132,7 @@ bool sm_endpoint_parse(const char *s, size_t len, struct sm_endpoint_text *out, 
     return true;
 }
 
-/* a line without its comment and surrounding blanks ("" when nothing is left) */
-static char *trim(char *line)
+char *sm_line_trim(char *line)
 {
     char *hash = strchr(line, '#'), *end;
 
@@ -186,7 +185,7 @@ bool sm_endpoints_scan(char *buf, size_t len, sm_endpoint_cb cb, void *ctx, size
         next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        tok = trim(line);
+        tok = sm_line_trim(line);
         if (!*tok)
             continue;
         e->line = lineno;

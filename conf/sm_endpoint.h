@@ -61,4 +61,8 @@ struct sm_scan_error {
 bool sm_endpoints_scan(char *buf, size_t len, sm_endpoint_cb cb, void *ctx, size_t *header,
                        struct sm_scan_error *e);
 
+/* a line of a list file (endpoints, prefixes) without its '#' comment and
+ * surrounding blanks (space, tab, CR), in place; "" when nothing is left */
+char *sm_line_trim(char *line);
+
 #endif

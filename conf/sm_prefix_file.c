@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "sm_internal.h"
+#include "sm_endpoint.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -95,21 +96,6 @@ static bool add_prefix(struct sm_site *site, size_t *cap, const char *tok)
     return true;
 }
 
-/* one line: strip comment and blanks; "" when nothing is left */
-static char *trim(char *line)
-{
-    char *hash = strchr(line, '#'), *end;
-
-    if (hash)
-        *hash = '\0';
-    while (*line == ' ' || *line == '\t' || *line == '\r')
-        line++;
-    end = line + strlen(line);
-    while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-        *--end = '\0';
-    return line;
-}
-
 static bool parse_lines(sm_ctx_t *c, struct sm_site *site, const char *where, const char *path,
                         char *buf, size_t len)
 {
@@ -128,7 +114,7 @@ static bool parse_lines(sm_ctx_t *c, struct sm_site *site, const char *where, co
         next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        tok = trim(line);
+        tok = sm_line_trim(line);
         if (!*tok)
             continue;
         if (!sm_prefix_valid(tok, &af))
