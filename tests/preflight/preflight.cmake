@@ -18,7 +18,8 @@ set_tests_properties(preflight_netns PROPERTIES
   ENVIRONMENT "PREFLIGHT_TOOL=$<TARGET_FILE:preflight-tool>")
 
 # the clamp installed by tunneld on a real XFRM interface: exits 77 on a
-# kernel without XFRM interfaces (this host); runs in the Debian 12 VM
+# kernel without XFRM interfaces (this host); vm_dataplane runs it in the
+# Debian 12 VM (tests/vm/dataplane_job.sh)
 add_test(NAME preflight_xfrm COMMAND bash ${CMAKE_SOURCE_DIR}/tests/preflight/preflight_xfrm.sh
   $<TARGET_FILE:tunneld> $<TARGET_FILE:tunnelctl> ${CMAKE_SOURCE_DIR})
 set_tests_properties(preflight_xfrm PROPERTIES LABELS integration TIMEOUT 120

@@ -17,7 +17,9 @@
 # VPN failing moves the site to er, and back once it is good again; with
 # xfrm-azure's MTU at 1400 and no ICMP fragmentation-needed, a 1 MB TCP
 # transfer completes with tunneld's MSS clamp and stalls with mss = 0.
-# Optional (MEASURE=1 in /job/env): measure.sh afterwards.
+# Optional (MEASURE=1 in /job/env): measure.sh afterwards. Last,
+# tests/preflight/preflight_xfrm.sh (the MSS clamp and rp_filter preflight on
+# an XFRM interface), which the host kernel cannot run.
 set -u
 [ -f /job/env ] && . /job/env
 TEST=vdp
@@ -300,4 +302,9 @@ fi
 check "tunneld stops cleanly" tunneld_stop gw
 cp "$T_DIR/gw/tunneld.log" /job/out/tunneld.log 2>/dev/null
 cp "$T_DIR/az/charon.log" /job/out/peer.log 2>/dev/null
+# the preflight suite that needs XFRM interfaces (host kernel: exit 77), on
+# this kernel, with the same binaries; its own namespaces (vpxf-*)
+env TEST=vpxf bash "$REPO/tests/preflight/preflight_xfrm.sh" "$TUNNELD" "$TUNNELCTL" "$REPO" > /job/out/preflight_xfrm.log 2>&1
+pxf=$?
+check "tests/preflight/preflight_xfrm.sh on 6.1 (rc $pxf: $(grep -E "^vpxf: [0-9]+ passed" /job/out/preflight_xfrm.log))" [ "$pxf" = 0 ]
 finish
