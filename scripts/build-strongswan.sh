@@ -27,6 +27,8 @@ prefix=$work/prefix
 srcdir=$work/src
 version=5.9.8
 suite=bookworm
+# sha256 of strongswan-5.9.8.tar.bz2 (= Debian's strongswan_5.9.8.orig.tar.bz2)
+orig_sha256=d3303a43c0bd7b75a12b64855e8edcb53696f06190364f26d1533bde1f2e453c
 
 # One configure line: tunneld links this libcharon and its plugins compile
 # against this tree. Mediation stays off (it changes ike_sa_t's layout).
@@ -87,6 +89,12 @@ if [ ! -d "$srcdir/strongswan-$version" ]; then
       apt-get source --download-only "strongswan/$suite"
     fi
     dsc=$(ls strongswan_${version}-*.dsc | head -n1)
+    # the upstream tarball is pinned (Debian's revision may move with
+    # security updates; dpkg-source checks the rest against the .dsc)
+    echo "$orig_sha256  strongswan_${version}.orig.tar.bz2" | sha256sum -c --quiet - || {
+      echo "build-strongswan: strongswan_${version}.orig.tar.bz2 is not the pinned upstream 5.9.8 (sha256 $orig_sha256)" >&2
+      exit 1
+    }
     # unpack and apply Debian's patch series (dpkg-source applies quilt patches)
     dpkg-source -x "$dsc" "strongswan-$version"
   )

@@ -91,6 +91,12 @@ needed_in_depends() { # every NEEDED library outside the package: its Debian pac
 }
 check "every NEEDED system library's package is in Depends" needed_in_depends
 check "Depends has no tunneld self-dependency" bash -c "! grep -q 'tunneld' <<< '$depends'"
+# the embedded strongSwan's source package, by exact version (Built-Using)
+ssv=$(sed -n 's/^Version: //p' "$out"/strongswan/src/strongswan_*.dsc 2> /dev/null | head -n1)
+built_using=$(dpkg-deb -f "$deb" Built-Using)
+echo "  Built-Using: $built_using"
+check "Built-Using is strongswan (= $ssv), the .dsc the private strongSwan was built from" \
+  test -n "$ssv" -a "$built_using" = "strongswan (= $ssv)" -a "${ssv#5.9.8-}" != "$ssv"
 
 listing=$(dpkg-deb -c "$deb")
 check "swanctl.conf is -rw------- root/root" \
