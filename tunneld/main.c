@@ -451,6 +451,32 @@ static bool start_interfaces(char *err, size_t errlen)
     return dataplane_xfrm_setup(d.conf.ifs, d.conf.n_ifs, d.made_ifs, err, errlen);
 }
 
+/*
+ * charon's IKE sockets: a socket plugin that opened none still counts as
+ * loaded, and charon would run answering nobody. Both ports taken (another
+ * IKE daemon) or ports below 1024 without CAP_NET_BIND_SERVICE: refused.
+ */
+static bool ike_sockets_open(char *err, size_t errlen)
+{
+    socket_family_t fams = charon->socket->supported_families(charon->socket);
+    int port = lib->settings->get_int(lib->settings, "%s.port", CHARON_UDP_PORT, lib->ns);
+    int natt = lib->settings->get_int(lib->settings, "%s.port_nat_t", CHARON_NATT_PORT, lib->ns);
+
+    if (fams == SOCKET_FAMILY_NONE) {
+        snprintf(err, errlen,
+                 NS ".port: charon could not open an IKE socket on UDP %d/%d: another IKE "
+                    "daemon holds the ports, or CAP_NET_BIND_SERVICE is missing (see above)",
+                 port, natt);
+        return false;
+    }
+    if (!(fams & SOCKET_FAMILY_IPV4))
+        DBG1(DBG_DMN,
+             "warning: " NS ".port: no IPv4 IKE socket on UDP %d/%d: IPv4 peers "
+             "cannot be reached (see above)",
+             port, natt);
+    return true;
+}
+
 /* charon with its plugins, every one of them loaded; the vici socket it made */
 static bool start_plugins(char *err, size_t errlen)
 {
@@ -471,7 +497,8 @@ static bool start_plugins(char *err, size_t errlen)
     }
     lib->plugins->status(lib->plugins, LEVEL_CTRL);
     return plugin_list_loaded(NS ".load", d.conf.load, lib->plugins->loaded_plugins(lib->plugins),
-                              err, errlen);
+                              err, errlen) &&
+           ike_sockets_open(err, errlen);
 }
 
 /* plugins, capabilities, the route engine, then serving and IKE */

@@ -10,7 +10,8 @@
 #  - paths past their limits: a control or vici socket path longer than a
 #    unix socket holds, a --pidfile longer than PATH_MAX (refused, never
 #    truncated); a long pid file path within the limits works, and no
-#    directory with a cut name is made.
+#    directory with a cut name is made;
+#  - charon could open no IKE socket (UDP 500/4500 held by another process).
 #
 #   daemon_fatal.sh TUNNELD TUNNELCTL REPO_DIR
 TEST=${TEST:-dfatal}
@@ -124,4 +125,29 @@ check "a pid file path of $(printf '%s' "$deep" | wc -c) bytes: tunneld starts a
 check "no directory with a cut name is made" sh -c "[ \$(ls -d '$T_DIR'/ddd* | wc -l) = 1 ] && [ \$(ls '$T_DIR'/ddd*/ | wc -l) = 1 ]"
 check "tunneld stops cleanly" tunneld_stop gw
 check "and removes that pid file" [ ! -e "$deep" ]
+
+# another IKE daemon holds UDP 500 and 4500 (both families): charon's
+# socket plugin opens nothing but still counts as loaded; tunneld refuses
+cp "$T_DIR/base.conf" "$conf"
+spawn "$T_DIR/holder.log" ip netns exec "$TEST-gw" python3 -c '
+import socket, sys, time
+s = []
+for fam, host in ((socket.AF_INET6, "::"), (socket.AF_INET, "0.0.0.0")):
+    for port in (500, 4500):
+        k = socket.socket(fam, socket.SOCK_DGRAM)
+        if fam == socket.AF_INET6:
+            k.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        k.bind((host, port))
+        s.append(k)
+print("held", flush=True)
+time.sleep(600)'
+holder=$LAST_PID
+wait_for 10 "UDP 500/4500 held" grep -q held "$T_DIR/holder.log" || die "the holder did not bind: $(cat "$T_DIR/holder.log")"
+refuses "UDP 500/4500 held by another process" \
+  "tunneld.port: charon could not open an IKE socket on UDP 500/4500: another IKE daemon holds the ports"
+kill "$holder"
+wait "$holder" 2> /dev/null
+daemon_start gw gw -d 1
+check "the ports free again: tunneld starts" alive "$TUNNELD_PID_gw"
+check "tunneld stops cleanly" tunneld_stop gw
 finish
