@@ -49,6 +49,10 @@ harden_caps() {
   log "MainPID $pid CapEff $eff ($(cap_names "$eff")), CapBnd $bnd ($(cap_names "$bnd"))"
   check "CapEff of the main process is exactly cap_net_bind_service cap_net_admin cap_net_raw ($eff)" [ "$eff" = $want ]
   check "CapBnd of the main process is exactly the same three ($bnd)" [ "$bnd" = $want ]
+  local gid groups
+  gid=$(getent group tunneld | cut -d: -f3)
+  groups=$(awk '$1 == "Groups:" {$1 = ""; print}' "/proc/$pid/status")
+  check "Groups: of the main process is group tunneld's gid $gid only (SupplementaryGroups=; got$groups)" [ "$groups" = " $gid" ]
 }
 
 # SystemCallLog: the positive control first (bind(2), used at every start:
@@ -106,7 +110,7 @@ harden_nocap() {
   { echo "is-active: $(systemctl is-active tunneld)"
     echo "path er: $(er_path_state)"
     echo "route: $(ip route show table 1160 | grep '^100.64.2.0/24')"
-    echo "udp: $(ss -Huanp | grep -E ':(500|4500) ' | tr -s ' ' | tr '\n' ';')"
+    echo "udp: $(ss -Huan | grep -E ':(500|4500) ' | tr -s ' ' | tr '\n' ';')"
     journalctl -u tunneld --since "$t" --no-pager -o cat | tail -30; } >> /job/out/nocap_$cap.txt
 }
 # er_path_state -> state, reason, echo of path er (tunnelctl -j paths)
@@ -129,5 +133,7 @@ harden_nocap_restore() {
   dropin 60-vpkg-nocap
   systemctl reset-failed tunneld 2> /dev/null
   systemctl restart tunneld
-  wait_for 60 ready
+  wait_for 60 ready && wait_for 20 ike_bound
 }
+# ike_bound -> charon's IKE socket is bound to UDP 500
+ike_bound() { ss -Huan | grep -qE ':500 '; }
