@@ -170,9 +170,7 @@ harden_syscalls
 nocap_check() {
   local cap=$1 what=$2; shift 2
   check "without $cap: $what" "$@" || sed 's/^/    /' "/job/out/nocap_$cap.txt"
-  check "the unit as packaged again after the $cap drop-in (site routed, IKE on UDP 500)" harden_nocap_restore
 }
-in_nocap() { grep -qF "$2" "/job/out/nocap_$1.txt"; }
 harden_nocap cap_net_admin "CAP_NET_RAW CAP_NET_BIND_SERVICE"
 nocap_check cap_net_admin "the start fails: charon cannot bind its XFRM event socket (EPERM), tunneld does not start" \
   sh -c 'grep -qx "is-active: failed" /job/out/nocap_cap_net_admin.txt &&
@@ -187,6 +185,7 @@ nocap_check cap_net_bind_service "active, but charon cannot bind UDP 500/4500: n
   sh -c 'grep -qx "is-active: active" /job/out/nocap_cap_net_bind_service.txt &&
     grep -qx "udp: " /job/out/nocap_cap_net_bind_service.txt &&
     grep -qF "could not create any sockets" /job/out/nocap_cap_net_bind_service.txt'
+check "the unit as packaged again after the drop-ins (site routed, IKE on UDP 500)" harden_nocap_restore
 
 # flush_on_exit = yes (at reload): a stop withdraws the site's routes
 vs_flush_on_exit yes
