@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests/vm/package_job.sh (inside the VM): the unit's hardening
 # (debian/tunneld.service, docs/systemd.md) observed under systemd while the
 # service carries site vpkg (tests/vm/package_site.sh).

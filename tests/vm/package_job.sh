@@ -132,7 +132,7 @@ check "repacked as 0.1.0+vm1" [ "$(dpkg-deb -f /root/upg/tunneld_0.1.0+vm1_amd64
 pid=$(systemctl show -p MainPID --value tunneld)
 check "upgrade: before it, the site's route is in table 1160" vs_route
 # across it: route/nexthop/rule events and a 10/s sensor ping
-vs_watch_start upgrade
+check "upgrade: ip monitor (a marker route seen) and the sensor's 10/s ping running" vs_watch_start upgrade
 t0=$(date +%s.%N)
 apt-get install -y -q /root/upg/tunneld_0.1.0+vm1_amd64.deb < /dev/null > /job/out/apt_upgrade.txt 2>&1
 rc=$?

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests/vm/package_job.sh (inside the VM): one site carried by the
 # installed service (the unit, under systemd, /etc/tunneld/tunneld.conf).
 #   netns vpkg-sen (sensor 100.64.1.2) -- vpkgsen0 100.64.1.1 (the VM's root
@@ -85,11 +86,11 @@ vs_no_ping() { ! ip netns exec vpkg-sen ping -n -q -c 2 -i 0.2 -W 1 100.64.2.1 >
 # and a 10/s sensor ping (at most 1500) into /job/out/ping_NAME.txt; both
 # running when it returns (a marker route seen by the monitor)
 vs_watch_start() {
-  VS_MON=/job/out/monitor_$1.txt VS_PING=/job/out/ping_$1.txt
+  VS_MON=/job/out/monitor_$1.txt VS_PING=/job/out/ping_$1.txt VS_MONPID='' VS_PINGPID=''
   ip -ts monitor route nexthop rule > "$VS_MON" 2>&1 &
   VS_MONPID=$!
   ip route add blackhole 203.0.113.250/32 table 1170
-  wait_for 10 grep -q 203.0.113.250 "$VS_MON"
+  wait_for 10 grep -q 203.0.113.250 "$VS_MON" || return 1
   ip route del blackhole 203.0.113.250/32 table 1170
   ip netns exec vpkg-sen ping -n -i 0.1 -c 1500 -W 1 100.64.2.1 > "$VS_PING" 2>&1 &
   VS_PINGPID=$!
@@ -98,12 +99,16 @@ vs_watch_start() {
 vs_replies() { grep -c 'bytes from' "$VS_PING"; }
 # vs_watch_stop -> stops both; sets VS_DELETED (deletions of tunneld's routes,
 # nexthops and rules: protocol 116 or table 1160), VS_TX, VS_RX, VS_LOST
+# (VS_DELETED is "monitor died" when the monitor was not running to the end)
 vs_watch_stop() {
+  local alive=yes
+  kill -0 "$VS_MONPID" 2> /dev/null || alive=no
   kill -INT "$VS_PINGPID" 2> /dev/null
   wait "$VS_PINGPID" 2> /dev/null
   kill "$VS_MONPID" 2> /dev/null
   wait "$VS_MONPID" 2> /dev/null
   VS_DELETED=$(grep 'Deleted' "$VS_MON" | grep -cE "proto $VS_PROTO( |$)|table $VS_TABLE( |$)|lookup $VS_TABLE( |$)")
+  [ "$alive" = yes ] || VS_DELETED="monitor died"
   VS_TX=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' "$VS_PING")
   VS_RX=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' "$VS_PING")
   VS_LOST=$((${VS_TX:-0} - ${VS_RX:-0}))

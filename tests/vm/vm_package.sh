@@ -19,7 +19,7 @@ log "install-to-ready (apt-get install, s): $(vm_result install_s); $(tr '\n' ' 
 log "upgrade to 0.1.0+vm1 (apt-get install, s): $(vm_result upgrade_s); $(tr '\n' ' ' < "$VM_OUT/out/unit_show_upgrade.txt" 2> /dev/null)"
 # VM_KEEP_OUT=DIR: a copy of the job's /job/out (log, journal, drop-in results)
 [ -n "${VM_KEEP_OUT:-}" ] && mkdir -p "$VM_KEEP_OUT" && cp -a "$VM_OUT/out/." "$VM_KEEP_OUT/"
-read -r tx rx lost < <(vm_result upgrade_ping) || true
+read -r tx _ lost < <(vm_result upgrade_ping) || true
 log "upgrade: the sensor's ping at 10/s across it: ${tx:-?} sent, ${lost:-?} lost"
 [ "$rc" = 0 ] || fail "the VM job exited $rc"
 grep -q "^vpkg: [0-9]* passed, 0 failed" "$VM_OUT/out/log" 2> /dev/null || fail "the job's summary line is missing or counts failures"
