@@ -2,7 +2,9 @@
 # Runs INSIDE the test VM as /job/run.sh of vm_package: the .deb
 # (/job/tunneld.deb) installed offline with apt (the VM has no network: every
 # dependency must already be in the image), the unit started by systemd,
-# a reload, then tunnelctl for members of group tunneld only.
+# a reload, then tunnelctl for members of group tunneld only; a site carried
+# by the service across the upgrade and the remove (package_site.sh), and the
+# unit's capabilities and system calls under systemd (package_harden.sh).
 set -u
 export LC_ALL=C DEBIAN_FRONTEND=noninteractive
 n=0 failed=0
