@@ -183,10 +183,11 @@ nocap_check cap_net_raw "the start fails: path er's echo probe cannot open its r
   sh -c 'grep -qx "is-active: failed" /job/out/nocap_cap_net_raw.txt &&
     grep -qF "echo: cannot open the raw ICMP probe socket: Operation not permitted (needs CAP_NET_RAW)" /job/out/nocap_cap_net_raw.txt'
 harden_nocap cap_net_bind_service "CAP_NET_ADMIN CAP_NET_RAW"
-nocap_check cap_net_bind_service "active, but charon cannot bind UDP 500/4500: no IKE at all" \
-  sh -c 'grep -qx "is-active: active" /job/out/nocap_cap_net_bind_service.txt &&
+nocap_check cap_net_bind_service "the start fails: charon cannot bind UDP 500/4500, tunneld refuses to run without IKE" \
+  sh -c 'grep -qx "is-active: failed" /job/out/nocap_cap_net_bind_service.txt &&
     grep -qx "udp: " /job/out/nocap_cap_net_bind_service.txt &&
-    grep -qF "could not create any sockets" /job/out/nocap_cap_net_bind_service.txt'
+    grep -qF "could not create any sockets" /job/out/nocap_cap_net_bind_service.txt &&
+    grep -qF "tunneld: not starting: tunneld.port: charon could not open an IKE socket on UDP 500/4500" /job/out/nocap_cap_net_bind_service.txt'
 check "the unit as packaged again after the drop-ins (site routed, IKE on UDP 500)" harden_nocap_restore
 
 # flush_on_exit = yes (at reload): a stop withdraws the site's routes
