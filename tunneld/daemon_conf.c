@@ -169,28 +169,12 @@ static bool read_all(daemon_conf_t *c, const char *config, const char *pidfile, 
     return c->kind != DATAPLANE_XFRM || xfrm_conf_read(&c->ifs, &c->n_ifs, err, errlen);
 }
 
-/* a refusal names the settings file first (tunneld -n, ExecStartPre, a refused SIGHUP) */
-static void name_file(const char *config, char *err, size_t errlen)
-{
-    size_t n = strlen(config);
-    char *said;
-
-    if (!errlen || (strncmp(err, config, n) == 0 && err[n] == ':'))
-        return;
-    said = strdup(err);
-    if (!said)
-        return; /* the key is named all the same */
-    snprintf(err, errlen, "%s: %s", config, said);
-    free(said);
-}
-
 bool daemon_conf_read(daemon_conf_t *c, const char *config, const char *pidfile, char *err,
                       size_t errlen)
 {
     memset(c, 0, sizeof(*c));
     if (read_all(c, config, pidfile, err, errlen))
         return true;
-    name_file(config, err, errlen);
     daemon_conf_free(c);
     return false;
 }
