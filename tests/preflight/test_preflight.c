@@ -232,6 +232,37 @@ static void test_forwarding_per_device(void **state)
     pf_input_free(&in);
 }
 
+/*
+ * IPv6 sites: a path's device or XFRM interface with disable_ipv6 = 1 drops
+ * their traffic: named with its own sysctl (a '.' as '/'), also for an
+ * IPv6-only gateway (no rp_filter check); an absent device is not
+ */
+static void test_ipv6_off_on_device(void **state)
+{
+    const char *kv[] = {"net/ipv6/conf/all/forwarding=1", "net/ipv6/conf/er0/disable_ipv6=0",
+                        "net/ipv6/conf/er0.100/disable_ipv6=1",
+                        "net/ipv6/conf/xfrm-azure/disable_ipv6=0", NULL};
+    struct fake f = {kv};
+    struct pf_input in = input(false, true);
+    struct pf_report r = {0};
+
+    (void)state;
+    pf_check_sysctls(&in, fake_read, &f, &r);
+    assert_int_equal(r.n_problems, 0);
+    pf_report_free(&r);
+    assert_true(pf_input_add_dev(&in, "er0.100", "path vlan of site az"));
+    assert_true(pf_input_add_dev(&in, "gone0", "path gone of site az"));
+    pf_check_sysctls(&in, fake_read, &f, &r);
+    assert_int_equal(r.n_problems, 1);
+    const struct pf_item *it = find(&r, "er0.100");
+    assert_non_null(it);
+    assert_true(it->problem);
+    assert_non_null(strstr(it->fix, "sysctl -w net.ipv6.conf.er0/100.disable_ipv6=0"));
+    assert_non_null(strstr(it->text, "path vlan of site az"));
+    pf_report_free(&r);
+    pf_input_free(&in);
+}
+
 static void test_ipv6_disabled(void **state)
 {
     const char *kv[] = {NULL};
@@ -365,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_forwarding_off),
         cmocka_unit_test(test_forwarding_per_device),
         cmocka_unit_test(test_ipv6_disabled),
+        cmocka_unit_test(test_ipv6_off_on_device),
         cmocka_unit_test(test_rp_strict),
         cmocka_unit_test(test_rp_absent_and_unreadable),
         cmocka_unit_test(test_mss_readback),
