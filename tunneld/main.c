@@ -580,6 +580,7 @@ int main(int argc, char *argv[])
     }
     rc = start() ? run() : 1;
     stop();
+    notify_flush(NOTIFY_FLUSH_MS); /* STOPPING=1 before the process ends */
     library_deinit();
     return rc;
 }
