@@ -64,10 +64,10 @@ static void *sender(void *arg)
 /*
  * queues a message for the sender thread (started on the first one); never
  * blocks on the notify socket. A full queue (the manager reads nothing)
- * drops the message: the manager is not listening.
+ * drops the message (false): the manager is not listening.
  */
-static void send_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void send_msg(const char *fmt, ...)
+static bool send_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool send_msg(const char *fmt, ...)
 {
     va_list ap;
     char *msg;
@@ -76,7 +76,7 @@ static void send_msg(const char *fmt, ...)
     int len = vasprintf(&msg, fmt, ap);
     va_end(ap);
     if (len < 0)
-        return;
+        return false;
     pthread_mutex_lock(&q.lock);
     if (!q.started) {
         pthread_t t;
@@ -89,12 +89,13 @@ static void send_msg(const char *fmt, ...)
     if (!q.started || q.n == NOTIFY_QUEUE_MAX) {
         pthread_mutex_unlock(&q.lock);
         free(msg);
-        return;
+        return false;
     }
     q.msg[(q.head + q.n) % NOTIFY_QUEUE_MAX] = msg;
     q.n++;
     pthread_cond_signal(&q.more);
     pthread_mutex_unlock(&q.lock);
+    return true;
 }
 
 void notify_flush(unsigned ms)
@@ -165,11 +166,12 @@ void notify_ready(route_glue_t *g, const char *reload_note)
     if (reload_note)
         snprintf(note, sizeof(note), "%s", reload_note);
     if (!current(g, buf)) {
-        send_msg("READY=1");
+        (void)send_msg("READY=1");
         return;
     }
-    memcpy(last, buf, sizeof(last));
-    send_msg("READY=1\nSTATUS=%s", buf);
+    /* a dropped message leaves last as it was: the next refresh sends it */
+    if (send_msg("READY=1\nSTATUS=%s", buf))
+        memcpy(last, buf, sizeof(last));
 }
 
 void notify_reloading(void)
@@ -179,14 +181,14 @@ void notify_reloading(void)
     if (!notify_enabled())
         return;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    send_msg("RELOADING=1\nMONOTONIC_USEC=%llu",
-             (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+    (void)send_msg("RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)ts.tv_sec * 1000000ULL +
+                                                           (unsigned long long)ts.tv_nsec / 1000);
 }
 
 void notify_stopping(void)
 {
     if (notify_enabled())
-        send_msg("STOPPING=1");
+        (void)send_msg("STOPPING=1");
 }
 
 void notify_refresh(route_glue_t *g)
@@ -195,6 +197,6 @@ void notify_refresh(route_glue_t *g)
 
     if (!notify_enabled() || !current(g, buf) || !strcmp(buf, last))
         return;
-    memcpy(last, buf, sizeof(last));
-    send_msg("STATUS=%s", buf);
+    if (send_msg("STATUS=%s", buf))
+        memcpy(last, buf, sizeof(last));
 }
