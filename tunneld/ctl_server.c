@@ -348,6 +348,9 @@ static int make_socket(ctl_server_t *s, unsigned mode, gid_t gid, char *err, siz
                  paths_unix_max());
         return -1;
     }
+    /* a directory others can write: they could put their own listener in its place */
+    if (!paths_dir_private(KEY, s->path, err, errlen))
+        return -1;
     switch (paths_socket_state(KEY, s->path, err, errlen)) {
     case SOCK_PATH_STALE:
         if (unlink(s->path) != 0 && errno != ENOENT) {

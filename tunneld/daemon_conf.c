@@ -220,7 +220,8 @@ bool daemon_conf_check_system(const daemon_conf_t *c, bool live_ok, char *err, s
         !makeable(c->pid_key, c->pidfile, err, errlen))
         return false;
     if (!socket_free(NS ".control_socket", c->ctl_path, live_ok, err, errlen) ||
-        !makeable(NS ".control_socket", c->ctl_path, err, errlen))
+        !makeable(NS ".control_socket", c->ctl_path, err, errlen) ||
+        !paths_dir_private(NS ".control_socket", c->ctl_path, err, errlen))
         return false;
     if (vici && (!socket_free(NS ".plugins.vici.socket", vici, live_ok, err, errlen) ||
                  !makeable(NS ".plugins.vici.socket", vici, err, errlen)))

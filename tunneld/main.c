@@ -134,6 +134,21 @@ static bool check_settings_part(daemon_conf_t *dc, size_t *sites, char *err, siz
     return opts.reload_check || route_glue_check(opts.config, dc->swanctl, sites, err, errlen);
 }
 
+/* tunneld -n's refusal names the settings file first (as ExecStartPre shows it) */
+static void name_file(const char *config, char *err, size_t errlen)
+{
+    size_t n = strlen(config);
+    char *said;
+
+    if (strncmp(err, config, n) == 0 && err[n] == ':')
+        return;
+    said = strdup(err);
+    if (!said)
+        return; /* the key is named all the same */
+    snprintf(err, errlen, "%s: %s", config, said);
+    free(said);
+}
+
 static int check_only(void)
 {
     char err[PATHS_ERR_MAX];
@@ -144,6 +159,8 @@ static int check_only(void)
     int rc = 1;
 
     if (!check_settings_part(&dc, &sites, err, sizeof(err))) {
+        if (!opts.reload_check) /* SIGHUP's note names the file itself */
+            name_file(opts.config, err, sizeof(err));
         fprintf(stderr, "tunneld: %s\n", err);
     } else if (!opts.reload_check && !conf_load_check(dc.swanctl, &conns, &problems, &cerr)) {
         fprintf(stderr, "tunneld: %s%s\n", cerr ? cerr : "out of memory",
@@ -590,6 +607,7 @@ int main(int argc, char *argv[])
     }
     rc = start() ? run() : 1;
     stop();
+    notify_flush(NOTIFY_FLUSH_MS); /* STOPPING=1 before the process ends */
     library_deinit();
     return rc;
 }

@@ -1,7 +1,12 @@
 /* notify: see notify.h. */
+#define _GNU_SOURCE /* vasprintf */
 #include "notify.h"
 #include "preflight.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +21,102 @@
 static int enabled = -1;           /* -1: not read yet */
 static char last[STATUS_LINE_MAX]; /* the STATUS= text sent last */
 static char note[STATUS_LINE_MAX]; /* the last reload's outcome */
+
+/* the messages waiting for the sender thread, oldest first */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t more, idle;
+    char *msg[NOTIFY_QUEUE_MAX];
+    size_t head, n;
+    bool started; /* the sender thread runs */
+    bool sending; /* it is inside sd_notify */
+} q = {.lock = PTHREAD_MUTEX_INITIALIZER,
+       .more = PTHREAD_COND_INITIALIZER,
+       .idle = PTHREAD_COND_INITIALIZER};
+
+/* sends each queued message in turn; sd_notify may block (a full notify socket) */
+static void *sender(void *arg)
+{
+    sigset_t all;
+
+    (void)arg;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the main thread's */
+    pthread_mutex_lock(&q.lock);
+    for (;;) {
+        while (!q.n)
+            pthread_cond_wait(&q.more, &q.lock);
+        char *msg = q.msg[q.head];
+        q.head = (q.head + 1) % NOTIFY_QUEUE_MAX;
+        q.n--;
+        q.sending = true;
+        pthread_mutex_unlock(&q.lock);
+        sd_notify(0, msg);
+        free(msg);
+        pthread_mutex_lock(&q.lock);
+        q.sending = false;
+        if (!q.n)
+            pthread_cond_broadcast(&q.idle);
+    }
+    return NULL;
+}
+
+/*
+ * queues a message for the sender thread (started on the first one); never
+ * blocks on the notify socket. A full queue (the manager reads nothing)
+ * drops the message (false): the manager is not listening.
+ */
+static bool send_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool send_msg(const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+
+    va_start(ap, fmt);
+    int len = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return false;
+    pthread_mutex_lock(&q.lock);
+    if (!q.started) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        q.started = pthread_create(&t, &attr, sender, NULL) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!q.started || q.n == NOTIFY_QUEUE_MAX) {
+        pthread_mutex_unlock(&q.lock);
+        free(msg);
+        return false;
+    }
+    q.msg[(q.head + q.n) % NOTIFY_QUEUE_MAX] = msg;
+    q.n++;
+    pthread_cond_signal(&q.more);
+    pthread_mutex_unlock(&q.lock);
+    return true;
+}
+
+void notify_flush(unsigned ms)
+{
+    struct timespec until;
+
+    if (!notify_enabled())
+        return;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&q.lock);
+    while (q.started && (q.n || q.sending))
+        if (pthread_cond_timedwait(&q.idle, &q.lock, &until) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&q.lock);
+}
 
 bool notify_enabled(void)
 {
@@ -65,11 +166,12 @@ void notify_ready(route_glue_t *g, const char *reload_note)
     if (reload_note)
         snprintf(note, sizeof(note), "%s", reload_note);
     if (!current(g, buf)) {
-        sd_notify(0, "READY=1");
+        (void)send_msg("READY=1");
         return;
     }
-    memcpy(last, buf, sizeof(last));
-    sd_notifyf(0, "READY=1\nSTATUS=%s", buf);
+    /* a dropped message leaves last as it was: the next refresh sends it */
+    if (send_msg("READY=1\nSTATUS=%s", buf))
+        memcpy(last, buf, sizeof(last));
 }
 
 void notify_reloading(void)
@@ -79,14 +181,14 @@ void notify_reloading(void)
     if (!notify_enabled())
         return;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
-               (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+    (void)send_msg("RELOADING=1\nMONOTONIC_USEC=%llu", (unsigned long long)ts.tv_sec * 1000000ULL +
+                                                           (unsigned long long)ts.tv_nsec / 1000);
 }
 
 void notify_stopping(void)
 {
     if (notify_enabled())
-        sd_notify(0, "STOPPING=1");
+        (void)send_msg("STOPPING=1");
 }
 
 void notify_refresh(route_glue_t *g)
@@ -95,6 +197,6 @@ void notify_refresh(route_glue_t *g)
 
     if (!notify_enabled() || !current(g, buf) || !strcmp(buf, last))
         return;
-    memcpy(last, buf, sizeof(last));
-    sd_notifyf(0, "STATUS=%s", buf);
+    if (send_msg("STATUS=%s", buf))
+        memcpy(last, buf, sizeof(last));
 }

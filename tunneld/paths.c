@@ -257,6 +257,58 @@ out:
     return ok;
 }
 
+/* dir (resolved) and each directory above it: owned by root or us, not writable by others */
+static bool dirs_private(const char *key, const char *path, char *dir, char *err, size_t errlen)
+{
+    uid_t me = geteuid();
+    struct stat st;
+
+    for (;;) {
+        if (stat(dir, &st) != 0) {
+            snprintf(err, errlen, "%s: %s: %s: %s", key, path, dir, strerror(errno));
+            return false;
+        }
+        unsigned mode = st.st_mode & 07777;
+        bool others_write = (mode & (S_IWGRP | S_IWOTH)) && !(mode & S_ISVTX);
+        if ((st.st_uid != 0 && st.st_uid != me) || others_write) {
+            snprintf(err, errlen,
+                     "%s: %s: the directory %s (owner uid %u, mode %04o) lets another user "
+                     "replace the socket with their own: run chown root %s and chmod go-w %s, or "
+                     "choose another directory",
+                     key, path, dir, (unsigned)st.st_uid, mode, dir, dir);
+            return false;
+        }
+        if (strcmp(dir, "/") == 0)
+            return true;
+        cut_last(dir);
+    }
+}
+
+bool paths_dir_private(const char *key, const char *path, char *err, size_t errlen)
+{
+    char *dir = strdup(path), *real = NULL;
+    struct stat st;
+    bool ok;
+
+    if (!dir) {
+        snprintf(err, errlen, "%s: out of memory", key);
+        return false;
+    }
+    do /* the nearest directory that exists */
+        cut_last(dir);
+    while (stat(dir, &st) != 0 && strcmp(dir, "/") != 0 && strcmp(dir, ".") != 0);
+    real = realpath(dir, NULL);
+    if (!real) {
+        snprintf(err, errlen, "%s: %s: %s: %s", key, path, dir, strerror(errno));
+        free(dir);
+        return false;
+    }
+    ok = dirs_private(key, path, real, err, errlen);
+    free(real);
+    free(dir);
+    return ok;
+}
+
 /* head (a resolved directory) with the components of rest, "." and ".." applied */
 static char *join_normalised(const char *head, const char *rest)
 {

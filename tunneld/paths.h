@@ -48,6 +48,16 @@ bool paths_make_parent(const char *key, const char *path, char *err, size_t errl
 bool paths_dir_check(const char *key, const char *path, char *err, size_t errlen);
 
 /*
+ * Whether only root (or tunneld's own user) can replace the file at path:
+ * its directory (or the nearest one that exists) and every directory above
+ * it must be owned by root or the effective user and not writable by group
+ * or others unless sticky (as /tmp). Otherwise another user could replace
+ * a socket with their own listener (or a link). err names key, path and
+ * the directory, with the chown/chmod that fixes it.
+ */
+bool paths_dir_private(const char *key, const char *path, char *err, size_t errlen);
+
+/*
  * Whether a and b name the same file: the same inode when both exist, else
  * the same path once the existing directories are resolved (symbolic links,
  * "." and "..") and the missing rest is normalised. Relative paths are taken

@@ -39,10 +39,12 @@ long pf_rp_effective(long all, long dev)
     return all > dev ? all : dev;
 }
 
-void pf_conf_name(const char *dev, const char *key, char *out, size_t outlen)
+/* "net.<family>.conf.<dev>.<key>", a '.' in dev written '/' */
+static void conf_name(const char *family, const char *dev, const char *key, char *out,
+                      size_t outlen)
 {
     size_t n = 0;
-    int w = snprintf(out, outlen, "net.ipv4.conf.");
+    int w = snprintf(out, outlen, "net.%s.conf.", family);
 
     n = w > 0 ? (size_t)w : 0;
     for (const char *p = dev; *p && n + 1 < outlen; p++)
@@ -50,6 +52,11 @@ void pf_conf_name(const char *dev, const char *key, char *out, size_t outlen)
     if (n < outlen)
         out[n] = '\0';
     snprintf(out + n, outlen > n ? outlen - n : 0, ".%s", key);
+}
+
+void pf_conf_name(const char *dev, const char *key, char *out, size_t outlen)
+{
+    conf_name("ipv4", dev, key, out, outlen);
 }
 
 bool pf_input_add_dev(struct pf_input *in, const char *name, const char *role)
@@ -124,7 +131,8 @@ static void unreadable(struct pf_report *r, const char *check, const char *name,
                   "%s cannot be read: %s", name, strerror(-e));
 }
 
-static void forwarding(pf_read_fn rd, void *ctx, struct pf_report *r, bool v6)
+/* the family's forwarding sysctl; true when it could be read and is on */
+static bool forwarding(pf_read_fn rd, void *ctx, struct pf_report *r, bool v6)
 {
     const char *path = v6 ? "net/ipv6/conf/all/forwarding" : "net/ipv4/ip_forward";
     const char *name = v6 ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward";
@@ -137,22 +145,52 @@ static void forwarding(pf_read_fn rd, void *ctx, struct pf_report *r, bool v6)
                       "IPv6 is disabled in this kernel (no %s): a site's IPv6 prefixes cannot be "
                       "forwarded",
                       name);
-        return;
+        return false;
     }
     if (e) {
         unreadable(r, "forwarding", name, e);
-        return;
+        return false;
     }
-    if (v == 1)
-        return;
+    if (v != 0) /* the kernel forwards on any value but 0 */
+        return true;
     snprintf(fix, sizeof(fix), "sysctl -w %s=1 (to keep it: %s = 1 in %s)", name, name, PERSIST);
     pf_report_add(r, "forwarding", name, fix, true,
                   "%s = %ld: this host does not forward %s packets between the sensors and the "
                   "sites' prefixes",
                   name, v, v6 ? "IPv6" : "IPv4");
+    return false;
 }
 
-static void rp_filter(const struct pf_dev *d, long all, pf_read_fn rd, void *ctx,
+/*
+ * IPv4 forwarding of one device: the kernel forwards a packet only when
+ * the device it arrived on has forwarding on (net.ipv4.ip_forward sets every
+ * device's, but one can be turned off after it); checked with ip_forward on
+ */
+static void dev_forwarding(const struct pf_dev *d, pf_read_fn rd, void *ctx, struct pf_report *r)
+{
+    char path[96], name[96], fix[256];
+    long v;
+    int e;
+
+    snprintf(path, sizeof(path), "net/ipv4/conf/%s/forwarding", d->name);
+    pf_conf_name(d->name, "forwarding", name, sizeof(name));
+    e = rd(ctx, path, &v);
+    if (e == -ENOENT) /* gone since its rp_filter was read */
+        return;
+    if (e) {
+        unreadable(r, "forwarding", name, e);
+        return;
+    }
+    if (v != 0)
+        return;
+    snprintf(fix, sizeof(fix), "sysctl -w %s=1 (to keep it: %s = 1 in %s)", name, name, PERSIST);
+    pf_report_add(r, "forwarding", d->name, fix, true,
+                  "%s (%s): %s = 0 although net.ipv4.ip_forward is on: IPv4 packets arriving "
+                  "on %s (the sites' replies) are not forwarded",
+                  d->name, d->role, name, d->name);
+}
+
+static void rp_filter(const struct pf_dev *d, long all, bool fwd, pf_read_fn rd, void *ctx,
                       struct pf_report *r)
 {
     char path[96], name[96], fix[256];
@@ -175,6 +213,8 @@ static void rp_filter(const struct pf_dev *d, long all, pf_read_fn rd, void *ctx
         unreadable(r, "rp_filter", name, e);
         return;
     }
+    if (fwd)
+        dev_forwarding(d, rd, ctx, r);
     if (pf_rp_effective(all, v) != 1)
         return;
     snprintf(fix, sizeof(fix), "sysctl -w %s=2 (to keep it: %s = 2 in %s)", name, name, PERSIST);
@@ -186,15 +226,48 @@ static void rp_filter(const struct pf_dev *d, long all, pf_read_fn rd, void *ctx
                   all == 1 ? "; with all = 1 only 2 on the interface loosens it (0 does not)" : "");
 }
 
+/*
+ * IPv6 on one device: with net.ipv6.conf.DEV.disable_ipv6 = 1 the kernel
+ * drops every IPv6 packet it would send or receive there (setting
+ * net.ipv6.conf.all.disable_ipv6 sets every device's)
+ */
+static void dev_ipv6(const struct pf_dev *d, pf_read_fn rd, void *ctx, struct pf_report *r)
+{
+    char path[96], name[96], fix[256];
+    long v;
+    int e;
+
+    snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", d->name);
+    conf_name("ipv6", d->name, "disable_ipv6", name, sizeof(name));
+    e = rd(ctx, path, &v);
+    if (e == -ENOENT) /* absent (named by the rp_filter check when IPv4 is forwarded) */
+        return;
+    if (e) {
+        unreadable(r, "forwarding", name, e);
+        return;
+    }
+    if (v == 0)
+        return;
+    snprintf(fix, sizeof(fix), "sysctl -w %s=0 (to keep it: %s = 0 in %s)", name, name, PERSIST);
+    pf_report_add(r, "forwarding", d->name, fix, true,
+                  "%s (%s): %s = %ld: IPv6 is off on %s, the sites' IPv6 prefixes cannot be "
+                  "forwarded through it",
+                  d->name, d->role, name, v, d->name);
+}
+
 void pf_check_sysctls(const struct pf_input *in, pf_read_fn rd, void *ctx, struct pf_report *r)
 {
     long all;
+    bool fwd4 = false;
     int e;
 
     if (in->v4)
-        forwarding(rd, ctx, r, false);
-    if (in->v6)
+        fwd4 = forwarding(rd, ctx, r, false);
+    if (in->v6) {
         forwarding(rd, ctx, r, true);
+        for (size_t i = 0; i < in->n_devs; i++)
+            dev_ipv6(&in->devs[i], rd, ctx, r);
+    }
     if (!in->n_devs)
         return;
     /* IPv4 only: the kernel has no rp_filter for IPv6 */
@@ -206,7 +279,7 @@ void pf_check_sysctls(const struct pf_input *in, pf_read_fn rd, void *ctx, struc
         return;
     }
     for (size_t i = 0; i < in->n_devs; i++)
-        rp_filter(&in->devs[i], all, rd, ctx, r);
+        rp_filter(&in->devs[i], all, fwd4, rd, ctx, r);
 }
 
 void pf_check_mss(const struct pf_input *in, const char *listed, const char *list_err,

@@ -24,3 +24,10 @@ add_test(NAME preflight_xfrm COMMAND bash ${CMAKE_SOURCE_DIR}/tests/preflight/pr
   $<TARGET_FILE:tunneld> $<TARGET_FILE:tunnelctl> ${CMAKE_SOURCE_DIR})
 set_tests_properties(preflight_xfrm PROPERTIES LABELS integration TIMEOUT 120
   SKIP_RETURN_CODE 77)
+
+# hostile operator: odd forwarding values, a device's own forwarding, a
+# '.' in a device name, refusals naming the file, the control socket's
+# directory (root, netns)
+add_test(NAME preflight_hostile COMMAND bash ${CMAKE_SOURCE_DIR}/tests/preflight/preflight_hostile.sh
+  $<TARGET_FILE:tunneld> $<TARGET_FILE:tunnelctl> ${CMAKE_SOURCE_DIR})
+set_tests_properties(preflight_hostile PROPERTIES LABELS integration TIMEOUT 120)

@@ -165,6 +165,104 @@ static void test_forwarding_off(void **state)
     pf_input_free(&in);
 }
 
+/*
+ * the kernel forwards on any value but 0 (ip_forward = 2 is on), and only
+ * packets arriving on a device with its own forwarding on: a path's device
+ * turned off after ip_forward = 1 is a problem named with its own sysctl
+ * (a VLAN's '.' as '/'); with ip_forward = 0 only ip_forward is named
+ */
+static void test_forwarding_per_device(void **state)
+{
+    const char *kv2[] = {"net/ipv4/ip_forward=2",
+                         "net/ipv6/conf/all/forwarding=2",
+                         "net/ipv4/conf/all/rp_filter=0",
+                         "net/ipv4/conf/er0/rp_filter=2",
+                         "net/ipv4/conf/er0/forwarding=2",
+                         "net/ipv4/conf/xfrm-azure/rp_filter=0",
+                         "net/ipv4/conf/xfrm-azure/forwarding=1",
+                         NULL};
+    const char *kv_dev[] = {"net/ipv4/ip_forward=1",
+                            "net/ipv4/conf/all/rp_filter=0",
+                            "net/ipv4/conf/er0/rp_filter=2",
+                            "net/ipv4/conf/er0/forwarding=1",
+                            "net/ipv4/conf/er0.100/rp_filter=0",
+                            "net/ipv4/conf/er0.100/forwarding=0",
+                            "net/ipv4/conf/xfrm-azure/rp_filter=0",
+                            "net/ipv4/conf/xfrm-azure/forwarding=EACCES",
+                            NULL};
+    const char *kv_off[] = {"net/ipv4/ip_forward=0",
+                            "net/ipv4/conf/all/rp_filter=0",
+                            "net/ipv4/conf/er0/rp_filter=2",
+                            "net/ipv4/conf/er0/forwarding=0",
+                            "net/ipv4/conf/er0.100/rp_filter=0",
+                            "net/ipv4/conf/er0.100/forwarding=0",
+                            "net/ipv4/conf/xfrm-azure/rp_filter=0",
+                            "net/ipv4/conf/xfrm-azure/forwarding=0",
+                            NULL};
+    struct fake f2 = {kv2}, fd = {kv_dev}, fo = {kv_off};
+    struct pf_input in = input(true, true);
+    struct pf_report r = {0};
+
+    (void)state;
+    pf_check_sysctls(&in, fake_read, &f2, &r);
+    assert_int_equal(r.n_items, 0);
+    assert_int_equal(r.n_problems, 0);
+    pf_report_free(&r);
+
+    in.v6 = false;
+    assert_true(pf_input_add_dev(&in, "er0.100", "path vlan of site az"));
+    pf_check_sysctls(&in, fake_read, &fd, &r);
+    assert_int_equal(r.n_problems, 2);
+    const struct pf_item *it = find(&r, "er0.100");
+    assert_non_null(it);
+    assert_true(it->problem);
+    assert_string_equal(it->check, "forwarding");
+    assert_non_null(strstr(it->fix, "sysctl -w net.ipv4.conf.er0/100.forwarding=1"));
+    assert_non_null(strstr(it->text, "path vlan of site az"));
+    assert_null(find(&r, "er0"));
+    it = find(&r, "net.ipv4.conf.xfrm-azure.forwarding");
+    assert_non_null(it);
+    assert_true(it->problem);
+    pf_report_free(&r);
+
+    pf_check_sysctls(&in, fake_read, &fo, &r);
+    assert_int_equal(r.n_problems, 1);
+    assert_non_null(find(&r, "net.ipv4.ip_forward"));
+    pf_report_free(&r);
+    pf_input_free(&in);
+}
+
+/*
+ * IPv6 sites: a path's device or XFRM interface with disable_ipv6 = 1 drops
+ * their traffic: named with its own sysctl (a '.' as '/'), also for an
+ * IPv6-only gateway (no rp_filter check); an absent device is not
+ */
+static void test_ipv6_off_on_device(void **state)
+{
+    const char *kv[] = {"net/ipv6/conf/all/forwarding=1", "net/ipv6/conf/er0/disable_ipv6=0",
+                        "net/ipv6/conf/er0.100/disable_ipv6=1",
+                        "net/ipv6/conf/xfrm-azure/disable_ipv6=0", NULL};
+    struct fake f = {kv};
+    struct pf_input in = input(false, true);
+    struct pf_report r = {0};
+
+    (void)state;
+    pf_check_sysctls(&in, fake_read, &f, &r);
+    assert_int_equal(r.n_problems, 0);
+    pf_report_free(&r);
+    assert_true(pf_input_add_dev(&in, "er0.100", "path vlan of site az"));
+    assert_true(pf_input_add_dev(&in, "gone0", "path gone of site az"));
+    pf_check_sysctls(&in, fake_read, &f, &r);
+    assert_int_equal(r.n_problems, 1);
+    const struct pf_item *it = find(&r, "er0.100");
+    assert_non_null(it);
+    assert_true(it->problem);
+    assert_non_null(strstr(it->fix, "sysctl -w net.ipv6.conf.er0/100.disable_ipv6=0"));
+    assert_non_null(strstr(it->text, "path vlan of site az"));
+    pf_report_free(&r);
+    pf_input_free(&in);
+}
+
 static void test_ipv6_disabled(void **state)
 {
     const char *kv[] = {NULL};
@@ -296,7 +394,9 @@ int main(void)
         cmocka_unit_test(test_rp_effective),
         cmocka_unit_test(test_all_good),
         cmocka_unit_test(test_forwarding_off),
+        cmocka_unit_test(test_forwarding_per_device),
         cmocka_unit_test(test_ipv6_disabled),
+        cmocka_unit_test(test_ipv6_off_on_device),
         cmocka_unit_test(test_rp_strict),
         cmocka_unit_test(test_rp_absent_and_unreadable),
         cmocka_unit_test(test_mss_readback),

@@ -13,8 +13,8 @@
 # The daemon, with NOTIFY_SOCKET pointing at notify_listen.py (a service
 # manager's notify socket, recording each message's sender pid): tunneld -n
 # sends nothing; READY=1 comes from tunneld's own pid only once the control
-# socket answers and the connections are loaded (checked while tunneld's main
-# thread is held inside its send of READY=1: notify_listen.py --hold); the STATUS line changes without a reload when the tunnel to
+# socket answers and the connections are loaded (checked while tunneld's
+# notify sender is held inside its send of READY=1: notify_listen.py --hold); the STATUS line changes without a reload when the tunnel to
 # a stock charon peer comes up ("SAs 1/1 up"); SIGHUP gives RELOADING=1 (with
 # a MONOTONIC_USEC near the listener's clock) then READY=1 with "reloaded";
 # a settings file tunneld -n refuses gives READY=1 with "reload refused: "
@@ -152,9 +152,10 @@ spawn "$T_DIR/listener.log" python3 "$REPO/tests/systemd/notify_listen.py" \
 listener=$LAST_PID
 wait_for 10 "notify socket filled" test -s "$T_DIR/notify.sock.held" || die "the notify listener did not start"
 export NOTIFY_SOCKET=$T_DIR/notify.sock
-# main_blocked_in_send PID -> its main thread waits in the kernel for room on
-# a full unix datagram socket (the notify socket)
-main_blocked_in_send() { [ "$(cat "/proc/$1/wchan" 2>/dev/null)" = unix_wait_for_peer ]; }
+# main_blocked_in_send PID -> its notify sender thread waits in the kernel
+# for room on a full unix datagram socket (the notify socket); the main
+# thread never does (notify.h)
+main_blocked_in_send() { grep -qx unix_wait_for_peer /proc/$1/task/*/wchan 2>/dev/null; }
 # ctl_answers NAME -> a whole `sa` reply on the control socket (bounded)
 ctl_answers() { tctl "$1" -j sa | python3 -c 'import json,sys; sys.exit("sas" not in json.load(sys.stdin))'; }
 
@@ -174,9 +175,9 @@ rm -f "$T_DIR/gw/ctl" "$T_DIR/gw/vici"
 export UNIT_GROUPS=65534
 daemon_spawn gw gw -d 1
 pid=$TUNNELD_PID_gw
-check "tunneld's main thread sends its first notify message" \
+check "tunneld sends its first notify message (its sender thread is held in it)" \
   wait_for 60 "tunneld blocked sending to the notify socket" main_blocked_in_send "$pid"
-# the main thread is stopped where it says READY=1: the control socket is
+# tunneld is held where it says READY=1: the control socket is
 # served by then, and the connections are loaded
 check "the control socket answers while READY=1 is being sent" ctl_answers gw
 conn_loaded() { sa_ike gw azure state >/dev/null; }
