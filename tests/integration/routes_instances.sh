@@ -111,6 +111,10 @@ check "-n refuses the same protocol number in another table" n_refused c \
 check "C (table 1170, protocol 116) refuses to start" start_refused c "tunneld.routes.protocol: protocol 116 is already held"
 
 conf d 100.64.6.0/24 "table = 1170" "protocol = 117"
+# A's charon holds UDP 500/4500 here: D's charon takes its own IKE ports (a
+# charon with no IKE socket is refused, daemon_fatal)
+echo "tunneld { port = 1500
+port_nat_t = 14500 }" >>"$T_DIR/d/tunneld.conf"
 check_n d
 check "-n passes for another table and protocol" n_ok d
 tunneld_start d gw
