@@ -80,7 +80,7 @@ harden_syscalls() {
   more_loads_than() { [ "$(loads)" -gt "$1" ]; }
   check "syscall log: reload" wait_for 30 more_loads_than "$l0"
   ip link set vpkger0 down
-  check "syscall log: path er down, the site's route withdrawn" wait_for 30 sh -c '! ip route show table 1160 | grep -q "dev vpkger0"'
+  check "syscall log: path er down, the site's route withdrawn (100.64.2.1 no longer via vpkger0)" wait_for 30 sh -c '! ip route get 100.64.2.1 2> /dev/null | grep -q " dev vpkger0 "'
   ip link set vpkger0 up
   check "syscall log: path er up, the site routed over it again" wait_for 60 vs_route
   systemctl stop tunneld

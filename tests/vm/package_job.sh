@@ -114,11 +114,32 @@ check "alice cannot reach charon's vici socket" sh -c "! timeout 20 runuser -u v
 check "site: netns vpkg-sen and vpkg-er made" vs_setup
 check "site: before the site is configured, the sensor's ping finds no route" vs_no_ping
 check "site: site vpkg added to /etc/tunneld/tunneld.conf" vs_conf_site
+# tunneld.routes.nexthop_compat_mode = 0 (with the site) under the unit's
+# ProtectKernelTunables=yes: only its ReadWritePaths= makes that sysctl
+# writable; without it (a drop-in that empties it) the start fails, naming it
+compat() { [ "$(sysctl -n net.ipv4.nexthop_compat_mode)" = "$1" ]; }
+check "compat: net.ipv4.nexthop_compat_mode is the kernel's default 1 before" compat 1
+sed -i 's/^    routes {$/&\n        nexthop_compat_mode = 0 # vpkg/' /etc/tunneld/tunneld.conf
+dropin 55-vpkg-norw "ReadWritePaths=" "Restart=no"
+systemctl reset-failed tunneld 2> /dev/null
+t=$(date '+%Y-%m-%d %H:%M:%S')
+systemctl restart tunneld > /dev/null 2>&1
+settled() { [ "$(systemctl is-active tunneld)" != activating ]; }
+wait_for 60 settled
+journalctl -u tunneld --since "$t" --no-pager -o cat > /job/out/norw.txt 2>&1
+check "compat: without ReadWritePaths= the start fails: cannot write nexthop_compat_mode (read-only)" \
+  sh -c '[ "$(systemctl is-active tunneld)" = failed ] &&
+    grep -qF "tunneld.routes.nexthop_compat_mode: cannot write /proc/sys/net/ipv4/nexthop_compat_mode: Read-only file system" /job/out/norw.txt' ||
+  tail -5 /job/out/norw.txt
+check "compat: ... and the sysctl is still 1" compat 1
+dropin 55-vpkg-norw
+systemctl reset-failed tunneld 2> /dev/null
 systemctl restart tunneld
 check "site: the unit is active again with site vpkg" wait_for 60 active ||
   { journalctl -u tunneld --no-pager | tail -20; done_exit; }
 check "site: 100.64.2.0/24 via vpkger0 in table 1160, protocol 116" wait_for 60 vs_route
 check "site: the sensor's ping crosses (sen -> 100.64.2.1 at vpkg-er)" vs_ping 3
+check "compat: the unit as packaged wrote net.ipv4.nexthop_compat_mode = 0" compat 0
 ip route show table 1160 > /job/out/table1160.txt
 ip nexthop show >> /job/out/table1160.txt
 ip rule show >> /job/out/table1160.txt

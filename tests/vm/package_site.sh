@@ -75,8 +75,13 @@ vs_flush_on_exit() {
   return 0
 }
 
-# vs_route -> the site's route is in table 1160, tunneld's, via vpkger0
-vs_route() { ip route show table $VS_TABLE proto $VS_PROTO | grep -q '^100\.64\.2\.0/24 .*dev vpkger0'; }
+# vs_route -> the site's route is in table 1160, tunneld's, and the kernel's
+# lookup (tunneld's rules) takes 100.64.2.1 via vpkger0 (with
+# nexthop_compat_mode = 0 a dump shows "nhid N" only, never the device)
+vs_route() {
+  ip route show table $VS_TABLE proto $VS_PROTO | grep -q '^100\.64\.2\.0/24 ' &&
+    ip route get 100.64.2.1 | grep -q ' dev vpkger0 '
+}
 vs_no_route() { ! ip route show table $VS_TABLE | grep -q '^100\.64\.2\.0/24'; }
 # vs_ping N -> N pings from the sensor to the far side answered
 vs_ping() { ip netns exec vpkg-sen ping -n -q -c "$1" -i 0.2 -W 2 100.64.2.1 > /dev/null 2>&1; }
