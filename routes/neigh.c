@@ -11,6 +11,14 @@
  * with NTF_USE: the kernel's own ARP/ND, a few packets to that gateway
  * only); a pinned probe through the path (probe.c) does the same.
  *
+ * The table read at an apply (the engine's start, a reload) is no history:
+ * a gateway whose entry says nothing there (STALE, NONE, or no entry) is
+ * asked to resolve once (NTF_USE), so that a next hop that does not answer
+ * ARP/ND is found FAILED (its notification) with no traffic through it. A
+ * FAILED entry turns STALE whenever the next hop's own ARP request or
+ * neighbour solicitation arrives (it sends but does not hear us): read as
+ * such at start, that gateway would otherwise stay in service unverified.
+ *
  * Threading: runs with the engine mutex held (monitor, apply, the event
  * loop entry points).
  */
@@ -162,22 +170,86 @@ void rt_neigh_notify(struct routes_engine *eng, struct nlmsghdr *hdr)
     rt_schedule_repair(eng, 0);
 }
 
-static int on_dump(void *ctx, struct nlmsghdr *hdr)
+/* ---- resolving gateways (FAILED ones again, unverified ones at an apply) -- */
+
+struct nudge {
+    struct routes_engine *eng;
+    struct rt_nbr *v;
+    size_t n;
+};
+
+/* An entry whose state says nothing and starts no resolution of its own:
+ * STALE (also what the next hop's own request leaves) or NONE. */
+static bool unverified(uint16_t state)
 {
-    struct routes_engine *eng = ctx;
-    struct rt_nbr n;
-    uint16_t state;
-    int says;
-    if (rt_parse_neigh(hdr, &n, &state) != 1 || !is_gateway(eng, &n))
-        return 0;
-    says = state_says(state);
-    if (says >= 0)
-        nbr_set(eng, &n, says == 1);
+    return !(state & ~(NUD_STALE | NUD_NONE));
+}
+
+/* x->v = the gateways of the paths over usable links, each once: those
+ * the dump does not find settled or resolving are asked to resolve. */
+static int gateways_to_verify(struct routes_engine *eng, struct nudge *x)
+{
+    size_t cap = 0;
+
+    x->n = 0;
+    for (size_t s = 0; s < eng->n_sites; s++)
+        cap += eng->sites[s].spec.n_paths * RT_NFAM;
+    free(x->v);
+    x->v = malloc((cap ? cap : 1) * sizeof(*x->v));
+    if (!x->v)
+        return -ENOMEM;
+    for (size_t s = 0; s < eng->n_sites; s++) {
+        for (size_t p = 0; p < eng->sites[s].spec.n_paths; p++) {
+            const struct rt_path *path = &eng->sites[s].spec.paths[p];
+            const struct rt_link *l = rt_mirror_link_by_name(&eng->m, path->dev);
+            for (int f = 0; f < RT_NFAM && rt_link_usable(l); f++) {
+                struct rt_nbr n = {.ifindex = l->ifindex, .family = (uint8_t)rt_fam_af(f)};
+                bool dup = false;
+                if (!path->has_gw[f])
+                    continue;
+                memcpy(n.addr, path->gw[f], rt_addr_len(n.family));
+                for (size_t i = 0; i < x->n && !dup; i++)
+                    dup = nbr_eq(&x->v[i], n.ifindex, n.family, n.addr);
+                if (!dup)
+                    x->v[x->n++] = n;
+            }
+        }
+    }
     return 0;
 }
 
+static void verified(struct nudge *x, const struct rt_nbr *n)
+{
+    for (size_t i = 0; i < x->n; i++) {
+        if (nbr_eq(&x->v[i], n->ifindex, n->family, n->addr)) {
+            x->v[i] = x->v[--x->n];
+            return;
+        }
+    }
+}
+
+static int on_dump(void *ctx, struct nlmsghdr *hdr)
+{
+    struct nudge *x = ctx;
+    struct rt_nbr n;
+    uint16_t state;
+    int says;
+    if (rt_parse_neigh(hdr, &n, &state) != 1 || !is_gateway(x->eng, &n))
+        return 0;
+    says = state_says(state);
+    if (says >= 0)
+        nbr_set(x->eng, &n, says == 1);
+    if (!unverified(state))
+        verified(x, &n);
+    return 0;
+}
+
+static struct nl_msg *build_nudge(void *ctx, size_t i);
+static void ack_nudge(void *ctx, size_t i, int err, const char *extack);
+
 int rt_sync_neigh(struct routes_engine *eng)
 {
+    struct nudge x = {.eng = eng};
     bool any = false;
     int rc = -EINTR;
 
@@ -186,24 +258,36 @@ int rt_sync_neigh(struct routes_engine *eng)
         for (size_t p = 0; p < eng->sites[s].spec.n_paths; p++)
             any |= eng->sites[s].spec.paths[p].has_gw[0] || eng->sites[s].spec.paths[p].has_gw[1];
     for (int i = 0; any && i < 5 && rc == -EINTR; i++) {
-        struct nl_msg *req = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
+        struct nl_msg *req;
         struct ndmsg ndm = {.ndm_family = AF_UNSPEC};
+        rc = gateways_to_verify(eng, &x);
+        if (rc < 0)
+            break;
+        req = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
         if (!req || nlmsg_append(req, &ndm, sizeof(ndm), NLMSG_ALIGNTO) < 0) {
             nlmsg_free(req);
-            return -ENOMEM;
+            rc = -ENOMEM;
+            break;
         }
-        rc = rt_nl_dump(&eng->nl, req, on_dump, eng);
+        rc = rt_nl_dump(&eng->nl, req, on_dump, &x);
     }
-    return any ? rc : 0;
+    if (!any)
+        rc = 0;
+    if (rc == 0 && x.n) {
+        char a[64];
+        for (size_t i = 0; i < x.n; i++) {
+            rt_addr_format(x.v[i].family, x.v[i].addr, a, sizeof(a));
+            rt_log(eng, ROUTES_LOG_DEBUG,
+                   "next hop %s: its neighbour entry says nothing (STALE or none): asking the "
+                   "kernel to resolve it",
+                   a);
+        }
+        if (rt_nl_batch(&eng->nl, x.n, build_nudge, ack_nudge, NULL, &x) < 0)
+            rt_nl_discard(&eng->nl);
+    }
+    free(x.v);
+    return rc;
 }
-
-/* ---- resolving FAILED gateways again ------------------------------------- */
-
-struct nudge {
-    struct routes_engine *eng;
-    struct rt_nbr *v;
-    size_t n;
-};
 
 static struct nl_msg *build_nudge(void *ctx, size_t i)
 {

@@ -21,10 +21,6 @@ add_test(NAME vm_dataplane COMMAND bash ${VM_SRC}/tests/vm/vm_dataplane.sh ${VM_
 # the route engine's netns suite on 6.1 (the same scripts as routes_integration_*)
 file(GLOB VM_ROUTES_SCRIPTS RELATIVE ${VM_SRC}/tests/routes ${VM_SRC}/tests/routes/*.sh)
 list(REMOVE_ITEM VM_ROUTES_SCRIPTS lib.sh)
-# neigh.sh's "FAILED next hop at start" case failed in 2 of 4 runs under TCG
-# (the kernel's FAILED entry is not there any more when the slow emulated
-# driver reads the table; not yet explained): it runs on the host kernel only
-list(REMOVE_ITEM VM_ROUTES_SCRIPTS neigh.sh)
 list(TRANSFORM VM_ROUTES_SCRIPTS REPLACE "\\.sh$" "")
 if(TARGET routes_driver AND VM_ROUTES_SCRIPTS)
   add_test(NAME vm_routes COMMAND bash ${VM_SRC}/tests/vm/vm_routes.sh ${VM_SRC}
