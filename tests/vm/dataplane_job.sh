@@ -226,6 +226,10 @@ check "the site moves back to the VPN path after min_good" wait_for 30 "route xf
 log "back on xfrm-azure $(($(now_ms) - t0)) ms after the VPN was restored"
 check "a sensor's ping crosses the tunnel again (counted at az)" sensor_ping_at az
 
+# a restart (an upgrade's) with the site on the VPN path: tests/vm/restart_gap.sh
+. "$REPO/tests/vm/restart_gap.sh"
+rg_run
+
 # MSS: Azure's tunnel carries 1400-byte packets (MSS 1350). xfrm-azure gets
 # MTU 1400 and gw drops the ICMP "fragmentation needed" it would send back,
 # so PMTUD cannot rescue a connection: a 1 MB TCP transfer sen -> az must
