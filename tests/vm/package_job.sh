@@ -53,6 +53,11 @@ check "the unit is active and its control socket exists" wait_for 60 active ||
   { systemctl status tunneld --no-pager; journalctl -u tunneld --no-pager | tail -20; done_exit; }
 systemctl show tunneld -p ActiveEnterTimestampMonotonic -p InactiveExitTimestampMonotonic -p StatusText -p Type > /job/out/unit_show.txt
 check "root: tunnelctl sa answers" timeout 20 tunnelctl sa
+# the installed unit as systemd 252 itself rates it (docs/systemd.md)
+systemd-analyze security --no-pager tunneld.service > /job/out/security.txt 2>&1
+sed -n 's/^.*Overall exposure level for tunneld.service: //p' /job/out/security.txt > /job/out/security_score
+check "systemd-analyze security: the installed unit is OK or better ($(cat /job/out/security_score))" \
+  grep -qE '^[0-9.]+ (OK|SAFE)' /job/out/security_score
 
 # reload applies a change: a connection added to swanctl.conf (a conffile, so
 # it is also the locally edited conffile the upgrade below must keep) appears

@@ -15,6 +15,7 @@ cp "$SRC/tests/vm/package_site.sh" "$SRC/tests/vm/package_harden.sh" "$job/"
 rc=0
 vm_boot "$job" "${VM_LIMIT:-420}" || rc=$?
 grep -E 'ok:|FAIL|passed|apt-get install|upgrade: sensor ping|MainPID|without cap' "$VM_OUT/out/log" 2> /dev/null
+log "systemd-analyze security in the VM: $(vm_result security_score)"
 log "install-to-ready (apt-get install, s): $(vm_result install_s); $(tr '\n' ' ' < "$VM_OUT/out/unit_show.txt" 2> /dev/null)"
 log "upgrade to 0.1.0+vm1 (apt-get install, s): $(vm_result upgrade_s); $(tr '\n' ' ' < "$VM_OUT/out/unit_show_upgrade.txt" 2> /dev/null)"
 # VM_KEEP_OUT=DIR: a copy of the job's /job/out (log, journal, drop-in results)
