@@ -217,14 +217,17 @@ bool daemon_conf_check_system(const daemon_conf_t *c, bool live_ok, char *err, s
     const char *vici = vici_path(c);
 
     if (!pidfile_check(c->pid_key, c->pidfile, err, errlen) ||
-        !makeable(c->pid_key, c->pidfile, err, errlen))
+        !makeable(c->pid_key, c->pidfile, err, errlen) ||
+        !paths_dir_private(c->pid_key, c->pidfile, err, errlen))
         return false;
     if (!socket_free(NS ".control_socket", c->ctl_path, live_ok, err, errlen) ||
         !makeable(NS ".control_socket", c->ctl_path, err, errlen) ||
         !paths_dir_private(NS ".control_socket", c->ctl_path, err, errlen))
         return false;
+    /* root's swanctl sends the secrets there: nobody else may put a listener in its place */
     if (vici && (!socket_free(NS ".plugins.vici.socket", vici, live_ok, err, errlen) ||
-                 !makeable(NS ".plugins.vici.socket", vici, err, errlen)))
+                 !makeable(NS ".plugins.vici.socket", vici, err, errlen) ||
+                 !paths_dir_private(NS ".plugins.vici.socket", vici, err, errlen)))
         return false;
     if (!plugin_list_check(NS ".load", c->load, err, errlen))
         return false;

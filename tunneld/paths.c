@@ -273,7 +273,7 @@ static bool dirs_private(const char *key, const char *path, char *dir, char *err
         if ((st.st_uid != 0 && st.st_uid != me) || others_write) {
             snprintf(err, errlen,
                      "%s: %s: the directory %s (owner uid %u, mode %04o) lets another user "
-                     "replace the socket with their own: run chown root %s and chmod go-w %s, or "
+                     "replace it with their own: run chown root %s and chmod go-w %s, or "
                      "choose another directory",
                      key, path, dir, (unsigned)st.st_uid, mode, dir, dir);
             return false;

@@ -128,7 +128,7 @@ conf "control_socket = unix://$T_DIR/open/ctl"
 dash_n
 check "a control socket in a 0777 directory: tunneld -n refuses" [ $? != 0 ]
 check "... naming the directory and the fix" \
-  grep -qF "the directory $T_DIR/open (owner uid 0, mode 0777) lets another user replace the socket with their own: run chown root $T_DIR/open and chmod go-w $T_DIR/open" "$T_DIR/n.err"
+  grep -qF "the directory $T_DIR/open (owner uid 0, mode 0777) lets another user replace it with their own: run chown root $T_DIR/open and chmod go-w $T_DIR/open" "$T_DIR/n.err"
 timeout -k 1 30 ip netns exec "$TEST-gw" "$TUNNELD" -f "$CONF" >"$T_DIR/start.log" 2>&1
 rc=$?
 check "the start refuses too (exit $rc, no socket made)" \
@@ -141,6 +141,21 @@ check "... naming its owner" grep -qF "the directory $T_DIR/theirs (owner uid 65
 conf "control_socket = unix://$T_DIR/sticky/ctl"
 dash_n
 check "a sticky 1777 directory (as /tmp): tunneld -n accepts" [ $? = 0 ]
+# charon's vici socket (root's swanctl sends the secrets there) and the pid
+# file: the same rule
+conf
+sed -i "s|socket = unix://$T_DIR/gw/vici|socket = unix://$T_DIR/open/vici|" "$CONF"
+dash_n
+check "a vici socket in a 0777 directory: tunneld -n refuses, naming the key and the directory" \
+  grep -qF "tunneld.plugins.vici.socket: $T_DIR/open/vici: the directory $T_DIR/open (owner uid 0, mode 0777) lets another user replace it" "$T_DIR/n.err"
+timeout -k 1 30 ip netns exec "$TEST-gw" "$TUNNELD" -f "$CONF" >"$T_DIR/start.log" 2>&1
+rc=$?
+check "the start refuses too (exit $rc, no vici socket made)" \
+  sh -c "[ $rc != 0 ] && [ $rc != 124 ] && ! [ -e '$T_DIR/open/vici' ]"
+conf
+ip netns exec "$TEST-gw" "$TUNNELD" -n -f "$CONF" --pidfile "$T_DIR/theirs/tunneld.pid" >"$T_DIR/n.err" 2>&1
+check "a pid file in a directory owned by uid 65534: tunneld -n refuses, naming --pidfile" \
+  grep -qF -- "--pidfile: $T_DIR/theirs/tunneld.pid: the directory $T_DIR/theirs (owner uid 65534, mode 0755) lets another user replace it" "$T_DIR/n.err"
 chmod 0700 "$T_DIR"
 
 finish
