@@ -125,10 +125,38 @@ void pf_report_free(struct pf_report *r)
 }
 
 /* a sysctl that could not be read: a problem (the check cannot be made) */
+/* "sysctl -w NAME=VALUE (to keep it: ...)" */
+static void sysctl_fix(const char *name, int value, char *fix, size_t len)
+{
+    snprintf(fix, len, "sysctl -w %s=%d (to keep it: %s = %d in %s)", name, value, name, value,
+             PERSIST);
+}
+
 static void unreadable(struct pf_report *r, const char *check, const char *name, int e)
 {
     pf_report_add(r, check, name, "make /proc/sys readable to tunneld (it only reads it)", true,
                   "%s cannot be read: %s", name, strerror(-e));
+}
+
+#define DEV_NAME_MAX 96 /* "net.ipv6.conf.<dev>.disable_ipv6" with dev < IFNAMSIZ */
+
+/*
+ * net/FAMILY/conf/DEV/KEY into *v and its sysctl name (a '.' in DEV written
+ * '/') into name: 0; -ENOENT when the device is gone (not reported here: the
+ * rp_filter check names it); another error, reported as unreadable under check
+ */
+static int dev_read(const struct pf_dev *d, const char *family, const char *key, const char *check,
+                    pf_read_fn rd, void *ctx, struct pf_report *r, char name[DEV_NAME_MAX], long *v)
+{
+    char path[DEV_NAME_MAX];
+    int e;
+
+    snprintf(path, sizeof(path), "net/%s/conf/%s/%s", family, d->name, key);
+    conf_name(family, d->name, key, name, DEV_NAME_MAX);
+    e = rd(ctx, path, v);
+    if (e && e != -ENOENT)
+        unreadable(r, check, name, e);
+    return e;
 }
 
 /* the family's forwarding sysctl; true when it could be read and is on */
@@ -153,7 +181,7 @@ static bool forwarding(pf_read_fn rd, void *ctx, struct pf_report *r, bool v6)
     }
     if (v != 0) /* the kernel forwards on any value but 0 */
         return true;
-    snprintf(fix, sizeof(fix), "sysctl -w %s=1 (to keep it: %s = 1 in %s)", name, name, PERSIST);
+    sysctl_fix(name, 1, fix, sizeof(fix));
     pf_report_add(r, "forwarding", name, fix, true,
                   "%s = %ld: this host does not forward %s packets between the sensors and the "
                   "sites' prefixes",
@@ -168,38 +196,25 @@ static bool forwarding(pf_read_fn rd, void *ctx, struct pf_report *r, bool v6)
  */
 static void dev_forwarding(const struct pf_dev *d, pf_read_fn rd, void *ctx, struct pf_report *r)
 {
-    char path[96], name[96], fix[256];
+    char name[DEV_NAME_MAX], fix[256];
     long v;
-    int e;
 
-    snprintf(path, sizeof(path), "net/ipv4/conf/%s/forwarding", d->name);
-    pf_conf_name(d->name, "forwarding", name, sizeof(name));
-    e = rd(ctx, path, &v);
-    if (e == -ENOENT) /* gone since its rp_filter was read */
+    if (dev_read(d, "ipv4", "forwarding", "forwarding", rd, ctx, r, name, &v) != 0 || v != 0)
         return;
-    if (e) {
-        unreadable(r, "forwarding", name, e);
-        return;
-    }
-    if (v != 0)
-        return;
-    snprintf(fix, sizeof(fix), "sysctl -w %s=1 (to keep it: %s = 1 in %s)", name, name, PERSIST);
+    sysctl_fix(name, 1, fix, sizeof(fix));
     pf_report_add(r, "forwarding", d->name, fix, true,
                   "%s (%s): %s = 0 although net.ipv4.ip_forward is on: IPv4 packets arriving "
                   "on %s (the sites' replies) are not forwarded",
                   d->name, d->role, name, d->name);
 }
 
-static void rp_filter(const struct pf_dev *d, long all, bool fwd, pf_read_fn rd, void *ctx,
+static void rp_filter(const struct pf_dev *d, long all, pf_read_fn rd, void *ctx,
                       struct pf_report *r)
 {
-    char path[96], name[96], fix[256];
+    char name[DEV_NAME_MAX], fix[256];
     long v, def;
-    int e;
+    int e = dev_read(d, "ipv4", "rp_filter", "rp_filter", rd, ctx, r, name, &v);
 
-    snprintf(path, sizeof(path), "net/ipv4/conf/%s/rp_filter", d->name);
-    pf_conf_name(d->name, "rp_filter", name, sizeof(name));
-    e = rd(ctx, path, &v);
     if (e == -ENOENT) {
         if (rd(ctx, "net/ipv4/conf/default/rp_filter", &def) != 0)
             def = -1;
@@ -209,15 +224,9 @@ static void rp_filter(const struct pf_dev *d, long all, bool fwd, pf_read_fn rd,
                       d->name, d->role, def, all);
         return;
     }
-    if (e) {
-        unreadable(r, "rp_filter", name, e);
+    if (e || pf_rp_effective(all, v) != 1)
         return;
-    }
-    if (fwd)
-        dev_forwarding(d, rd, ctx, r);
-    if (pf_rp_effective(all, v) != 1)
-        return;
-    snprintf(fix, sizeof(fix), "sysctl -w %s=2 (to keep it: %s = 2 in %s)", name, name, PERSIST);
+    sysctl_fix(name, 2, fix, sizeof(fix));
     pf_report_add(r, "rp_filter", d->name, fix, true,
                   "%s (%s): reverse-path filtering is strict (net.ipv4.conf.all.rp_filter = %ld, "
                   "%s = %ld; the kernel uses the larger): replies arriving on %s while the "
@@ -233,22 +242,12 @@ static void rp_filter(const struct pf_dev *d, long all, bool fwd, pf_read_fn rd,
  */
 static void dev_ipv6(const struct pf_dev *d, pf_read_fn rd, void *ctx, struct pf_report *r)
 {
-    char path[96], name[96], fix[256];
+    char name[DEV_NAME_MAX], fix[256];
     long v;
-    int e;
 
-    snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", d->name);
-    conf_name("ipv6", d->name, "disable_ipv6", name, sizeof(name));
-    e = rd(ctx, path, &v);
-    if (e == -ENOENT) /* absent (named by the rp_filter check when IPv4 is forwarded) */
+    if (dev_read(d, "ipv6", "disable_ipv6", "forwarding", rd, ctx, r, name, &v) != 0 || v == 0)
         return;
-    if (e) {
-        unreadable(r, "forwarding", name, e);
-        return;
-    }
-    if (v == 0)
-        return;
-    snprintf(fix, sizeof(fix), "sysctl -w %s=0 (to keep it: %s = 0 in %s)", name, name, PERSIST);
+    sysctl_fix(name, 0, fix, sizeof(fix));
     pf_report_add(r, "forwarding", d->name, fix, true,
                   "%s (%s): %s = %ld: IPv6 is off on %s, the sites' IPv6 prefixes cannot be "
                   "forwarded through it",
@@ -274,12 +273,14 @@ void pf_check_sysctls(const struct pf_input *in, pf_read_fn rd, void *ctx, struc
     if (!in->v4 && in->v6)
         return;
     e = rd(ctx, "net/ipv4/conf/all/rp_filter", &all);
-    if (e) {
+    if (e)
         unreadable(r, "rp_filter", "net.ipv4.conf.all.rp_filter", e);
-        return;
+    for (size_t i = 0; i < in->n_devs; i++) {
+        if (fwd4) /* a device's own forwarding matters only with ip_forward on */
+            dev_forwarding(&in->devs[i], rd, ctx, r);
+        if (!e)
+            rp_filter(&in->devs[i], all, rd, ctx, r);
     }
-    for (size_t i = 0; i < in->n_devs; i++)
-        rp_filter(&in->devs[i], all, fwd4, rd, ctx, r);
 }
 
 void pf_check_mss(const struct pf_input *in, const char *listed, const char *list_err,
